@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Per-process and per-socket byte counters, fed by socket hooks.
+ *
+ * Three hook tiers offer the same accounting; userspace keeps exactly one
+ * tier's programs (bpf_program__set_autoload) plus the common ones:
+ *   fentry:     fexit on tcp/udp/ping sendmsg and recvmsg, fentry tcp_cleanup_rbuf
+ *   tracepoint: tp_btf sock_send_length / sock_recv_length / tcp_rcv_space_adjust
+ *   kprobe:     kprobe + kretprobe on the fentry tier's functions
+ *   common:     tp_btf inet_sock_set_state, sched_process_exit
+ *
+ * Every entry point only decodes its arguments and calls one of the shared
+ * bodies below: count_send(), count_recv(), count_tcp_consumed().
+ *
+ * TCP receive is counted from the progress of tp->copied_seq rather than from
+ * return values: copied_seq advances exactly by the bytes a reader consumed,
+ * whether through recvmsg, splice/read_sock or zerocopy receive, and does not
+ * move for MSG_PEEK. Every path that advances it passes one of our hooks.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "counters.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define MSG_PEEK 2
+#define EEXIST 17
+#define IPPROTO_ICMPV6 58 /* a #define in uapi, absent from BTF */
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NH_MAX_PROCS);
+	__type(key, struct nh_proc_key);
+	__type(value, struct nh_proc_val);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NH_MAX_SOCKS);
+	__type(key, __u64);
+	__type(value, struct nh_sock_val);
+} socks SEC(".maps");
+
+/* kprobe tier: what the entry probe saw, for the matching return probe. */
+struct pending_call {
+	struct sock *sk;
+	int flags;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64); /* pid_tgid */
+	__type(value, struct pending_call);
+} pending SEC(".maps");
+
+/* Failed inserts, by enum nh_drop; read by userspace through the skeleton. */
+__u64 drops[NH_DROP_MAX] = {};
+
+static __always_inline int l4_class(__u16 protocol)
+{
+	switch (protocol) {
+	case IPPROTO_TCP:
+		return NH_L4_TCP;
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+		return NH_L4_UDP;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return NH_L4_ICMP;
+	default:
+		return NH_L4_OTHER;
+	}
+}
+
+static __always_inline bool is_inet(struct sock *sk)
+{
+	__u16 family;
+
+	if (!sk)
+		return false;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	return family == AF_INET || family == AF_INET6;
+}
+
+static __always_inline void current_proc_key(struct nh_proc_key *key)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	key->tgid = bpf_get_current_pid_tgid() >> 32;
+	key->pad = 0;
+	key->start_ns = BPF_CORE_READ(task, group_leader, start_time);
+}
+
+static __always_inline struct nh_proc_val *current_proc(const struct nh_proc_key *key)
+{
+	struct task_struct *task;
+	struct nh_proc_val *val, init = {};
+	long err;
+
+	val = bpf_map_lookup_elem(&procs, key);
+	if (val)
+		return val;
+
+	task = (struct task_struct *)bpf_get_current_task();
+	/* The leader's name: a thread may rename itself, the process is what we show. */
+	BPF_CORE_READ_STR_INTO(&init.comm, task, group_leader, comm);
+	init.uid = (__u32)bpf_get_current_uid_gid();
+	init.cgroup_id = bpf_get_current_cgroup_id();
+	err = bpf_map_update_elem(&procs, key, &init, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		__sync_fetch_and_add(&drops[NH_DROP_PROC], 1);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&procs, key);
+}
+
+static __always_inline void fill_tuple(struct nh_sock_val *val, struct sock *sk)
+{
+	val->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	val->protocol = BPF_CORE_READ(sk, sk_protocol);
+	val->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	val->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (val->family == AF_INET) {
+		BPF_CORE_READ_INTO((__u32 *)val->local_addr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)val->remote_addr, sk, __sk_common.skc_daddr);
+	} else {
+		BPF_CORE_READ_INTO(&val->local_addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&val->remote_addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
+}
+
+static __always_inline __u32 tcp_copied_seq(struct sock *sk)
+{
+	return BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
+}
+
+/*
+ * Find or create the socket entry. rx_seq is the copied_seq from which TCP
+ * receive bytes count; it only matters for TCP.
+ */
+static __always_inline struct nh_sock_val *sock_entry(struct sock *sk, __u64 skey, __u32 rx_seq)
+{
+	struct nh_sock_val *val, init = {};
+	long err;
+
+	val = bpf_map_lookup_elem(&socks, &skey);
+	if (val)
+		return val;
+
+	fill_tuple(&init, sk);
+	init.rx_seq = rx_seq;
+	err = bpf_map_update_elem(&socks, &skey, &init, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		__sync_fetch_and_add(&drops[NH_DROP_SOCK], 1);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&socks, &skey);
+}
+
+/* Record the current process as the socket's owner; cheap when unchanged. */
+static __always_inline void sock_set_owner(struct nh_sock_val *val, struct sock *sk,
+					   const struct nh_proc_key *key)
+{
+	if (val->owner.tgid != key->tgid || val->owner.start_ns != key->start_ns)
+		val->owner = *key;
+	/* A UDP socket may connect after its first datagram; pick up the peer then. */
+	if (!val->remote_port && BPF_CORE_READ(sk, __sk_common.skc_dport))
+		fill_tuple(val, sk);
+}
+
+static __always_inline void credit(struct sock *sk, __u64 skey, __u64 bytes, bool is_tx)
+{
+	struct nh_proc_key key;
+	struct nh_proc_val *proc;
+	struct nh_sock_val *sock;
+	int l4 = l4_class(BPF_CORE_READ(sk, sk_protocol));
+
+	current_proc_key(&key);
+	proc = current_proc(&key);
+	if (proc) {
+		if (is_tx)
+			__sync_fetch_and_add(&proc->tx[l4 & (NH_L4_MAX - 1)], bytes);
+		else
+			__sync_fetch_and_add(&proc->rx[l4 & (NH_L4_MAX - 1)], bytes);
+	}
+
+	sock = sock_entry(sk, skey, l4 == NH_L4_TCP ? tcp_copied_seq(sk) : 0);
+	if (!sock)
+		return;
+	sock_set_owner(sock, sk, &key);
+	if (is_tx)
+		__sync_fetch_and_add(&sock->tx, bytes);
+	else
+		__sync_fetch_and_add(&sock->rx, bytes);
+}
+
+static __always_inline void count_send(struct sock *sk, __u64 skey, long bytes)
+{
+	if (bytes > 0 && is_inet(sk))
+		credit(sk, skey, bytes, true);
+}
+
+/* Datagram and raw sockets: the return value is the payload delivered. */
+static __always_inline void count_recv(struct sock *sk, __u64 skey, long bytes, int flags)
+{
+	if (bytes > 0 && !(flags & MSG_PEEK) && is_inet(sk))
+		credit(sk, skey, bytes, false);
+}
+
+/*
+ * TCP receive: credit the copied_seq progress since the last event.
+ * known_bytes is what this call is known to have consumed (0 if unknown); it
+ * sets the baseline of a connection first seen here, i.e. one established
+ * before nethound started.
+ */
+static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long known_bytes)
+{
+	struct nh_sock_val *sock;
+	__u32 seq, old, prev;
+	__u64 bytes = 0;
+
+	if (!is_inet(sk) || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return;
+	seq = tcp_copied_seq(sk);
+	sock = sock_entry(sk, skey, seq - (known_bytes > 0 ? (__u32)known_bytes : 0));
+	if (!sock) {
+		/* Socket map full: still credit the process what we know. */
+		if (known_bytes > 0)
+			credit(sk, skey, known_bytes, false);
+		return;
+	}
+
+	/* Two readers of one socket may race here; claim the range with cmpxchg. */
+	old = sock->rx_seq;
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		if ((__s32)(seq - old) <= 0)
+			return;
+		prev = __sync_val_compare_and_swap(&sock->rx_seq, old, seq);
+		if (prev == old) {
+			bytes = seq - old;
+			break;
+		}
+		old = prev;
+	}
+	if (bytes)
+		credit(sk, skey, bytes, false);
+}
+
+/* ---------------------------------------------------------------- common */
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(on_inet_sock_set_state, struct sock *sk, int oldstate, int newstate)
+{
+	struct nh_sock_val *sock;
+	__u64 skey;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	skey = bpf_get_socket_cookie(sk);
+	if (newstate == TCP_ESTABLISHED) {
+		/* Nothing consumed yet: every byte read from now on counts. */
+		sock_entry(sk, skey, tcp_copied_seq(sk));
+	} else if (newstate == TCP_CLOSE) {
+		sock = bpf_map_lookup_elem(&socks, &skey);
+		if (sock)
+			__sync_fetch_and_or(&sock->flags, NH_SOCK_CLOSED);
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_process_exit, struct task_struct *task)
+{
+	struct nh_proc_key key = {};
+	struct nh_proc_val *proc;
+
+	/* signal->live drops to zero before this tracepoint for the last thread. */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	key.tgid = BPF_CORE_READ(task, tgid);
+	key.start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	proc = bpf_map_lookup_elem(&procs, &key);
+	if (!proc)
+		return 0;
+	/* Report the name the process had at the end (it may have exec'd). */
+	BPF_CORE_READ_STR_INTO(&proc->comm, task, group_leader, comm);
+	__sync_fetch_and_or(&proc->flags, NH_PROC_EXITED);
+	return 0;
+}
+
+/* ------------------------------------------------------------ tracepoint */
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(tp_sock_send_length, struct sock *sk, int ret, int flags)
+{
+	if (sk)
+		count_send(sk, bpf_get_socket_cookie(sk), ret);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(tp_sock_recv_length, struct sock *sk, int ret, int flags)
+{
+	if (!sk)
+		return 0;
+	if (BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP)
+		count_tcp_consumed(sk, bpf_get_socket_cookie(sk), (flags & MSG_PEEK) ? 0 : ret);
+	else
+		count_recv(sk, bpf_get_socket_cookie(sk), ret, flags);
+	return 0;
+}
+
+/* Fires after copied_seq moved on the paths that bypass recvmsg (splice, read_sock). */
+SEC("tp_btf/tcp_rcv_space_adjust")
+int BPF_PROG(tp_tcp_rcv_space_adjust, struct sock *sk)
+{
+	count_tcp_consumed(sk, bpf_get_socket_cookie(sk), 0);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- fentry */
+
+SEC("fexit/tcp_sendmsg")
+int BPF_PROG(fexit_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size, int ret)
+{
+	count_send(sk, bpf_get_socket_cookie(sk), ret);
+	return 0;
+}
+
+/* Kernels before 6.5 send sendfile()/splice data through sendpage, not sendmsg. */
+SEC("fexit/tcp_sendpage")
+int BPF_PROG(fexit_tcp_sendpage, struct sock *sk, struct page *page, int offset, size_t size,
+	     int flags, int ret)
+{
+	count_send(sk, bpf_get_socket_cookie(sk), ret);
+	return 0;
+}
+
+SEC("fentry/tcp_cleanup_rbuf")
+int BPF_PROG(fentry_tcp_cleanup_rbuf, struct sock *sk, int copied)
+{
+	count_tcp_consumed(sk, bpf_get_socket_cookie(sk), 0);
+	return 0;
+}
+
+#define FEXIT_SEND(func)                                                                           \
+	SEC("fexit/" #func)                                                                        \
+	int BPF_PROG(fexit_##func, struct sock *sk, struct msghdr *msg, size_t len, int ret)      \
+	{                                                                                          \
+		count_send(sk, bpf_get_socket_cookie(sk), ret);                                    \
+		return 0;                                                                          \
+	}
+
+#define FEXIT_RECV(func)                                                                           \
+	SEC("fexit/" #func)                                                                        \
+	int BPF_PROG(fexit_##func, struct sock *sk, struct msghdr *msg, size_t len, int flags,    \
+		     int *addr_len, int ret)                                                       \
+	{                                                                                          \
+		count_recv(sk, bpf_get_socket_cookie(sk), ret, flags);                             \
+		return 0;                                                                          \
+	}
+
+FEXIT_SEND(udp_sendmsg)
+FEXIT_SEND(udpv6_sendmsg)
+FEXIT_SEND(ping_v4_sendmsg)
+FEXIT_SEND(ping_v6_sendmsg)
+FEXIT_RECV(udp_recvmsg)
+FEXIT_RECV(udpv6_recvmsg)
+FEXIT_RECV(ping_recvmsg)
+
+/* ---------------------------------------------------------------- kprobe */
+
+/*
+ * kprobe programs cannot call bpf_get_socket_cookie(): use the cookie if one
+ * was assigned, else the socket's address (kernel addresses never collide
+ * with the small cookie numbers).
+ */
+static __always_inline __u64 sock_key_by_read(struct sock *sk)
+{
+	__u64 cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+
+	return cookie ? cookie : (__u64)sk;
+}
+
+static __always_inline int save_call(struct sock *sk, int flags)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pending_call call = { .sk = sk, .flags = flags };
+
+	bpf_map_update_elem(&pending, &id, &call, BPF_ANY);
+	return 0;
+}
+
+static __always_inline struct pending_call *take_call(struct pending_call *out)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pending_call *call = bpf_map_lookup_elem(&pending, &id);
+
+	if (!call)
+		return NULL;
+	*out = *call;
+	bpf_map_delete_elem(&pending, &id);
+	return out;
+}
+
+#define KPROBE_SEND(func)                                                                          \
+	SEC("kprobe/" #func)                                                                       \
+	int BPF_KPROBE(kprobe_##func, struct sock *sk)                                             \
+	{                                                                                          \
+		return save_call(sk, 0);                                                           \
+	}                                                                                          \
+	SEC("kretprobe/" #func)                                                                    \
+	int BPF_KRETPROBE(kretprobe_##func, int ret)                                               \
+	{                                                                                          \
+		struct pending_call call;                                                          \
+		if (take_call(&call))                                                              \
+			count_send(call.sk, sock_key_by_read(call.sk), ret);                       \
+		return 0;                                                                          \
+	}
+
+#define KPROBE_RECV(func)                                                                          \
+	SEC("kprobe/" #func)                                                                       \
+	int BPF_KPROBE(kprobe_##func, struct sock *sk, struct msghdr *msg, size_t len, int flags)  \
+	{                                                                                          \
+		return save_call(sk, flags);                                                       \
+	}                                                                                          \
+	SEC("kretprobe/" #func)                                                                    \
+	int BPF_KRETPROBE(kretprobe_##func, int ret)                                               \
+	{                                                                                          \
+		struct pending_call call;                                                          \
+		if (take_call(&call))                                                              \
+			count_recv(call.sk, sock_key_by_read(call.sk), ret, call.flags);           \
+		return 0;                                                                          \
+	}
+
+KPROBE_SEND(tcp_sendmsg)
+KPROBE_SEND(tcp_sendpage)
+KPROBE_SEND(udp_sendmsg)
+KPROBE_SEND(udpv6_sendmsg)
+KPROBE_SEND(ping_v4_sendmsg)
+KPROBE_SEND(ping_v6_sendmsg)
+KPROBE_RECV(udp_recvmsg)
+KPROBE_RECV(udpv6_recvmsg)
+KPROBE_RECV(ping_recvmsg)
+
+SEC("kprobe/tcp_cleanup_rbuf")
+int BPF_KPROBE(kprobe_tcp_cleanup_rbuf, struct sock *sk)
+{
+	count_tcp_consumed(sk, sock_key_by_read(sk), 0);
+	return 0;
+}

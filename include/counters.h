@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Types shared by the BPF programs (bpf/counters.bpf.c) and userspace.
+ * Plain __u32/__u64/char[] only: no vmlinux types, so both sides can include it.
+ */
+#ifndef NETHOUND_COUNTERS_H
+#define NETHOUND_COUNTERS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define NH_COMM_LEN 16
+
+/* Default map sizes; userspace may resize between open and load. */
+#define NH_MAX_PROCS 16384
+#define NH_MAX_SOCKS 65536
+
+/* Layer-4 classes the socket hooks count separately. */
+enum nh_l4 {
+	NH_L4_TCP = 0,
+	NH_L4_UDP,
+	NH_L4_ICMP, /* ping sockets and raw ICMP/ICMPv6 sockets */
+	NH_L4_OTHER,
+	NH_L4_MAX,
+};
+
+/* Where a count could not be stored: reported to the user, never silent. */
+enum nh_drop {
+	NH_DROP_PROC = 0, /* process map full */
+	NH_DROP_SOCK,     /* socket map full */
+	NH_DROP_MAX,
+};
+
+/*
+ * A process is its thread-group id plus the group leader's start time, so a
+ * reused PID never inherits the bytes of an earlier process.
+ */
+struct nh_proc_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start_ns; /* group_leader->start_time, CLOCK_MONOTONIC ns */
+};
+
+#define NH_PROC_EXITED 1u
+
+/* Cumulative since the entry was created; userspace computes deltas. */
+struct nh_proc_val {
+	__u64 tx[NH_L4_MAX];
+	__u64 rx[NH_L4_MAX];
+	__u64 cgroup_id;
+	__u32 uid;
+	__u32 flags; /* NH_PROC_EXITED once the last thread has exited */
+	char comm[NH_COMM_LEN];
+};
+
+#define NH_SOCK_CLOSED 1u  /* TCP reached TCP_CLOSE */
+#define NH_SOCK_SEQ_SET 2u /* rx_seq holds a valid copied_seq baseline */
+
+/* Keyed by socket cookie (by address where the tier has no cookie helper). */
+struct nh_sock_val {
+	struct nh_proc_key owner; /* process that moved bytes last */
+	__u64 tx;
+	__u64 rx;
+	__u32 rx_seq; /* TCP: copied_seq already credited */
+	__u32 flags;
+	__u16 family; /* AF_INET or AF_INET6 */
+	__u16 protocol; /* IPPROTO_* */
+	__u16 local_port; /* host byte order */
+	__u16 remote_port; /* host byte order */
+	__u8 local_addr[16]; /* IPv4 in the first 4 bytes */
+	__u8 remote_addr[16];
+};
+
+#endif /* NETHOUND_COUNTERS_H */

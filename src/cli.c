@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "exitcodes.h"
+
+#define INTERVAL_MIN 0.1
+#define INTERVAL_MAX 3600.0
+
+enum long_only {
+	OPT_HOOKS = 256,
+	OPT_BTF,
+	OPT_JSON,
+	OPT_TABLE,
+	OPT_COUNT,
+	OPT_PID,
+	OPT_COMM,
+};
+
+static const struct option long_options[] = {
+	{ "hooks", required_argument, NULL, OPT_HOOKS },
+	{ "btf", required_argument, NULL, OPT_BTF },
+	{ "interval", required_argument, NULL, 'd' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "table", no_argument, NULL, OPT_TABLE },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ 0 },
+};
+
+static const char *const tier_names[] = {
+	[HOOKS_AUTO] = "auto",
+	[HOOKS_FENTRY] = "fentry",
+	[HOOKS_TRACEPOINT] = "tracepoint",
+	[HOOKS_KPROBE] = "kprobe",
+};
+
+const char *hook_tier_name(enum hook_tier tier)
+{
+	return tier_names[tier];
+}
+
+void cli_print_usage(FILE *out)
+{
+	fputs("Usage: nethound [COMMAND] [OPTIONS]\n"
+	      "\n"
+	      "Per-process network bandwidth, counted in the kernel with eBPF.\n"
+	      "\n"
+	      "Commands:\n"
+	      "  (none)               refresh a table of processes every interval until Ctrl-C\n"
+	      "  dump                 sample for one interval and print a snapshot\n"
+	      "  help                 show this help\n"
+	      "\n"
+	      "Options:\n"
+	      "  -d, --interval SECS  sampling interval, 0.1 to 3600 (default 1)\n"
+	      "      --count N        dump: print N snapshots, one per interval (JSON lines)\n"
+	      "      --json           dump: JSON output (default when stdout is not a terminal)\n"
+	      "      --table          dump: table output (default on a terminal)\n"
+	      "      --pid PID        only this process (repeatable)\n"
+	      "      --comm NAME      only processes with this name (repeatable)\n"
+	      "      --hooks TIER     auto, fentry, tracepoint or kprobe (default auto)\n"
+	      "      --btf FILE       kernel BTF to use instead of /sys/kernel/btf/vmlinux\n"
+	      "  -v, --verbose        show libbpf's messages\n"
+	      "  -V, --version        print the version\n"
+	      "  -h, --help           show this help\n"
+	      "\n"
+	      "Exit codes: 0 ok, 1 runtime failure, 2 bad usage, 3 missing privileges,\n"
+	      "4 kernel lacks BTF or a usable hook tier.\n",
+	      out);
+}
+
+static int usage_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	n = (size_t)snprintf(err, errlen, "nethound: ");
+	va_start(ap, fmt);
+	if (n < errlen)
+		vsnprintf(err + n, errlen - n, fmt, ap);
+	va_end(ap);
+	return NH_EXIT_USAGE;
+}
+
+static int parse_interval(const char *arg, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(v) || v < INTERVAL_MIN || v > INTERVAL_MAX)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_u64(const char *arg, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*arg == '-' || *arg == '+' || *arg == '\0')
+		return -1;
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_hooks(const char *arg, enum hook_tier *out)
+{
+	for (size_t i = 0; i < sizeof(tier_names) / sizeof(tier_names[0]); i++) {
+		if (strcmp(arg, tier_names[i]) == 0) {
+			*out = (enum hook_tier)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int parse_command(const char *word, enum command *out)
+{
+	if (strcmp(word, "dump") == 0)
+		*out = CMD_DUMP;
+	else if (strcmp(word, "help") == 0)
+		*out = CMD_HELP;
+	else
+		return -1;
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t errlen)
+{
+	char **args;
+	uint64_t v;
+	int c, rc = 0;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->interval = 1.0;
+	if (errlen)
+		err[0] = '\0';
+
+	/* getopt_long permutes argv; work on a copy so the caller's stays intact. */
+	args = calloc((size_t)argc + 1, sizeof(*args));
+	if (!args)
+		return usage_error(err, errlen, "out of memory");
+	memcpy(args, argv, (size_t)argc * sizeof(*args));
+
+	optind = 0; /* glibc: full re-initialisation, so parsing can run more than once */
+	opterr = 0;
+	while (rc == 0 && (c = getopt_long(argc, args, ":d:vhV", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (parse_interval(optarg, &opts->interval))
+				rc = usage_error(err, errlen,
+						 "--interval: '%s' is not a number of seconds from %.1f to %.0f",
+						 optarg, INTERVAL_MIN, INTERVAL_MAX);
+			break;
+		case OPT_HOOKS:
+			if (parse_hooks(optarg, &opts->hooks))
+				rc = usage_error(err, errlen,
+						 "--hooks: unknown tier '%s'; use auto, fentry, tracepoint or kprobe",
+						 optarg);
+			break;
+		case OPT_BTF:
+			opts->btf_path = optarg;
+			break;
+		case OPT_JSON:
+			opts->format = OUTPUT_JSON;
+			break;
+		case OPT_TABLE:
+			opts->format = OUTPUT_TABLE;
+			break;
+		case OPT_COUNT:
+			if (parse_u64(optarg, 1, UINT32_MAX, &opts->count))
+				rc = usage_error(err, errlen,
+						 "--count: '%s' is not a whole number from 1 to %u", optarg,
+						 UINT32_MAX);
+			opts->count_set = true;
+			break;
+		case OPT_PID:
+			if (parse_u64(optarg, 1, 4194304, &v))
+				rc = usage_error(err, errlen, "--pid: '%s' is not a process id", optarg);
+			else if (opts->npids == CLI_MAX_FILTERS)
+				rc = usage_error(err, errlen, "--pid: at most %d may be given",
+						 CLI_MAX_FILTERS);
+			else
+				opts->pids[opts->npids++] = (uint32_t)v;
+			break;
+		case OPT_COMM:
+			if (strlen(optarg) == 0 || strlen(optarg) > 15)
+				rc = usage_error(err, errlen,
+						 "--comm: '%s' is not a process name (1 to 15 bytes)",
+						 optarg);
+			else if (opts->ncomms == CLI_MAX_FILTERS)
+				rc = usage_error(err, errlen, "--comm: at most %d may be given",
+						 CLI_MAX_FILTERS);
+			else
+				opts->comms[opts->ncomms++] = optarg;
+			break;
+		case 'v':
+			opts->verbose = true;
+			break;
+		case 'h':
+			opts->command = CMD_HELP;
+			break;
+		case 'V':
+			opts->command = CMD_VERSION;
+			break;
+		case ':':
+			rc = usage_error(err, errlen, "option '%s' needs a value; see 'nethound --help'",
+					 args[optind - 1]);
+			break;
+		default:
+			rc = usage_error(err, errlen, "unknown option '%s'; see 'nethound --help'",
+					 args[optind - 1]);
+			break;
+		}
+	}
+
+	if (rc == 0 && optind < argc && opts->command != CMD_HELP && opts->command != CMD_VERSION) {
+		if (parse_command(args[optind], &opts->command))
+			rc = usage_error(err, errlen, "unknown command '%s'; see 'nethound --help'",
+					 args[optind]);
+		else if (optind + 1 < argc)
+			rc = usage_error(err, errlen, "unexpected argument '%s'; see 'nethound --help'",
+					 args[optind + 1]);
+	}
+	if (rc == 0 && opts->count_set && opts->command != CMD_DUMP)
+		rc = usage_error(err, errlen, "--count only applies to 'nethound dump'");
+
+	free(args);
+	return rc;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Command-line parsing: pure, no side effects, so it is unit-tested. */
+#ifndef NETHOUND_CLI_H
+#define NETHOUND_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum hook_tier {
+	HOOKS_AUTO = 0,
+	HOOKS_FENTRY,
+	HOOKS_TRACEPOINT,
+	HOOKS_KPROBE,
+};
+
+enum command {
+	CMD_TOP = 0, /* no command given: continuous table until interrupted */
+	CMD_DUMP,
+	CMD_HELP,
+	CMD_VERSION,
+};
+
+enum output_format {
+	OUTPUT_AUTO = 0, /* JSON unless stdout is a terminal */
+	OUTPUT_JSON,
+	OUTPUT_TABLE,
+};
+
+#define CLI_MAX_FILTERS 64
+
+struct options {
+	enum command command;
+	enum hook_tier hooks;
+	enum output_format format;
+	double interval;  /* seconds between samples */
+	uint64_t count;   /* documents to print; 0 = until interrupted */
+	bool count_set;
+	bool verbose;
+	const char *btf_path; /* NULL: /sys/kernel/btf/vmlinux */
+	int npids;
+	uint32_t pids[CLI_MAX_FILTERS];
+	int ncomms;
+	const char *comms[CLI_MAX_FILTERS];
+};
+
+/*
+ * Parse argv into opts. Returns 0, or NH_EXIT_USAGE with a one-line message
+ * (cause and remedy) in err. argv is not modified.
+ */
+int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t errlen);
+
+const char *hook_tier_name(enum hook_tier tier);
+
+void cli_print_usage(FILE *out);
+
+#endif

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* A small streaming JSON writer that always produces valid JSON. */
+#ifndef NETHOUND_JSON_H
+#define NETHOUND_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define JSON_MAX_DEPTH 16
+
+struct json_writer {
+	FILE *out;
+	int depth;
+	bool first[JSON_MAX_DEPTH]; /* no member written yet at this depth */
+	bool after_key;
+};
+
+void json_init(struct json_writer *w, FILE *out);
+void json_object_begin(struct json_writer *w);
+void json_object_end(struct json_writer *w);
+void json_array_begin(struct json_writer *w);
+void json_array_end(struct json_writer *w);
+void json_key(struct json_writer *w, const char *key);
+void json_string(struct json_writer *w, const char *s);
+/* Arbitrary bytes (not NUL-terminated): valid UTF-8 is kept, the rest escaped. */
+void json_bytes(struct json_writer *w, const char *s, size_t len);
+void json_u64(struct json_writer *w, uint64_t v);
+void json_i64(struct json_writer *w, int64_t v);
+void json_double(struct json_writer *w, double v);
+void json_bool(struct json_writer *w, bool v);
+void json_null(struct json_writer *w);
+
+/*
+ * Escape len bytes of s as the inside of a JSON string into out.
+ * Valid UTF-8 passes through, control characters become \uXXXX, and bytes
+ * that are not valid UTF-8 become U+FFFD so the document stays valid.
+ */
+void json_escape(FILE *out, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Snapshot printers: one JSON document, or a readable table. */
+#ifndef NETHOUND_OUTPUT_H
+#define NETHOUND_OUTPUT_H
+
+#include <stdio.h>
+
+#include "snapshot.h"
+
+/* One JSON document on one line, newline-terminated (so --count gives JSON lines). */
+void output_json(FILE *out, const struct snapshot *s);
+
+/* Processes by rate, then connections, for a terminal. */
+void output_table(FILE *out, const struct snapshot *s);
+
+#endif
