@@ -28,6 +28,7 @@
 #define AF_INET6 10
 #define MSG_PEEK 2
 #define EEXIST 17
+#define RCV_SHUTDOWN 1
 #define IPPROTO_ICMPV6 58 /* a #define in uapi, absent from BTF */
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -214,6 +215,21 @@ static __always_inline void count_recv(struct sock *sk, __u64 skey, long bytes, 
 }
 
 /*
+ * Whether the peer's FIN lies in the sequence range [from, to). Once a FIN
+ * arrived (RCV_SHUTDOWN), rcv_nxt stays one past it, and a reader that
+ * consumes the FIN advances copied_seq over it.
+ */
+static __always_inline bool fin_in_range(struct sock *sk, __u32 from, __u32 to)
+{
+	__u32 fin;
+
+	if (!(BPF_CORE_READ_BITFIELD_PROBED(sk, sk_shutdown) & RCV_SHUTDOWN))
+		return false;
+	fin = BPF_CORE_READ((struct tcp_sock *)sk, rcv_nxt) - 1;
+	return (__s32)(fin - from) >= 0 && (__s32)(to - 1 - fin) >= 0;
+}
+
+/*
  * TCP receive: credit the copied_seq progress since the last event.
  * known_bytes is what this call is known to have consumed (0 if unknown); it
  * sets the baseline of a connection first seen here, i.e. one established
@@ -249,6 +265,8 @@ static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long
 		}
 		old = prev;
 	}
+	if (bytes && fin_in_range(sk, old, seq))
+		bytes--; /* the peer's FIN takes one sequence number but is no payload */
 	if (bytes)
 		credit(sk, skey, bytes, false);
 }

@@ -1,0 +1,591 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * nh_traffic: moves exact byte counts through chosen socket paths, so the
+ * integration tests know the ground truth nethound must report.
+ *
+ * Every role names its process (--name, via PR_SET_NAME) and prints one JSON
+ * line per process when done: {"pid":..,"comm":"..","tx":..,"rx":..}, where
+ * tx and rx are the sums of what the send and receive calls returned.
+ *
+ * Roles:
+ *   tcp-server  --bind A --port P --recv read|recv|recvmsg|splice
+ *   tcp-client  --addr A --port P --send send|write|sendmsg|sendfile --bytes N
+ *               [--chunk C] [--threads T]
+ *   udp-server  --bind A --port P --recv recvfrom|recvmmsg [--idle-ms MS]
+ *   udp-client  --addr A --port P --send sendto|sendmmsg --count K --size S
+ *   short-lived --addr A --port P --count K   (K UDP senders, each < 50 ms)
+ *   pid-reuse   --addr A --port P             (two processes, one PID)
+ *   ping        --addr A --count K --size S   (ICMP datagram socket)
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/sched.h>
+#include <netinet/in.h>
+#include <netinet/ip_icmp.h>
+#include <netinet/icmp6.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH 16
+
+struct args {
+	const char *role, *name, *addr, *mode;
+	int port, threads, idle_ms;
+	long long bytes, chunk, count, size;
+};
+
+static struct args a = { .threads = 1, .chunk = 65536, .idle_ms = 1000, .count = 1, .size = 512 };
+
+static void die(const char *what)
+{
+	fprintf(stderr, "nh_traffic %s: %s: %s\n", a.role ? a.role : "", what, strerror(errno));
+	exit(1);
+}
+
+static void fail(const char *msg)
+{
+	fprintf(stderr, "nh_traffic %s: %s\n", a.role ? a.role : "", msg);
+	exit(1);
+}
+
+static void set_name(const char *name)
+{
+	if (name && prctl(PR_SET_NAME, name, 0, 0, 0))
+		die("PR_SET_NAME");
+}
+
+static void report(long long tx, long long rx)
+{
+	char comm[17] = { 0 };
+
+	prctl(PR_GET_NAME, comm, 0, 0, 0);
+	printf("{\"pid\":%d,\"comm\":\"%s\",\"tx\":%lld,\"rx\":%lld}\n", getpid(), comm, tx, rx);
+	fflush(stdout);
+}
+
+static socklen_t make_addr(const char *host, int port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(host, ':')) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1)
+			fail("bad IPv6 address");
+		return sizeof(*s6);
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+		fail("bad IPv4 address");
+	return sizeof(*s4);
+}
+
+static int bound_socket(int type, const char *host, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(host, port, &ss);
+	int one = 1, fd = socket(ss.ss_family, type, 0);
+
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len))
+		die("bind");
+	return fd;
+}
+
+/* Connect, retrying while the server is not listening yet (up to 10 s). */
+static int connected_socket(int type, const char *host, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(host, port, &ss);
+
+	for (int tries = 0; tries < 500; tries++) {
+		int fd = socket(ss.ss_family, type, 0);
+
+		if (fd < 0)
+			die("socket");
+		if (connect(fd, (struct sockaddr *)&ss, len) == 0)
+			return fd;
+		if (errno != ECONNREFUSED)
+			die("connect");
+		close(fd);
+		usleep(20000);
+	}
+	fail("server never listened");
+	return -1;
+}
+
+static void fill_pattern(char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (char)('a' + i % 26);
+}
+
+/* ------------------------------------------------------------------ TCP */
+
+static long long tcp_receive(int fd)
+{
+	static char buf[1 << 16];
+	long long total = 0;
+	int pipefd[2] = { -1, -1 }, devnull = -1;
+
+	if (strcmp(a.mode, "splice") == 0) {
+		if (pipe(pipefd))
+			die("pipe");
+		devnull = open("/dev/null", O_WRONLY);
+		if (devnull < 0)
+			die("open /dev/null");
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (strcmp(a.mode, "read") == 0) {
+			n = read(fd, buf, sizeof(buf));
+		} else if (strcmp(a.mode, "recv") == 0) {
+			n = recv(fd, buf, sizeof(buf), 0);
+		} else if (strcmp(a.mode, "recvmsg") == 0) {
+			struct iovec iov[2] = { { buf, 1000 }, { buf + 1000, sizeof(buf) - 1000 } };
+			struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+
+			n = recvmsg(fd, &msg, 0);
+		} else if (strcmp(a.mode, "splice") == 0) {
+			n = splice(fd, NULL, pipefd[1], NULL, sizeof(buf), SPLICE_F_MOVE);
+			for (ssize_t left = n; left > 0;) {
+				ssize_t m = splice(pipefd[0], NULL, devnull, NULL, (size_t)left,
+						   SPLICE_F_MOVE);
+				if (m <= 0)
+					die("splice to /dev/null");
+				left -= m;
+			}
+		} else {
+			fail("unknown --recv mode");
+			n = -1;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die("receive");
+		}
+		if (n == 0)
+			return total;
+		total += n;
+	}
+}
+
+static void tcp_server(void)
+{
+	int lfd = bound_socket(SOCK_STREAM, a.addr, a.port), fd;
+
+	if (listen(lfd, 8))
+		die("listen");
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0)
+		die("accept");
+	report(0, tcp_receive(fd));
+}
+
+/* Send exactly len bytes with the chosen call, looping over partial sends. */
+static long long tcp_send_all(int fd, long long len)
+{
+	static __thread char buf[1 << 16];
+	long long sent = 0;
+	int file = -1;
+
+	fill_pattern(buf, sizeof(buf));
+	if (strcmp(a.mode, "sendfile") == 0) {
+		file = memfd_create("nh_traffic", 0);
+		if (file < 0 || ftruncate(file, len))
+			die("memfd");
+		for (long long off = 0; off < len; off += (long long)sizeof(buf)) {
+			size_t n = (size_t)(len - off < (long long)sizeof(buf) ? len - off : (long long)sizeof(buf));
+
+			if (pwrite(file, buf, n, off) != (ssize_t)n)
+				die("pwrite");
+		}
+	}
+	while (sent < len) {
+		size_t want = (size_t)(len - sent < a.chunk ? len - sent : a.chunk);
+		ssize_t n;
+
+		if (want > sizeof(buf))
+			want = sizeof(buf);
+		if (strcmp(a.mode, "send") == 0) {
+			n = send(fd, buf, want, 0);
+		} else if (strcmp(a.mode, "write") == 0) {
+			n = write(fd, buf, want);
+		} else if (strcmp(a.mode, "sendmsg") == 0) {
+			size_t half = want / 2;
+			struct iovec iov[2] = { { buf, half }, { buf + half, want - half } };
+			struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+
+			n = sendmsg(fd, &msg, 0);
+		} else if (strcmp(a.mode, "sendfile") == 0) {
+			off_t off = (off_t)sent;
+
+			n = sendfile(fd, file, &off, want);
+		} else {
+			fail("unknown --send mode");
+			n = -1;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die("send");
+		}
+		sent += n;
+	}
+	if (file >= 0)
+		close(file);
+	return sent;
+}
+
+struct sender {
+	pthread_t thread;
+	int fd;
+	long long len, sent;
+};
+
+static void *sender_main(void *arg)
+{
+	struct sender *s = arg;
+
+	s->sent = tcp_send_all(s->fd, s->len);
+	return NULL;
+}
+
+static void tcp_client(void)
+{
+	int fd = connected_socket(SOCK_STREAM, a.addr, a.port);
+	struct sender *senders = calloc((size_t)a.threads, sizeof(*senders));
+	long long total = 0;
+
+	if (!senders)
+		die("calloc");
+	/* Threads share the socket; the bytes all belong to this one process. */
+	for (int i = 0; i < a.threads; i++) {
+		senders[i].fd = fd;
+		senders[i].len = a.bytes / a.threads + (i == 0 ? a.bytes % a.threads : 0);
+		if (pthread_create(&senders[i].thread, NULL, sender_main, &senders[i]))
+			fail("pthread_create");
+	}
+	for (int i = 0; i < a.threads; i++) {
+		pthread_join(senders[i].thread, NULL);
+		total += senders[i].sent;
+	}
+	/* Half-close and wait for the server's EOF, so all bytes were consumed. */
+	if (shutdown(fd, SHUT_WR))
+		die("shutdown");
+	char tmp[64];
+	while (read(fd, tmp, sizeof(tmp)) > 0)
+		;
+	report(total, 0);
+}
+
+/* ------------------------------------------------------------------ UDP */
+
+static void udp_server(void)
+{
+	int fd = bound_socket(SOCK_DGRAM, a.addr, a.port), rcvbuf = 8 << 20;
+	struct timeval idle = { .tv_sec = a.idle_ms / 1000, .tv_usec = (a.idle_ms % 1000) * 1000 };
+	static char bufs[BATCH][65536];
+	long long total = 0, datagrams = 0;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/* Stop after --idle-ms without a datagram once something arrived. */
+	for (;;) {
+		ssize_t n;
+
+		if (datagrams)
+			setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle));
+		if (strcmp(a.mode, "recvmmsg") == 0) {
+			struct mmsghdr msgs[BATCH];
+			struct iovec iov[BATCH];
+
+			memset(msgs, 0, sizeof(msgs));
+			for (int i = 0; i < BATCH; i++) {
+				iov[i].iov_base = bufs[i];
+				iov[i].iov_len = sizeof(bufs[i]);
+				msgs[i].msg_hdr.msg_iov = &iov[i];
+				msgs[i].msg_hdr.msg_iovlen = 1;
+			}
+			int got = recvmmsg(fd, msgs, BATCH, MSG_WAITFORONE, NULL);
+			if (got > 0) {
+				for (int i = 0; i < got; i++)
+					total += msgs[i].msg_len;
+				datagrams += got;
+				continue;
+			}
+			n = got;
+		} else {
+			n = recvfrom(fd, bufs[0], sizeof(bufs[0]), 0, NULL, NULL);
+			if (n >= 0) {
+				total += n;
+				datagrams++;
+				continue;
+			}
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			break;
+		die("receive");
+	}
+	report(0, total);
+}
+
+static long long udp_send(int fd, const struct sockaddr_storage *to, socklen_t tolen,
+			  long long count, long long size)
+{
+	static char buf[65536];
+	long long total = 0;
+
+	fill_pattern(buf, sizeof(buf));
+	if (strcmp(a.mode, "sendmmsg") == 0) {
+		struct mmsghdr msgs[BATCH];
+		struct iovec iov[BATCH];
+
+		for (long long done = 0; done < count;) {
+			int n = (int)(count - done < BATCH ? count - done : BATCH);
+
+			memset(msgs, 0, sizeof(msgs));
+			for (int i = 0; i < n; i++) {
+				iov[i].iov_base = buf;
+				iov[i].iov_len = (size_t)size;
+				msgs[i].msg_hdr.msg_iov = &iov[i];
+				msgs[i].msg_hdr.msg_iovlen = 1;
+				msgs[i].msg_hdr.msg_name = (void *)to;
+				msgs[i].msg_hdr.msg_namelen = tolen;
+			}
+			int sent = sendmmsg(fd, msgs, (unsigned)n, 0);
+			if (sent < 0)
+				die("sendmmsg");
+			for (int i = 0; i < sent; i++)
+				total += msgs[i].msg_len;
+			done += sent;
+			usleep(1000); /* pace: the receiver must keep up for its own truth to be whole */
+		}
+		return total;
+	}
+	for (long long i = 0; i < count; i++) {
+		ssize_t n = sendto(fd, buf, (size_t)size, 0, (const struct sockaddr *)to, tolen);
+
+		if (n < 0)
+			die("sendto");
+		total += n;
+		if (i % BATCH == BATCH - 1)
+			usleep(1000);
+	}
+	return total;
+}
+
+static void udp_client(void)
+{
+	struct sockaddr_storage to;
+	socklen_t tolen = make_addr(a.addr, a.port, &to);
+	int fd = socket(to.ss_family, SOCK_DGRAM, 0);
+
+	if (fd < 0)
+		die("socket");
+	report(udp_send(fd, &to, tolen, a.count, a.size), 0);
+}
+
+/* ------------------------------------------------------------- processes */
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* Child body: name itself, send one datagram of a size unique to it, exit. */
+static void datagram_child(const char *name, long long size)
+{
+	struct sockaddr_storage to;
+	socklen_t tolen = make_addr(a.addr, a.port, &to);
+	int fd;
+	long long sent;
+
+	set_name(name);
+	fd = socket(to.ss_family, SOCK_DGRAM, 0);
+	if (fd < 0)
+		die("socket");
+	a.mode = "sendto";
+	sent = udp_send(fd, &to, tolen, 1, size);
+	report(sent, 0);
+	_exit(0);
+}
+
+static void short_lived(void)
+{
+	double longest = 0;
+
+	for (long long i = 0; i < a.count; i++) {
+		char name[16];
+		double t0 = now_us();
+		int status;
+		pid_t pid;
+
+		snprintf(name, sizeof(name), "nht-s%03d", (int)(i % 1000));
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0)
+			datagram_child(name, 100 + i);
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+			fail("short-lived child failed");
+		if (now_us() - t0 > longest)
+			longest = now_us() - t0;
+	}
+	/* The parent moved no bytes; its line carries the longest child lifetime. */
+	fprintf(stderr, "short-lived: longest child lifetime %.0f us\n", longest);
+	printf("{\"longest_child_us\":%.0f}\n", longest);
+}
+
+static pid_t clone_with_pid(pid_t want)
+{
+	struct clone_args args;
+
+	memset(&args, 0, sizeof(args));
+	args.exit_signal = SIGCHLD;
+	args.set_tid = (uint64_t)(uintptr_t)&want;
+	args.set_tid_size = 1;
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+static void pid_reuse(void)
+{
+	int status;
+	pid_t first, second;
+
+	fflush(stdout);
+	first = fork();
+	if (first < 0)
+		die("fork");
+	if (first == 0)
+		datagram_child("nht-reuse-a", 1111);
+	if (waitpid(first, &status, 0) != first || !WIFEXITED(status) || WEXITSTATUS(status))
+		fail("first child failed");
+	/* The PID is free again once reaped; take exactly that PID for a new process. */
+	second = clone_with_pid(first);
+	if (second < 0)
+		die("clone3 with set_tid");
+	if (second == 0)
+		datagram_child("nht-reuse-b", 2222);
+	if (second != first)
+		fail("clone3 did not reuse the PID");
+	if (waitpid(second, &status, 0) != second || !WIFEXITED(status) || WEXITSTATUS(status))
+		fail("second child failed");
+}
+
+/* ----------------------------------------------------------------- ICMP */
+
+static void ping(void)
+{
+	struct sockaddr_storage to;
+	socklen_t tolen = make_addr(a.addr, 0, &to);
+	bool v6 = to.ss_family == AF_INET6;
+	int fd = socket(to.ss_family, SOCK_DGRAM, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+	struct timeval wait = { .tv_sec = 2 };
+	char buf[65536], reply[65536];
+	long long tx = 0, rx = 0;
+
+	if (fd < 0)
+		die("ping socket (is net.ipv4.ping_group_range set?)");
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
+	memset(buf, 0, sizeof(buf));
+	for (long long i = 0; i < a.count; i++) {
+		/* Echo request header; the kernel fills id and checksum for ping sockets. */
+		buf[0] = (char)(v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO);
+		buf[6] = (char)(i >> 8);
+		buf[7] = (char)i;
+		ssize_t n = sendto(fd, buf, (size_t)a.size, 0, (struct sockaddr *)&to, tolen);
+		if (n < 0)
+			die("ping sendto");
+		tx += n;
+		n = recv(fd, reply, sizeof(reply), 0);
+		if (n < 0)
+			die("ping recv");
+		rx += n;
+	}
+	report(tx, rx);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },   { "addr", required_argument, NULL, 'a' },
+		{ "bind", required_argument, NULL, 'a' },   { "port", required_argument, NULL, 'p' },
+		{ "send", required_argument, NULL, 'm' },   { "recv", required_argument, NULL, 'm' },
+		{ "bytes", required_argument, NULL, 'b' },  { "chunk", required_argument, NULL, 'c' },
+		{ "threads", required_argument, NULL, 't' }, { "count", required_argument, NULL, 'k' },
+		{ "size", required_argument, NULL, 's' },   { "idle-ms", required_argument, NULL, 'i' },
+		{ 0 },
+	};
+	int c;
+
+	if (argc < 2)
+		fail("usage: nh_traffic ROLE [options]");
+	a.role = argv[1];
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': a.name = optarg; break;
+		case 'a': a.addr = optarg; break;
+		case 'p': a.port = atoi(optarg); break;
+		case 'm': a.mode = optarg; break;
+		case 'b': a.bytes = atoll(optarg); break;
+		case 'c': a.chunk = atoll(optarg); break;
+		case 't': a.threads = atoi(optarg); break;
+		case 'k': a.count = atoll(optarg); break;
+		case 's': a.size = atoll(optarg); break;
+		case 'i': a.idle_ms = atoi(optarg); break;
+		default: fail("bad option");
+		}
+	}
+	if (!a.addr || a.threads < 1 || a.chunk < 1)
+		fail("--addr/--bind is required; --threads and --chunk must be positive");
+	set_name(a.name);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (strcmp(a.role, "tcp-server") == 0)
+		tcp_server();
+	else if (strcmp(a.role, "tcp-client") == 0)
+		tcp_client();
+	else if (strcmp(a.role, "udp-server") == 0)
+		udp_server();
+	else if (strcmp(a.role, "udp-client") == 0)
+		udp_client();
+	else if (strcmp(a.role, "short-lived") == 0)
+		short_lived();
+	else if (strcmp(a.role, "pid-reuse") == 0)
+		pid_reuse();
+	else if (strcmp(a.role, "ping") == 0)
+		ping();
+	else
+		fail("unknown role");
+	return 0;
+}

@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""Exact per-process byte counts against traffic whose size the test knows.
+
+Usage: test_counting.py [TEST ...]   (all tests when none is named)
+"""
+from nhtest import Namespaces, Nethound, check, expect_bytes, finish, main, start
+
+TESTS = {}
+
+
+def test(fn):
+    TESTS[fn.__name__] = fn
+    return fn
+
+
+def tcp_case(send, recv, v6, nbytes, threads=1, loopback=False):
+    """A client in one namespace sends nbytes to a server in the other (or over lo)."""
+    with Namespaces() as ns, Nethound() as nh:
+        server_ns = ns.a if loopback else ns.b
+        addr = ("::1" if v6 else "127.0.0.1") if loopback else (ns.b6 if v6 else ns.b4)
+        port = 40000 + nbytes % 1000
+        srv = start("tcp-server", "--name", "nht-tcp-srv", "--bind", addr, "--port", port,
+                    "--recv", recv, ns=server_ns)
+        cli = start("tcp-client", "--name", "nht-tcp-cli", "--addr", addr, "--port", port,
+                    "--send", send, "--bytes", nbytes, "--threads", threads, ns=ns.a)
+        client, = finish(cli)
+        server, = finish(srv)
+        check(client["tx"] == nbytes and server["rx"] == nbytes,
+              f"traffic program moved {client['tx']}/{server['rx']} of {nbytes} bytes")
+        nh.settle()
+    # Each side is credited with its own direction only.
+    c = expect_bytes(nh, client, f"tcp {send}")
+    s = expect_bytes(nh, server, f"tcp {recv} receive")
+    check(c["l4"]["tcp"] == {"tx": nbytes, "rx": 0}, f"client per-L4 counts {c['l4']}")
+    check(s["l4"]["tcp"] == {"tx": 0, "rx": nbytes}, f"server per-L4 counts {s['l4']}")
+    return nh, client, server
+
+
+@test
+def tcp_v4_send():
+    tcp_case("send", "recv", False, 3_000_017)
+
+
+@test
+def tcp_v6_send():
+    tcp_case("send", "read", True, 3_000_023)
+
+
+@test
+def tcp_v4_write():
+    tcp_case("write", "read", False, 2_500_001)
+
+
+@test
+def tcp_v6_write():
+    tcp_case("write", "recv", True, 2_500_003)
+
+
+@test
+def tcp_v4_sendmsg():
+    tcp_case("sendmsg", "recvmsg", False, 1_999_999)
+
+
+@test
+def tcp_v6_sendmsg():
+    tcp_case("sendmsg", "recvmsg", True, 1_999_997)
+
+
+@test
+def tcp_v4_sendfile():
+    tcp_case("sendfile", "recv", False, 4_194_311)
+
+
+@test
+def tcp_v6_sendfile():
+    tcp_case("sendfile", "recv", True, 4_194_319)
+
+
+@test
+def tcp_v4_splice_receive():
+    tcp_case("send", "splice", False, 3_333_331)
+
+
+@test
+def tcp_v6_splice_receive():
+    tcp_case("write", "splice", True, 3_333_337)
+
+
+@test
+def tcp_v4_loopback():
+    tcp_case("send", "recv", False, 5_000_011, loopback=True)
+
+
+@test
+def tcp_v6_loopback_splice():
+    tcp_case("sendfile", "splice", True, 5_000_029, loopback=True)
+
+
+@test
+def tcp_multithreaded_sender():
+    # Four threads write to one socket: all bytes land on the one process.
+    tcp_case("send", "recv", False, 4_000_037, threads=4)
+
+
+@test
+def tcp_connection_fields():
+    nh, client, server = tcp_case("send", "recv", False, 1_000_003)
+    conns = nh.connections(client["pid"])
+    check(len(conns) == 1, f"expected one connection for the client, got {conns}")
+    c = conns[0]
+    check(c["proto"] == "TCP" and c["family"] == "ipv4", f"connection {c}")
+    check(c["remote_port"] == 40000 + 1_000_003 % 1000, f"remote port {c['remote_port']}")
+    check(c["remote_addr"].startswith("10.231.") and c["remote_addr"].endswith(".2"),
+          f"remote address {c['remote_addr']}")
+    check(c["tx"] == 1_000_003 and c["rx"] == 0, f"connection bytes {c}")
+    check(c["comm"] == "nht-tcp-cli", f"connection comm {c['comm']}")
+    sconns = nh.connections(server["pid"])
+    check(len(sconns) == 1 and sconns[0]["rx"] == 1_000_003 and sconns[0]["local_port"] ==
+          40000 + 1_000_003 % 1000, f"server connections {sconns}")
+
+
+def udp_case(send, recv, v6, count, size):
+    with Namespaces() as ns, Nethound() as nh:
+        addr = ns.b6 if v6 else ns.b4
+        port = 41000 + size
+        srv = start("udp-server", "--name", "nht-udp-srv", "--bind", addr, "--port", port,
+                    "--recv", recv, "--idle-ms", 700, ns=ns.b)
+        cli = start("udp-client", "--name", "nht-udp-cli", "--addr", addr, "--port", port,
+                    "--send", send, "--count", count, "--size", size, ns=ns.a)
+        client, = finish(cli)
+        server, = finish(srv)
+        check(client["tx"] == count * size, f"sender moved {client['tx']} bytes")
+        check(server["rx"] > 0, "receiver got nothing")
+        nh.settle()
+    c = expect_bytes(nh, client, f"udp {send}")
+    s = expect_bytes(nh, server, f"udp {recv}")
+    check(c["l4"]["udp"]["tx"] == client["tx"] and s["l4"]["udp"]["rx"] == server["rx"],
+          "bytes not counted as UDP")
+
+
+@test
+def udp_v4_sendto():
+    udp_case("sendto", "recvfrom", False, 400, 1200)
+
+
+@test
+def udp_v6_sendto():
+    udp_case("sendto", "recvfrom", True, 400, 1201)
+
+
+@test
+def udp_v4_sendmmsg():
+    udp_case("sendmmsg", "recvmmsg", False, 640, 900)
+
+
+@test
+def udp_v6_sendmmsg():
+    udp_case("sendmmsg", "recvmmsg", True, 640, 901)
+
+
+def ping_case(v6):
+    with Namespaces() as ns, Nethound() as nh:
+        pinger = start("ping", "--name", "nht-ping", "--addr", ns.b6 if v6 else ns.b4,
+                       "--count", 20, "--size", 264, ns=ns.a)
+        truth, = finish(pinger)
+        check(truth["tx"] == 20 * 264 and truth["rx"] == 20 * 264, f"ping moved {truth}")
+        nh.settle()
+    got = expect_bytes(nh, truth, "icmp ping socket")
+    check(got["l4"]["icmp"] == {"tx": truth["tx"], "rx": truth["rx"]}, f"per-L4 {got['l4']}")
+
+
+@test
+def icmp_v4_ping_socket():
+    ping_case(False)
+
+
+@test
+def icmp_v6_ping_socket():
+    ping_case(True)
+
+
+@test
+def short_lived_processes():
+    """200 processes, each alive under 50 ms, each reported under its own name."""
+    count = 200
+    with Namespaces() as ns, Nethound() as nh:
+        sink = start("udp-server", "--name", "nht-sink", "--bind", ns.b4, "--port", 42000,
+                     "--recv", "recvfrom", "--idle-ms", 1500, ns=ns.b)
+        lines = finish(start("short-lived", "--addr", ns.b4, "--port", 42000, "--count", count,
+                             ns=ns.a))
+        finish(sink)
+        nh.settle()
+    children, summary = lines[:-1], lines[-1]
+    check(len(children) == count, f"{len(children)} children reported")
+    check(summary["longest_child_us"] < 50_000,
+          f"a child lived {summary['longest_child_us']} us; the test needs < 50 ms")
+    seen = {p["pid"]: p for p in nh.processes().values()}
+    missing = [c for c in children if c["pid"] not in seen]
+    check(not missing, f"{len(missing)} short-lived processes missing, e.g. {missing[:3]}")
+    for child in children:
+        got = seen[child["pid"]]
+        check(got["comm"] == child["comm"] and got["tx"] == child["tx"] and got["exited"],
+              f"child {child} reported as {got}")
+    print(f"  all {count} short-lived processes reported with their own name and bytes")
+
+
+@test
+def reused_pid_not_merged():
+    with Namespaces() as ns, Nethound() as nh:
+        sink = start("udp-server", "--name", "nht-sink", "--bind", ns.b4, "--port", 42001,
+                     "--recv", "recvfrom", "--idle-ms", 1500, ns=ns.b)
+        first, second = finish(start("pid-reuse", "--addr", ns.b4, "--port", 42001, ns=ns.a))
+        finish(sink)
+        nh.settle()
+    check(first["pid"] == second["pid"], "the PID was not reused")
+    entries = sorted((p for p in nh.processes().values() if p["pid"] == first["pid"]),
+                     key=lambda p: p["comm"])
+    check(len(entries) == 2, f"expected two processes with pid {first['pid']}, got {entries}")
+    for got, truth in zip(entries, (first, second)):
+        check(got["comm"] == truth["comm"] and got["tx"] == truth["tx"],
+              f"{got} does not match {truth}")
+    print(f"  pid {first['pid']}: {entries[0]['comm']} tx {entries[0]['tx']}, "
+          f"{entries[1]['comm']} tx {entries[1]['tx']}: kept apart")
+
+
+@test
+def filters_pid_and_comm():
+    with Namespaces() as ns:
+        srv = start("tcp-server", "--name", "nht-filt-srv", "--bind", ns.b4, "--port", 42002,
+                    "--recv", "recv", ns=ns.b)
+        with Nethound("--comm", "nht-filt-cli") as by_comm:
+            cli = start("tcp-client", "--name", "nht-filt-cli", "--addr", ns.b4, "--port",
+                        42002, "--send", "send", "--bytes", 123_457, ns=ns.a)
+            client, = finish(cli)
+            server, = finish(srv)
+            by_comm.settle()
+    comms = {p["comm"] for p in by_comm.processes().values()}
+    check(comms == {"nht-filt-cli"}, f"--comm filter let through {comms}")
+    expect_bytes(by_comm, client)
+    for doc in by_comm.docs:
+        check(all(c["comm"] == "nht-filt-cli" for c in doc["connections"]),
+              "--comm filter let a connection through")
+
+    with Namespaces() as ns:
+        srv = start("tcp-server", "--name", "nht-filt-srv", "--bind", ns.b4, "--port", 42003,
+                    "--recv", "recv", ns=ns.b)
+        # The server's PID is known before traffic starts: filter on it.
+        with Nethound("--pid", str(srv.pid)) as by_pid:
+            cli = start("tcp-client", "--name", "nht-filt-cli", "--addr", ns.b4, "--port",
+                        42003, "--send", "send", "--bytes", 654_321, ns=ns.a)
+            finish(cli)
+            server, = finish(srv)
+            by_pid.settle()
+    pids = {p["pid"] for p in by_pid.processes().values()}
+    check(pids == {server["pid"]}, f"--pid filter let through {pids}")
+    expect_bytes(by_pid, server)
+
+
+if __name__ == "__main__":
+    main(TESTS)
