@@ -78,7 +78,8 @@ void cli_print_usage(FILE *out)
 	      out);
 }
 
-static int usage_error(char *err, size_t errlen, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int usage_error(char *err, size_t errlen,
+							     const char *fmt, ...)
 {
 	va_list ap;
 	size_t n;
@@ -141,9 +142,26 @@ static int parse_command(const char *word, enum command *out)
 	return 0;
 }
 
+/*
+ * The option a getopt error is about. Inside a group of short options
+ * ("-xv") glibc has not moved optind past the word, so name the letter.
+ */
+static const char *option_word(char **args, int ind, int opt, char *buf)
+{
+	const char *word = args[ind - 1];
+
+	if (opt > 0 && opt < 256 && strncmp(word, "--", 2) != 0) {
+		buf[0] = '-';
+		buf[1] = (char)opt;
+		buf[2] = '\0';
+		return buf;
+	}
+	return word;
+}
+
 int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t errlen)
 {
-	char **args;
+	char **args, shortopt[3];
 	uint64_t v;
 	int c, rc = 0;
 
@@ -221,11 +239,11 @@ int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t err
 			break;
 		case ':':
 			rc = usage_error(err, errlen, "option '%s' needs a value; see 'nethound --help'",
-					 args[optind - 1]);
+					 option_word(args, optind, optopt, shortopt));
 			break;
 		default:
 			rc = usage_error(err, errlen, "unknown option '%s'; see 'nethound --help'",
-					 args[optind - 1]);
+					 option_word(args, optind, optopt, shortopt));
 			break;
 		}
 	}

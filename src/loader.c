@@ -17,7 +17,7 @@
 
 static bool verbose;
 
-static int libbpf_print(enum libbpf_print_level level __attribute__((unused)), const char *fmt, va_list args)
+__attribute__((format(printf, 2, 0))) static int libbpf_print(enum libbpf_print_level level __attribute__((unused)), const char *fmt, va_list args)
 {
 	/* Probing tiers the kernel refuses is expected: keep quiet unless asked. */
 	if (!verbose)
@@ -110,14 +110,17 @@ static int try_tier(struct loader *ld, enum hook_tier tier, const struct btf *bt
 
 	err = counters_bpf__load(skel);
 	if (err) {
-		snprintf(why, whylen, "the kernel refused to load its programs (%s)", strerror(-err));
+		snprintf(why, whylen, "the kernel refused to load its programs (%s%s)", strerror(-err),
+			 tier == HOOKS_FENTRY && err == -EPERM ? ": BPF trampolines not permitted" : "");
 		counters_bpf__destroy(skel);
 		return -1;
 	}
 	err = counters_bpf__attach(skel);
 	if (err) {
-		snprintf(why, whylen, "the kernel refused to attach its programs (%s)",
-			 strerror(-err));
+		snprintf(why, whylen, "the kernel refused to attach its programs (%s%s)",
+			 strerror(-err),
+			 tier == HOOKS_KPROBE && err == -ENOENT ? ": kernel built without CONFIG_KPROBES?"
+								 : "");
 		counters_bpf__destroy(skel);
 		return -1;
 	}
@@ -158,8 +161,12 @@ int loader_start(struct loader *ld, const struct options *opts, char *err, size_
 	}
 	btf = btf__parse(btf_path, NULL);
 	if (!btf) {
+		char reason[128];
+
+		/* libbpf's own error codes (e.g. "invalid ELF") are past errno's range. */
+		libbpf_strerror(-errno, reason, sizeof(reason));
 		snprintf(err, errlen, "nethound: %s is not usable BTF (%s); pass a BTF file with --btf",
-			 btf_path, strerror(errno));
+			 btf_path, reason);
 		return NH_EXIT_KERNEL;
 	}
 

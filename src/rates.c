@@ -18,7 +18,8 @@ static void format_scaled(char *buf, size_t len, double value, double base, cons
 {
 	int i = 0;
 
-	while (value >= base && i < nunits - 1) {
+	/* Move up a unit also when rounding would print the base ("1024 B", "1024.0 KiB"). */
+	while (i < nunits - 1 && value >= base - (i == 0 ? 0.5 : 0.05)) {
 		value /= base;
 		i++;
 	}

@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""The command line as users meet it: tiers, errors and exit codes, signals, output.
+
+Usage: test_cli.py [TEST ...]   (all tests when none is named)
+"""
+import json
+import signal
+import subprocess
+import time
+
+from nhtest import (NETHOUND, TRAFFIC, Namespaces, Nethound, check, finish, main, start)
+
+TESTS = {}
+TIERS = ("fentry", "tracepoint", "kprobe")  # the order auto tries them in
+
+
+def test(fn):
+    TESTS[fn.__name__] = fn
+    return fn
+
+
+def run(*args, timeout=30, **kw):
+    return subprocess.run([NETHOUND, *args], capture_output=True, text=True, timeout=timeout,
+                          **kw)
+
+
+def one_line_error(res, code, *phrases):
+    check(res.returncode == code, f"exit {res.returncode}, expected {code}: {res.stderr!r}")
+    lines = res.stderr.strip().splitlines()
+    check(len(lines) == 1, f"expected a one-line error, got {lines}")
+    for phrase in phrases:
+        check(phrase in lines[0], f"{phrase!r} not in {lines[0]!r}")
+    check(res.stdout == "", f"nothing belongs on stdout on error: {res.stdout!r}")
+    print(f"  exit {code}: {lines[0]}")
+
+
+@test
+def auto_picks_best_available_tier():
+    available = []
+    for tier in TIERS:
+        res = run("dump", "--json", "--interval", "0.2", "--hooks", tier)
+        if res.returncode == 0:
+            doc = json.loads(res.stdout)
+            check(doc["hooks"] == tier, f"--hooks {tier} ran on {doc['hooks']}")
+            available.append(tier)
+            print(f"  {tier}: available")
+        else:
+            # A tier the kernel refuses is a clear error, not a crash.
+            one_line_error(res, 4, f"the {tier} hook tier is not available", "--hooks auto")
+    check(available, "no tier is available on this kernel")
+    res = run("dump", "--json", "--interval", "0.2")
+    check(res.returncode == 0, f"auto failed: {res.stderr}")
+    auto = json.loads(res.stdout)["hooks"]
+    check(auto == available[0], f"auto chose {auto}; the best available is {available[0]}")
+    print(f"  auto chose {auto}")
+
+
+@test
+def usage_errors_exit_2():
+    one_line_error(run("--frobnicate"), 2, "unknown option '--frobnicate'", "--help")
+    one_line_error(run("dump", "--interval", "soon"), 2, "--interval", "'soon'")
+    one_line_error(run("dump", "--interval"), 2, "needs a value")
+    one_line_error(run("dump", "--count", "0"), 2, "--count")
+    one_line_error(run("--hooks", "ebpf"), 2, "unknown tier 'ebpf'")
+    one_line_error(run("explode"), 2, "unknown command 'explode'")
+    one_line_error(run("--count", "3"), 2, "--count only applies")
+
+
+@test
+def help_and_version():
+    res = run("--help")
+    check(res.returncode == 0 and "Usage: nethound" in res.stdout and "Exit codes" in res.stdout,
+          f"--help: {res.returncode} {res.stdout[:200]!r}")
+    res = run("--version")
+    check(res.returncode == 0 and res.stdout.startswith("nethound "), f"--version: {res.stdout!r}")
+
+
+@test
+def unprivileged_exit_3():
+    # An ordinary user: no capabilities at all.
+    res = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                          "--inh-caps=-all", NETHOUND, "dump", "--json"],
+                         capture_output=True, text=True, timeout=30)
+    one_line_error(res, 3, "needs root or CAP_BPF+CAP_PERFMON", "sudo")
+
+
+@test
+def missing_or_bad_btf_exit_4():
+    one_line_error(run("dump", "--btf", "/nonexistent/vmlinux"), 4,
+                   "cannot read BTF file /nonexistent/vmlinux")
+    one_line_error(run("dump", "--btf", "/etc/hostname"), 4, "is not usable BTF", "--btf")
+
+
+@test
+def sigterm_prints_partial_interval_and_exits_0():
+    with Namespaces() as ns:
+        proc = subprocess.Popen([NETHOUND, "dump", "--json", "--interval", "60"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)  # attached by now; the interval is far from over
+        srv = start("tcp-server", "--name", "nht-term-srv", "--bind", ns.b4, "--port", 42010,
+                    "--recv", "recv", ns=ns.b)
+        cli = start("tcp-client", "--name", "nht-term-cli", "--addr", ns.b4, "--port", 42010,
+                    "--send", "send", "--bytes", 777_777, ns=ns.a)
+        client, = finish(cli)
+        finish(srv)
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
+        took = time.monotonic() - t0
+    check(proc.returncode == 0, f"exit {proc.returncode}: {err}")
+    check(took < 5, f"took {took:.1f} s to stop after SIGTERM")
+    doc = json.loads(out)
+    check(doc["interval"] < 60, f"interval {doc['interval']}")
+    got = [p for p in doc["processes"] if p["pid"] == client["pid"]]
+    check(got and got[0]["tx_bytes"] == 777_777, f"bytes counted before SIGTERM lost: {got}")
+    print(f"  stopped in {took:.2f} s, partial interval {doc['interval']:.2f} s, bytes kept")
+
+
+@test
+def arbitrary_comm_bytes_stay_valid_json():
+    name = b'nh\xff"\x01\\\xc3\xa9q'  # invalid UTF-8, a quote, a control char, a backslash, é
+    expected = 'nh\ufffd"\x01\\\u00e9q'
+    with Namespaces() as ns, Nethound() as nh:
+        srv = subprocess.Popen(["ip", "netns", "exec", ns.b, TRAFFIC, "tcp-server", "--name",
+                                "nht-odd-srv", "--bind", ns.b4, "--port", "42011", "--recv",
+                                "recv"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        cli = subprocess.Popen([b"ip", b"netns", b"exec", ns.a.encode(), TRAFFIC.encode(),
+                                b"tcp-client", b"--name", name, b"--addr", ns.b4.encode(),
+                                b"--port", b"42011", b"--send", b"send", b"--bytes", b"4242"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = cli.communicate(timeout=30)
+        srv.communicate(timeout=30)
+        check(cli.returncode == 0, f"client failed: {err}")
+        pid = int(out.split(b'"pid":')[1].split(b",")[0])
+        nh.settle()
+    # Nethound's reader already parsed every line with json.loads.
+    got = nh.process(pid)
+    check(got["comm"] == expected, f"comm {got['comm']!r}, expected {expected!r}")
+    check(got["tx"] == 4242, f"tx {got['tx']}")
+
+
+@test
+def json_fields_documented():
+    with Nethound() as nh:
+        nh.settle()
+    doc = nh.docs[-1]
+    for field, kind in (("version", str), ("timestamp", str), ("interval", float),
+                        ("hooks", str), ("totals", dict), ("drops", dict),
+                        ("processes", list), ("connections", list)):
+        check(isinstance(doc.get(field), kind), f"{field} missing or not {kind.__name__}")
+    check(doc["timestamp"].endswith("Z") and "T" in doc["timestamp"], doc["timestamp"])
+    for key in ("tx_bytes", "rx_bytes", "tx_total", "rx_total", "tx_rate", "rx_rate"):
+        check(key in doc["totals"], f"totals.{key} missing")
+
+
+@test
+def table_output():
+    with Namespaces() as ns:
+        srv = start("tcp-server", "--name", "nht-tbl-srv", "--bind", ns.b4, "--port", 42012,
+                    "--recv", "recv", ns=ns.b)
+        proc = subprocess.Popen([NETHOUND, "dump", "--table", "--interval", "3"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1)
+        cli = start("tcp-client", "--name", "nht-tbl-cli", "--addr", ns.b4, "--port", 42012,
+                    "--send", "send", "--bytes", 3_000_000, ns=ns.a)
+        finish(cli)
+        finish(srv)
+        out, err = proc.communicate(timeout=15)
+    check(proc.returncode == 0, f"exit {proc.returncode}: {err}")
+    lines = out.splitlines()
+    check(lines[0].startswith("nethound ") and "hooks:" in lines[0], f"header {lines[0]!r}")
+    check(any(l.split()[:1] == ["PID"] for l in lines), "no column header")
+    row = [l for l in lines if "nht-tbl-cli" in l]
+    check(row and "2.9 MiB" in row[0], f"client row {row}")
+    print("  " + row[0].strip())
+
+
+if __name__ == "__main__":
+    main(TESTS)

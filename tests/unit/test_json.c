@@ -1,0 +1,781 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * json.c: escaping of arbitrary bytes (process names are not UTF-8 by
+ * contract) and the streaming writer. Whatever bytes come in, the output
+ * must be valid JSON.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "json.h"
+
+/* json_escape() of len bytes, as a malloc'd NUL-terminated string. */
+static char *escape(const char *s, size_t len)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	if (!f) {
+		perror("open_memstream");
+		exit(1);
+	}
+	json_escape(f, s, len);
+	fclose(f);
+	return buf;
+}
+
+/* Escape a string literal given with its length (so embedded NULs count). */
+#define CHECK_ESCAPE(literal, expected)                                                            \
+	do {                                                                                       \
+		char *out_ = escape((literal), sizeof(literal) - 1);                               \
+		CHECK_STR(out_, (expected));                                                       \
+		free(out_);                                                                        \
+	} while (0)
+
+static void test_escape_ascii(void)
+{
+	CHECK_ESCAPE("", "");
+	CHECK_ESCAPE("curl", "curl");
+	CHECK_ESCAPE("kworker/0:1H", "kworker/0:1H");
+	CHECK_ESCAPE("a\"b", "a\\\"b");
+	CHECK_ESCAPE("a\\b", "a\\\\b");
+	CHECK_ESCAPE("\"\\\"", "\\\"\\\\\\\"");
+	CHECK_ESCAPE("\n\r\t", "\\n\\r\\t");
+	CHECK_ESCAPE("\x01", "\\u0001");
+	CHECK_ESCAPE("\x08\x0c", "\\u0008\\u000c");
+	CHECK_ESCAPE("\x1f", "\\u001f");
+	CHECK_ESCAPE("\x7f", "\\u007f");
+	CHECK_ESCAPE(" ~", " ~");
+	/* Embedded NUL: the length, not the terminator, bounds the input. */
+	CHECK_ESCAPE("a\0b", "a\\u0000b");
+	CHECK_ESCAPE("\0", "\\u0000");
+	/* '/' may be escaped in JSON but need not be. */
+	CHECK_ESCAPE("/", "/");
+}
+
+static void test_escape_valid_utf8(void)
+{
+	CHECK_ESCAPE("\xc2\x80", "\xc2\x80");		      /* U+0080, smallest 2-byte */
+	CHECK_ESCAPE("caf\xc3\xa9", "caf\xc3\xa9");	      /* U+00E9 */
+	CHECK_ESCAPE("\xdf\xbf", "\xdf\xbf");		      /* U+07FF */
+	CHECK_ESCAPE("\xe0\xa0\x80", "\xe0\xa0\x80");	      /* U+0800, smallest 3-byte */
+	CHECK_ESCAPE("\xe2\x82\xac", "\xe2\x82\xac");	      /* U+20AC euro */
+	CHECK_ESCAPE("\xed\x9f\xbf", "\xed\x9f\xbf");	      /* U+D7FF, just below surrogates */
+	CHECK_ESCAPE("\xee\x80\x80", "\xee\x80\x80");	      /* U+E000, just above */
+	CHECK_ESCAPE("\xef\xbf\xbd", "\xef\xbf\xbd");	      /* U+FFFD itself */
+	CHECK_ESCAPE("\xef\xbf\xbf", "\xef\xbf\xbf");	      /* U+FFFF */
+	CHECK_ESCAPE("\xf0\x90\x80\x80", "\xf0\x90\x80\x80"); /* U+10000, smallest 4-byte */
+	CHECK_ESCAPE("\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"); /* U+1F600 */
+	CHECK_ESCAPE("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf"); /* U+10FFFF, the last one */
+	CHECK_ESCAPE("\xe6\x97\xa5\xe6\x9c\xac\"x", "\xe6\x97\xa5\xe6\x9c\xac\\\"x");
+	/* A full 15-byte comm: 5 three-byte characters. */
+	CHECK_ESCAPE("\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac",
+		     "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac");
+}
+
+static void test_escape_invalid_utf8(void)
+{
+	/* Stray continuation bytes. */
+	CHECK_ESCAPE("\x80", "\\ufffd");
+	CHECK_ESCAPE("a\xbf"
+		     "b",
+		     "a\\ufffdb");
+	CHECK_ESCAPE("\x80\x80", "\\ufffd\\ufffd");
+	/* Bytes that never appear in UTF-8. */
+	CHECK_ESCAPE("\xff", "\\ufffd");
+	CHECK_ESCAPE("\xfe", "\\ufffd");
+	CHECK_ESCAPE("\xf5\x80\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd");
+	/* Overlong encodings: '/' as C0 AF, NUL as C0 80, and 3- and 4-byte overlongs. */
+	CHECK_ESCAPE("\xc0\xaf", "\\ufffd\\ufffd");
+	CHECK_ESCAPE("\xc0\x80", "\\ufffd\\ufffd");
+	CHECK_ESCAPE("\xc1\xbf", "\\ufffd\\ufffd");
+	CHECK_ESCAPE("\xe0\x80\xaf", "\\ufffd\\ufffd\\ufffd");
+	CHECK_ESCAPE("\xe0\x9f\xbf", "\\ufffd\\ufffd\\ufffd");
+	CHECK_ESCAPE("\xf0\x80\x80\xaf", "\\ufffd\\ufffd\\ufffd\\ufffd");
+	CHECK_ESCAPE("\xf0\x8f\xbf\xbf", "\\ufffd\\ufffd\\ufffd\\ufffd");
+	/* UTF-16 surrogates encoded directly (CESU-8 style). */
+	CHECK_ESCAPE("\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd");
+	CHECK_ESCAPE("\xed\xbf\xbf", "\\ufffd\\ufffd\\ufffd");
+	CHECK_ESCAPE("\xed\xa0\xbd\xed\xb8\x80", "\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd");
+	/* Past U+10FFFF. */
+	CHECK_ESCAPE("\xf4\x90\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd");
+	CHECK_ESCAPE("\xf7\xbf\xbf\xbf", "\\ufffd\\ufffd\\ufffd\\ufffd");
+	/* Truncated sequences: at the end, and cut short by a non-continuation byte. */
+	CHECK_ESCAPE("\xc3", "\\ufffd");
+	CHECK_ESCAPE("ab\xe2\x82", "ab\\ufffd\\ufffd");
+	CHECK_ESCAPE("\xf0\x9f\x98", "\\ufffd\\ufffd\\ufffd");
+	CHECK_ESCAPE("\xe2\x82"
+		     "A",
+		     "\\ufffd\\ufffdA");
+	CHECK_ESCAPE("\xc3\"", "\\ufffd\\\"");
+	CHECK_ESCAPE("\xe2\n", "\\ufffd\\n");
+	CHECK_ESCAPE("\xc3\xc3\xa9", "\\ufffd\xc3\xa9");
+	CHECK_ESCAPE("\xf0\x9f\x98\xe2\x82\xac", "\\ufffd\\ufffd\\ufffd\xe2\x82\xac");
+	/* A NUL cannot hide as the tail of a sequence. */
+	CHECK_ESCAPE("\xc3\0", "\\ufffd\\u0000");
+	/* Valid text around invalid bytes survives. */
+	CHECK_ESCAPE("caf\xe9 \xc3\xa9", "caf\\ufffd \xc3\xa9");
+}
+
+/* The length argument bounds reading: bytes past it are neither read nor written. */
+static void test_escape_length(void)
+{
+	char *out;
+
+	out = escape("abcdef", 3);
+	CHECK_STR(out, "abc");
+	free(out);
+	/* A 2-byte character cut by the length is invalid, not read past. */
+	out = escape("\xc3\xa9", 1);
+	CHECK_STR(out, "\\ufffd");
+	free(out);
+	out = escape("\xf0\x9f\x98\x80", 3);
+	CHECK_STR(out, "\\ufffd\\ufffd\\ufffd");
+	free(out);
+	out = escape("xyz", 0);
+	CHECK_STR(out, "");
+	free(out);
+}
+
+/* Run fn against a fresh writer on a memory stream; return the document. */
+static char *write_doc(void (*fn)(struct json_writer *))
+{
+	struct json_writer w;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	if (!f) {
+		perror("open_memstream");
+		exit(1);
+	}
+	json_init(&w, f);
+	fn(&w);
+	fclose(f);
+	return buf;
+}
+
+static void doc_nested(struct json_writer *w)
+{
+	json_object_begin(w);
+	json_key(w, "version");
+	json_string(w, "0.1.0");
+	json_key(w, "count");
+	json_u64(w, 3);
+	json_key(w, "list");
+	json_array_begin(w);
+	json_u64(w, 1);
+	json_i64(w, -2);
+	json_string(w, "x");
+	json_bool(w, true);
+	json_bool(w, false);
+	json_null(w);
+	json_array_begin(w);
+	json_array_end(w);
+	json_object_begin(w);
+	json_object_end(w);
+	json_array_begin(w);
+	json_u64(w, 7);
+	json_array_begin(w);
+	json_u64(w, 8);
+	json_u64(w, 9);
+	json_array_end(w);
+	json_array_end(w);
+	json_array_end(w);
+	json_key(w, "obj");
+	json_object_begin(w);
+	json_key(w, "k\"ey");
+	json_bytes(w, "a\xff", 2);
+	json_key(w, "inner");
+	json_object_begin(w);
+	json_key(w, "deep");
+	json_array_begin(w);
+	json_object_begin(w);
+	json_key(w, "x");
+	json_null(w);
+	json_object_end(w);
+	json_object_begin(w);
+	json_object_end(w);
+	json_array_end(w);
+	json_object_end(w);
+	json_key(w, "after");
+	json_double(w, 1.5);
+	json_object_end(w);
+	json_key(w, "empty");
+	json_string(w, "");
+	json_object_end(w);
+}
+
+static void doc_numbers(struct json_writer *w)
+{
+	json_array_begin(w);
+	json_u64(w, 0);
+	json_u64(w, UINT64_MAX);
+	json_i64(w, INT64_MIN);
+	json_i64(w, INT64_MAX);
+	json_double(w, 0.0);
+	json_double(w, 1.5);
+	json_double(w, -2.25);
+	json_double(w, 0.0004);
+	json_double(w, 1234567.89);
+	json_double(w, 2.0 / 3.0);
+	json_double(w, NAN);
+	json_double(w, -NAN);
+	json_double(w, INFINITY);
+	json_double(w, -INFINITY);
+	json_array_end(w);
+}
+
+/* Values after a key must not get a comma; members after them must. */
+static void doc_keys(struct json_writer *w)
+{
+	json_object_begin(w);
+	json_key(w, "a");
+	json_double(w, NAN);
+	json_key(w, "b");
+	json_array_begin(w);
+	json_array_end(w);
+	json_key(w, "c");
+	json_object_begin(w);
+	json_key(w, "d");
+	json_double(w, INFINITY);
+	json_object_end(w);
+	json_key(w, "\x01\n");
+	json_bytes(w, "\0\xc0\xaf", 3);
+	json_object_end(w);
+}
+
+/* Scalars at the top level, and a document with a nesting level per JSON_MAX_DEPTH - 1. */
+static void doc_scalar(struct json_writer *w)
+{
+	json_string(w, "just a string");
+}
+
+static void doc_deep(struct json_writer *w)
+{
+	for (int i = 0; i < JSON_MAX_DEPTH - 1; i++)
+		json_array_begin(w);
+	json_u64(w, 1);
+	json_u64(w, 2);
+	for (int i = 0; i < JSON_MAX_DEPTH - 1; i++) {
+		json_array_end(w);
+		if (i == 0)
+			json_u64(w, 3);
+	}
+}
+
+/* Deeper than JSON_MAX_DEPTH: the writer stops tracking levels but must keep the commas right. */
+static void doc_deeper(struct json_writer *w)
+{
+	for (int i = 0; i < JSON_MAX_DEPTH + 4; i++) {
+		json_array_begin(w);
+		json_u64(w, (uint64_t)i);
+	}
+	for (int i = 0; i < JSON_MAX_DEPTH + 4; i++) {
+		json_array_end(w);
+		if (i < JSON_MAX_DEPTH + 3)
+			json_u64(w, 100 + (uint64_t)i);
+	}
+}
+
+static void test_writer(void)
+{
+	char *doc;
+
+	doc = write_doc(doc_nested);
+	CHECK_STR(doc, "{\"version\":\"0.1.0\",\"count\":3,"
+		       "\"list\":[1,-2,\"x\",true,false,null,[],{},[7,[8,9]]],"
+		       "\"obj\":{\"k\\\"ey\":\"a\\ufffd\",\"inner\":{\"deep\":[{\"x\":null},{}]},"
+		       "\"after\":1.500},\"empty\":\"\"}");
+	free(doc);
+
+	doc = write_doc(doc_numbers);
+	CHECK_STR(doc, "[0,18446744073709551615,-9223372036854775808,9223372036854775807,"
+		       "0.000,1.500,-2.250,0.000,1234567.890,0.667,null,null,null,null]");
+	free(doc);
+
+	doc = write_doc(doc_keys);
+	CHECK_STR(doc, "{\"a\":null,\"b\":[],\"c\":{\"d\":null},"
+		       "\"\\u0001\\n\":\"\\u0000\\ufffd\\ufffd\"}");
+	free(doc);
+
+	doc = write_doc(doc_scalar);
+	CHECK_STR(doc, "\"just a string\"");
+	free(doc);
+
+	doc = write_doc(doc_deep);
+	CHECK_STR(doc, "[[[[[[[[[[[[[[[1,2],3]]]]]]]]]]]]]]");
+	free(doc);
+
+	CHECK_INT(JSON_MAX_DEPTH, 16); /* the expected string below assumes 20 levels */
+	doc = write_doc(doc_deeper);
+	CHECK_STR(doc, "[0,[1,[2,[3,[4,[5,[6,[7,[8,[9,[10,[11,[12,[13,[14,[15,[16,[17,[18,[19],"
+		       "100],101],102],103],104],105],106],107],108],109],110],111],112],113],114],"
+		       "115],116],117],118]");
+	free(doc);
+}
+
+/* Two documents in a row through one writer (JSON lines) after json_init each time. */
+static void test_writer_reuse(void)
+{
+	struct json_writer w;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	if (!f) {
+		perror("open_memstream");
+		exit(1);
+	}
+	for (int i = 0; i < 2; i++) {
+		json_init(&w, f);
+		json_object_begin(&w);
+		json_key(&w, "n");
+		json_u64(&w, (uint64_t)i);
+		json_key(&w, "m");
+		json_u64(&w, 10);
+		json_object_end(&w);
+		fputc('\n', f);
+	}
+	fclose(f);
+	CHECK_STR(buf, "{\"n\":0,\"m\":10}\n{\"n\":1,\"m\":10}\n");
+	free(buf);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Property: arbitrary bytes always escape to valid JSON string content.      */
+
+/*
+ * Length of the well-formed UTF-8 sequence at s, 0 if there is none. Written
+ * from the table of well-formed byte sequences in the Unicode standard
+ * (ch. 3, table 3-7) rather than by decoding, so it shares nothing with json.c.
+ */
+static size_t wellformed_length(const unsigned char *s, size_t avail)
+{
+	static const struct {
+		unsigned char lead_lo, lead_hi, second_lo, second_hi;
+		size_t len;
+	} rows[] = {
+	    {0xc2, 0xdf, 0x80, 0xbf, 2}, {0xe0, 0xe0, 0xa0, 0xbf, 3}, {0xe1, 0xec, 0x80, 0xbf, 3},
+	    {0xed, 0xed, 0x80, 0x9f, 3}, {0xee, 0xef, 0x80, 0xbf, 3}, {0xf0, 0xf0, 0x90, 0xbf, 4},
+	    {0xf1, 0xf3, 0x80, 0xbf, 4}, {0xf4, 0xf4, 0x80, 0x8f, 4},
+	};
+
+	if (avail == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		if (s[0] < rows[r].lead_lo || s[0] > rows[r].lead_hi)
+			continue;
+		if (avail < rows[r].len || s[1] < rows[r].second_lo || s[1] > rows[r].second_hi)
+			return 0;
+		for (size_t i = 2; i < rows[r].len; i++)
+			if (s[i] < 0x80 || s[i] > 0xbf)
+				return 0;
+		return rows[r].len;
+	}
+	return 0;
+}
+
+static bool is_wellformed(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n;
+
+	while (i < len) {
+		n = wellformed_length(s + i, len - i);
+		if (n == 0)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+static int hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static size_t put_utf8(unsigned char *out, uint32_t cp)
+{
+	if (cp < 0x80) {
+		out[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (unsigned char)(0xc0 | (cp >> 6));
+		out[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	out[0] = (unsigned char)(0xe0 | (cp >> 12));
+	out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+	out[2] = (unsigned char)(0x80 | (cp & 0x3f));
+	return 3;
+}
+
+/*
+ * Validate s as the inside of a JSON string (RFC 8259 section 7) and decode it
+ * into out (at least len bytes). Stricter than the grammar in one way: \u
+ * escapes of surrogates are refused, since json_escape never needs them and a
+ * lone one is not a character. Returns the decoded length, or -1 with *why set.
+ */
+static long json_string_decode(const unsigned char *s, size_t len, unsigned char *out,
+			       const char **why)
+{
+	size_t i = 0, o = 0, n;
+
+	while (i < len) {
+		unsigned char c = s[i];
+
+		if (c < 0x20) {
+			*why = "raw control character";
+			return -1;
+		}
+		if (c == '"') {
+			*why = "unescaped quote";
+			return -1;
+		}
+		if (c != '\\') {
+			n = wellformed_length(s + i, len - i);
+			if (n == 0) {
+				*why = "output is not well-formed UTF-8";
+				return -1;
+			}
+			memcpy(out + o, s + i, n);
+			o += n;
+			i += n;
+			continue;
+		}
+		if (i + 1 >= len) {
+			*why = "backslash at the end";
+			return -1;
+		}
+		c = s[i + 1];
+		i += 2;
+		switch (c) {
+		case '"':
+		case '\\':
+		case '/':
+			out[o++] = c;
+			continue;
+		case 'b':
+			out[o++] = '\b';
+			continue;
+		case 'f':
+			out[o++] = '\f';
+			continue;
+		case 'n':
+			out[o++] = '\n';
+			continue;
+		case 'r':
+			out[o++] = '\r';
+			continue;
+		case 't':
+			out[o++] = '\t';
+			continue;
+		case 'u':
+			break;
+		default:
+			*why = "unknown escape";
+			return -1;
+		}
+		uint32_t cp = 0;
+
+		if (i + 4 > len) {
+			*why = "short \\u escape";
+			return -1;
+		}
+		for (int k = 0; k < 4; k++) {
+			int h = hex_value(s[i + (size_t)k]);
+
+			if (h < 0) {
+				*why = "bad hex digit in \\u escape";
+				return -1;
+			}
+			cp = cp << 4 | (uint32_t)h;
+		}
+		i += 4;
+		if (cp >= 0xd800 && cp <= 0xdfff) {
+			*why = "\\u escape of a surrogate";
+			return -1;
+		}
+		o += put_utf8(out + o, cp);
+	}
+	return (long)o;
+}
+
+/* Oracle for the replacement policy: each byte that starts no well-formed sequence -> U+FFFD. */
+static size_t reference_escape(const unsigned char *s, size_t len, char *out)
+{
+	size_t i = 0, o = 0, n;
+
+	while (i < len) {
+		unsigned char c = s[i];
+
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+			i++;
+		} else if (c == '\n' || c == '\r' || c == '\t') {
+			out[o++] = '\\';
+			out[o++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			o += (size_t)sprintf(out + o, "\\u%04x", c);
+			i++;
+		} else if ((n = wellformed_length(s + i, len - i)) == 0) {
+			memcpy(out + o, "\\ufffd", 6);
+			o += 6;
+			i++;
+		} else {
+			memcpy(out + o, s + i, n);
+			o += n;
+			i += n;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* splitmix64: small, fixed-seed, identical on every platform. */
+static uint64_t rng_state = 0x6e657468686f756eULL; /* "nethoun" */
+
+static uint64_t rng_next(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+struct fuzz_stats {
+	unsigned long strings;
+	unsigned long invalid_output; /* escape output that is not valid JSON string content */
+	unsigned long roundtrip;      /* valid input that did not decode back to itself */
+	unsigned long oracle;	      /* output differing from reference_escape() */
+	unsigned long wellformed_inputs;
+	bool reported;
+};
+
+static void report_bytes(const char *label, const unsigned char *s, size_t len)
+{
+	fprintf(stderr, "  %s (%zu bytes):", label, len);
+	for (size_t i = 0; i < len; i++)
+		fprintf(stderr, " %02x", s[i]);
+	fputc('\n', stderr);
+}
+
+/* Escape one input through the FILE stream f (writing into buf) and check it every way. */
+static void fuzz_one(FILE *f, const char *buf, const unsigned char *in, size_t len,
+		     struct fuzz_stats *st)
+{
+	unsigned char decoded[256];
+	char expected[256];
+	const char *why = NULL;
+	const char *fail = NULL;
+	long out_len, dlen;
+
+	rewind(f);
+	json_escape(f, (const char *)in, len);
+	fflush(f);
+	out_len = ftell(f);
+	st->strings++;
+
+	/* Every input byte yields at most 6 output bytes (\u00XX, \ufffd). */
+	if (out_len < 0 || (size_t)out_len > 6 * len) {
+		st->invalid_output++;
+		fail = "output longer than 6 bytes per input byte";
+	} else if ((dlen = json_string_decode((const unsigned char *)buf, (size_t)out_len, decoded,
+					      &why)) < 0) {
+		st->invalid_output++;
+		fail = why;
+	} else if (is_wellformed(in, len) &&
+		   ((size_t)dlen != len || memcmp(decoded, in, len) != 0)) {
+		st->roundtrip++;
+		fail = "well-formed input did not decode back to itself";
+	} else if (reference_escape(in, len, expected) != (size_t)out_len ||
+		   memcmp(expected, buf, (size_t)out_len) != 0) {
+		st->oracle++;
+		fail = "differs from the reference escaper";
+	}
+	if (is_wellformed(in, len))
+		st->wellformed_inputs++;
+	if (fail && !st->reported) {
+		st->reported = true;
+		fprintf(stderr, "fuzz: first failure: %s\n", fail);
+		report_bytes("input ", in, len);
+		report_bytes("output", (const unsigned char *)buf,
+			     out_len > 0 ? (size_t)out_len : 0);
+	}
+}
+
+/* Fragments that make structured inputs: edges of every UTF-8 length and every kind of error. */
+static const char *const fragments[] = {
+    "a",
+    "Z",
+    " ",
+    "\"",
+    "\\",
+    "/",
+    "\n",
+    "\t",
+    "\x01",
+    "\x1f",
+    "\x7f",
+    "\0",
+    "\xc2\x80",
+    "\xdf\xbf",
+    "\xc3\xa9",
+    "\xe0\xa0\x80",
+    "\xed\x9f\xbf",
+    "\xee\x80\x80",
+    "\xef\xbf\xbf",
+    "\xef\xbf\xbd",
+    "\xf0\x90\x80\x80",
+    "\xf4\x8f\xbf\xbf",
+    "\xf0\x9f\x98\x80",
+    "\x80",
+    "\xbf",
+    "\xc0\xaf",
+    "\xc1\xbf",
+    "\xe0\x80\xaf",
+    "\xe0\x9f\xbf",
+    "\xed\xa0\x80",
+    "\xed\xbf\xbf",
+    "\xf0\x8f\xbf\xbf",
+    "\xf4\x90\x80\x80",
+    "\xf5\x80\x80\x80",
+    "\xff",
+    "\xfe",
+    "\xc3",
+    "\xe2\x82",
+    "\xf0\x9f\x98",
+};
+static const size_t fragment_lengths[] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3,
+    4, 4, 4, 1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 1, 1, 1, 2, 3,
+};
+
+/* Bytes at every boundary the decoder distinguishes. */
+static const unsigned char edge_bytes[] = {
+    0x00, 0x0a, 0x1f, 0x20, 0x22, 0x41, 0x5c, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0,
+    0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff,
+};
+
+static void test_escape_property(void)
+{
+	static char buf[4096];
+	struct fuzz_stats st = {0};
+	const size_t nfrag = sizeof(fragments) / sizeof(fragments[0]);
+	const size_t nedge = sizeof(edge_bytes);
+	unsigned char in[32];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	if (!f) {
+		perror("fmemopen");
+		exit(1);
+	}
+	CHECK_UINT(nfrag, sizeof(fragment_lengths) / sizeof(fragment_lengths[0]));
+
+	/* 1. 200000 uniformly random 16-byte strings. */
+	for (int n = 0; n < 200000; n++) {
+		for (size_t i = 0; i < 16; i += 8) {
+			uint64_t r = rng_next();
+
+			memcpy(in + i, &r, 8);
+		}
+		fuzz_one(f, buf, in, 16, &st);
+	}
+	CHECK_UINT(st.strings, 200000);
+
+	/* 2. 100000 strings of up to 16 bytes glued from fragments (many are valid UTF-8). */
+	for (int n = 0; n < 100000; n++) {
+		size_t len = 0, target = rng_next() % 17;
+
+		while (len < target) {
+			size_t k = rng_next() % nfrag;
+
+			memcpy(in + len, fragments[k], fragment_lengths[k]);
+			len += fragment_lengths[k];
+		}
+		if (len > 16)
+			len = 16; /* may cut a sequence short: one more error case */
+		fuzz_one(f, buf, in, len, &st);
+	}
+
+	/* 3. Every string of length 0 to 2, and every 3- and 4-byte string of edge bytes. */
+	fuzz_one(f, buf, in, 0, &st);
+	for (unsigned a = 0; a < 256; a++) {
+		in[0] = (unsigned char)a;
+		fuzz_one(f, buf, in, 1, &st);
+		for (unsigned b = 0; b < 256; b++) {
+			in[1] = (unsigned char)b;
+			fuzz_one(f, buf, in, 2, &st);
+		}
+	}
+	for (size_t a = 0; a < nedge; a++)
+		for (size_t b = 0; b < nedge; b++)
+			for (size_t c = 0; c < nedge; c++) {
+				in[0] = edge_bytes[a];
+				in[1] = edge_bytes[b];
+				in[2] = edge_bytes[c];
+				fuzz_one(f, buf, in, 3, &st);
+				for (size_t d = 0; d < nedge; d++) {
+					in[3] = edge_bytes[d];
+					fuzz_one(f, buf, in, 4, &st);
+				}
+			}
+	fclose(f);
+
+	CHECK_UINT(st.invalid_output, 0);
+	CHECK_UINT(st.roundtrip, 0);
+	CHECK_UINT(st.oracle, 0);
+	/* The generators really did produce both kinds of input. */
+	CHECK(st.wellformed_inputs > 10000);
+	CHECK(st.strings - st.wellformed_inputs > 200000);
+}
+
+/* The validator itself must reject what it is meant to catch, or the property proves nothing. */
+static void test_validator(void)
+{
+	unsigned char out[64];
+	const char *why = NULL;
+
+	CHECK(json_string_decode((const unsigned char *)"ok \\u00e9\\n", 11, out, &why) == 6);
+	CHECK(json_string_decode((const unsigned char *)"a\"b", 3, out, &why) < 0);
+	CHECK(json_string_decode((const unsigned char *)"a\nb", 3, out, &why) < 0);
+	CHECK(json_string_decode((const unsigned char *)"a\\", 2, out, &why) < 0);
+	CHECK(json_string_decode((const unsigned char *)"\\x41", 4, out, &why) < 0);
+	CHECK(json_string_decode((const unsigned char *)"\\u12", 4, out, &why) < 0);
+	CHECK(json_string_decode((const unsigned char *)"\\ud800", 6, out, &why) < 0);
+	CHECK(json_string_decode((const unsigned char *)"\xc0\xaf", 2, out, &why) < 0);
+	CHECK(json_string_decode((const unsigned char *)"\xed\xa0\x80", 3, out, &why) < 0);
+	CHECK(json_string_decode((const unsigned char *)"\xf4\x90\x80\x80", 4, out, &why) < 0);
+	CHECK(json_string_decode((const unsigned char *)"\xe2\x82", 2, out, &why) < 0);
+	CHECK(json_string_decode((const unsigned char *)"\xf4\x8f\xbf\xbf", 4, out, &why) == 4);
+}
+
+int main(void)
+{
+	test_escape_ascii();
+	test_escape_valid_utf8();
+	test_escape_invalid_utf8();
+	test_escape_length();
+	test_writer();
+	test_writer_reuse();
+	test_validator();
+	test_escape_property();
+	return check_finish("test_json");
+}
