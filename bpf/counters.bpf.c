@@ -175,12 +175,15 @@ static __always_inline void sock_set_owner(struct nh_sock_val *val, struct sock 
 		fill_tuple(val, sk);
 }
 
-static __always_inline void credit(struct sock *sk, __u64 skey, __u64 bytes, bool is_tx)
+/*
+ * Add bytes to the current process and to the socket's entry. sock is the
+ * entry when the caller already holds it, else NULL to look it up here.
+ */
+static __always_inline void credit(struct sock *sk, __u64 skey, struct nh_sock_val *sock, int l4,
+				   __u64 bytes, bool is_tx)
 {
 	struct nh_proc_key key;
 	struct nh_proc_val *proc;
-	struct nh_sock_val *sock;
-	int l4 = l4_class(BPF_CORE_READ(sk, sk_protocol));
 
 	current_proc_key(&key);
 	proc = current_proc(&key);
@@ -191,7 +194,8 @@ static __always_inline void credit(struct sock *sk, __u64 skey, __u64 bytes, boo
 			__sync_fetch_and_add(&proc->rx[l4 & (NH_L4_MAX - 1)], bytes);
 	}
 
-	sock = sock_entry(sk, skey, l4 == NH_L4_TCP ? tcp_copied_seq(sk) : 0);
+	if (!sock)
+		sock = sock_entry(sk, skey, l4 == NH_L4_TCP ? tcp_copied_seq(sk) : 0);
 	if (!sock)
 		return;
 	sock_set_owner(sock, sk, &key);
@@ -204,14 +208,14 @@ static __always_inline void credit(struct sock *sk, __u64 skey, __u64 bytes, boo
 static __always_inline void count_send(struct sock *sk, __u64 skey, long bytes)
 {
 	if (bytes > 0 && is_inet(sk))
-		credit(sk, skey, bytes, true);
+		credit(sk, skey, NULL, l4_class(BPF_CORE_READ(sk, sk_protocol)), bytes, true);
 }
 
 /* Datagram and raw sockets: the return value is the payload delivered. */
 static __always_inline void count_recv(struct sock *sk, __u64 skey, long bytes, int flags)
 {
 	if (bytes > 0 && !(flags & MSG_PEEK) && is_inet(sk))
-		credit(sk, skey, bytes, false);
+		credit(sk, skey, NULL, l4_class(BPF_CORE_READ(sk, sk_protocol)), bytes, false);
 }
 
 /*
@@ -248,7 +252,7 @@ static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long
 	if (!sock) {
 		/* Socket map full: still credit the process what we know. */
 		if (known_bytes > 0)
-			credit(sk, skey, known_bytes, false);
+			credit(sk, skey, NULL, NH_L4_TCP, known_bytes, false);
 		return;
 	}
 
@@ -268,7 +272,7 @@ static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long
 	if (bytes && fin_in_range(sk, old, seq))
 		bytes--; /* the peer's FIN takes one sequence number but is no payload */
 	if (bytes)
-		credit(sk, skey, bytes, false);
+		credit(sk, skey, sock, NH_L4_TCP, bytes, false);
 }
 
 /* ---------------------------------------------------------------- common */
