@@ -6,6 +6,7 @@
  * Every role names its process (--name, via PR_SET_NAME) and prints one JSON
  * line per process when done: {"pid":..,"comm":"..","tx":..,"rx":..}, where
  * tx and rx are the sums of what the send and receive calls returned.
+ * Servers first print {"ready":true} once their socket is bound.
  *
  * Roles:
  *   tcp-server  --bind A --port P --recv read|recv|recvmsg|splice
@@ -76,6 +77,13 @@ static void report(long long tx, long long rx)
 
 	prctl(PR_GET_NAME, comm, 0, 0, 0);
 	printf("{\"pid\":%d,\"comm\":\"%s\",\"tx\":%lld,\"rx\":%lld}\n", getpid(), comm, tx, rx);
+	fflush(stdout);
+}
+
+/* Servers say so once bound, so clients never race them (the harness waits for it). */
+static void announce_ready(void)
+{
+	printf("{\"ready\":true}\n");
 	fflush(stdout);
 }
 
@@ -199,6 +207,7 @@ static void tcp_server(void)
 
 	if (listen(lfd, 8))
 		die("listen");
+	announce_ready();
 	fd = accept(lfd, NULL, NULL);
 	if (fd < 0)
 		die("accept");
@@ -308,10 +317,14 @@ static void udp_server(void)
 {
 	int fd = bound_socket(SOCK_DGRAM, a.addr, a.port), rcvbuf = 8 << 20;
 	struct timeval idle = { .tv_sec = a.idle_ms / 1000, .tv_usec = (a.idle_ms % 1000) * 1000 };
+	struct timeval first = { .tv_sec = 10 };
 	static char bufs[BATCH][65536];
 	long long total = 0, datagrams = 0;
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/* Give up after 10 s if nothing ever arrives, rather than hang a test. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &first, sizeof(first));
+	announce_ready();
 	/* Stop after --idle-ms without a datagram once something arrived. */
 	for (;;) {
 		ssize_t n;

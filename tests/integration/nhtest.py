@@ -184,6 +184,16 @@ def start(*args, ns=None):
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def start_server(*args, ns=None):
+    """Start a traffic server and wait until its socket is bound."""
+    proc = start(*args, ns=ns)
+    line = proc.stdout.readline()
+    if not line or not json.loads(line).get("ready"):
+        proc.kill()
+        raise TestFailure(f"server did not start: {line!r} {proc.stderr.read()}")
+    return proc
+
+
 def finish(proc, timeout=60):
     """Wait for a traffic process; return its JSON lines."""
     try:
@@ -192,7 +202,8 @@ def finish(proc, timeout=60):
         proc.kill()
         raise TestFailure(f"traffic process timed out: {proc.args}")
     check(proc.returncode == 0, f"traffic process failed ({proc.returncode}): {err}")
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
+    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
+    return [line for line in lines if not line.get("ready")]
 
 
 def expect_bytes(nh, truth, tier_path=None):

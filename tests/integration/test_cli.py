@@ -8,7 +8,8 @@ import signal
 import subprocess
 import time
 
-from nhtest import (NETHOUND, TRAFFIC, Namespaces, Nethound, check, finish, main, start)
+from nhtest import (NETHOUND, TRAFFIC, Namespaces, Nethound, check, finish, main, start,
+                    start_server)
 
 TESTS = {}
 TIERS = ("fentry", "tracepoint", "kprobe")  # the order auto tries them in
@@ -97,7 +98,7 @@ def sigterm_prints_partial_interval_and_exits_0():
         proc = subprocess.Popen([NETHOUND, "dump", "--json", "--interval", "60"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(1.5)  # attached by now; the interval is far from over
-        srv = start("tcp-server", "--name", "nht-term-srv", "--bind", ns.b4, "--port", 42010,
+        srv = start_server("tcp-server", "--name", "nht-term-srv", "--bind", ns.b4, "--port", 42010,
                     "--recv", "recv", ns=ns.b)
         cli = start("tcp-client", "--name", "nht-term-cli", "--addr", ns.b4, "--port", 42010,
                     "--send", "send", "--bytes", 777_777, ns=ns.a)
@@ -156,7 +157,7 @@ def json_fields_documented():
 @test
 def table_output():
     with Namespaces() as ns:
-        srv = start("tcp-server", "--name", "nht-tbl-srv", "--bind", ns.b4, "--port", 42012,
+        srv = start_server("tcp-server", "--name", "nht-tbl-srv", "--bind", ns.b4, "--port", 42012,
                     "--recv", "recv", ns=ns.b)
         proc = subprocess.Popen([NETHOUND, "dump", "--table", "--interval", "3"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -3,7 +3,8 @@
 
 Usage: test_counting.py [TEST ...]   (all tests when none is named)
 """
-from nhtest import Namespaces, Nethound, check, expect_bytes, finish, main, start
+from nhtest import (Namespaces, Nethound, check, expect_bytes, finish, main, start,
+                    start_server)
 
 TESTS = {}
 
@@ -19,7 +20,7 @@ def tcp_case(send, recv, v6, nbytes, threads=1, loopback=False):
         server_ns = ns.a if loopback else ns.b
         addr = ("::1" if v6 else "127.0.0.1") if loopback else (ns.b6 if v6 else ns.b4)
         port = 40000 + nbytes % 1000
-        srv = start("tcp-server", "--name", "nht-tcp-srv", "--bind", addr, "--port", port,
+        srv = start_server("tcp-server", "--name", "nht-tcp-srv", "--bind", addr, "--port", port,
                     "--recv", recv, ns=server_ns)
         cli = start("tcp-client", "--name", "nht-tcp-cli", "--addr", addr, "--port", port,
                     "--send", send, "--bytes", nbytes, "--threads", threads, ns=ns.a)
@@ -123,7 +124,7 @@ def udp_case(send, recv, v6, count, size):
     with Namespaces() as ns, Nethound() as nh:
         addr = ns.b6 if v6 else ns.b4
         port = 41000 + size
-        srv = start("udp-server", "--name", "nht-udp-srv", "--bind", addr, "--port", port,
+        srv = start_server("udp-server", "--name", "nht-udp-srv", "--bind", addr, "--port", port,
                     "--recv", recv, "--idle-ms", 700, ns=ns.b)
         cli = start("udp-client", "--name", "nht-udp-cli", "--addr", addr, "--port", port,
                     "--send", send, "--count", count, "--size", size, ns=ns.a)
@@ -184,7 +185,7 @@ def short_lived_processes():
     """200 processes, each alive under 50 ms, each reported under its own name."""
     count = 200
     with Namespaces() as ns, Nethound() as nh:
-        sink = start("udp-server", "--name", "nht-sink", "--bind", ns.b4, "--port", 42000,
+        sink = start_server("udp-server", "--name", "nht-sink", "--bind", ns.b4, "--port", 42000,
                      "--recv", "recvfrom", "--idle-ms", 1500, ns=ns.b)
         lines = finish(start("short-lived", "--addr", ns.b4, "--port", 42000, "--count", count,
                              ns=ns.a))
@@ -207,7 +208,7 @@ def short_lived_processes():
 @test
 def reused_pid_not_merged():
     with Namespaces() as ns, Nethound() as nh:
-        sink = start("udp-server", "--name", "nht-sink", "--bind", ns.b4, "--port", 42001,
+        sink = start_server("udp-server", "--name", "nht-sink", "--bind", ns.b4, "--port", 42001,
                      "--recv", "recvfrom", "--idle-ms", 1500, ns=ns.b)
         first, second = finish(start("pid-reuse", "--addr", ns.b4, "--port", 42001, ns=ns.a))
         finish(sink)
@@ -226,7 +227,7 @@ def reused_pid_not_merged():
 @test
 def filters_pid_and_comm():
     with Namespaces() as ns:
-        srv = start("tcp-server", "--name", "nht-filt-srv", "--bind", ns.b4, "--port", 42002,
+        srv = start_server("tcp-server", "--name", "nht-filt-srv", "--bind", ns.b4, "--port", 42002,
                     "--recv", "recv", ns=ns.b)
         with Nethound("--comm", "nht-filt-cli") as by_comm:
             cli = start("tcp-client", "--name", "nht-filt-cli", "--addr", ns.b4, "--port",
@@ -242,7 +243,7 @@ def filters_pid_and_comm():
               "--comm filter let a connection through")
 
     with Namespaces() as ns:
-        srv = start("tcp-server", "--name", "nht-filt-srv", "--bind", ns.b4, "--port", 42003,
+        srv = start_server("tcp-server", "--name", "nht-filt-srv", "--bind", ns.b4, "--port", 42003,
                     "--recv", "recv", ns=ns.b)
         # The server's PID is known before traffic starts: filter on it.
         with Nethound("--pid", str(srv.pid)) as by_pid:
