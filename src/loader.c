@@ -17,7 +17,8 @@
 
 static bool verbose;
 
-__attribute__((format(printf, 2, 0))) static int libbpf_print(enum libbpf_print_level level __attribute__((unused)), const char *fmt, va_list args)
+__attribute__((format(printf, 2, 0))) static int
+libbpf_print(enum libbpf_print_level level __attribute__((unused)), const char *fmt, va_list args)
 {
 	/* Probing tiers the kernel refuses is expected: keep quiet unless asked. */
 	if (!verbose)

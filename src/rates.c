@@ -13,8 +13,8 @@ double rate_per_second(uint64_t bytes, double seconds)
 	return seconds > 0 ? (double)bytes / seconds : 0.0;
 }
 
-static void format_scaled(char *buf, size_t len, double value, double base, const char *const *units,
-			  int nunits, const char *suffix)
+static void format_scaled(char *buf, size_t len, double value, double base,
+			  const char *const *units, int nunits, const char *suffix)
 {
 	int i = 0;
 

@@ -122,15 +122,14 @@ def arbitrary_comm_bytes_stay_valid_json():
     name = b'nh\xff"\x01\\\xc3\xa9q'  # invalid UTF-8, a quote, a control char, a backslash, é
     expected = 'nh\ufffd"\x01\\\u00e9q'
     with Namespaces() as ns, Nethound() as nh:
-        srv = subprocess.Popen(["ip", "netns", "exec", ns.b, TRAFFIC, "tcp-server", "--name",
-                                "nht-odd-srv", "--bind", ns.b4, "--port", "42011", "--recv",
-                                "recv"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        srv = start_server("tcp-server", "--name", "nht-odd-srv", "--bind", ns.b4, "--port",
+                           42011, "--recv", "recv", ns=ns.b)
         cli = subprocess.Popen([b"ip", b"netns", b"exec", ns.a.encode(), TRAFFIC.encode(),
                                 b"tcp-client", b"--name", name, b"--addr", ns.b4.encode(),
                                 b"--port", b"42011", b"--send", b"send", b"--bytes", b"4242"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         out, err = cli.communicate(timeout=30)
-        srv.communicate(timeout=30)
+        finish(srv)
         check(cli.returncode == 0, f"client failed: {err}")
         pid = int(out.split(b'"pid":')[1].split(b",")[0])
         nh.settle()
