@@ -25,7 +25,7 @@ function(bpf_object name source)
 			-I${PROJECT_SOURCE_DIR}/bpf ${BPF_SYS_INCLUDES}
 			-c ${source} -o ${obj}
 		DEPENDS ${source} ${BPF_VMLINUX_DIR}/vmlinux.h
-			${PROJECT_SOURCE_DIR}/include/counters.h
+			${PROJECT_SOURCE_DIR}/include/counters.h ${PROJECT_SOURCE_DIR}/include/wire.h
 		COMMENT "BPF ${name}.bpf.o"
 		VERBATIM)
 	add_custom_command(

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ enum long_only {
 	OPT_COUNT,
 	OPT_PID,
 	OPT_COMM,
+	OPT_TC,
 };
 
 static const struct option long_options[] = {
@@ -31,6 +33,9 @@ static const struct option long_options[] = {
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "pid", required_argument, NULL, OPT_PID },
 	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "interface", required_argument, NULL, 'i' },
+	{ "tc", required_argument, NULL, OPT_TC },
+	{ "numeric", no_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -47,6 +52,18 @@ static const char *const tier_names[] = {
 const char *hook_tier_name(enum hook_tier tier)
 {
 	return tier_names[tier];
+}
+
+static const char *const tc_mode_names[] = {
+	[TC_MODE_AUTO] = "auto",
+	[TC_MODE_TCX] = "tcx",
+	[TC_MODE_NETLINK] = "netlink",
+	[TC_MODE_OFF] = "off",
+};
+
+const char *tc_mode_name(enum tc_mode mode)
+{
+	return tc_mode_names[mode];
 }
 
 void cli_print_usage(FILE *out)
@@ -67,6 +84,10 @@ void cli_print_usage(FILE *out)
 	      "      --table          dump: table output (default on a terminal)\n"
 	      "      --pid PID        only this process (repeatable)\n"
 	      "      --comm NAME      only processes with this name (repeatable)\n"
+	      "  -i, --interface IF   count wire bytes on IF only (repeatable; default: every\n"
+	      "                       interface that is up, and those that come up later)\n"
+	      "      --tc MODE        attach the wire classifier with auto, tcx, netlink or off\n"
+	      "  -n, --numeric        show addresses; never look up host names\n"
 	      "      --hooks TIER     auto, fentry, tracepoint or kprobe (default auto)\n"
 	      "      --btf FILE       kernel BTF to use instead of /sys/kernel/btf/vmlinux\n"
 	      "  -v, --verbose        show libbpf's messages\n"
@@ -74,7 +95,7 @@ void cli_print_usage(FILE *out)
 	      "  -h, --help           show this help\n"
 	      "\n"
 	      "Exit codes: 0 ok, 1 runtime failure, 2 bad usage, 3 missing privileges,\n"
-	      "4 kernel lacks BTF or a usable hook tier.\n",
+	      "4 kernel lacks BTF, a usable hook tier or TC support.\n",
 	      out);
 }
 
@@ -131,6 +152,17 @@ static int parse_hooks(const char *arg, enum hook_tier *out)
 	return -1;
 }
 
+static int parse_tc_mode(const char *arg, enum tc_mode *out)
+{
+	for (size_t i = 0; i < sizeof(tc_mode_names) / sizeof(tc_mode_names[0]); i++) {
+		if (strcmp(arg, tc_mode_names[i]) == 0) {
+			*out = (enum tc_mode)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 static int parse_command(const char *word, enum command *out)
 {
 	if (strcmp(word, "dump") == 0)
@@ -178,7 +210,7 @@ int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t err
 
 	optind = 0; /* glibc: full re-initialisation, so parsing can run more than once */
 	opterr = 0;
-	while (rc == 0 && (c = getopt_long(argc, args, ":d:vhV", long_options, NULL)) != -1) {
+	while (rc == 0 && (c = getopt_long(argc, args, ":d:i:nvhV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (parse_interval(optarg, &opts->interval))
@@ -228,6 +260,26 @@ int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t err
 			else
 				opts->comms[opts->ncomms++] = optarg;
 			break;
+		case 'i':
+			if (strlen(optarg) == 0 || strlen(optarg) >= IFNAMSIZ || strchr(optarg, '/'))
+				rc = usage_error(err, errlen,
+						 "--interface: '%s' is not an interface name (1 to %d bytes)",
+						 optarg, IFNAMSIZ - 1);
+			else if (opts->nifaces == CLI_MAX_FILTERS)
+				rc = usage_error(err, errlen, "--interface: at most %d may be given",
+						 CLI_MAX_FILTERS);
+			else
+				opts->ifaces[opts->nifaces++] = optarg;
+			break;
+		case OPT_TC:
+			if (parse_tc_mode(optarg, &opts->tc))
+				rc = usage_error(err, errlen,
+						 "--tc: unknown mode '%s'; use auto, tcx, netlink or off",
+						 optarg);
+			break;
+		case 'n':
+			opts->no_rdns = true;
+			break;
 		case 'v':
 			opts->verbose = true;
 			break;
@@ -256,6 +308,8 @@ int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t err
 			rc = usage_error(err, errlen, "unexpected argument '%s'; see 'nethound --help'",
 					 args[optind + 1]);
 	}
+	if (rc == 0 && opts->nifaces && opts->tc == TC_MODE_OFF)
+		rc = usage_error(err, errlen, "--interface needs the wire classifier; drop --tc off");
 	if (rc == 0 && opts->count_set && opts->command != CMD_DUMP)
 		rc = usage_error(err, errlen, "--count only applies to 'nethound dump'");
 

@@ -15,6 +15,14 @@ enum hook_tier {
 	HOOKS_KPROBE,
 };
 
+/* How the wire classifier is attached; auto picks TCX where the kernel has it. */
+enum tc_mode {
+	TC_MODE_AUTO = 0,
+	TC_MODE_TCX,
+	TC_MODE_NETLINK,
+	TC_MODE_OFF,
+};
+
 enum command {
 	CMD_TOP = 0, /* no command given: continuous table until interrupted */
 	CMD_DUMP,
@@ -43,6 +51,10 @@ struct options {
 	uint32_t pids[CLI_MAX_FILTERS];
 	int ncomms;
 	const char *comms[CLI_MAX_FILTERS];
+	enum tc_mode tc;
+	size_t nifaces; /* -i: only these interfaces; none = every interface that is up */
+	const char *ifaces[CLI_MAX_FILTERS];
+	bool no_rdns; /* -n: show addresses, never look up host names */
 };
 
 /*
@@ -52,6 +64,7 @@ struct options {
 int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t errlen);
 
 const char *hook_tier_name(enum hook_tier tier);
+const char *tc_mode_name(enum tc_mode mode);
 
 void cli_print_usage(FILE *out);
 

@@ -8,7 +8,9 @@
 #include <netinet/in.h>
 
 #include "collector.h"
+#include "flows.h"
 #include "rates.h"
+#include "tc_attach.h"
 #include "timefmt.h"
 
 /* A datagram socket idle this long is forgotten; it comes back if it moves again. */
@@ -26,6 +28,7 @@ struct sock_row {
 	struct nh_sock_val val;
 	double changed_at; /* monotonic seconds of the last change */
 	char comm[NH_COMM_LEN]; /* owner's name, kept after the owner is gone */
+	bool removed; /* deleted from the map this tick; dropped after the flows join */
 };
 
 struct row_set {
@@ -47,6 +50,7 @@ struct collector {
 	struct row_set prev, cur;
 	double last_read;
 	struct snapshot snap;
+	struct flows *flows;
 };
 
 static int proc_key_cmp(const struct nh_proc_key *a, const struct nh_proc_key *b)
@@ -210,8 +214,6 @@ static bool sock_removable(const struct collector *c, const struct sock_row *row
 static void collect_socks(struct collector *c, double now)
 {
 	struct snapshot *s = &c->snap;
-	size_t kept = 0;
-
 	s->nconns = 0;
 	for (size_t i = 0; i < c->cur.nsocks; i++) {
 		struct sock_row *row = &c->cur.socks[i];
@@ -258,10 +260,33 @@ static void collect_socks(struct collector *c, double now)
 			add_traffic(&conn->bytes, row->val.tx, before ? before->val.tx : 0, row->val.rx,
 				    before ? before->val.rx : 0);
 		}
-		if (!removed)
-			c->cur.socks[kept++] = *row;
+		row->removed = removed;
 	}
+}
+
+/* Sockets deleted this tick leave the rows carried to the next one. */
+static void forget_removed_socks(struct collector *c)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < c->cur.nsocks; i++)
+		if (!c->cur.socks[i].removed)
+			c->cur.socks[kept++] = c->cur.socks[i];
 	c->cur.nsocks = kept;
+}
+
+/* flows_owner_fn: the socket table of this tick, sockets removed in it included. */
+static bool socket_owner(void *ctx, uint64_t cookie, struct nh_proc_key *owner,
+			 char comm[NH_COMM_LEN])
+{
+	struct collector *c = ctx;
+	const struct sock_row *row = find_sock(&c->cur, cookie);
+
+	if (!row || !row->val.owner.tgid)
+		return false;
+	*owner = row->val.owner;
+	memcpy(comm, row->comm, NH_COMM_LEN);
+	return true;
 }
 
 /* Drop exited processes from the rows carried to the next tick. */
@@ -283,6 +308,9 @@ const struct snapshot *collector_tick(struct collector *c)
 	struct row_set tmp;
 	int err;
 
+	/* Interfaces that appeared since the last tick get the classifier now. */
+	if (c->ld->tc)
+		tc_attach_refresh(c->ld->tc);
 	err = read_rows(c, &c->cur);
 	if (err) {
 		errno = -err;
@@ -298,6 +326,16 @@ const struct snapshot *collector_tick(struct collector *c)
 
 	collect_procs(c);
 	collect_socks(c, now);
+	s->tc = tc_mode_name(c->ld->tc_mode);
+	if (loader_wire_drops(c->ld))
+		for (int i = 0; i < NH_WIRE_DROP_MAX; i++)
+			s->wire_drops[i] = loader_wire_drops(c->ld)[i];
+	err = flows_collect(c->flows, s, socket_owner, c);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	forget_removed_socks(c);
 	forget_exited(c);
 	s->totals.tx_total += s->totals.tx_bytes;
 	s->totals.rx_total += s->totals.rx_bytes;
@@ -347,7 +385,8 @@ struct collector *collector_new(const struct loader *ld)
 	c->cur.socks = alloc_array(ns, sizeof(*c->cur.socks));
 	c->snap.procs = alloc_array(np, sizeof(*c->snap.procs));
 	c->snap.conns = alloc_array(ns, sizeof(*c->snap.conns));
-	if (!c->proc_keys || !c->proc_vals || !c->sock_keys || !c->sock_vals || !c->prev.procs ||
+	c->flows = flows_new(loader_ifaces_fd(ld), loader_flows_fd(ld), ld->tc);
+	if (!c->flows || !c->proc_keys || !c->proc_vals || !c->sock_keys || !c->sock_vals || !c->prev.procs ||
 	    !c->cur.procs || !c->prev.socks || !c->cur.socks || !c->snap.procs || !c->snap.conns) {
 		collector_free(c);
 		errno = ENOMEM;
@@ -372,5 +411,6 @@ void collector_free(struct collector *c)
 	free(c->cur.socks);
 	free(c->snap.procs);
 	free(c->snap.conns);
+	flows_free(c->flows);
 	free(c);
 }

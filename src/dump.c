@@ -13,6 +13,7 @@
 #include "exitcodes.h"
 #include "loader.h"
 #include "output.h"
+#include "rdns.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -71,12 +72,20 @@ static void filter_snapshot(const struct options *opts, const struct snapshot *i
 {
 	struct process_stats *procs = out->procs;
 	struct connection_stats *conns = out->conns;
+	struct flow_stats *flows = out->flows;
+	bool filtering = opts->npids || opts->ncomms;
 
 	*out = *in;
 	out->procs = procs;
 	out->conns = conns;
+	out->flows = flows;
 	out->nprocs = 0;
 	out->nconns = 0;
+	out->nflows = 0;
+	for (size_t i = 0; i < in->nflows; i++)
+		if (!filtering ||
+		    (in->flows[i].owned && process_selected(opts, in->flows[i].pid, in->flows[i].comm)))
+			out->flows[out->nflows++] = in->flows[i];
 	for (size_t i = 0; i < in->nprocs; i++)
 		if (process_selected(opts, in->procs[i].pid, in->procs[i].comm))
 			out->procs[out->nprocs++] = in->procs[i];
@@ -90,6 +99,7 @@ int dump_run(const struct options *opts)
 	struct loader ld;
 	struct collector *col = NULL;
 	struct snapshot filtered = { 0 };
+	struct rdns *names = NULL;
 	struct timespec next;
 	char err[1024];
 	bool json, clear_screen;
@@ -114,7 +124,11 @@ int dump_run(const struct options *opts)
 	col = collector_new(&ld);
 	filtered.procs = col ? calloc(NH_MAX_PROCS + 256, sizeof(*filtered.procs)) : NULL;
 	filtered.conns = col ? calloc(NH_MAX_SOCKS + 256, sizeof(*filtered.conns)) : NULL;
-	if (!col || !filtered.procs || !filtered.conns) {
+	filtered.flows = col ? calloc(NH_MAX_FLOWS + 256, sizeof(*filtered.flows)) : NULL;
+	if (!opts->no_rdns)
+		names = rdns_new();
+	if (!col || !filtered.procs || !filtered.conns || !filtered.flows ||
+	    (!opts->no_rdns && !names)) {
 		fprintf(stderr, "nethound: cannot set up the collector (%s)\n", strerror(errno));
 		rc = NH_EXIT_FAILURE;
 		goto cleanup;
@@ -136,7 +150,7 @@ int dump_run(const struct options *opts)
 		if (clear_screen)
 			fputs("\033[H\033[2J", stdout);
 		if (json)
-			output_json(stdout, &filtered);
+			output_json(stdout, &filtered, names);
 		else
 			output_table(stdout, &filtered);
 		fflush(stdout);
@@ -149,6 +163,8 @@ int dump_run(const struct options *opts)
 cleanup:
 	free(filtered.procs);
 	free(filtered.conns);
+	free(filtered.flows);
+	rdns_free(names);
 	collector_free(col);
 	loader_stop(&ld);
 	return rc;

@@ -12,6 +12,8 @@
 #include "exitcodes.h"
 #include "loader.h"
 #include "privileges.h"
+#include "tc_attach.h"
+#include "wire.skel.h"
 
 #define DEFAULT_BTF "/sys/kernel/btf/vmlinux"
 
@@ -130,6 +132,50 @@ static int try_tier(struct loader *ld, enum hook_tier tier, const struct btf *bt
 	return 0;
 }
 
+/*
+ * Load the wire classifier and attach it. With --tc auto and no -i, a kernel
+ * that refuses is not fatal: socket counting goes on, the user is told why.
+ */
+static int start_wire(struct loader *ld, const struct options *opts, char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = opts->btf_path);
+	bool optional = opts->tc == TC_MODE_AUTO && !opts->nifaces;
+	int code = NH_EXIT_KERNEL, rc;
+
+	ld->tc_mode = TC_MODE_OFF;
+	if (opts->tc == TC_MODE_OFF)
+		return 0;
+	ld->wire = wire_bpf__open_opts(&open_opts);
+	if (!ld->wire) {
+		snprintf(err, errlen, "nethound: opening the wire BPF object failed (%s)",
+			 strerror(errno));
+		return NH_EXIT_FAILURE;
+	}
+	rc = wire_bpf__load(ld->wire);
+	if (rc) {
+		snprintf(err, errlen,
+			 "nethound: the kernel refused the TC classifier (%s); try --tc off",
+			 strerror(-rc));
+		goto fail;
+	}
+	ld->tc = tc_attach_new(bpf_program__fd(ld->wire->progs.wire_ingress),
+			       bpf_program__fd(ld->wire->progs.wire_egress), opts->tc, opts->ifaces,
+			       opts->nifaces, err, errlen, &code);
+	if (!ld->tc)
+		goto fail;
+	ld->tc_mode = tc_attach_mode(ld->tc);
+	return 0;
+fail:
+	wire_bpf__destroy(ld->wire);
+	ld->wire = NULL;
+	if (optional && code == NH_EXIT_KERNEL) {
+		fprintf(stderr, "%s\nnethound: going on without wire accounting\n", err);
+		err[0] = '\0';
+		return 0;
+	}
+	return code;
+}
+
 int loader_start(struct loader *ld, const struct options *opts, char *err, size_t errlen)
 {
 	static const enum hook_tier auto_order[] = { HOOKS_FENTRY, HOOKS_TRACEPOINT, HOOKS_KPROBE };
@@ -173,8 +219,13 @@ int loader_start(struct loader *ld, const struct options *opts, char *err, size_
 
 	for (size_t i = 0; i < norder; i++) {
 		if (try_tier(ld, order[i], btf, opts->btf_path, why, sizeof(why)) == 0) {
+			int rc;
+
 			btf__free(btf);
-			return 0;
+			rc = start_wire(ld, opts, err, errlen);
+			if (rc)
+				loader_stop(ld);
+			return rc;
 		}
 		if (opts->verbose)
 			fprintf(stderr, "nethound: %s tier unavailable: %s\n",
@@ -200,6 +251,11 @@ int loader_start(struct loader *ld, const struct options *opts, char *err, size_
 
 void loader_stop(struct loader *ld)
 {
+	/* Filters first, so no packet runs a program whose maps are going away. */
+	tc_attach_free(ld->tc);
+	ld->tc = NULL;
+	wire_bpf__destroy(ld->wire);
+	ld->wire = NULL;
 	counters_bpf__destroy(ld->skel);
 	ld->skel = NULL;
 }
@@ -217,4 +273,19 @@ int loader_socks_fd(const struct loader *ld)
 const volatile __u64 *loader_drops(const struct loader *ld)
 {
 	return ld->skel->bss->drops;
+}
+
+int loader_ifaces_fd(const struct loader *ld)
+{
+	return ld->wire ? bpf_map__fd(ld->wire->maps.ifaces) : -1;
+}
+
+int loader_flows_fd(const struct loader *ld)
+{
+	return ld->wire ? bpf_map__fd(ld->wire->maps.flows) : -1;
+}
+
+const volatile __u64 *loader_wire_drops(const struct loader *ld)
+{
+	return ld->wire ? ld->wire->bss->wire_drops : NULL;
 }

@@ -10,10 +10,15 @@
 #include "cli.h"
 
 struct counters_bpf;
+struct wire_bpf;
+struct tc_attach;
 
 struct loader {
 	struct counters_bpf *skel;
 	enum hook_tier tier; /* the tier in use, never HOOKS_AUTO once started */
+	struct wire_bpf *wire; /* NULL when wire accounting is off */
+	struct tc_attach *tc;
+	enum tc_mode tc_mode; /* TC_MODE_TCX, TC_MODE_NETLINK or TC_MODE_OFF */
 };
 
 /*
@@ -30,5 +35,11 @@ int loader_procs_fd(const struct loader *ld);
 int loader_socks_fd(const struct loader *ld);
 /* Cumulative failed inserts, indexed by enum nh_drop. */
 const volatile __u64 *loader_drops(const struct loader *ld);
+
+/* Wire maps; -1 when wire accounting is off. */
+int loader_ifaces_fd(const struct loader *ld);
+int loader_flows_fd(const struct loader *ld);
+/* Cumulative failed inserts, indexed by enum nh_wire_drop; NULL when off. */
+const volatile __u64 *loader_wire_drops(const struct loader *ld);
 
 #endif

@@ -2,7 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <netdb.h>
+#include <sys/socket.h>
+
 #include "addr.h"
+#include "classify.h"
+#include "flows.h"
 #include "json.h"
 #include "output.h"
 #include "rates.h"
@@ -27,6 +32,34 @@ static void json_traffic(struct json_writer *w, const struct traffic *t, double 
 	json_double(w, traffic_rate(t->tx_bytes, interval));
 	json_key(w, "rx_rate");
 	json_double(w, traffic_rate(t->rx_bytes, interval));
+}
+
+static void json_protocols(struct json_writer *w, uint64_t set)
+{
+	const char *names[64];
+	size_t n = flows_protocol_names(set, names, 64);
+
+	json_key(w, "protocols");
+	json_array_begin(w);
+	for (size_t i = 0; i < n; i++)
+		json_string(w, names[i]);
+	json_array_end(w);
+}
+
+/* "remote_class" and "hostname" (null until resolved, or with -n). */
+static void json_remote(struct json_writer *w, uint8_t ip_version, const uint8_t addr[16],
+			struct rdns *names)
+{
+	char host[NI_MAXHOST];
+
+	json_key(w, "remote_class");
+	json_string(w, classify_address_name(classify_address(ip_version, addr)));
+	json_key(w, "hostname");
+	if (names && rdns_lookup(names, ip_version == 6 ? AF_INET6 : AF_INET, addr, host,
+				 sizeof(host)))
+		json_string(w, host);
+	else
+		json_null(w);
 }
 
 static void json_process(struct json_writer *w, const struct process_stats *p, double interval)
@@ -54,11 +87,16 @@ static void json_process(struct json_writer *w, const struct process_stats *p, d
 		json_object_end(w);
 	}
 	json_object_end(w);
+	json_protocols(w, p->protocols);
+	json_key(w, "wire");
+	json_object_begin(w);
+	json_traffic(w, &p->wire, interval, true);
+	json_object_end(w);
 	json_object_end(w);
 }
 
 static void json_connection(struct json_writer *w, const struct connection_stats *c,
-			    double interval)
+			    double interval, struct rdns *names)
 {
 	char addr[ADDR_STRLEN], proto[16];
 	const char *name = protocol_name(c->protocol);
@@ -90,13 +128,109 @@ static void json_connection(struct json_writer *w, const struct connection_stats
 	json_string(w, addr);
 	json_key(w, "remote_port");
 	json_u64(w, c->remote_port);
+	json_remote(w, c->family == AF_INET6 ? 6 : 4, c->remote_addr, names);
 	json_key(w, "closed");
 	json_bool(w, c->closed);
 	json_traffic(w, &c->bytes, interval, true);
 	json_object_end(w);
 }
 
-void output_json(FILE *out, const struct snapshot *s)
+static void json_packets(struct json_writer *w, const struct traffic *packets)
+{
+	json_key(w, "tx_packets");
+	json_u64(w, packets->tx_bytes);
+	json_key(w, "rx_packets");
+	json_u64(w, packets->rx_bytes);
+	json_key(w, "tx_packets_total");
+	json_u64(w, packets->tx_total);
+	json_key(w, "rx_packets_total");
+	json_u64(w, packets->rx_total);
+}
+
+static void json_interface(struct json_writer *w, const struct interface_stats *i,
+			   double interval)
+{
+	json_object_begin(w);
+	json_key(w, "name");
+	json_bytes(w, i->name, strnlen(i->name, sizeof(i->name)));
+	json_key(w, "ifindex");
+	json_u64(w, i->ifindex);
+	json_key(w, "present");
+	json_bool(w, i->present);
+	json_traffic(w, &i->bytes, interval, true);
+	json_packets(w, &i->packets);
+	json_key(w, "unattributed");
+	json_object_begin(w);
+	json_traffic(w, &i->unattributed, interval, true);
+	json_object_end(w);
+	json_object_end(w);
+}
+
+static const char *interface_name(const struct snapshot *s, uint32_t ifindex)
+{
+	for (size_t i = 0; i < s->nifaces; i++)
+		if (s->ifaces[i].ifindex == ifindex)
+			return s->ifaces[i].name;
+	return NULL;
+}
+
+static void json_flow(struct json_writer *w, const struct snapshot *s, const struct flow_stats *f,
+		      struct rdns *names)
+{
+	int family = f->ip_version == 6 ? AF_INET6 : AF_INET;
+	const char *ifname = interface_name(s, f->ifindex);
+	const char *app = classify_app_name((enum nh_app)f->app);
+	char addr[ADDR_STRLEN];
+
+	json_object_begin(w);
+	json_key(w, "interface");
+	if (ifname)
+		json_string(w, ifname);
+	else
+		json_null(w);
+	json_key(w, "ip");
+	json_string(w, classify_l3_name(f->ip_version));
+	json_key(w, "proto");
+	json_string(w, classify_l4_name(f->ip_version, f->protocol));
+	json_key(w, "app");
+	if (app)
+		json_string(w, app);
+	else
+		json_null(w);
+	format_address(addr, sizeof(addr), (uint16_t)family, f->local_addr);
+	json_key(w, "local_addr");
+	json_string(w, addr);
+	json_key(w, "local_port");
+	json_u64(w, f->local_port);
+	format_address(addr, sizeof(addr), (uint16_t)family, f->remote_addr);
+	json_key(w, "remote_addr");
+	json_string(w, addr);
+	json_key(w, "remote_port");
+	json_u64(w, f->remote_port);
+	json_remote(w, f->ip_version, f->remote_addr, names);
+	json_key(w, "cookie");
+	json_u64(w, f->cookie);
+	json_key(w, "pid");
+	if (f->owned)
+		json_u64(w, f->pid);
+	else
+		json_null(w);
+	json_key(w, "start_ns");
+	if (f->owned)
+		json_u64(w, f->start_ns);
+	else
+		json_null(w);
+	json_key(w, "comm");
+	if (f->owned)
+		json_bytes(w, f->comm, strnlen(f->comm, NH_COMM_LEN));
+	else
+		json_null(w);
+	json_traffic(w, &f->bytes, s->interval, true);
+	json_packets(w, &f->packets);
+	json_object_end(w);
+}
+
+void output_json(FILE *out, const struct snapshot *s, struct rdns *names)
 {
 	struct json_writer w;
 	char when[40];
@@ -112,6 +246,8 @@ void output_json(FILE *out, const struct snapshot *s)
 	json_double(&w, s->interval);
 	json_key(&w, "hooks");
 	json_string(&w, s->hooks);
+	json_key(&w, "tc");
+	json_string(&w, s->tc ? s->tc : "off");
 	json_key(&w, "totals");
 	json_object_begin(&w);
 	json_traffic(&w, &s->totals, s->interval, true);
@@ -122,6 +258,10 @@ void output_json(FILE *out, const struct snapshot *s)
 	json_u64(&w, s->drops[NH_DROP_PROC]);
 	json_key(&w, "sockets");
 	json_u64(&w, s->drops[NH_DROP_SOCK]);
+	json_key(&w, "flows");
+	json_u64(&w, s->wire_drops[NH_WIRE_DROP_FLOW]);
+	json_key(&w, "interfaces");
+	json_u64(&w, s->wire_drops[NH_WIRE_DROP_IFACE]);
 	json_object_end(&w);
 	json_key(&w, "processes");
 	json_array_begin(&w);
@@ -131,7 +271,17 @@ void output_json(FILE *out, const struct snapshot *s)
 	json_key(&w, "connections");
 	json_array_begin(&w);
 	for (size_t i = 0; i < s->nconns; i++)
-		json_connection(&w, &s->conns[i], s->interval);
+		json_connection(&w, &s->conns[i], s->interval, names);
+	json_array_end(&w);
+	json_key(&w, "interfaces");
+	json_array_begin(&w);
+	for (size_t i = 0; i < s->nifaces; i++)
+		json_interface(&w, &s->ifaces[i], s->interval);
+	json_array_end(&w);
+	json_key(&w, "flows");
+	json_array_begin(&w);
+	for (size_t i = 0; i < s->nflows; i++)
+		json_flow(&w, s, &s->flows[i], names);
 	json_array_end(&w);
 	json_object_end(&w);
 	fputc('\n', out);

@@ -5,10 +5,14 @@
 
 #include <stdio.h>
 
+#include "rdns.h"
 #include "snapshot.h"
 
-/* One JSON document on one line, newline-terminated (so --count gives JSON lines). */
-void output_json(FILE *out, const struct snapshot *s);
+/*
+ * One JSON document on one line, newline-terminated (so --count gives JSON
+ * lines). Host names come from names when it has them cached; NULL for -n.
+ */
+void output_json(FILE *out, const struct snapshot *s, struct rdns *names);
 
 /* Processes by rate, then connections, for a terminal. */
 void output_table(FILE *out, const struct snapshot *s);

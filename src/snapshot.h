@@ -11,7 +11,10 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <net/if.h>
+
 #include "counters.h"
+#include "wire.h"
 
 struct traffic {
 	uint64_t tx_bytes; /* this interval */
@@ -27,8 +30,10 @@ struct process_stats {
 	uint32_t uid;
 	uint64_t cgroup_id;
 	bool exited; /* reported once with its final bytes, then forgotten */
-	struct traffic all;
+	struct traffic all; /* payload: what the process's sockets moved */
 	struct traffic l4[NH_L4_MAX];
+	struct traffic wire; /* frames of its flows on the monitored interfaces */
+	uint64_t protocols;  /* set of protocols seen; see flows_protocol_names() */
 };
 
 struct connection_stats {
@@ -46,6 +51,34 @@ struct connection_stats {
 	struct traffic bytes;
 };
 
+struct interface_stats {
+	uint32_t ifindex;
+	char name[IF_NAMESIZE];
+	bool present; /* false: vanished, reported this last time */
+	struct traffic bytes; /* frames as the kernel's interface counters count them */
+	struct traffic packets;
+	struct traffic unattributed; /* bytes no local socket owns: ARP, forwarding, ... */
+};
+
+/* A conversation on one interface, seen from this host (local/remote). */
+struct flow_stats {
+	uint32_t ifindex;
+	uint8_t ip_version; /* 4 or 6 */
+	uint8_t protocol;   /* IPPROTO_* */
+	uint8_t app;        /* enum nh_app: payload, else well-known port */
+	uint16_t local_port; /* ICMP echo: the identifier; other ICMP: 0 */
+	uint16_t remote_port;
+	uint8_t local_addr[16];
+	uint8_t remote_addr[16];
+	uint64_t cookie; /* owning socket, 0 if none seen */
+	bool owned;      /* joined to a process: pid, start_ns, comm valid */
+	uint32_t pid;
+	uint64_t start_ns;
+	char comm[NH_COMM_LEN];
+	struct traffic bytes;
+	struct traffic packets;
+};
+
 struct snapshot {
 	struct timespec wall;   /* CLOCK_REALTIME at the read */
 	double interval;        /* seconds covered by the *_bytes fields */
@@ -56,6 +89,12 @@ struct snapshot {
 	struct process_stats *procs;
 	size_t nconns;
 	struct connection_stats *conns;
+	const char *tc; /* "tcx", "netlink" or "off" */
+	uint64_t wire_drops[NH_WIRE_DROP_MAX];
+	size_t nifaces;
+	struct interface_stats *ifaces;
+	size_t nflows;
+	struct flow_stats *flows;
 };
 
 static inline double traffic_rate(uint64_t bytes, double interval)
