@@ -17,6 +17,8 @@ TRAFFIC = os.environ.get("NH_TRAFFIC_BIN", "build/tests/helpers/nh_traffic")
 HOOKS = os.environ.get("NETHOUND_HOOKS", "auto")
 # On this project's host kernel auto must pick the tracepoint tier; the VM sets its own.
 EXPECT_HOOKS = os.environ.get("NETHOUND_EXPECT_HOOKS")
+# How auto attaches the TC classifier: tcx on the host kernel, netlink in the 6.1 VM.
+EXPECT_TC = os.environ.get("NETHOUND_EXPECT_TC")
 INTERVAL = "0.5"
 
 # Paths a tier cannot see, by (tier, path): the test reports the gap and checks
@@ -50,6 +52,36 @@ def require_root_and_tools():
     sh("ip", "-V")
 
 
+def quiet_ipv6(ns, dev):
+    """No duplicate address detection or router solicitations: a link that only
+    carries the test's own packets, so interface counters can be compared."""
+    for key, value in (("accept_dad", 0), ("router_solicitations", 0)):
+        sh("sysctl", "-qw", f"net.ipv6.conf.{dev}.{key}={value}", ns=ns)
+
+
+def link_counters(ns, dev):
+    """The kernel's own counters of an interface, read inside its namespace."""
+    out = {}
+    for name in ("tx_bytes", "rx_bytes", "tx_packets", "rx_packets"):
+        res = sh("cat", f"/sys/class/net/{dev}/statistics/{name}", ns=ns)
+        out[name] = int(res.stdout)
+    return out
+
+
+def wait_link_quiet(ns, dev, still=1.5, limit=15):
+    """Wait until a link's counters stop moving (IPv6 MLD reports after link-up)."""
+    deadline = time.monotonic() + limit
+    last, since = link_counters(ns, dev), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = link_counters(ns, dev)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= still:
+            return
+    raise TestFailure(f"{dev} in {ns} never went quiet: {last}")
+
+
 class Namespaces:
     """Two hosts, 'a' and 'b', joined by a veth pair, both with loopback up."""
 
@@ -72,6 +104,7 @@ class Namespaces:
         for ns, v4, v6, dev in ((self.a, self.a4, self.a6, "veth0"),
                                 (self.b, self.b4, self.b6, "veth1")):
             sh("ip", "link", "set", "lo", "up", ns=ns)
+            quiet_ipv6(ns, dev)
             sh("ip", "addr", "add", f"{v4}/24", "dev", dev, ns=ns)
             sh("ip", "addr", "add", f"{v6}/64", "dev", dev, "nodad", ns=ns)
             sh("ip", "link", "set", dev, "up", ns=ns)
@@ -90,9 +123,11 @@ class Namespaces:
 class Nethound:
     """nethound dump as JSON lines, started before and stopped after the traffic."""
 
-    def __init__(self, *extra):
-        self.cmd = [NETHOUND, "dump", "--json", "--count", "1000000", "--interval", INTERVAL,
-                    "--hooks", HOOKS, *extra]
+    def __init__(self, *extra, ns=None, numeric=True):
+        # -n: reverse DNS of test addresses would ask the host's resolver, off this machine.
+        self.cmd = (["ip", "netns", "exec", ns] if ns else []) + [
+            NETHOUND, "dump", "--json", "--count", "1000000", "--interval", INTERVAL,
+            "--hooks", HOOKS, *(["-n"] if numeric else []), *extra]
         self.docs = []
         self.lock = threading.Lock()
         self.first = threading.Event()
@@ -116,8 +151,9 @@ class Nethound:
         hooks = self.docs[0]["hooks"]
         if EXPECT_HOOKS:
             check(hooks == EXPECT_HOOKS, f"hook tier {hooks}, expected {EXPECT_HOOKS}")
-        print(f"nethound attached on the {hooks} tier")
+        print(f"nethound attached on the {hooks} tier, TC: {self.docs[0]['tc']}")
         self.hooks = hooks
+        self.tc = self.docs[0]["tc"]
         return self
 
     def settle(self):
@@ -136,8 +172,7 @@ class Nethound:
         if exc[0] is None:
             check(rc == 0, f"nethound exited {rc}: {self.stderr}")
             for doc in self.docs:
-                check(doc["drops"] == {"processes": 0, "sockets": 0},
-                      f"nethound dropped updates: {doc['drops']}")
+                check(not any(doc["drops"].values()), f"nethound dropped updates: {doc['drops']}")
 
     def processes(self):
         """Per (pid, start_ns): interval bytes summed over all documents."""
@@ -166,6 +201,39 @@ class Nethound:
         found = [p for (p_pid, _), p in self.processes().items() if p_pid == pid]
         check(len(found) == 1, f"expected one process entry for pid {pid}, found {found}")
         return found[0]
+
+    def snapshot_docs(self):
+        with self.lock:
+            return list(self.docs)
+
+    def interface(self, name):
+        """Interval figures of one interface summed over all documents."""
+        out = {"tx": 0, "rx": 0, "tx_packets": 0, "rx_packets": 0, "unattributed_tx": 0,
+               "unattributed_rx": 0, "seen": 0}
+        for doc in self.snapshot_docs():
+            for i in doc["interfaces"]:
+                if i["name"] != name:
+                    continue
+                out["seen"] += 1
+                out["tx"] += i["tx_bytes"]
+                out["rx"] += i["rx_bytes"]
+                out["tx_packets"] += i["tx_packets"]
+                out["rx_packets"] += i["rx_packets"]
+                out["unattributed_tx"] += i["unattributed"]["tx_bytes"]
+                out["unattributed_rx"] += i["unattributed"]["rx_bytes"]
+                out["last"] = i
+        return out
+
+    def flows(self, **match):
+        """The last document's view of each flow matching the given fields."""
+        out = {}
+        for doc in self.snapshot_docs():
+            for f in doc["flows"]:
+                if all(f.get(k) == v for k, v in match.items()):
+                    key = (f["interface"], f["proto"], f["local_addr"], f["local_port"],
+                           f["remote_addr"], f["remote_port"])
+                    out[key] = f
+        return list(out.values())
 
     def connections(self, pid):
         out = {}

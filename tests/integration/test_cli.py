@@ -80,7 +80,7 @@ def help_and_version():
 def unprivileged_exit_3():
     # An ordinary user: no capabilities at all.
     res = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                          "--inh-caps=-all", NETHOUND, "dump", "--json"],
+                          "--inh-caps=-all", NETHOUND, "dump", "--json", "-n"],
                          capture_output=True, text=True, timeout=30)
     one_line_error(res, 3, "needs root or CAP_BPF+CAP_PERFMON", "sudo")
 
@@ -95,7 +95,7 @@ def missing_or_bad_btf_exit_4():
 @test
 def sigterm_prints_partial_interval_and_exits_0():
     with Namespaces() as ns:
-        proc = subprocess.Popen([NETHOUND, "dump", "--json", "--interval", "60"],
+        proc = subprocess.Popen([NETHOUND, "dump", "--json", "-n", "--interval", "60"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(1.5)  # attached by now; the interval is far from over
         srv = start_server("tcp-server", "--name", "nht-term-srv", "--bind", ns.b4, "--port", 42010,
@@ -158,7 +158,7 @@ def table_output():
     with Namespaces() as ns:
         srv = start_server("tcp-server", "--name", "nht-tbl-srv", "--bind", ns.b4, "--port", 42012,
                     "--recv", "recv", ns=ns.b)
-        proc = subprocess.Popen([NETHOUND, "dump", "--table", "--interval", "3"],
+        proc = subprocess.Popen([NETHOUND, "dump", "--table", "-n", "--interval", "3"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(1)
         cli = start("tcp-client", "--name", "nht-tbl-cli", "--addr", ns.b4, "--port", 42012,
