@@ -227,6 +227,7 @@ int tc_attach_refresh(struct tc_attach *t)
 		t->list[i].seen = false;
 	for (struct if_nameindex *it = all; it->if_index; it++) {
 		struct attached *a = find(t, it->if_index);
+		bool reused;
 		int err;
 
 		if (a && a->iface.present) {
@@ -237,6 +238,7 @@ int tc_attach_refresh(struct tc_attach *t)
 		}
 		if (!wanted(t, it->if_name))
 			continue;
+		reused = a != NULL;
 		if (a) {
 			/* Vanished last tick, and an ifindex came back: start afresh. */
 			memset(&a->iface, 0, sizeof(a->iface));
@@ -253,7 +255,10 @@ int tc_attach_refresh(struct tc_attach *t)
 		err = attach(t, a);
 		if (err) {
 			/* Gone between the scan and the attach, or refused: retry next scan. */
-			t->n--;
+			if (reused)
+				a->iface.present = false; /* dropped below, as vanished */
+			else
+				t->n--;
 			if (!first_err && err != -ENODEV && err != -ENXIO)
 				first_err = err;
 			continue;

@@ -240,6 +240,68 @@ static void test_hooks(void)
 	CHECK_INT(o.hooks, HOOKS_FENTRY);
 }
 
+/* -i, --tc and -n: the wire classifier's options. */
+static void test_wire_options(void)
+{
+	static const struct {
+		const char *name;
+		enum tc_mode mode;
+	} modes[] = {
+	    {"auto", TC_MODE_AUTO},
+	    {"tcx", TC_MODE_TCX},
+	    {"netlink", TC_MODE_NETLINK},
+	    {"off", TC_MODE_OFF},
+	};
+	struct options o;
+	char err[256];
+
+	CHECK_INT(parse_list(&o, err, sizeof(err), NO_ARGS), NH_EXIT_OK);
+	CHECK_INT(o.tc, TC_MODE_AUTO);
+	CHECK_INT((int)o.nifaces, 0);
+	CHECK(!o.no_rdns);
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		CHECK_INT(parse_list(&o, err, sizeof(err), ARGS("dump", "--tc", modes[i].name)),
+			  NH_EXIT_OK);
+		CHECK_INT(o.tc, modes[i].mode);
+		CHECK_STR(tc_mode_name(modes[i].mode), modes[i].name);
+	}
+	CHECK_INT(parse_list(&o, err, sizeof(err),
+			     ARGS("dump", "-i", "eth0", "--interface", "wlp2s0", "--interface=lo", "-n")),
+		  NH_EXIT_OK);
+	CHECK_INT((int)o.nifaces, 3);
+	CHECK_STR(o.ifaces[0], "eth0");
+	CHECK_STR(o.ifaces[1], "wlp2s0");
+	CHECK_STR(o.ifaces[2], "lo");
+	CHECK(o.no_rdns);
+	CHECK_INT(parse_list(&o, err, sizeof(err), ARGS("--numeric", "-ieth1")), NH_EXIT_OK);
+	CHECK(o.no_rdns);
+	CHECK_INT((int)o.nifaces, 1);
+	CHECK_STR(o.ifaces[0], "eth1");
+	/* 15 bytes is the longest interface name the kernel takes. */
+	CHECK_INT(parse_list(&o, err, sizeof(err), ARGS("-i", "abcdefghijklmno")), NH_EXIT_OK);
+
+	CHECK_USAGE_ERROR("--tc: unknown mode 'sometimes'", "--tc", "sometimes");
+	CHECK_USAGE_ERROR("--tc: unknown mode ''", "--tc", "");
+	CHECK_USAGE_ERROR("needs a value", "--tc");
+	CHECK_USAGE_ERROR("needs a value", "-i");
+	CHECK_USAGE_ERROR("is not an interface name", "-i", "abcdefghijklmnop");
+	CHECK_USAGE_ERROR("is not an interface name", "-i", "");
+	CHECK_USAGE_ERROR("is not an interface name", "-i", "a/b");
+	CHECK_USAGE_ERROR("drop --tc off", "-i", "eth0", "--tc", "off");
+	{
+		const char *many[2 * CLI_MAX_FILTERS + 3];
+		size_t n = 0;
+
+		for (int i = 0; i <= CLI_MAX_FILTERS; i++) {
+			many[n++] = "-i";
+			many[n++] = "eth0";
+		}
+		many[n] = NULL;
+		CHECK_INT(parse_list(&o, err, sizeof(err), many), NH_EXIT_USAGE);
+		CHECK_CONTAINS(err, "at most 64");
+	}
+}
+
 static void test_commands(void)
 {
 	struct options o;
@@ -441,6 +503,7 @@ int main(void)
 	test_interval_bounds();
 	test_filters();
 	test_hooks();
+	test_wire_options();
 	test_commands();
 	test_errors();
 	test_error_buffer();
