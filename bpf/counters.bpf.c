@@ -114,11 +114,15 @@ static __always_inline struct nh_proc_val *current_proc(const struct nh_proc_key
 	init.uid = (__u32)bpf_get_current_uid_gid();
 	init.cgroup_id = bpf_get_current_cgroup_id();
 	err = bpf_map_update_elem(&procs, key, &init, BPF_NOEXIST);
-	if (err && err != -EEXIST) {
+	val = bpf_map_lookup_elem(&procs, key);
+	/*
+	 * Only a missing entry is a drop. A failed insert can still find one:
+	 * another thread of the process may have inserted it meanwhile (an
+	 * update can fail with -EBUSY while the bucket is busy, not only EEXIST).
+	 */
+	if (!val && err)
 		__sync_fetch_and_add(&drops[NH_DROP_PROC], 1);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(&procs, key);
+	return val;
 }
 
 static __always_inline void fill_tuple(struct nh_sock_val *val, struct sock *sk)
