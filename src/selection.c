@@ -52,8 +52,8 @@ void selection_apply(const struct options *opts, const struct snapshot *in, stru
 	out->nconns = 0;
 	out->nflows = 0;
 	for (size_t i = 0; i < in->nflows; i++)
-		if (!filtering ||
-		    (in->flows[i].owned && process_selected(opts, in->flows[i].pid, in->flows[i].comm)))
+		if (!filtering || (in->flows[i].owned &&
+				   process_selected(opts, in->flows[i].pid, in->flows[i].comm)))
 			out->flows[out->nflows++] = in->flows[i];
 	for (size_t i = 0; i < in->nprocs; i++)
 		if (process_selected(opts, in->procs[i].pid, in->procs[i].comm))

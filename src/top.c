@@ -108,12 +108,13 @@ static int run_loop(const struct options *opts, struct collector *col, struct tu
 	runloop_add_seconds(&next, opts->interval);
 	tui_draw(ui, m, running);
 	while (!runloop_stop_requested()) {
-		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+		struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
 		const struct snapshot *snap;
 		int ready = poll(&pfd, 1, runloop_ms_until(&next));
 
 		if (ready < 0 && errno != EINTR) {
-			fprintf(stderr, "nethound: waiting for keys failed (%s)\n", strerror(errno));
+			fprintf(stderr, "nethound: waiting for keys failed (%s)\n",
+				strerror(errno));
 			return NH_EXIT_FAILURE;
 		}
 		if (ready > 0 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
@@ -133,12 +134,13 @@ static int run_loop(const struct options *opts, struct collector *col, struct tu
 		 */
 		snap = collector_tick(col);
 		if (!snap) {
-			fprintf(stderr, "nethound: reading the BPF maps failed (%s)\n", strerror(errno));
+			fprintf(stderr, "nethound: reading the BPF maps failed (%s)\n",
+				strerror(errno));
 			return NH_EXIT_FAILURE;
 		}
 		selection_apply(opts, snap, selected);
-		if ((running ? tui_model_update(m, selected, monotonic_now()) :
-			       tui_model_skip(m, selected, monotonic_now())) < 0) {
+		if ((running ? tui_model_update(m, selected, monotonic_now())
+			     : tui_model_skip(m, selected, monotonic_now())) < 0) {
 			fprintf(stderr, "nethound: out of memory for the live view\n");
 			return NH_EXIT_FAILURE;
 		}
@@ -155,8 +157,8 @@ static int run_loop(const struct options *opts, struct collector *col, struct tu
 
 int top_run(const struct options *opts)
 {
-	struct stderr_capture cap = { .file = NULL, .saved = -1 };
-	struct snapshot selected = { 0 };
+	struct stderr_capture cap = {.file = NULL, .saved = -1};
+	struct snapshot selected = {0};
 	struct collector *col = NULL;
 	struct rdns *names = NULL;
 	struct tui *ui = NULL;
@@ -185,9 +187,10 @@ int top_run(const struct options *opts)
 	}
 	ui = tui_open(names);
 	if (!ui) {
-		fprintf(stderr,
-			"nethound: cannot use this terminal for the live view (TERM=%s); try --table\n",
-			getenv("TERM") ? getenv("TERM") : "");
+		fprintf(
+		    stderr,
+		    "nethound: cannot use this terminal for the live view (TERM=%s); try --table\n",
+		    getenv("TERM") ? getenv("TERM") : "");
 		rc = NH_EXIT_FAILURE;
 		goto cleanup;
 	}

@@ -40,7 +40,7 @@ struct tui {
 	long sel;
 	uint32_t sel_pid;
 	uint64_t sel_start;
-	long top; /* first table row shown */
+	long top;     /* first table row shown */
 	bool editing; /* '/': typing a filter into the status bar */
 	char edit[TUI_FILTER_LEN];
 	size_t edit_len;
@@ -48,20 +48,20 @@ struct tui {
 
 /* Every key the view knows, for the help screen and the README. */
 static const char *const help_lines[] = {
-	"S          stop / start monitoring (stopped: the view holds still, nothing counts)",
-	"Q          quit",
-	"R          reset statistics: totals count from now",
-	"H  ?  F1   this help (any key returns)",
-	"T          cycle the alert threshold: 512 KiB/s, 1, 2, 5, 10 MiB/s",
-	"B          units: bytes/s or bits/s",
-	"U D A      sort by upload, download, total (up + down) rate",
-	"N P        sort by name, by PID",
-	"< >        previous / next sort order",
-	"/          filter by name (Enter keeps it, Esc clears it)",
-	"Up Down PgUp PgDn Home End   select a process",
-	"Enter      the selected process's connections",
-	"I          interfaces: wire rates and unattributed bytes",
-	"Esc  Backspace  Left   back to the process table",
+    "S          stop / start monitoring (stopped: the view holds still, nothing counts)",
+    "Q          quit",
+    "R          reset statistics: totals count from now",
+    "H  ?  F1   this help (any key returns)",
+    "T          cycle the alert threshold: 512 KiB/s, 1, 2, 5, 10 MiB/s",
+    "B          units: bytes/s or bits/s",
+    "U D A      sort by upload, download, total (up + down) rate",
+    "N P        sort by name, by PID",
+    "< >        previous / next sort order",
+    "/          filter by name (Enter keeps it, Esc clears it)",
+    "Up Down PgUp PgDn Home End   select a process",
+    "Enter      the selected process's connections",
+    "I          interfaces: wire rates and unattributed bytes",
+    "Esc  Backspace  Left   back to the process table",
 };
 
 struct tui *tui_open(struct rdns *names)
@@ -123,8 +123,8 @@ static attr_t attr_of(const struct tui *t, enum pair pair, attr_t mono)
 }
 
 /* Print at (y, x), cut at the right edge. */
-__attribute__((format(printf, 4, 5))) static void put(int y, int x, attr_t attr,
-						       const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void put(int y, int x, attr_t attr, const char *fmt,
+						      ...)
 {
 	char buf[512];
 	va_list ap;
@@ -248,9 +248,10 @@ static void draw_table(struct tui *t, const struct tui_model *m)
 		attrset(A_NORMAL);
 	}
 	if (!m->nview)
-		put(first, 2, A_DIM, "%s", !m->ticked ? "waiting for the first interval..." :
-				    m->filter[0]	? "no process matches the filter" :
-							  "no process has moved bytes yet");
+		put(first, 2, A_DIM, "%s",
+		    !m->ticked	   ? "waiting for the first interval..."
+		    : m->filter[0] ? "no process matches the filter"
+				   : "no process has moved bytes yet");
 	if (alerts) {
 		int y = LINES - 1 - alerts - 1;
 		char thr[32];
@@ -340,7 +341,8 @@ static void draw_interfaces(const struct tui_model *m)
 {
 	bool totals = COLS >= 84;
 
-	put(0, 0, A_BOLD, "Interfaces: frames on the wire; unattributed = no local socket owns them");
+	put(0, 0, A_BOLD,
+	    "Interfaces: frames on the wire; unattributed = no local socket owns them");
 	put(1, 0, A_NORMAL, "tc %s", m->tc ? m->tc : "off");
 	if (totals)
 		bar(3, A_REVERSE | A_BOLD, "%-10s %12s %12s %12s %12s %10s %10s", "INTERFACE",
@@ -360,8 +362,9 @@ static void draw_interfaces(const struct tui_model *m)
 		tui_format_rate(m, ud, sizeof(ud), f->unattr_down_rate);
 		format_bytes(s, sizeof(s), (double)f->up_total);
 		format_bytes(r, sizeof(r), (double)f->down_total);
-		put(4 + (int)i, 0, f->present ? A_NORMAL : A_DIM, "%-10s %12s %12s %12s %12s %10s %10s",
-		    name, u, d, uu, ud, totals ? s : "", totals ? r : "");
+		put(4 + (int)i, 0, f->present ? A_NORMAL : A_DIM,
+		    "%-10s %12s %12s %12s %12s %10s %10s", name, u, d, uu, ud, totals ? s : "",
+		    totals ? r : "");
 	}
 	if (!m->nifaces)
 		put(4, 2, A_DIM, "no interfaces watched (--tc off?)");
@@ -373,7 +376,8 @@ static void draw_help(void)
 	for (size_t i = 0; i < sizeof(help_lines) / sizeof(help_lines[0]); i++)
 		put(2 + (int)i, 2, A_NORMAL, "%s", help_lines[i]);
 	put(3 + (int)(sizeof(help_lines) / sizeof(help_lines[0])), 2, A_DIM,
-	    "Rows over the threshold are red (bold when without colour); exited processes are dim.");
+	    "Rows over the threshold are red (bold when without colour); exited processes are "
+	    "dim.");
 }
 
 static void draw_status(const struct tui *t, const struct tui_model *m, bool running)
@@ -390,7 +394,8 @@ static void draw_status(const struct tui *t, const struct tui_model *m, bool run
 	localtime_r(&now, &tm);
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
 	tui_format_rate(m, thr, sizeof(thr), tui_model_threshold(m));
-	bar(LINES - 1, attr, "%s | threshold %s | %s | not logging | sort: %s%s%s%s | H help  Q quit",
+	bar(LINES - 1, attr,
+	    "%s | threshold %s | %s | not logging | sort: %s%s%s%s | H help  Q quit",
 	    running ? "RUNNING" : "STOPPED", thr, clock, tui_sort_name(m->sort),
 	    m->filter[0] ? " | filter: " : "", m->filter, m->bits ? " | bits" : "");
 	if (!running)

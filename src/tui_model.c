@@ -12,26 +12,31 @@
 
 /* 512 KiB/s, then whole MiB/s: the steps a user flips through with T. */
 static const double thresholds[] = {
-	512.0 * 1024, 1024.0 * 1024, 2.0 * 1024 * 1024, 5.0 * 1024 * 1024, 10.0 * 1024 * 1024,
+    512.0 * 1024, 1024.0 * 1024, 2.0 * 1024 * 1024, 5.0 * 1024 * 1024, 10.0 * 1024 * 1024,
 };
 #define NTHRESHOLDS (sizeof(thresholds) / sizeof(thresholds[0]))
 
 static const char *const sort_names[TUI_SORT_MAX] = {
-	[TUI_SORT_UP] = "upload",     [TUI_SORT_DOWN] = "download", [TUI_SORT_TOTAL] = "total",
-	[TUI_SORT_NAME] = "name",     [TUI_SORT_PID] = "PID",
+    [TUI_SORT_UP] = "upload", [TUI_SORT_DOWN] = "download", [TUI_SORT_TOTAL] = "total",
+    [TUI_SORT_NAME] = "name", [TUI_SORT_PID] = "PID",
 };
 
 /* Widths; the protocols column takes what is left, from PROTO_MIN up. */
 static const int col_width[TUI_COL_MAX] = {
-	[TUI_COL_PID] = 7,	  [TUI_COL_NAME] = 15,	     [TUI_COL_UP] = 12, [TUI_COL_DOWN] = 12,
-	[TUI_COL_UP_TOTAL] = 10, [TUI_COL_DOWN_TOTAL] = 10, [TUI_COL_PROTOCOLS] = 0,
+    [TUI_COL_PID] = 7,	     [TUI_COL_NAME] = 15,     [TUI_COL_UP] = 12,
+    [TUI_COL_DOWN] = 12,     [TUI_COL_UP_TOTAL] = 10, [TUI_COL_DOWN_TOTAL] = 10,
+    [TUI_COL_PROTOCOLS] = 0,
 };
 #define PROTO_MIN 8
 
 static const char *const col_title[TUI_COL_MAX] = {
-	[TUI_COL_PID] = "PID",	       [TUI_COL_NAME] = "NAME",	     [TUI_COL_UP] = "UP/s",
-	[TUI_COL_DOWN] = "DOWN/s",     [TUI_COL_UP_TOTAL] = "SENT", [TUI_COL_DOWN_TOTAL] = "RECEIVED",
-	[TUI_COL_PROTOCOLS] = "PROTOCOLS",
+    [TUI_COL_PID] = "PID",
+    [TUI_COL_NAME] = "NAME",
+    [TUI_COL_UP] = "UP/s",
+    [TUI_COL_DOWN] = "DOWN/s",
+    [TUI_COL_UP_TOTAL] = "SENT",
+    [TUI_COL_DOWN_TOTAL] = "RECEIVED",
+    [TUI_COL_PROTOCOLS] = "PROTOCOLS",
 };
 
 void tui_model_init(struct tui_model *m, double now)
@@ -100,8 +105,8 @@ static void printable_comm(char *dst, const char *comm)
 	size_t i;
 
 	for (i = 0; i < NH_COMM_LEN - 1 && comm[i]; i++)
-		dst[i] = (unsigned char)comm[i] < 0x20 || (unsigned char)comm[i] >= 0x7f ? '?' :
-										      comm[i];
+		dst[i] =
+		    (unsigned char)comm[i] < 0x20 || (unsigned char)comm[i] >= 0x7f ? '?' : comm[i];
 	dst[i] = '\0';
 }
 
@@ -190,7 +195,8 @@ static void sweep(struct tui_model *m)
 		struct tui_row *r = &m->rows[i];
 
 		if (!r->marked && !r->exited) {
-			/* Gone without an exit report (can only happen after a stop): now exited. */
+			/* Gone without an exit report (can only happen after a stop): now exited.
+			 */
 			r->exited = true;
 			r->exited_at = m->now;
 			r->up_rate = r->down_rate = 0;
@@ -266,10 +272,10 @@ static int take(struct tui_model *m, const struct snapshot *s, double now, bool 
 		m->active = 0;
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct process_stats *p = &s->procs[i];
-		struct tui_row *r = old ? bsearch(&(struct tui_row){ .pid = p->pid,
-								     .start_ns = p->start_ns },
-						  m->rows, old, sizeof(*m->rows), row_key_cmp) :
-					  NULL;
+		struct tui_row *r =
+		    old ? bsearch(&(struct tui_row){.pid = p->pid, .start_ns = p->start_ns},
+				  m->rows, old, sizeof(*m->rows), row_key_cmp)
+			: NULL;
 		bool was_over;
 
 		if (!r) {
@@ -396,7 +402,8 @@ void tui_model_cycle_threshold(struct tui_model *m)
 	m->threshold_idx = (m->threshold_idx + 1) % (int)NTHRESHOLDS;
 	/* Rows are judged against the new value at once; alerts only come from ticks. */
 	for (size_t i = 0; i < m->nrows; i++)
-		m->rows[i].over = !m->rows[i].exited && row_rate(&m->rows[i]) > tui_model_threshold(m);
+		m->rows[i].over =
+		    !m->rows[i].exited && row_rate(&m->rows[i]) > tui_model_threshold(m);
 }
 
 long tui_model_find(const struct tui_model *m, uint32_t pid, uint64_t start_ns)
@@ -477,7 +484,7 @@ void tui_format_protocols(char *buf, size_t len, uint64_t set)
 
 void tui_sparkline(const struct tui_model *m, int width, bool utf8, char *buf, size_t len)
 {
-	static const char *const blocks[] = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
+	static const char *const blocks[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
 	static const char ascii[] = ".:-=+*#";
 	size_t shown = width > 0 ? (size_t)width : 0, used = 0;
 	size_t samples = m->spark_len < shown ? m->spark_len : shown;
@@ -494,12 +501,12 @@ void tui_sparkline(const struct tui_model *m, int width, bool utf8, char *buf, s
 	}
 	for (size_t i = 0; i < shown; i++) {
 		const char *cell = " ";
-		char one[2] = { 0 };
+		char one[2] = {0};
 
 		if (i >= shown - samples) {
 			size_t k = i - (shown - samples);
-			double v = m->spark[(m->spark_head + TUI_SPARK_LEN - samples + k) %
-					    TUI_SPARK_LEN];
+			double v =
+			    m->spark[(m->spark_head + TUI_SPARK_LEN - samples + k) % TUI_SPARK_LEN];
 
 			if (utf8) {
 				int level = max > 0 ? (int)(v / max * 7.0 + 0.5) : 0;
@@ -522,8 +529,7 @@ void tui_sparkline(const struct tui_model *m, int width, bool utf8, char *buf, s
 
 void tui_layout_columns(int width, struct tui_layout *out)
 {
-	static const enum tui_col always[] = { TUI_COL_PID, TUI_COL_NAME, TUI_COL_UP,
-					       TUI_COL_DOWN };
+	static const enum tui_col always[] = {TUI_COL_PID, TUI_COL_NAME, TUI_COL_UP, TUI_COL_DOWN};
 	int x = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -577,13 +583,12 @@ static void put_cell(char *buf, size_t len, size_t *used, int x, int width, bool
 		*used += (size_t)n < len - *used ? (size_t)n : len - *used - 1;
 }
 
-void tui_format_header(const struct tui_model *m, const struct tui_layout *l, char *buf,
-		       size_t len)
+void tui_format_header(const struct tui_model *m, const struct tui_layout *l, char *buf, size_t len)
 {
 	static const enum tui_col sort_col[TUI_SORT_MAX] = {
-		[TUI_SORT_UP] = TUI_COL_UP,	[TUI_SORT_DOWN] = TUI_COL_DOWN,
-		[TUI_SORT_TOTAL] = TUI_COL_MAX, [TUI_SORT_NAME] = TUI_COL_NAME,
-		[TUI_SORT_PID] = TUI_COL_PID,
+	    [TUI_SORT_UP] = TUI_COL_UP,	    [TUI_SORT_DOWN] = TUI_COL_DOWN,
+	    [TUI_SORT_TOTAL] = TUI_COL_MAX, [TUI_SORT_NAME] = TUI_COL_NAME,
+	    [TUI_SORT_PID] = TUI_COL_PID,
 	};
 	size_t used = 0;
 
@@ -598,8 +603,8 @@ void tui_format_header(const struct tui_model *m, const struct tui_layout *l, ch
 			      (m->sort == TUI_SORT_TOTAL && (c == TUI_COL_UP || c == TUI_COL_DOWN));
 
 		if (m->bits && (c == TUI_COL_UP || c == TUI_COL_DOWN))
-			snprintf(title, sizeof(title), "%s%s", c == TUI_COL_UP ? "UP bit/s" : "DOWN bit/s",
-				 sorted ? "*" : "");
+			snprintf(title, sizeof(title), "%s%s",
+				 c == TUI_COL_UP ? "UP bit/s" : "DOWN bit/s", sorted ? "*" : "");
 		else if (c == TUI_COL_PROTOCOLS && l->cols[i].width < (int)strlen(col_title[c]))
 			snprintf(title, sizeof(title), "PROTO");
 		else
@@ -640,8 +645,10 @@ void tui_format_row(const struct tui_model *m, const struct tui_layout *l,
 			format_bytes(cell, sizeof(cell), (double)row->down_total);
 			break;
 		case TUI_COL_PROTOCOLS:
-			tui_format_protocols(cell, (size_t)l->cols[i].width + 1 < sizeof(cell) ?
-						      (size_t)l->cols[i].width + 1 : sizeof(cell),
+			tui_format_protocols(cell,
+					     (size_t)l->cols[i].width + 1 < sizeof(cell)
+						 ? (size_t)l->cols[i].width + 1
+						 : sizeof(cell),
 					     row->protocols);
 			break;
 		case TUI_COL_MAX:

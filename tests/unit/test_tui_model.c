@@ -336,14 +336,14 @@ static void test_units_and_formats(void)
 
 	tui_format_protocols(buf, sizeof(buf), 0);
 	CHECK_STR(buf, "");
-	tui_format_protocols(buf, sizeof(buf), BIT_TCP | BIT_UDP | (1ull << NH_APP_HTTPS) |
-						      (1ull << NH_APP_DNS));
+	tui_format_protocols(buf, sizeof(buf),
+			     BIT_TCP | BIT_UDP | (1ull << NH_APP_HTTPS) | (1ull << NH_APP_DNS));
 	CHECK_STR(buf, "TCP,UDP,HTTPS,DNS");
-	tui_format_protocols(buf, 18, BIT_TCP | BIT_UDP | (1ull << NH_APP_HTTPS) |
-					      (1ull << NH_APP_DNS));
+	tui_format_protocols(buf, 18,
+			     BIT_TCP | BIT_UDP | (1ull << NH_APP_HTTPS) | (1ull << NH_APP_DNS));
 	CHECK_STR(buf, "TCP,UDP,HTTPS,DNS"); /* exactly 17 fits in 18 */
-	tui_format_protocols(buf, 17, BIT_TCP | BIT_UDP | (1ull << NH_APP_HTTPS) |
-					      (1ull << NH_APP_DNS));
+	tui_format_protocols(buf, 17,
+			     BIT_TCP | BIT_UDP | (1ull << NH_APP_HTTPS) | (1ull << NH_APP_DNS));
 	CHECK_STR(buf, "TCP,UDP,HTTPS+");
 	tui_format_protocols(buf, 9, BIT_TCP | BIT_UDP | (1ull << NH_APP_HTTPS));
 	CHECK_STR(buf, "TCP,UDP+");
@@ -392,7 +392,7 @@ static void test_sparkline(void)
 
 static const char *layout_cols(int width)
 {
-	static const char *const names[] = { "pid", "name", "up", "down", "sent", "recv", "proto" };
+	static const char *const names[] = {"pid", "name", "up", "down", "sent", "recv", "proto"};
 	static char buf[128];
 	struct tui_layout l;
 
