@@ -24,7 +24,7 @@ enum tc_mode {
 };
 
 enum command {
-	CMD_TOP = 0, /* no command given: continuous table until interrupted */
+	CMD_TOP = 0, /* no command given: the live view on a terminal, else a snapshot per interval */
 	CMD_DUMP,
 	CMD_HELP,
 	CMD_VERSION,

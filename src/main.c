@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "dump.h"
 #include "exitcodes.h"
+#include "top.h"
 
 int main(int argc, char **argv)
 {
@@ -24,6 +25,9 @@ int main(int argc, char **argv)
 		printf("nethound %s\n", NETHOUND_VERSION);
 		return NH_EXIT_OK;
 	case CMD_TOP:
+		if (top_wanted(&opts))
+			return top_run(&opts);
+		return dump_run(&opts);
 	case CMD_DUMP:
 		return dump_run(&opts);
 	}

@@ -11,7 +11,7 @@
  * Roles:
  *   tcp-server  --bind A --port P --recv read|recv|recvmsg|splice
  *   tcp-client  --addr A --port P --send send|write|sendmsg|sendfile --bytes N
- *               [--chunk C] [--threads T]
+ *               [--chunk C] [--threads T] [--rate BYTES_PER_S]
  *   udp-server  --bind A --port P --recv recvfrom|recvmmsg [--idle-ms MS]
  *   udp-client  --addr A --port P --send sendto|sendmmsg --count K --size S
  *   short-lived --addr A --port P --count K   (K UDP senders, each < 50 ms)
@@ -48,7 +48,7 @@
 struct args {
 	const char *role, *name, *addr, *mode;
 	int port, threads, idle_ms;
-	long long bytes, chunk, count, size;
+	long long bytes, chunk, count, size, rate;
 };
 
 static struct args a = { .threads = 1, .chunk = 65536, .idle_ms = 1000, .count = 1, .size = 512 };
@@ -214,9 +214,30 @@ static void tcp_server(void)
 	report(0, tcp_receive(fd));
 }
 
+static double monotonic_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* --rate: sleep until sending `sent` more bytes keeps the average at the rate (live view tests). */
+static void pace(double started, long long sent)
+{
+	double due;
+
+	if (a.rate <= 0)
+		return;
+	due = started + (double)sent / (double)a.rate - monotonic_seconds();
+	if (due > 0)
+		usleep((useconds_t)(due * 1e6));
+}
+
 /* Send exactly len bytes with the chosen call, looping over partial sends. */
 static long long tcp_send_all(int fd, long long len)
 {
+	double started = monotonic_seconds();
 	static __thread char buf[1 << 16];
 	long long sent = 0;
 	int file = -1;
@@ -239,6 +260,7 @@ static long long tcp_send_all(int fd, long long len)
 
 		if (want > sizeof(buf))
 			want = sizeof(buf);
+		pace(started, sent);
 		if (strcmp(a.mode, "send") == 0) {
 			n = send(fd, buf, want, 0);
 		} else if (strcmp(a.mode, "write") == 0) {
@@ -556,6 +578,7 @@ int main(int argc, char **argv)
 		{ "bytes", required_argument, NULL, 'b' },  { "chunk", required_argument, NULL, 'c' },
 		{ "threads", required_argument, NULL, 't' }, { "count", required_argument, NULL, 'k' },
 		{ "size", required_argument, NULL, 's' },   { "idle-ms", required_argument, NULL, 'i' },
+		{ "rate", required_argument, NULL, 'r' },
 		{ 0 },
 	};
 	int c;
@@ -576,6 +599,7 @@ int main(int argc, char **argv)
 		case 'k': a.count = atoll(optarg); break;
 		case 's': a.size = atoll(optarg); break;
 		case 'i': a.idle_ms = atoi(optarg); break;
+		case 'r': a.rate = atoll(optarg); break;
 		default: fail("bad option");
 		}
 	}

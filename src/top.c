@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <locale.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "exitcodes.h"
+#include "loader.h"
+#include "rdns.h"
+#include "runloop.h"
+#include "selection.h"
+#include "top.h"
+#include "tui.h"
+#include "tui_model.h"
+
+bool top_wanted(const struct options *opts)
+{
+	return opts->command == CMD_TOP && opts->format == OUTPUT_AUTO && isatty(STDIN_FILENO) &&
+	       isatty(STDOUT_FILENO);
+}
+
+static double monotonic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * While curses owns the screen, stderr (libbpf, our own warnings) goes to a
+ * temporary file: a stray line would scribble over the view. It is shown
+ * once the terminal is back.
+ */
+struct stderr_capture {
+	FILE *file;
+	int saved;
+};
+
+static int capture_stderr(struct stderr_capture *c)
+{
+	c->saved = -1;
+	c->file = tmpfile();
+	if (!c->file)
+		return -errno;
+	fflush(stderr);
+	c->saved = dup(STDERR_FILENO);
+	if (c->saved < 0 || dup2(fileno(c->file), STDERR_FILENO) < 0) {
+		int err = -errno;
+
+		if (c->saved >= 0)
+			close(c->saved);
+		fclose(c->file);
+		c->file = NULL;
+		return err;
+	}
+	return 0;
+}
+
+static void release_stderr(struct stderr_capture *c)
+{
+	char buf[4096];
+	size_t n;
+
+	if (!c->file)
+		return;
+	fflush(stderr);
+	dup2(c->saved, STDERR_FILENO);
+	close(c->saved);
+	rewind(c->file);
+	while ((n = fread(buf, 1, sizeof(buf), c->file)) > 0)
+		fwrite(buf, 1, n, stderr);
+	fclose(c->file);
+	c->file = NULL;
+}
+
+/* Keys waiting: answer them all, then draw once. Returns false to quit. */
+static bool handle_keys(struct tui *ui, struct tui_model *m, bool *running)
+{
+	int key;
+
+	while ((key = tui_read_key(ui)) != -1) {
+		switch (tui_handle_key(ui, m, key)) {
+		case TUI_ACTION_QUIT:
+			return false;
+		case TUI_ACTION_TOGGLE_RUN:
+			*running = !*running;
+			break;
+		case TUI_ACTION_NONE:
+			break;
+		}
+	}
+	return true;
+}
+
+static int run_loop(const struct options *opts, struct collector *col, struct tui *ui,
+		    struct tui_model *m, struct snapshot *selected)
+{
+	struct timespec next;
+	bool running = true;
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	runloop_add_seconds(&next, opts->interval);
+	tui_draw(ui, m, running);
+	while (!runloop_stop_requested()) {
+		struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+		const struct snapshot *snap;
+		int ready = poll(&pfd, 1, runloop_ms_until(&next));
+
+		if (ready < 0 && errno != EINTR) {
+			fprintf(stderr, "nethound: waiting for keys failed (%s)\n",
+				strerror(errno));
+			return NH_EXIT_FAILURE;
+		}
+		if (ready > 0 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
+			return NH_EXIT_OK; /* the terminal went away */
+		/* EINTR may be SIGWINCH: curses then has a KEY_RESIZE waiting. */
+		if (ready != 0) {
+			if (!handle_keys(ui, m, &running))
+				return NH_EXIT_OK;
+			tui_draw(ui, m, running);
+		}
+		if (runloop_ms_until(&next) > 0)
+			continue;
+
+		/*
+		 * Tick while stopped too, so the first interval after a restart is
+		 * not the whole pause; the model keeps those ticks out of view.
+		 */
+		snap = collector_tick(col);
+		if (!snap) {
+			fprintf(stderr, "nethound: reading the BPF maps failed (%s)\n",
+				strerror(errno));
+			return NH_EXIT_FAILURE;
+		}
+		selection_apply(opts, snap, selected);
+		if ((running ? tui_model_update(m, selected, monotonic_now())
+			     : tui_model_skip(m, selected, monotonic_now())) < 0) {
+			fprintf(stderr, "nethound: out of memory for the live view\n");
+			return NH_EXIT_FAILURE;
+		}
+		runloop_add_seconds(&next, opts->interval);
+		/* After a suspend (Ctrl-Z) do not catch up with a burst of ticks. */
+		if (runloop_ms_until(&next) == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &next);
+			runloop_add_seconds(&next, opts->interval);
+		}
+		tui_draw(ui, m, running);
+	}
+	return NH_EXIT_OK;
+}
+
+int top_run(const struct options *opts)
+{
+	struct stderr_capture cap = {.file = NULL, .saved = -1};
+	struct snapshot selected = {0};
+	struct collector *col = NULL;
+	struct rdns *names = NULL;
+	struct tui *ui = NULL;
+	struct tui_model model;
+	struct loader ld;
+	char err[1024];
+	int rc;
+
+	setlocale(LC_ALL, ""); /* curses draws the sparkline's block characters in UTF-8 */
+	runloop_install_stop_handlers(); /* before curses, which then leaves them alone */
+	/* Errors while loading are ordinary one-line errors, before the screen is taken. */
+	rc = loader_start(&ld, opts, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "%s\n", err);
+		return rc;
+	}
+	tui_model_init(&model, monotonic_now());
+	col = collector_new(&ld);
+	if (!opts->no_rdns)
+		names = rdns_new();
+	if (!col || selection_alloc(&selected) || (!opts->no_rdns && !names)) {
+		fprintf(stderr, "nethound: cannot set up the collector (%s)\n",
+			strerror(errno ? errno : ENOMEM));
+		rc = NH_EXIT_FAILURE;
+		goto cleanup;
+	}
+	ui = tui_open(names);
+	if (!ui) {
+		fprintf(
+		    stderr,
+		    "nethound: cannot use this terminal for the live view (TERM=%s); try --table\n",
+		    getenv("TERM") ? getenv("TERM") : "");
+		rc = NH_EXIT_FAILURE;
+		goto cleanup;
+	}
+	if (capture_stderr(&cap))
+		cap.file = NULL; /* not fatal: messages may then show on the screen */
+	rc = run_loop(opts, col, ui, &model, &selected);
+
+cleanup:
+	tui_close(ui);
+	release_stderr(&cap);
+	tui_model_free(&model);
+	selection_free(&selected);
+	rdns_free(names);
+	collector_free(col);
+	loader_stop(&ld);
+	return rc;
+}

@@ -1,0 +1,408 @@
+#!/usr/bin/env python3
+"""The live view as a user meets it: the real binary in a tmux pane, real traffic, keys.
+
+nethound runs in namespace 'a' (so its interfaces are that namespace's veth0 and lo); a
+client there sends paced TCP to a server in 'b'. The tests read the pane with
+capture-pane and type with send-keys. tmux runs on a private socket with no config.
+
+Usage: test_tui.py [TEST ...]   (all tests when none is named)
+"""
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import time
+
+from nhtest import (HOOKS, NETHOUND, Namespaces, TestFailure, check, start, start_server)
+
+TESTS = {}
+CLIENT, SERVER = "nht-tui-cli", "nht-tui-srv"
+PORT = 45123
+RATE = 1_500_000  # bytes/s: over the default 1 MiB/s threshold, under 2 MiB/s
+INTERVAL = "0.5"
+UNIT = r"(?:B|KiB|MiB|GiB|TiB|bit|kbit|Mbit|Gbit|Tbit)"
+
+
+def test(fn):
+    TESTS[fn.__name__] = fn
+    return fn
+
+
+class Pane:
+    """nethound in a detached tmux session; what the pane shows, and keys to type."""
+
+    def __init__(self, ns, width=100, height=30, env=None, extra=()):
+        if not shutil.which("tmux"):
+            raise TestFailure("tmux is not installed (scripts/install-deps installs it)")
+        self.socket = f"nht{os.getpid()}"
+        cmd = ["ip", "netns", "exec", ns, NETHOUND, "-n", "--interval", INTERVAL, "--hooks",
+               HOOKS, *extra]
+        prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in (env or {}).items())
+        # After nethound ends, the pane shows its exit status and stays, so it can be read.
+        self.shell = (f"{'env ' + prefix + ' ' if prefix else ''}{shlex.join(cmd)}; "
+                      f"echo NETHOUND-EXIT=$?; exec sleep 600")
+        self.width, self.height = width, height
+
+    def tmux(self, *args, check_rc=True):
+        res = subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+                             capture_output=True, text=True)
+        if check_rc and res.returncode != 0:
+            raise TestFailure(f"tmux {' '.join(args)} failed: {res.stderr}")
+        return res.stdout
+
+    def __enter__(self):
+        self.tmux("new-session", "-d", "-s", "nh", "-x", str(self.width), "-y",
+                  str(self.height), self.shell)
+        self.wait_for(lambda s: "RUNNING" in s and "hooks" in s, "the live view to start")
+        return self
+
+    def __exit__(self, *exc):
+        if exc[0] is not None:
+            print("pane at failure:\n" + self.screen())
+        self.tmux("kill-server", check_rc=False)
+
+    def screen(self, escapes=False):
+        return self.tmux("capture-pane", "-p", *(["-e"] if escapes else []), "-t", "nh")
+
+    def lines(self):
+        return self.screen().splitlines()
+
+    def keys(self, *keys):
+        self.tmux("send-keys", "-t", "nh", *keys)
+
+    def literal(self, text):
+        self.tmux("send-keys", "-t", "nh", "-l", text)
+
+    def wait_for(self, pred, what, timeout=10):
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.screen()
+            if pred(text):
+                return text
+            if time.monotonic() > deadline:
+                raise TestFailure(f"timed out waiting for {what}; the pane shows:\n{text}")
+            time.sleep(0.2)
+
+    def alternate_screen(self):
+        return self.tmux("display", "-p", "-t", "nh", "#{alternate_on}").strip() == "1"
+
+    def nethound_pid(self):
+        shell = self.tmux("display", "-p", "-t", "nh", "#{pane_pid}").strip()
+        res = subprocess.run(["ps", "-o", "pid=,comm=", "--ppid", shell], capture_output=True,
+                             text=True)
+        pids = [int(p) for p, c in (l.split() for l in res.stdout.splitlines()) if c == "nethound"]
+        check(len(pids) == 1, f"expected one nethound under the pane's shell: {res.stdout!r}")
+        return pids[0]
+
+
+def row(text, name):
+    """The table row of a process: pid, name, the four figures, protocols."""
+    rate = rf"(\S+ {UNIT}/s)"
+    total = rf"(\S+ {UNIT})"
+    for line in text.splitlines():
+        m = re.match(rf"^\s*(\d+) ({re.escape(name)})\s+{rate}\s+{rate}(?:\s+{total}\s+{total})?"
+                     r"\s*(.*)$", line)
+        if m:
+            pid, comm, up, down, sent, recv, protos = m.groups()
+            return {"pid": int(pid), "name": comm, "up": up, "down": down, "sent": sent,
+                    "recv": recv, "protocols": protos.strip()}
+    return None
+
+
+def table_names(text):
+    """Process names in table order (only the test's own processes)."""
+    return [m.group(1) for m in re.finditer(r"^\s*\d+ (nht-tui-\w+)", text, re.M)]
+
+
+def to_bytes(figure):
+    """'1.5 MiB' or '1.5 MiB/s' in bytes."""
+    value, unit = figure.split()
+    unit = unit.removesuffix("/s")
+    scale = {"B": 1, "KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3}[unit]
+    return float(value) * scale
+
+
+def status(text):
+    return text.splitlines()[-1] if text.splitlines() else ""
+
+
+class LiveView:
+    """Namespaces, a paced client/server pair, and nethound in a pane, both rows visible."""
+
+    def __init__(self, rate=RATE, seconds=60, **pane):
+        self.rate, self.seconds, self.pane_args = rate, seconds, pane
+
+    def __enter__(self):
+        self.ns = Namespaces().__enter__()
+        self.procs = []
+        try:
+            self.procs.append(start_server("tcp-server", "--name", SERVER, "--bind", self.ns.b4,
+                                           "--port", PORT, "--recv", "recv", ns=self.ns.b))
+            self.pane = Pane(self.ns.a, **self.pane_args).__enter__()
+            self.pane.peer = self.ns.b4
+            self.procs.append(start("tcp-client", "--name", CLIENT, "--addr", self.ns.b4,
+                                    "--port", PORT, "--send", "send", "--bytes",
+                                    self.rate * self.seconds, "--rate", self.rate, ns=self.ns.a))
+            self.pane.wait_for(lambda s: row(s, CLIENT) and row(s, SERVER)
+                               and not row(s, CLIENT)["up"].startswith("0 "),
+                               "both traffic processes with a rate")
+        except BaseException:
+            self.close()
+            raise
+        return self.pane
+
+    def close(self):
+        for p in self.procs:
+            p.kill()
+            p.wait()
+        if hasattr(self, "pane"):
+            self.pane.tmux("kill-server", check_rc=False)
+        self.ns.__exit__(None, None, None)
+
+    def __exit__(self, *exc):
+        if exc[0] is not None and hasattr(self, "pane"):
+            print("pane at failure:\n" + self.pane.screen())
+        self.close()
+
+
+@test
+def traffic_process_shown_with_rate():
+    with LiveView() as p:
+        # The first interval may be cut short by the client's start: wait for a whole one.
+        text = p.wait_for(lambda s: 0.5 * RATE < to_bytes(row(s, CLIENT)["up"]) < 1.5 * RATE
+                          and to_bytes(row(s, SERVER)["down"]) > 0.5 * RATE,
+                          f"the client's upload near its {RATE} B/s")
+        cli, srv = row(text, CLIENT), row(text, SERVER)
+        check(cli["down"].startswith("0 ") and srv["up"].startswith("0 "),
+              f"each side moves one direction: {cli} {srv}")
+        check(cli["protocols"] == "TCP", f"protocols {cli['protocols']!r}")
+        # The dashboard: rates, tier, TC mode, the active count; the status bar.
+        check(re.search(r"hooks \w+\s+tc tcx", text), "hooks and tc mode on the dashboard")
+        check(re.search(r"active [2-9]", text), "active count")
+        check("not logging" in status(text), f"status bar {status(text)!r}")
+        # Over the 1 MiB/s default threshold: an alert, newest first.
+        p.wait_for(lambda s: re.search(rf"{CLIENT} \(\d+\) at .*over 1\.0 MiB/s", s),
+                   "an alert for the client")
+        print(f"  {CLIENT}: up {cli['up']}; {SERVER}: down {srv['down']}")
+
+
+@test
+def help_key_lists_every_key():
+    with LiveView() as p:
+        p.keys("H")
+        text = p.wait_for(lambda s: ": keys" in s, "the help screen")
+        for key in ("S ", "Q ", "R ", "H ", "T ", "B ", "U D A", "N P", "/ ", "Enter", "I ",
+                    "Esc"):
+            check(re.search(rf"^\s+{re.escape(key)}", text, re.M), f"help lacks {key!r}")
+        p.keys("x")  # any key returns
+        p.wait_for(lambda s: row(s, CLIENT), "the table after the help")
+
+
+@test
+def threshold_key_cycles():
+    with LiveView() as p:
+        seen = []
+        for _ in range(5):
+            m = re.search(r"threshold (\S+ \S+)", status(p.screen()))
+            check(m, f"no threshold in the status bar: {status(p.screen())!r}")
+            seen.append(m.group(1))
+            p.keys("T")
+            p.wait_for(lambda s, old=m.group(1): f"threshold {old} " not in status(s),
+                       "a new threshold")
+        check(seen == ["1.0 MiB/s", "2.0 MiB/s", "5.0 MiB/s", "10.0 MiB/s", "512.0 KiB/s"],
+              f"threshold cycle {seen}")
+        p.wait_for(lambda s: "threshold 1.0 MiB/s" in status(s), "back to 1 MiB/s")
+        print(f"  cycle: {' -> '.join(seen)}")
+
+
+@test
+def stop_key_freezes_and_resumes():
+    with LiveView() as p:
+        p.keys("S")
+        text = p.wait_for(lambda s: status(s).startswith("STOPPED"), "STOPPED")
+        frozen = row(text, CLIENT)["sent"]
+        time.sleep(1.5)  # three intervals
+        text = p.screen()
+        check(row(text, CLIENT)["sent"] == frozen, f"stopped, yet sent moved: {frozen} -> "
+              f"{row(text, CLIENT)['sent']}")
+        p.keys("S")
+        p.wait_for(lambda s: status(s).startswith("RUNNING") and row(s, CLIENT)["sent"] != frozen,
+                   "RUNNING and counting again")
+        # The pause is not counted: about 1.5 s of traffic is missing from the total.
+        time.sleep(1.0)
+        sent = to_bytes(row(p.screen(), CLIENT)["sent"])
+        print(f"  frozen at {frozen} while stopped; now {sent:.0f} bytes")
+
+
+@test
+def sort_keys_change_order():
+    with LiveView() as p:
+        order = {}
+        for key, want in (("u", [CLIENT, SERVER]), ("d", [SERVER, CLIENT]),
+                          ("n", [CLIENT, SERVER]), ("a", None), ("p", None)):
+            p.keys(key)
+            text = p.wait_for(lambda s, k=key: re.search(
+                {"u": r"UP/s\*", "d": r"DOWN/s\*", "n": r"NAME\*", "a": r"UP/s\*.*DOWN/s\*",
+                 "p": r"PID\*"}[k], s), f"the sort mark for {key}")
+            order[key] = table_names(text)
+            if want:
+                check(order[key] == want, f"sort {key}: {order[key]}, expected {want}")
+        pids = {name: row(text, name)["pid"] for name in (CLIENT, SERVER)}
+        check(order["p"] == sorted(pids, key=pids.get), f"sort by PID: {order['p']} {pids}")
+        check("sort: PID" in status(text), f"status bar {status(text)!r}")
+        print(f"  orders: {order}")
+
+
+@test
+def filter_key_filters_by_name():
+    with LiveView() as p:
+        p.keys("/")
+        p.wait_for(lambda s: "Filter by name" in status(s), "the filter prompt")
+        p.literal("SRV")  # case-insensitive
+        p.keys("Enter")
+        text = p.wait_for(lambda s: table_names(s) == [SERVER] and "filter: SRV" in status(s),
+                          "only the server")
+        p.keys("/")
+        p.wait_for(lambda s: "Filter by name: SRV" in status(s), "the prompt with the filter")
+        p.keys("Escape")
+        p.wait_for(lambda s: sorted(table_names(s)) == [CLIENT, SERVER] and
+                   "filter:" not in status(s), "both rows again")
+
+
+@test
+def enter_opens_process_connections():
+    with LiveView() as p:
+        p.keys("n", "Home")  # by name: the client first
+        p.wait_for(lambda s: table_names(s)[:1] == [CLIENT], "the client first")
+        cli = row(p.screen(), CLIENT)
+        p.keys("Enter")
+        text = p.wait_for(lambda s: f"PID {cli['pid']}  {CLIENT}" in s, "the detail view")
+        lines = [l for l in text.splitlines() if p.peer in l]
+        check(lines, f"no connection to the server's address in:\n{text}")
+        conn = lines[0].split()
+        check(conn[0] == "TCP" and str(PORT) in conn and "private" in conn,
+              f"connection line {lines[0]!r}")
+        check(re.search(r"\d+(\.\d)? (KiB|MiB)/s", lines[0]), f"no rate in {lines[0]!r}")
+        p.keys("Escape")
+        p.wait_for(lambda s: row(s, CLIENT) and "PID*" not in s and "NAME*" in s, "the table")
+        p.keys("Enter")
+        p.wait_for(lambda s: f"PID {cli['pid']}" in s, "the detail again")
+        p.keys("BSpace")
+        p.wait_for(lambda s: row(s, CLIENT), "the table after Backspace")
+
+
+@test
+def interfaces_view():
+    with LiveView() as p:
+        p.keys("I")
+        text = p.wait_for(lambda s: "INTERFACE" in s and re.search(r"^veth0\s+\d", s, re.M),
+                          "the interfaces view")
+        veth = next(l for l in text.splitlines() if l.startswith("veth0"))
+        check(not veth.split()[1].startswith("0") or not veth.split()[3].startswith("0"),
+              f"veth0 shows no traffic: {veth!r}")
+        check(re.search(r"^lo\s", text, re.M), "lo missing")
+        check("UNATTR" in text, "no unattributed columns")
+        p.keys("Escape")
+        p.wait_for(lambda s: row(s, CLIENT), "the table")
+
+
+@test
+def units_key_switches_bits():
+    with LiveView() as p:
+        p.keys("B")
+        text = p.wait_for(lambda s: "bit/s" in s and row(s, CLIENT) and
+                          "bit/s" in row(s, CLIENT)["up"], "rates in bits")
+        up = row(text, CLIENT)["up"]
+        check(re.match(r"[\d.]+ Mbit/s", up), f"client rate in bits {up!r}")
+        check("bits" in status(text), f"status bar {status(text)!r}")
+        p.keys("B")
+        p.wait_for(lambda s: row(s, CLIENT) and "B/s" in row(s, CLIENT)["up"], "bytes again")
+
+
+@test
+def reset_key_restarts_totals():
+    with LiveView() as p:
+        p.wait_for(lambda s: to_bytes(row(s, CLIENT)["sent"]) > 3 * RATE, "3 s of traffic")
+        before = to_bytes(row(p.screen(), CLIENT)["sent"])
+        p.keys("R")
+        text = p.wait_for(lambda s: to_bytes(row(s, CLIENT)["sent"]) < before / 2,
+                          "totals from the reset")
+        after = to_bytes(row(text, CLIENT)["sent"])
+        dash = re.search(r"sent (\S+ \S+)", text).group(1)
+        check(to_bytes(dash) < before, f"dashboard sent {dash} not reset (was {before})")
+        # Rates are not touched by a reset.
+        check(not row(text, CLIENT)["up"].startswith("0 "), "the rate vanished on reset")
+        print(f"  sent {before:.0f} -> {after:.0f} bytes after R")
+
+
+@test
+def resize_to_60x20_and_back():
+    with LiveView() as p:
+        p.tmux("resize-window", "-t", "nh", "-x", "60", "-y", "20")
+        text = p.wait_for(lambda s: len(s.splitlines()) == 20 and row(s, CLIENT) and
+                          "PROTOCOLS" in s and "SENT" not in s and
+                          status(s).startswith("RUNNING"), "the 60x20 layout")
+        check(max(len(l) for l in text.splitlines()) <= 60, "a line wider than 60")
+        p.tmux("resize-window", "-t", "nh", "-x", "100", "-y", "30")
+        p.wait_for(lambda s: len(s.splitlines()) == 30 and row(s, CLIENT) and
+                   row(s, CLIENT)["sent"] and "RECEIVED" in s, "the 100x30 layout")
+        p.tmux("resize-window", "-t", "nh", "-x", "80", "-y", "24")
+        text = p.wait_for(lambda s: len(s.splitlines()) == 24 and row(s, CLIENT) and
+                          "PROTO" in s and "RECEIVED" in s, "the 80x24 layout")
+        check(max(len(l) for l in text.splitlines()) <= 80, "a line wider than 80")
+        check(p.alternate_screen(), "nethound died on resize")
+
+
+@test
+def quit_key_restores_terminal():
+    with LiveView() as p:
+        check(p.alternate_screen(), "the live view is not on the alternate screen")
+        p.keys("Q")
+        text = p.wait_for(lambda s: "NETHOUND-EXIT=" in s, "nethound to exit")
+        check("NETHOUND-EXIT=0" in text, f"exit status: {text.strip()!r}")
+        check(not p.alternate_screen(), "the alternate screen was not left")
+        check("RUNNING" not in text, f"the view was left on the screen:\n{text}")
+
+
+@test
+def sigterm_restores_terminal():
+    with LiveView() as p:
+        os.kill(p.nethound_pid(), signal.SIGTERM)
+        text = p.wait_for(lambda s: "NETHOUND-EXIT=" in s, "nethound to exit on SIGTERM")
+        check("NETHOUND-EXIT=0" in text, f"exit status: {text.strip()!r}")
+        check(not p.alternate_screen(), "the alternate screen was not left")
+
+
+def client_line(pane):
+    return next((l for l in pane.screen(escapes=True).splitlines() if CLIENT in l), "")
+
+
+@test
+def colour_and_no_color():
+    # Over the threshold: red where the terminal has colour (the first interval may be short).
+    with LiveView() as p:
+        p.wait_for(lambda s: re.search(r"\x1b\[(?:[0-9;]*;)?31[;m]", client_line(p)),
+                   "the over-threshold row in red")
+    # NO_COLOR: no colour at all; the row is still marked (bold).
+    with LiveView(env={"NO_COLOR": "1"}) as p:
+        p.wait_for(lambda s: re.search(r"\x1b\[(?:[0-9;]*;)?1[;m]", client_line(p)),
+                   "the over-threshold row in bold")
+        text = p.screen(escapes=True)
+        colours = re.findall(r"\x1b\[[0-9;]*(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])[;m]", text)
+        check(not colours, f"colour escapes with NO_COLOR: {colours[:5]}")
+
+
+@test
+def exited_process_dimmed_then_gone():
+    with LiveView(rate=RATE, seconds=3) as p:
+        # The client finishes after 3 s: dim for a few seconds, then gone.
+        p.wait_for(lambda s: re.search(rf"\x1b\[[0-9;]*\b2[;m][^\n]*{CLIENT}",
+                                       p.screen(escapes=True)), "the client dimmed", timeout=15)
+        p.wait_for(lambda s: not row(s, CLIENT), "the client gone", timeout=15)
+
+
+if __name__ == "__main__":
+    from nhtest import main
+    main(TESTS)
