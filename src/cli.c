@@ -142,26 +142,31 @@ static int parse_u64(const char *arg, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* The index of arg in a table of names, or -1: how --hooks and --tc values parse. */
+static int name_index(const char *const *names, size_t n, const char *arg)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(arg, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 static int parse_hooks(const char *arg, enum hook_tier *out)
 {
-	for (size_t i = 0; i < sizeof(tier_names) / sizeof(tier_names[0]); i++) {
-		if (strcmp(arg, tier_names[i]) == 0) {
-			*out = (enum hook_tier)i;
-			return 0;
-		}
-	}
-	return -1;
+	int i = name_index(tier_names, sizeof(tier_names) / sizeof(tier_names[0]), arg);
+
+	if (i >= 0)
+		*out = (enum hook_tier)i;
+	return i < 0 ? -1 : 0;
 }
 
 static int parse_tc_mode(const char *arg, enum tc_mode *out)
 {
-	for (size_t i = 0; i < sizeof(tc_mode_names) / sizeof(tc_mode_names[0]); i++) {
-		if (strcmp(arg, tc_mode_names[i]) == 0) {
-			*out = (enum tc_mode)i;
-			return 0;
-		}
-	}
-	return -1;
+	int i = name_index(tc_mode_names, sizeof(tc_mode_names) / sizeof(tc_mode_names[0]), arg);
+
+	if (i >= 0)
+		*out = (enum tc_mode)i;
+	return i < 0 ? -1 : 0;
 }
 
 static int parse_command(const char *word, enum command *out)

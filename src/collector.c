@@ -9,14 +9,13 @@
 
 #include "collector.h"
 #include "flows.h"
+#include "mapread.h"
 #include "rates.h"
 #include "tc_attach.h"
 #include "timefmt.h"
 
 /* A datagram socket idle this long is forgotten; it comes back if it moves again. */
 #define SOCK_IDLE_SECONDS 60.0
-/* Batch reads may need a little room past max_entries for a last bucket. */
-#define BATCH_SLACK 256
 
 struct proc_row {
 	struct nh_proc_key key;
@@ -74,36 +73,12 @@ static int sock_row_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Read a whole hash map with batch lookups; returns the entry count or -errno. */
-static long read_map(int fd, void *keys, size_t key_size, void *vals, size_t val_size, size_t cap)
-{
-	__u64 token = 0;
-	size_t total = 0;
-	bool first = true;
-
-	while (total < cap) {
-		__u32 count = (__u32)(cap - total);
-		int err = bpf_map_lookup_batch(fd, first ? NULL : &token, &token,
-					       (char *)keys + total * key_size,
-					       (char *)vals + total * val_size, &count, NULL);
-
-		total += count;
-		if (err) {
-			if (errno == ENOENT) /* end of the map */
-				break;
-			return -errno;
-		}
-		first = false;
-	}
-	return (long)total;
-}
-
 static int read_rows(struct collector *c, struct row_set *rows)
 {
 	long n;
 
-	n = read_map(loader_procs_fd(c->ld), c->proc_keys, sizeof(*c->proc_keys), c->proc_vals,
-		     sizeof(*c->proc_vals), c->max_procs + BATCH_SLACK);
+	n = mapread_all(loader_procs_fd(c->ld), c->proc_keys, sizeof(*c->proc_keys), c->proc_vals,
+		     sizeof(*c->proc_vals), c->max_procs + MAPREAD_SLACK);
 	if (n < 0)
 		return (int)n;
 	for (long i = 0; i < n; i++) {
@@ -113,8 +88,8 @@ static int read_rows(struct collector *c, struct row_set *rows)
 	rows->nprocs = (size_t)n;
 	qsort(rows->procs, rows->nprocs, sizeof(*rows->procs), proc_row_cmp);
 
-	n = read_map(loader_socks_fd(c->ld), c->sock_keys, sizeof(*c->sock_keys), c->sock_vals,
-		     sizeof(*c->sock_vals), c->max_socks + BATCH_SLACK);
+	n = mapread_all(loader_socks_fd(c->ld), c->sock_keys, sizeof(*c->sock_keys), c->sock_vals,
+		     sizeof(*c->sock_vals), c->max_socks + MAPREAD_SLACK);
 	if (n < 0)
 		return (int)n;
 	for (long i = 0; i < n; i++) {
@@ -373,8 +348,8 @@ struct collector *collector_new(const struct loader *ld)
 	c->ld = ld;
 	c->max_procs = map_capacity(loader_procs_fd(ld));
 	c->max_socks = map_capacity(loader_socks_fd(ld));
-	np = c->max_procs + BATCH_SLACK;
-	ns = c->max_socks + BATCH_SLACK;
+	np = c->max_procs + MAPREAD_SLACK;
+	ns = c->max_socks + MAPREAD_SLACK;
 	c->proc_keys = alloc_array(np, sizeof(*c->proc_keys));
 	c->proc_vals = alloc_array(np, sizeof(*c->proc_vals));
 	c->sock_keys = alloc_array(ns, sizeof(*c->sock_keys));

@@ -12,6 +12,7 @@
 
 #include "classify.h"
 #include "flows.h"
+#include "mapread.h"
 #include "rates.h"
 #include "tc_attach.h"
 #include "timefmt.h"
@@ -20,7 +21,6 @@
 #define FLOW_IDLE_NS (60ull * 1000000000ull)
 /* A process's wire state outlives its last sighting this long (it may reappear). */
 #define PROC_FORGET_SECONDS 120.0
-#define BATCH_SLACK 256
 
 /* Protocol set bits: enum nh_app values first, then the L4 classes. */
 enum {
@@ -171,31 +171,25 @@ static struct proc_wire *proc_get(struct flows *f, const struct nh_proc_key *key
 	return p;
 }
 
+static struct iface_row *iface_find(struct flows *f, uint32_t ifindex)
+{
+	for (size_t i = 0; i < f->nifaces; i++)
+		if (f->ifaces[i].ifindex == ifindex)
+			return &f->ifaces[i];
+	return NULL;
+}
+
 /* Sum the per-CPU interface counters into f->ifaces (one row per key). */
 static int read_ifaces(struct flows *f)
 {
 	size_t stride = sizeof(struct nh_iface_val); /* multiple of 8: no per-CPU padding */
-	__u64 token = 0;
-	size_t total = 0;
-	bool first = true;
+	long total = mapread_all(f->ifaces_fd, f->iface_keys, sizeof(*f->iface_keys), f->iface_vals,
+				 stride * (size_t)f->ncpus, f->max_ifaces);
 
-	while (total < f->max_ifaces) {
-		__u32 count = (__u32)(f->max_ifaces - total);
-		int err = bpf_map_lookup_batch(f->ifaces_fd, first ? NULL : &token, &token,
-					       f->iface_keys + total,
-					       (char *)f->iface_vals + total * stride * f->ncpus,
-					       &count, NULL);
-
-		total += count;
-		if (err) {
-			if (errno == ENOENT)
-				break;
-			return -errno;
-		}
-		first = false;
-	}
-	for (size_t i = 0; i < total; i++) {
-		struct iface_row *row = NULL;
+	if (total < 0)
+		return (int)total;
+	for (long i = 0; i < total; i++) {
+		struct iface_row *row;
 		struct nh_iface_val sum;
 		const struct nh_iface_val *cpu =
 			(const void *)((char *)f->iface_vals + i * stride * f->ncpus);
@@ -209,9 +203,7 @@ static int read_ifaces(struct flows *f)
 				sum.noflow_packets[d] += cpu[c].noflow_packets[d];
 			}
 		}
-		for (size_t j = 0; j < f->nifaces; j++)
-			if (f->ifaces[j].ifindex == f->iface_keys[i])
-				row = &f->ifaces[j];
+		row = iface_find(f, f->iface_keys[i]);
 		if (!row && f->nifaces < f->max_ifaces) {
 			row = &f->ifaces[f->nifaces++];
 			memset(row, 0, sizeof(*row));
@@ -223,45 +215,25 @@ static int read_ifaces(struct flows *f)
 	return 0;
 }
 
-static struct iface_row *iface_find(struct flows *f, uint32_t ifindex)
-{
-	for (size_t i = 0; i < f->nifaces; i++)
-		if (f->ifaces[i].ifindex == ifindex)
-			return &f->ifaces[i];
-	return NULL;
-}
-
 static int read_flows(struct flows *f)
 {
-	__u64 token = 0;
-	size_t total = 0, cap = f->max_flows + BATCH_SLACK;
-	bool first = true;
+	long total = mapread_all(f->flows_fd, f->keys, sizeof(*f->keys), f->vals, sizeof(*f->vals),
+				 f->max_flows + MAPREAD_SLACK);
 
-	while (total < cap) {
-		__u32 count = (__u32)(cap - total);
-		int err = bpf_map_lookup_batch(f->flows_fd, first ? NULL : &token, &token,
-					       f->keys + total, f->vals + total, &count, NULL);
-
-		total += count;
-		if (err) {
-			if (errno == ENOENT)
-				break;
-			return -errno;
-		}
-		first = false;
-	}
-	for (size_t i = 0; i < total; i++) {
+	if (total < 0)
+		return (int)total;
+	for (long i = 0; i < total; i++) {
 		memset(&f->cur.rows[i], 0, sizeof(f->cur.rows[i]));
 		f->cur.rows[i].key = f->keys[i];
 		f->cur.rows[i].val = f->vals[i];
 	}
-	f->cur.n = total;
+	f->cur.n = (size_t)total;
 	qsort(f->cur.rows, f->cur.n, sizeof(*f->cur.rows), flow_key_cmp);
 	return 0;
 }
 
 /* Credit what the flow counted since the last credit to its owner. */
-static void credit_owner(struct flows *f, struct flow_row *row, double now)
+static void credit_owner(struct flows *f, struct flow_row *row, enum nh_app app, double now)
 {
 	struct proc_wire *p;
 
@@ -275,24 +247,18 @@ static void credit_owner(struct flows *f, struct flow_row *row, double now)
 		row->credited[d] = row->val.bytes[d];
 	}
 	p->protocols |= l4_bit(row->key.family, row->key.protocol);
-	{
-		enum nh_app app = classify_app(row->val.app, row->key.protocol, row->key.local_port,
-					       row->key.remote_port);
-
-		if (app != NH_APP_NONE)
-			p->protocols |= 1ull << app;
-	}
+	if (app != NH_APP_NONE)
+		p->protocols |= 1ull << app;
 }
 
 static void fill_flow(struct flow_stats *out, const struct flow_row *row,
-		      const struct flow_row *before)
+		      const struct flow_row *before, enum nh_app app)
 {
 	memset(out, 0, sizeof(*out));
 	out->ifindex = row->key.ifindex;
 	out->ip_version = row->key.family;
 	out->protocol = row->key.protocol;
-	out->app = (uint8_t)classify_app(row->val.app, row->key.protocol, row->key.local_port,
-					 row->key.remote_port);
+	out->app = (uint8_t)app;
 	out->local_port = row->key.local_port;
 	out->remote_port = row->key.remote_port;
 	memcpy(out->local_addr, row->key.local_addr, 16);
@@ -338,6 +304,7 @@ static void collect_flows(struct flows *f, struct snapshot *s, flows_owner_fn ow
 			bsearch(row, f->prev.rows, f->prev.n, sizeof(*row), flow_key_cmp);
 		struct iface_row *iface = iface_find(f, row->key.ifindex);
 		bool retired = false;
+		enum nh_app app;
 
 		if (before) {
 			row->owned = before->owned;
@@ -366,7 +333,9 @@ static void collect_flows(struct flows *f, struct snapshot *s, flows_owner_fn ow
 				row->val = final;
 			retired = true;
 		}
-		credit_owner(f, row, now);
+		app = classify_app(row->val.app, row->key.protocol, row->key.local_port,
+				   row->key.remote_port);
+		credit_owner(f, row, app, now);
 		if (!row->owned && iface) {
 			for (int d = 0; d < NH_DIR_MAX; d++) {
 				if (retired)
@@ -375,7 +344,7 @@ static void collect_flows(struct flows *f, struct snapshot *s, flows_owner_fn ow
 					iface->unowned_live[d] += row->val.bytes[d];
 			}
 		}
-		fill_flow(&s->flows[s->nflows++], row, before);
+		fill_flow(&s->flows[s->nflows++], row, before, app);
 		if (!retired)
 			f->cur.rows[kept++] = *row;
 	}
@@ -524,7 +493,7 @@ struct flows *flows_new(int ifaces_fd, int flows_fd, const struct tc_attach *tc)
 	}
 	f->max_flows = NH_MAX_FLOWS;
 	f->max_ifaces = NH_MAX_IFACES;
-	nf = f->max_flows + BATCH_SLACK;
+	nf = f->max_flows + MAPREAD_SLACK;
 	f->keys = calloc(nf, sizeof(*f->keys));
 	f->vals = calloc(nf, sizeof(*f->vals));
 	f->prev.rows = calloc(nf, sizeof(*f->prev.rows));
