@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "config.h"
 #include "exitcodes.h"
 
 #define INTERVAL_MIN 0.1
@@ -22,6 +23,22 @@ enum long_only {
 	OPT_PID,
 	OPT_COMM,
 	OPT_TC,
+	OPT_CONFIG,
+	OPT_DB,
+	OPT_NO_DB,
+	OPT_RETENTION,
+	OPT_THRESHOLD,
+	OPT_TOTAL_THRESHOLD,
+	OPT_INTERFACE_THRESHOLD,
+	OPT_DAILY_QUOTA,
+	OPT_WINDOW,
+	OPT_ALERT_HOLD,
+	OPT_ALERT_EXEC,
+	OPT_DATE,
+	OPT_FROM,
+	OPT_TO,
+	OPT_FORMAT,
+	OPT_TOP,
 };
 
 static const struct option long_options[] = {
@@ -36,6 +53,22 @@ static const struct option long_options[] = {
 	{ "interface", required_argument, NULL, 'i' },
 	{ "tc", required_argument, NULL, OPT_TC },
 	{ "numeric", no_argument, NULL, 'n' },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "no-db", no_argument, NULL, OPT_NO_DB },
+	{ "retention", required_argument, NULL, OPT_RETENTION },
+	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
+	{ "total-threshold", required_argument, NULL, OPT_TOTAL_THRESHOLD },
+	{ "interface-threshold", required_argument, NULL, OPT_INTERFACE_THRESHOLD },
+	{ "daily-quota", required_argument, NULL, OPT_DAILY_QUOTA },
+	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "alert-hold", required_argument, NULL, OPT_ALERT_HOLD },
+	{ "alert-exec", required_argument, NULL, OPT_ALERT_EXEC },
+	{ "date", required_argument, NULL, OPT_DATE },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "top", required_argument, NULL, OPT_TOP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -76,6 +109,10 @@ void cli_print_usage(FILE *out)
 	      "  (none)               the live view on a terminal (H lists its keys); otherwise,\n"
 	      "                       or with --table/--json, a snapshot every interval until Ctrl-C\n"
 	      "  dump                 sample for one interval and print a snapshot\n"
+	      "  record               log to the history database and raise alerts until\n"
+	      "                       SIGINT/SIGTERM (a service)\n"
+	      "  report               summarise the history: totals, top processes, protocols,\n"
+	      "                       hours, alerts and sessions (no root needed)\n"
 	      "  help                 show this help\n"
 	      "\n"
 	      "Options:\n"
@@ -92,11 +129,35 @@ void cli_print_usage(FILE *out)
 	      "      --hooks TIER     auto, fentry, tracepoint or kprobe (default auto)\n"
 	      "      --btf FILE       kernel BTF to use instead of /sys/kernel/btf/vmlinux\n"
 	      "  -v, --verbose        show libbpf's messages\n"
+	      "\n"
+	      "History and alerts (record and the live view):\n"
+	      "      --config FILE    settings file (default /etc/nethound.conf if it exists);\n"
+	      "                       flags override it\n"
+	      "      --db FILE        history database (default " "/var/lib/nethound/nethound.db)\n"
+	      "      --no-db          live view: log nothing\n"
+	      "      --retention DAYS keep per-second rows this long, 0 for good (default 30);\n"
+	      "                       hourly and daily rollups are kept for good\n"
+	      "      --threshold RATE alert when a process sends or receives faster (default\n"
+	      "                       1024K; units K, M, G per second, or 100Mbit/s; off)\n"
+	      "      --total-threshold RATE      ... all processes together (default off)\n"
+	      "      --interface-threshold RATE  ... any one interface (default off)\n"
+	      "      --daily-quota SIZE          ... a process name moves more today (off)\n"
+	      "      --window SECS    rates for alerts are averaged over this (default 1)\n"
+	      "      --alert-hold SECS  an alert clears after this long under (default 10)\n"
+	      "      --alert-exec CMD run CMD (no shell) for each alert, details in NETHOUND_*\n"
+	      "                       environment variables\n"
+	      "\n"
+	      "Report:\n"
+	      "      --date YYYY-MM-DD          one day (default today, local time)\n"
+	      "      --from TIME --to TIME      a range: YYYY-MM-DD or 'YYYY-MM-DD HH:MM'\n"
+	      "      --format text|json|csv     (default text)\n"
+	      "      --top N          processes listed (default 10)\n"
 	      "  -V, --version        print the version\n"
 	      "  -h, --help           show this help\n"
 	      "\n"
 	      "Exit codes: 0 ok, 1 runtime failure, 2 bad usage, 3 missing privileges,\n"
-	      "4 kernel lacks BTF, a usable hook tier or TC support.\n",
+	      "4 kernel lacks BTF, a usable hook tier or TC support, 5 unusable history\n"
+	      "database, 6 bad configuration file.\n",
 	      out);
 }
 
@@ -175,6 +236,10 @@ static int parse_command(const char *word, enum command *out)
 		*out = CMD_DUMP;
 	else if (strcmp(word, "help") == 0)
 		*out = CMD_HELP;
+	else if (strcmp(word, "record") == 0)
+		*out = CMD_RECORD;
+	else if (strcmp(word, "report") == 0)
+		*out = CMD_REPORT;
 	else
 		return -1;
 	return 0;
@@ -197,14 +262,73 @@ static const char *option_word(char **args, int ind, int opt, char *buf)
 	return word;
 }
 
+void cli_defaults(struct options *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->interval = 1.0;
+	opts->retention_days = 30;
+	alert_config_defaults(&opts->alerts);
+	opts->report_top = 10;
+}
+
 int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t errlen)
 {
+	cli_defaults(opts);
+	return cli_apply(argc, argv, opts, err, errlen);
+}
+
+static int parse_rate_flag(const char *flag, const char *arg, double *out, char *err, size_t errlen)
+{
+	if (config_parse_rate(arg, out))
+		return usage_error(err, errlen,
+				   "%s: '%s' is not a rate (e.g. 1024K, 1M, 100Mbit/s, off)", flag,
+				   arg);
+	return 0;
+}
+
+static int parse_seconds_flag(const char *flag, const char *arg, double min, double max,
+			      double *out, char *err, size_t errlen)
+{
+	if (config_parse_seconds(arg, min, max, out))
+		return usage_error(err, errlen, "%s: '%s' is not a number of seconds from %g to %g",
+				   flag, arg, min, max);
+	return 0;
+}
+
+/* Options that make sense only with some commands: a typo'd command line should not pass. */
+static int check_command_options(const struct options *o, const bool *given, char *err,
+				 size_t errlen)
+{
+	static const struct {
+		int opt;
+		const char *name;
+		unsigned commands; /* bit per enum command */
+	} only[] = {
+		{OPT_DATE, "--date", 1u << CMD_REPORT},
+		{OPT_FROM, "--from", 1u << CMD_REPORT},
+		{OPT_TO, "--to", 1u << CMD_REPORT},
+		{OPT_FORMAT, "--format", 1u << CMD_REPORT},
+		{OPT_TOP, "--top", 1u << CMD_REPORT},
+		{OPT_NO_DB, "--no-db", 1u << CMD_TOP},
+		{OPT_RETENTION, "--retention", 1u << CMD_TOP | 1u << CMD_RECORD},
+		{OPT_ALERT_EXEC, "--alert-exec", 1u << CMD_TOP | 1u << CMD_RECORD},
+		{OPT_COUNT, "--count", 1u << CMD_DUMP},
+	};
+
+	for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++)
+		if (given[only[i].opt] && !(only[i].commands & (1u << o->command)))
+			return usage_error(err, errlen, "%s does not apply to this command; see "
+					   "'nethound --help'", only[i].name);
+	return 0;
+}
+
+int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t errlen)
+{
+	bool given[OPT_TOP + 1] = {false}, ifaces_from_flags = false;
 	char **args, shortopt[3];
 	uint64_t v;
 	int c, rc = 0;
 
-	memset(opts, 0, sizeof(*opts));
-	opts->interval = 1.0;
 	if (errlen)
 		err[0] = '\0';
 
@@ -217,6 +341,8 @@ int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t err
 	optind = 0; /* glibc: full re-initialisation, so parsing can run more than once */
 	opterr = 0;
 	while (rc == 0 && (c = getopt_long(argc, args, ":d:i:nvhV", long_options, NULL)) != -1) {
+		if (c >= 0 && c <= OPT_TOP)
+			given[c] = true;
 		switch (c) {
 		case 'd':
 			if (parse_interval(optarg, &opts->interval))
@@ -271,11 +397,16 @@ int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t err
 				rc = usage_error(err, errlen,
 						 "--interface: '%s' is not an interface name (1 to %d bytes)",
 						 optarg, IFNAMSIZ - 1);
-			else if (opts->nifaces == CLI_MAX_FILTERS)
+			else if (ifaces_from_flags && opts->nifaces == CLI_MAX_FILTERS)
 				rc = usage_error(err, errlen, "--interface: at most %d may be given",
 						 CLI_MAX_FILTERS);
-			else
+			else {
+				/* -i replaces the configuration file's interfaces. */
+				if (!ifaces_from_flags)
+					opts->nifaces = 0;
+				ifaces_from_flags = true;
 				opts->ifaces[opts->nifaces++] = optarg;
+			}
 			break;
 		case OPT_TC:
 			if (parse_tc_mode(optarg, &opts->tc))
@@ -285,6 +416,87 @@ int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t err
 			break;
 		case 'n':
 			opts->no_rdns = true;
+			break;
+		case OPT_CONFIG:
+			opts->config_path = optarg;
+			break;
+		case OPT_DB:
+			if (!*optarg)
+				rc = usage_error(err, errlen, "--db: needs a file name");
+			opts->db_path = optarg;
+			opts->no_db = false;
+			break;
+		case OPT_NO_DB:
+			opts->no_db = true;
+			break;
+		case OPT_RETENTION:
+			if (parse_u64(optarg, 0, 36500, &v))
+				rc = usage_error(err, errlen,
+						 "--retention: '%s' is not a number of days from 0 "
+						 "(keep for good) to 36500",
+						 optarg);
+			else
+				opts->retention_days = (unsigned)v;
+			break;
+		case OPT_THRESHOLD:
+			rc = parse_rate_flag("--threshold", optarg, &opts->alerts.process_rate, err,
+					     errlen);
+			break;
+		case OPT_TOTAL_THRESHOLD:
+			rc = parse_rate_flag("--total-threshold", optarg, &opts->alerts.total_rate,
+					     err, errlen);
+			break;
+		case OPT_INTERFACE_THRESHOLD:
+			rc = parse_rate_flag("--interface-threshold", optarg,
+					     &opts->alerts.interface_rate, err, errlen);
+			break;
+		case OPT_DAILY_QUOTA:
+			if (config_parse_size(optarg, &opts->alerts.daily_quota))
+				rc = usage_error(err, errlen,
+						 "--daily-quota: '%s' is not a size (e.g. 500M, 2G, off)",
+						 optarg);
+			break;
+		case OPT_WINDOW:
+			rc = parse_seconds_flag("--window", optarg, INTERVAL_MIN, INTERVAL_MAX,
+						&opts->alerts.window, err, errlen);
+			break;
+		case OPT_ALERT_HOLD:
+			rc = parse_seconds_flag("--alert-hold", optarg, 0, 86400, &opts->alerts.hold,
+						err, errlen);
+			break;
+		case OPT_ALERT_EXEC:
+			if (!*optarg)
+				rc = usage_error(err, errlen, "--alert-exec: needs a command");
+			opts->alert_exec = optarg;
+			break;
+		case OPT_DATE:
+			opts->report_date = optarg;
+			break;
+		case OPT_FROM:
+			opts->report_from = optarg;
+			break;
+		case OPT_TO:
+			opts->report_to = optarg;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				opts->report_format = REPORT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				opts->report_format = REPORT_JSON;
+			else if (strcmp(optarg, "csv") == 0)
+				opts->report_format = REPORT_CSV;
+			else
+				rc = usage_error(err, errlen,
+						 "--format: unknown format '%s'; use text, json or csv",
+						 optarg);
+			break;
+		case OPT_TOP:
+			if (parse_u64(optarg, 1, 100000, &v))
+				rc = usage_error(err, errlen,
+						 "--top: '%s' is not a whole number from 1 to 100000",
+						 optarg);
+			else
+				opts->report_top = (unsigned)v;
 			break;
 		case 'v':
 			opts->verbose = true;
@@ -318,6 +530,13 @@ int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t err
 		rc = usage_error(err, errlen, "--interface needs the wire classifier; drop --tc off");
 	if (rc == 0 && opts->count_set && opts->command != CMD_DUMP)
 		rc = usage_error(err, errlen, "--count only applies to 'nethound dump'");
+	if (rc == 0)
+		rc = check_command_options(opts, given, err, errlen);
+	if (rc == 0 && opts->alerts.window / opts->interval > ALERTS_WINDOW_SAMPLES_MAX)
+		rc = usage_error(err, errlen,
+				 "--window: %g s is more than %d intervals of %g s; shorten it or "
+				 "lengthen --interval",
+				 opts->alerts.window, ALERTS_WINDOW_SAMPLES_MAX, opts->interval);
 
 	free(args);
 	return rc;

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "alerts.h"
+
 enum hook_tier {
 	HOOKS_AUTO = 0,
 	HOOKS_FENTRY,
@@ -28,6 +30,14 @@ enum command {
 	CMD_DUMP,
 	CMD_HELP,
 	CMD_VERSION,
+	CMD_RECORD, /* headless: log and alert until SIGINT/SIGTERM */
+	CMD_REPORT, /* read the history database; no root needed */
+};
+
+enum report_format {
+	REPORT_TEXT = 0,
+	REPORT_JSON,
+	REPORT_CSV,
 };
 
 enum output_format {
@@ -55,10 +65,34 @@ struct options {
 	size_t nifaces; /* -i: only these interfaces; none = every interface that is up */
 	const char *ifaces[CLI_MAX_FILTERS];
 	bool no_rdns; /* -n: show addresses, never look up host names */
+
+	/* History and alerts (record, the live view); a config file may set these. */
+	const char *config_path; /* --config; NULL: /etc/nethound.conf if it exists */
+	const char *db_path;     /* --db; NULL: STORE_DEFAULT_PATH */
+	bool no_db;              /* --no-db: the live view logs nothing */
+	unsigned retention_days; /* per-second rows kept this long; 0 = for good */
+	struct alert_config alerts;
+	const char *alert_exec; /* run for each alert event, without a shell */
+
+	/* report */
+	const char *report_date; /* YYYY-MM-DD, local time; default today */
+	const char *report_from; /* YYYY-MM-DD or 'YYYY-MM-DD HH:MM', local time */
+	const char *report_to;   /* exclusive */
+	enum report_format report_format;
+	unsigned report_top; /* processes listed; default 10 */
 };
 
+/* The defaults every run starts from, before the configuration file and flags. */
+void cli_defaults(struct options *opts);
+
 /*
- * Parse argv into opts. Returns 0, or NH_EXIT_USAGE with a one-line message
+ * Apply argv over opts as they are (defaults, then a configuration file):
+ * flags win. Same returns as cli_parse.
+ */
+int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t errlen);
+
+/*
+ * Parse argv into opts (from the defaults). Returns 0, or NH_EXIT_USAGE with a one-line message
  * (cause and remedy) in err. argv is not modified.
  */
 int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t errlen);

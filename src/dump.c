@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alerts.h"
 #include "collector.h"
 #include "dump.h"
 #include "exitcodes.h"
@@ -21,6 +22,7 @@ int dump_run(const struct options *opts)
 	struct collector *col = NULL;
 	struct snapshot filtered = { 0 };
 	struct rdns *names = NULL;
+	struct alerts *alerts = NULL;
 	struct timespec next;
 	char err[1024];
 	bool json, clear_screen;
@@ -43,9 +45,10 @@ int dump_run(const struct options *opts)
 		return rc;
 	}
 	col = collector_new(&ld);
+	alerts = alerts_new(&opts->alerts, opts->interval);
 	if (!opts->no_rdns)
 		names = rdns_new();
-	if (!col || selection_alloc(&filtered) || (!opts->no_rdns && !names)) {
+	if (!col || !alerts || selection_alloc(&filtered) || (!opts->no_rdns && !names)) {
 		if (!errno)
 			errno = ENOMEM;
 		fprintf(stderr, "nethound: cannot set up the collector (%s)\n", strerror(errno));
@@ -56,6 +59,7 @@ int dump_run(const struct options *opts)
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (wanted == 0 || printed < wanted) {
 		const struct snapshot *snap;
+		size_t nevents;
 
 		runloop_add_seconds(&next, opts->interval);
 		runloop_sleep_until(&next);
@@ -66,6 +70,13 @@ int dump_run(const struct options *opts)
 			break;
 		}
 		selection_apply(opts, snap, &filtered);
+		/* Alerts judge what is shown: --pid/--comm narrow them too. */
+		if (!alerts_update(alerts, &filtered, &nevents) && errno == ENOMEM) {
+			fprintf(stderr, "nethound: out of memory judging alerts\n");
+			rc = NH_EXIT_FAILURE;
+			break;
+		}
+		filtered.alerts = alerts_active(alerts, &filtered.nalerts);
 		if (clear_screen)
 			fputs("\033[H\033[2J", stdout);
 		if (json)
@@ -81,6 +92,7 @@ int dump_run(const struct options *opts)
 
 cleanup:
 	selection_free(&filtered);
+	alerts_free(alerts);
 	rdns_free(names);
 	collector_free(col);
 	loader_stop(&ld);

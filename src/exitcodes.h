@@ -9,6 +9,8 @@ enum nh_exit {
 	NH_EXIT_USAGE = 2,     /* bad command line */
 	NH_EXIT_PRIVILEGE = 3, /* not root / missing capabilities */
 	NH_EXIT_KERNEL = 4,    /* kernel lacks what we need: BTF, a usable hook tier */
+	NH_EXIT_DATABASE = 5,  /* history database unusable: not ours, read-only, newer */
+	NH_EXIT_CONFIG = 6,    /* configuration file: unknown key, bad value, unreadable */
 };
 
 #endif

@@ -12,6 +12,7 @@
 #include "output.h"
 #include "rates.h"
 #include "timefmt.h"
+#include "alerts.h"
 
 static const char *const l4_names[NH_L4_MAX] = { "tcp", "udp", "icmp", "other" };
 
@@ -230,6 +231,46 @@ static void json_flow(struct json_writer *w, const struct snapshot *s, const str
 	json_object_end(w);
 }
 
+/* An alert raised and not cleared yet: since when, what, how fast. */
+static void json_alert(struct json_writer *w, const struct alert_event *e)
+{
+	struct timespec since = {.tv_sec = e->when};
+	const char *dir = alert_direction_name(e->direction);
+	char when[40];
+
+	format_rfc3339_utc(when, sizeof(when), &since);
+	json_object_begin(w);
+	json_key(w, "type");
+	json_string(w, alert_kind_name(e->kind));
+	json_key(w, "since");
+	json_string(w, when);
+	json_key(w, "pid");
+	if (e->kind == ALERT_PROCESS_RATE)
+		json_u64(w, e->pid);
+	else
+		json_null(w);
+	json_key(w, "comm");
+	if (e->kind == ALERT_PROCESS_RATE || e->kind == ALERT_DAILY_QUOTA)
+		json_bytes(w, e->comm, strnlen(e->comm, NH_COMM_LEN));
+	else
+		json_null(w);
+	json_key(w, "interface");
+	if (e->kind == ALERT_INTERFACE_RATE)
+		json_string(w, e->interface);
+	else
+		json_null(w);
+	json_key(w, "direction");
+	if (dir)
+		json_string(w, dir);
+	else
+		json_null(w);
+	json_key(w, "value");
+	json_double(w, e->value);
+	json_key(w, "threshold");
+	json_double(w, e->threshold);
+	json_object_end(w);
+}
+
 void output_json(FILE *out, const struct snapshot *s, struct rdns *names)
 {
 	struct json_writer w;
@@ -282,6 +323,11 @@ void output_json(FILE *out, const struct snapshot *s, struct rdns *names)
 	json_array_begin(&w);
 	for (size_t i = 0; i < s->nflows; i++)
 		json_flow(&w, s, &s->flows[i], names);
+	json_array_end(&w);
+	json_key(&w, "alerts");
+	json_array_begin(&w);
+	for (size_t i = 0; i < s->nalerts; i++)
+		json_alert(&w, &s->alerts[i]);
 	json_array_end(&w);
 	json_object_end(&w);
 	fputc('\n', out);

@@ -16,6 +16,8 @@
 #include "counters.h"
 #include "wire.h"
 
+struct alert_event;
+
 struct traffic {
 	uint64_t tx_bytes; /* this interval */
 	uint64_t rx_bytes;
@@ -95,6 +97,9 @@ struct snapshot {
 	struct interface_stats *ifaces;
 	size_t nflows;
 	struct flow_stats *flows;
+	/* Alerts raised and not cleared; filled by the alert stage, not the collector. */
+	size_t nalerts;
+	const struct alert_event *alerts;
 };
 
 static inline double traffic_rate(uint64_t bytes, double interval)

@@ -10,6 +10,7 @@
 
 #include "collector.h"
 #include "exitcodes.h"
+#include "history.h"
 #include "loader.h"
 #include "rdns.h"
 #include "runloop.h"
@@ -79,8 +80,54 @@ static void release_stderr(struct stderr_capture *c)
 	c->file = NULL;
 }
 
+/* What the live view runs with besides the terminal. */
+struct live {
+	const struct options *opts;
+	struct collector *col;
+	struct history *hist;
+	const char *hooks, *tc;
+	pid_t other_writer; /* another nethound logs to our database: we do not */
+	char db_status[160];
+};
+
+/* The status bar's database field: where we log, or why we do not. */
+static const char *db_status(struct live *lv, bool running)
+{
+	const char *path = history_db_path(lv->hist);
+	size_t waiting = history_pending(lv->hist);
+
+	if (!path)
+		return "not logging";
+	if (lv->other_writer)
+		snprintf(lv->db_status, sizeof(lv->db_status), "not logging: pid %d logs to %s",
+			 (int)lv->other_writer, path);
+	else if (!running)
+		snprintf(lv->db_status, sizeof(lv->db_status), "session ended: %s", path);
+	else if (waiting > 1)
+		snprintf(lv->db_status, sizeof(lv->db_status), "db %s (%zu s waiting)", path,
+			 waiting);
+	else
+		snprintf(lv->db_status, sizeof(lv->db_status), "db %s", path);
+	return lv->db_status;
+}
+
+/* S: stopping ends the database session, starting begins a new one. */
+static void toggle_session(struct live *lv, bool running)
+{
+	char err[512];
+
+	if (!running) {
+		history_end(lv->hist);
+		return;
+	}
+	if (history_begin(lv->hist, "top", lv->hooks, lv->tc, &lv->other_writer, err,
+			  sizeof(err)) &&
+	    !lv->other_writer)
+		fprintf(stderr, "%s\n", err); /* shown when the terminal is back */
+}
+
 /* Keys waiting: answer them all, then draw once. Returns false to quit. */
-static bool handle_keys(struct tui *ui, struct tui_model *m, bool *running)
+static bool handle_keys(struct live *lv, struct tui *ui, struct tui_model *m, bool *running)
 {
 	int key;
 
@@ -90,6 +137,10 @@ static bool handle_keys(struct tui *ui, struct tui_model *m, bool *running)
 			return false;
 		case TUI_ACTION_TOGGLE_RUN:
 			*running = !*running;
+			toggle_session(lv, *running);
+			break;
+		case TUI_ACTION_THRESHOLD:
+			history_set_process_threshold(lv->hist, tui_model_threshold(m));
 			break;
 		case TUI_ACTION_NONE:
 			break;
@@ -98,15 +149,31 @@ static bool handle_keys(struct tui *ui, struct tui_model *m, bool *running)
 	return true;
 }
 
-static int run_loop(const struct options *opts, struct collector *col, struct tui *ui,
-		    struct tui_model *m, struct snapshot *selected)
+/* Judge alerts and log the tick; raised alerts go to the panel. */
+static int log_tick(struct live *lv, struct tui_model *m, struct snapshot *selected)
 {
+	const struct alert_event *events;
+	size_t n;
+	int rc;
+
+	events = history_tick(lv->hist, selected, &n, &rc);
+	for (size_t i = 0; i < n; i++)
+		if (!events[i].cleared)
+			tui_model_add_alert(m, &events[i]);
+	return rc;
+}
+
+static int run_loop(struct live *lv, struct tui *ui, struct tui_model *m,
+		    struct snapshot *selected)
+{
+	const struct options *opts = lv->opts;
+	struct collector *col = lv->col;
 	struct timespec next;
 	bool running = true;
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	runloop_add_seconds(&next, opts->interval);
-	tui_draw(ui, m, running);
+	tui_draw(ui, m, running, db_status(lv, running));
 	while (!runloop_stop_requested()) {
 		struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
 		const struct snapshot *snap;
@@ -121,9 +188,9 @@ static int run_loop(const struct options *opts, struct collector *col, struct tu
 			return NH_EXIT_OK; /* the terminal went away */
 		/* EINTR may be SIGWINCH: curses then has a KEY_RESIZE waiting. */
 		if (ready != 0) {
-			if (!handle_keys(ui, m, &running))
+			if (!handle_keys(lv, ui, m, &running))
 				return NH_EXIT_OK;
-			tui_draw(ui, m, running);
+			tui_draw(ui, m, running, db_status(lv, running));
 		}
 		if (runloop_ms_until(&next) > 0)
 			continue;
@@ -139,7 +206,8 @@ static int run_loop(const struct options *opts, struct collector *col, struct tu
 			return NH_EXIT_FAILURE;
 		}
 		selection_apply(opts, snap, selected);
-		if ((running ? tui_model_update(m, selected, monotonic_now())
+		if ((running && log_tick(lv, m, selected) < 0) ||
+		    (running ? tui_model_update(m, selected, monotonic_now())
 			     : tui_model_skip(m, selected, monotonic_now())) < 0) {
 			fprintf(stderr, "nethound: out of memory for the live view\n");
 			return NH_EXIT_FAILURE;
@@ -150,7 +218,7 @@ static int run_loop(const struct options *opts, struct collector *col, struct tu
 			clock_gettime(CLOCK_MONOTONIC, &next);
 			runloop_add_seconds(&next, opts->interval);
 		}
-		tui_draw(ui, m, running);
+		tui_draw(ui, m, running, db_status(lv, running));
 	}
 	return NH_EXIT_OK;
 }
@@ -163,6 +231,7 @@ int top_run(const struct options *opts)
 	struct rdns *names = NULL;
 	struct tui *ui = NULL;
 	struct tui_model model;
+	struct live lv = {.opts = opts};
 	struct loader ld;
 	char err[1024];
 	int rc;
@@ -175,8 +244,26 @@ int top_run(const struct options *opts)
 		fprintf(stderr, "%s\n", err);
 		return rc;
 	}
+	rc = history_open(&lv.hist, opts, false, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "%s\n", err);
+		loader_stop(&ld);
+		return rc;
+	}
+	lv.hooks = hook_tier_name(ld.tier);
+	lv.tc = tc_mode_name(ld.tc_mode);
+	if (history_begin(lv.hist, "top", lv.hooks, lv.tc, &lv.other_writer, err, sizeof(err)) &&
+	    !lv.other_writer) {
+		fprintf(stderr, "%s\n", err);
+		history_close(lv.hist);
+		loader_stop(&ld);
+		return NH_EXIT_DATABASE;
+	}
 	tui_model_init(&model, monotonic_now());
+	if (opts->alerts.process_rate > 0)
+		tui_model_set_threshold(&model, opts->alerts.process_rate);
 	col = collector_new(&ld);
+	lv.col = col;
 	if (!opts->no_rdns)
 		names = rdns_new();
 	if (!col || selection_alloc(&selected) || (!opts->no_rdns && !names)) {
@@ -196,11 +283,14 @@ int top_run(const struct options *opts)
 	}
 	if (capture_stderr(&cap))
 		cap.file = NULL; /* not fatal: messages may then show on the screen */
-	rc = run_loop(opts, col, ui, &model, &selected);
+	rc = run_loop(&lv, ui, &model, &selected);
 
 cleanup:
 	tui_close(ui);
 	release_stderr(&cap);
+	/* After the terminal is back, so a database complaint is readable. */
+	if (history_close(lv.hist) && rc == NH_EXIT_OK)
+		rc = NH_EXIT_FAILURE;
 	tui_model_free(&model);
 	selection_free(&selected);
 	rdns_free(names);

@@ -260,18 +260,24 @@ static void draw_table(struct tui *t, const struct tui_model *m)
 		bar(y, A_BOLD | A_UNDERLINE, "Alerts (%zu): processes over %s, newest first",
 		    m->nalerts, thr);
 		for (int i = 0; i < alerts; i++) {
-			const struct tui_alert *a = tui_model_alert(m, (size_t)i);
-			char when[16], rate[32], over[32];
+			const struct alert_event *a = tui_model_alert(m, (size_t)i);
+			char when[16], rate[32], over[32], text[256];
+			const char *dir;
 			struct tm tm;
 
 			if (!a)
 				break;
 			localtime_r(&a->when, &tm);
 			strftime(when, sizeof(when), "%H:%M:%S", &tm);
-			tui_format_rate(m, rate, sizeof(rate), a->rate);
+			dir = alert_direction_name(a->direction);
+			tui_format_rate(m, rate, sizeof(rate), a->value);
 			tui_format_rate(m, over, sizeof(over), a->threshold);
-			put(y + 1 + i, 0, attr_of(t, PAIR_ALERT, A_BOLD),
-			    "%s  %s (%u) at %s, over %s", when, a->comm, a->pid, rate, over);
+			if (a->kind == ALERT_PROCESS_RATE)
+				snprintf(text, sizeof(text), "%s (%u) %s %s, over %s", a->comm, a->pid,
+					 dir ? dir : "", rate, over);
+			else
+				alert_event_format(a, text, sizeof(text));
+			put(y + 1 + i, 0, attr_of(t, PAIR_ALERT, A_BOLD), "%s  %s", when, text);
 		}
 	}
 }
@@ -380,7 +386,8 @@ static void draw_help(void)
 	    "dim.");
 }
 
-static void draw_status(const struct tui *t, const struct tui_model *m, bool running)
+static void draw_status(const struct tui *t, const struct tui_model *m, bool running,
+			const char *db_status)
 {
 	char thr[32], clock[16];
 	time_t now = time(NULL);
@@ -395,14 +402,14 @@ static void draw_status(const struct tui *t, const struct tui_model *m, bool run
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
 	tui_format_rate(m, thr, sizeof(thr), tui_model_threshold(m));
 	bar(LINES - 1, attr,
-	    "%s | threshold %s | %s | not logging | sort: %s%s%s%s | H help  Q quit",
-	    running ? "RUNNING" : "STOPPED", thr, clock, tui_sort_name(m->sort),
+	    "%s | threshold %s | %s | %s | sort: %s%s%s%s | H help  Q quit",
+	    running ? "RUNNING" : "STOPPED", thr, clock, db_status, tui_sort_name(m->sort),
 	    m->filter[0] ? " | filter: " : "", m->filter, m->bits ? " | bits" : "");
 	if (!running)
 		put(LINES - 1, 0, attr | A_BOLD | A_BLINK, "STOPPED");
 }
 
-void tui_draw(struct tui *t, const struct tui_model *m, bool running)
+void tui_draw(struct tui *t, const struct tui_model *m, bool running, const char *db_status)
 {
 	erase();
 	switch (t->view) {
@@ -419,7 +426,7 @@ void tui_draw(struct tui *t, const struct tui_model *m, bool running)
 		draw_help();
 		break;
 	}
-	draw_status(t, m, running);
+	draw_status(t, m, running, db_status);
 	/* One write per frame: everything above went to the virtual screen only. */
 	wnoutrefresh(stdscr);
 	doupdate();
@@ -497,7 +504,7 @@ enum tui_action tui_handle_key(struct tui *t, struct tui_model *m, int key)
 	case 't':
 	case 'T':
 		tui_model_cycle_threshold(m);
-		break;
+		return TUI_ACTION_THRESHOLD;
 	case 'b':
 	case 'B':
 		m->bits = !m->bits;

@@ -17,6 +17,7 @@ enum tui_action {
 	TUI_ACTION_NONE = 0,
 	TUI_ACTION_QUIT,
 	TUI_ACTION_TOGGLE_RUN, /* S: stop or start monitoring */
+	TUI_ACTION_THRESHOLD,  /* T: the model's threshold changed */
 };
 
 struct tui;
@@ -36,7 +37,10 @@ int tui_read_key(struct tui *t);
 
 enum tui_action tui_handle_key(struct tui *t, struct tui_model *m, int key);
 
-/* One frame, written in one update so the screen does not flicker. */
-void tui_draw(struct tui *t, const struct tui_model *m, bool running);
+/*
+ * One frame, written in one update so the screen does not flicker.
+ * db_status: the database path, or why nothing is logged.
+ */
+void tui_draw(struct tui *t, const struct tui_model *m, bool running, const char *db_status);
 
 #endif

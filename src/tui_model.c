@@ -44,7 +44,7 @@ void tui_model_init(struct tui_model *m, double now)
 	memset(m, 0, sizeof(*m));
 	m->now = now;
 	m->started = now;
-	m->threshold_idx = 1; /* 1 MiB/s */
+	m->threshold = thresholds[1]; /* 1 MiB/s, the alert engine's default */
 	m->sort = TUI_SORT_TOTAL;
 }
 
@@ -64,7 +64,7 @@ const char *tui_sort_name(enum tui_sort sort)
 
 double tui_model_threshold(const struct tui_model *m)
 {
-	return thresholds[m->threshold_idx];
+	return m->threshold;
 }
 
 static int key_cmp(uint32_t pid_a, uint64_t start_a, uint32_t pid_b, uint64_t start_b)
@@ -113,6 +113,12 @@ static void printable_comm(char *dst, const char *comm)
 static double row_rate(const struct tui_row *r)
 {
 	return r->up_rate + r->down_rate;
+}
+
+/* Alerts judge each direction on its own, as the alert engine does. */
+static bool row_over(const struct tui_row *r, double threshold)
+{
+	return !r->exited && (r->up_rate > threshold || r->down_rate > threshold);
 }
 
 static int sort_cmp(const struct tui_row *x, const struct tui_row *y, enum tui_sort sort)
@@ -165,21 +171,20 @@ static void rebuild_view(struct tui_model *m)
 	qsort_r(m->view, m->nview, sizeof(*m->view), view_cmp, &m->sort);
 }
 
-static void add_alert(struct tui_model *m, const struct tui_row *r, time_t when)
+void tui_model_add_alert(struct tui_model *m, const struct alert_event *e)
 {
-	struct tui_alert *a = &m->alerts[m->alert_head];
+	struct alert_event *a = &m->alerts[m->alert_head];
+	char comm[NH_COMM_LEN];
 
-	a->when = when;
-	a->pid = r->pid;
-	memcpy(a->comm, r->comm, sizeof(a->comm));
-	a->rate = row_rate(r);
-	a->threshold = tui_model_threshold(m);
+	*a = *e;
+	printable_comm(comm, e->comm);
+	memcpy(a->comm, comm, sizeof(a->comm));
 	m->alert_head = (m->alert_head + 1) % TUI_MAX_ALERTS;
 	if (m->nalerts < TUI_MAX_ALERTS)
 		m->nalerts++;
 }
 
-const struct tui_alert *tui_model_alert(const struct tui_model *m, size_t i)
+const struct alert_event *tui_model_alert(const struct tui_model *m, size_t i)
 {
 	if (i >= m->nalerts)
 		return NULL;
@@ -276,7 +281,6 @@ static int take(struct tui_model *m, const struct snapshot *s, double now, bool 
 		    old ? bsearch(&(struct tui_row){.pid = p->pid, .start_ns = p->start_ns},
 				  m->rows, old, sizeof(*m->rows), row_key_cmp)
 			: NULL;
-		bool was_over;
 
 		if (!r) {
 			r = &m->rows[m->nrows++];
@@ -311,10 +315,7 @@ static int take(struct tui_model *m, const struct snapshot *s, double now, bool 
 			r->exited = true;
 			r->exited_at = now;
 		}
-		was_over = r->over;
-		r->over = !r->exited && row_rate(r) > tui_model_threshold(m);
-		if (show && r->over && !was_over)
-			add_alert(m, r, s->wall.tv_sec);
+		r->over = row_over(r, tui_model_threshold(m));
 	}
 	if (resort)
 		qsort(m->rows, m->nrows, sizeof(*m->rows), row_key_cmp);
@@ -397,13 +398,28 @@ void tui_model_set_filter(struct tui_model *m, const char *filter)
 		rebuild_view(m);
 }
 
-void tui_model_cycle_threshold(struct tui_model *m)
+static void judge_rows(struct tui_model *m)
 {
-	m->threshold_idx = (m->threshold_idx + 1) % (int)NTHRESHOLDS;
 	/* Rows are judged against the new value at once; alerts only come from ticks. */
 	for (size_t i = 0; i < m->nrows; i++)
-		m->rows[i].over =
-		    !m->rows[i].exited && row_rate(&m->rows[i]) > tui_model_threshold(m);
+		m->rows[i].over = row_over(&m->rows[i], m->threshold);
+}
+
+void tui_model_cycle_threshold(struct tui_model *m)
+{
+	size_t next = 0;
+
+	/* The next step above the current value (which may be a configured one), wrapping. */
+	while (next < NTHRESHOLDS && thresholds[next] <= m->threshold)
+		next++;
+	m->threshold = thresholds[next % NTHRESHOLDS];
+	judge_rows(m);
+}
+
+void tui_model_set_threshold(struct tui_model *m, double bytes_per_second)
+{
+	m->threshold = bytes_per_second;
+	judge_rows(m);
 }
 
 long tui_model_find(const struct tui_model *m, uint32_t pid, uint64_t start_ns)

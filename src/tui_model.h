@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "alerts.h"
 #include "snapshot.h"
 
 /* Seconds an exited process stays in the table, dimmed, with its final numbers. */
@@ -61,13 +62,6 @@ struct tui_row {
 	bool marked;
 };
 
-struct tui_alert {
-	time_t when;
-	uint32_t pid;
-	char comm[NH_COMM_LEN];
-	double rate;      /* up + down, bytes/s */
-	double threshold; /* the threshold it crossed */
-};
 
 /* One connection of a process, for the detail view. */
 struct tui_conn {
@@ -100,7 +94,7 @@ struct tui_model {
 	size_t nview;
 	enum tui_sort sort;
 	char filter[TUI_FILTER_LEN]; /* case-insensitive substring of the name; "" = all */
-	int threshold_idx;
+	double threshold; /* bytes/s, either direction: rows over it are red */
 	bool bits;
 
 	double now; /* model clock (monotonic seconds) of the last update */
@@ -116,7 +110,7 @@ struct tui_model {
 	double spark[TUI_SPARK_LEN]; /* ring of up + down rates */
 	size_t spark_len, spark_head;
 
-	struct tui_alert alerts[TUI_MAX_ALERTS]; /* ring, newest at alert_head - 1 */
+	struct alert_event alerts[TUI_MAX_ALERTS]; /* ring, newest at alert_head - 1 */
 	size_t nalerts, alert_head;
 
 	struct tui_conn *conns;
@@ -147,11 +141,16 @@ void tui_model_reset(struct tui_model *m);
 
 void tui_model_set_sort(struct tui_model *m, enum tui_sort sort);
 void tui_model_set_filter(struct tui_model *m, const char *filter);
+/* T: the next step of 512 KiB/s, 1, 2, 5, 10 MiB/s above the current value. */
 void tui_model_cycle_threshold(struct tui_model *m);
+/* The configured threshold (--threshold, the configuration file). */
+void tui_model_set_threshold(struct tui_model *m, double bytes_per_second);
+/* Show an alert the engine raised, newest first. */
+void tui_model_add_alert(struct tui_model *m, const struct alert_event *e);
 double tui_model_threshold(const struct tui_model *m);
 
 /* Alert i, 0 being the newest; NULL past the end. */
-const struct tui_alert *tui_model_alert(const struct tui_model *m, size_t i);
+const struct alert_event *tui_model_alert(const struct tui_model *m, size_t i);
 
 /* Index in m->view of the row for (pid, start_ns), or -1. */
 long tui_model_find(const struct tui_model *m, uint32_t pid, uint64_t start_ns);

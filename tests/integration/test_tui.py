@@ -12,7 +12,9 @@ import re
 import shlex
 import shutil
 import signal
+import sqlite3
 import subprocess
+import tempfile
 import time
 
 from nhtest import (HOOKS, NETHOUND, Namespaces, TestFailure, check, start, start_server)
@@ -37,8 +39,11 @@ class Pane:
         if not shutil.which("tmux"):
             raise TestFailure("tmux is not installed (scripts/install-deps installs it)")
         self.socket = f"nht{os.getpid()}"
+        # Each view logs to its own database (never the system's), unless told --no-db.
+        self.tmp = tempfile.mkdtemp(prefix="nht-tui-")
+        self.db = None if "--no-db" in extra else os.path.join(self.tmp, "tui.db")
         cmd = ["ip", "netns", "exec", ns, NETHOUND, "-n", "--interval", INTERVAL, "--hooks",
-               HOOKS, *extra]
+               HOOKS, *(["--db", self.db] if self.db else []), *extra]
         prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in (env or {}).items())
         # After nethound ends, the pane shows its exit status and stays, so it can be read.
         self.shell = (f"{'env ' + prefix + ' ' if prefix else ''}{shlex.join(cmd)}; "
@@ -62,6 +67,15 @@ class Pane:
         if exc[0] is not None:
             print("pane at failure:\n" + self.screen())
         self.tmux("kill-server", check_rc=False)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def sessions(self):
+        """The database's sessions: (status, mode, end_time) in order."""
+        con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=10)
+        try:
+            return con.execute("SELECT status, mode, end_time FROM sessions ORDER BY id").fetchall()
+        finally:
+            con.close()
 
     def screen(self, escapes=False):
         return self.tmux("capture-pane", "-p", *(["-e"] if escapes else []), "-t", "nh")
@@ -181,9 +195,9 @@ def traffic_process_shown_with_rate():
         # The dashboard: rates, tier, TC mode, the active count; the status bar.
         check(re.search(r"hooks \w+\s+tc tcx", text), "hooks and tc mode on the dashboard")
         check(re.search(r"active [2-9]", text), "active count")
-        check("not logging" in status(text), f"status bar {status(text)!r}")
+        check(f"db {p.db}" in status(text), f"status bar {status(text)!r}")
         # Over the 1 MiB/s default threshold: an alert, newest first.
-        p.wait_for(lambda s: re.search(rf"{CLIENT} \(\d+\) at .*over 1\.0 MiB/s", s),
+        p.wait_for(lambda s: re.search(rf"{CLIENT} \(\d+\) upload .*over 1\.0 MiB/s", s),
                    "an alert for the client")
         print(f"  {CLIENT}: up {cli['up']}; {SERVER}: down {srv['down']}")
 
@@ -234,6 +248,13 @@ def stop_key_freezes_and_resumes():
         time.sleep(1.0)
         sent = to_bytes(row(p.screen(), CLIENT)["sent"])
         print(f"  frozen at {frozen} while stopped; now {sent:.0f} bytes")
+        # Stopping ended the database session; starting began a new one.
+        sessions = p.sessions()
+        check([x[:2] for x in sessions] == [("closed", "top"), ("running", "top")],
+              f"sessions after S, S: {sessions}")
+        p.keys("Q")
+        p.wait_for(lambda s: "NETHOUND-EXIT=0" in s, "nethound to exit")
+        check([x[0] for x in p.sessions()] == ["closed", "closed"], f"{p.sessions()}")
 
 
 @test
@@ -364,6 +385,25 @@ def quit_key_restores_terminal():
         check("NETHOUND-EXIT=0" in text, f"exit status: {text.strip()!r}")
         check(not p.alternate_screen(), "the alternate screen was not left")
         check("RUNNING" not in text, f"the view was left on the screen:\n{text}")
+        # Quitting flushed and closed the session, with the client's bytes logged.
+        sessions = p.sessions()
+        check(len(sessions) == 1 and sessions[0][0] == "closed" and sessions[0][2],
+              f"sessions after Q: {sessions}")
+        con = sqlite3.connect(p.db)
+        (up,), = con.execute("SELECT coalesce(sum(upload_bytes), 0) FROM traffic_log"
+                             " WHERE process_name = ?", (CLIENT,)).fetchall()
+        con.close()
+        check(up > RATE, f"the client's upload in traffic_log: {up}")
+
+
+@test
+def no_db_logs_nothing():
+    with LiveView(extra=("--no-db",)) as p:
+        text = p.screen()
+        check("not logging" in status(text), f"status bar {status(text)!r}")
+        p.keys("Q")
+        p.wait_for(lambda s: "NETHOUND-EXIT=0" in s, "nethound to exit")
+        check(os.listdir(p.tmp) == [], f"--no-db wrote {os.listdir(p.tmp)}")
 
 
 @test
@@ -373,6 +413,7 @@ def sigterm_restores_terminal():
         text = p.wait_for(lambda s: "NETHOUND-EXIT=" in s, "nethound to exit on SIGTERM")
         check("NETHOUND-EXIT=0" in text, f"exit status: {text.strip()!r}")
         check(not p.alternate_screen(), "the alternate screen was not left")
+        check([x[0] for x in p.sessions()] == ["closed"], f"sessions: {p.sessions()}")
 
 
 def client_line(pane):

@@ -209,7 +209,7 @@ static void test_threshold_and_alerts(void)
 {
 	struct tui_model m;
 	struct fake f;
-	const struct tui_alert *a;
+	const struct alert_event *a;
 
 	fake_init(&f);
 	tui_model_init(&m, 0);
@@ -225,44 +225,49 @@ static void test_threshold_and_alerts(void)
 	tui_model_cycle_threshold(&m);
 	CHECK_DOUBLE(tui_model_threshold(&m), 1 * MIB, 0);
 
-	/* Over means up + down above the threshold. */
-	fake_move(&f, 7, "big", (uint64_t)(0.6 * MIB), (uint64_t)(0.6 * MIB));
-	fake_move(&f, 8, "small", 1000, 1000);
+	/* Over means either direction above the threshold, as the alert engine judges. */
+	fake_move(&f, 7, "big", (uint64_t)(1.2 * MIB), 1000);
+	fake_move(&f, 8, "small", (uint64_t)(0.6 * MIB), (uint64_t)(0.6 * MIB));
 	tui_model_update(&m, &f.s, 1);
-	CHECK(m.view[0]->over);
+	CHECK(m.view[0]->over && m.view[0]->pid == 7);
 	CHECK(!m.view[1]->over);
-	CHECK_UINT(m.nalerts, 1);
-	a = tui_model_alert(&m, 0);
-	CHECK(a && a->pid == 7 && strcmp(a->comm, "big") == 0);
-	CHECK_DOUBLE(a->threshold, 1 * MIB, 0);
-	CHECK_INT(a->when, 1000);
-	CHECK(tui_model_alert(&m, 1) == NULL);
-	/* Staying over is one alert, not one per tick. */
-	fake_tick(&f);
-	fake_move(&f, 7, "big", (uint64_t)(2 * MIB), 0);
-	tui_model_update(&m, &f.s, 2);
-	CHECK_UINT(m.nalerts, 1);
+	/* Rows alone raise nothing: alerts come from the engine. */
+	CHECK_UINT(m.nalerts, 0);
 	/* A new threshold judges rows at once. */
-	tui_model_cycle_threshold(&m); /* 2 MiB/s: 2 MiB/s is not over it */
+	tui_model_cycle_threshold(&m); /* 2 MiB/s */
 	CHECK(!m.view[0]->over);
-	/* Crossing again is a new alert, newest first. */
-	fake_tick(&f);
-	fake_move(&f, 8, "small", (uint64_t)(3 * MIB), 0);
-	tui_model_update(&m, &f.s, 3);
-	CHECK_UINT(m.nalerts, 2);
-	CHECK_UINT(tui_model_alert(&m, 0)->pid, 8);
-	CHECK_UINT(tui_model_alert(&m, 1)->pid, 7);
-	/* The ring keeps the newest TUI_MAX_ALERTS. */
-	for (int i = 0; i < TUI_MAX_ALERTS + 5; i++) {
-		fake_tick(&f);
-		tui_model_update(&m, &f.s, 4 + 2 * i);
-		fake_tick(&f);
-		fake_move(&f, 8, "small", (uint64_t)(3 * MIB), 0);
-		f.s.wall.tv_sec = 5000 + i;
-		tui_model_update(&m, &f.s, 5 + 2 * i);
+	tui_model_set_threshold(&m, 3000 * 1024.0); /* configured: 3000 KiB/s */
+	CHECK_DOUBLE(tui_model_threshold(&m), 3000 * 1024.0, 0);
+	tui_model_cycle_threshold(&m); /* the next step above it */
+	CHECK_DOUBLE(tui_model_threshold(&m), 5 * MIB, 0);
+	tui_model_set_threshold(&m, 1024);
+	CHECK(m.view[0]->over && m.view[1]->over);
+
+	/* Engine alerts: newest first; the name made printable. */
+	{
+		struct alert_event e = {.when = 1000, .kind = ALERT_PROCESS_RATE, .pid = 7,
+					.direction = ALERT_DIR_UPLOAD, .value = 1.2 * MIB,
+					.threshold = 1 * MIB};
+
+		memcpy(e.comm, "b\x01g", 4);
+		tui_model_add_alert(&m, &e);
+		a = tui_model_alert(&m, 0);
+		CHECK(a && a->pid == 7 && strcmp(a->comm, "b?g") == 0);
+		CHECK_DOUBLE(a->threshold, 1 * MIB, 0);
+		CHECK_INT(a->when, 1000);
+		CHECK(tui_model_alert(&m, 1) == NULL);
+		e.pid = 8;
+		tui_model_add_alert(&m, &e);
+		CHECK_UINT(tui_model_alert(&m, 0)->pid, 8);
+		CHECK_UINT(tui_model_alert(&m, 1)->pid, 7);
+		/* The ring keeps the newest TUI_MAX_ALERTS. */
+		for (int i = 0; i < TUI_MAX_ALERTS + 5; i++) {
+			e.when = 5000 + i;
+			tui_model_add_alert(&m, &e);
+		}
+		CHECK_UINT(m.nalerts, TUI_MAX_ALERTS);
+		CHECK_INT(tui_model_alert(&m, 0)->when, 5000 + TUI_MAX_ALERTS + 4);
 	}
-	CHECK_UINT(m.nalerts, TUI_MAX_ALERTS);
-	CHECK_INT(tui_model_alert(&m, 0)->when, 5000 + TUI_MAX_ALERTS + 4);
 	tui_model_free(&m);
 }
 
