@@ -34,7 +34,8 @@ struct quota {
 struct alerts {
 	struct alert_config cfg;
 	size_t width; /* ticks in the window */
-	double clock; /* seconds of snapshots seen */
+	double clock;    /* seconds of snapshots seen */
+	double interval; /* the last snapshot's */
 
 	struct watched *procs;
 	size_t nprocs, procs_cap;
@@ -268,8 +269,9 @@ static int judge(struct alerts *a, struct watched *w, double threshold, struct a
 	}
 	if (!w->raised)
 		return 0;
+	/* Under since the start of this tick's interval, not its end. */
 	if (w->below_since < 0)
-		w->below_since = a->clock;
+		w->below_since = a->clock - a->interval;
 	if (a->clock - w->below_since < a->cfg.hold && threshold > 0)
 		return 0;
 	w->raised = false;
@@ -463,6 +465,7 @@ const struct alert_event *alerts_update(struct alerts *a, const struct snapshot 
 {
 	a->nevents = 0;
 	a->clock += s->interval;
+	a->interval = s->interval;
 	errno = 0;
 	if (update_processes(a, s) || update_interfaces(a, s) || update_total(a, s) ||
 	    update_quotas(a, s)) {

@@ -389,8 +389,9 @@ static void draw_help(void)
 static void draw_status(const struct tui *t, const struct tui_model *m, bool running,
 			const char *db_status)
 {
-	char thr[32], clock[16];
+	char thr[32], clock[16], line[512];
 	time_t now = time(NULL);
+	int left, room, len;
 	struct tm tm;
 	attr_t attr = attr_of(t, PAIR_BAR, A_REVERSE);
 
@@ -401,10 +402,17 @@ static void draw_status(const struct tui *t, const struct tui_model *m, bool run
 	localtime_r(&now, &tm);
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
 	tui_format_rate(m, thr, sizeof(thr), tui_model_threshold(m));
-	bar(LINES - 1, attr,
-	    "%s | threshold %s | %s | %s | sort: %s%s%s%s | H help  Q quit",
-	    running ? "RUNNING" : "STOPPED", thr, clock, db_status, tui_sort_name(m->sort),
-	    m->filter[0] ? " | filter: " : "", m->filter, m->bits ? " | bits" : "");
+	left = snprintf(line, sizeof(line), "%s | threshold %s | %s | sort: %s%s%s%s | H help  Q quit | ",
+			running ? "RUNNING" : "STOPPED", thr, clock, tui_sort_name(m->sort),
+			m->filter[0] ? " | filter: " : "", m->filter, m->bits ? " | bits" : "");
+	/* The database path last, its start elided when the line is too narrow. */
+	room = COLS - left;
+	len = (int)strlen(db_status);
+	if (left > 0 && (size_t)left < sizeof(line) && room >= 8 && len > room)
+		snprintf(line + left, sizeof(line) - (size_t)left, "...%s", db_status + len - room + 3);
+	else if (left > 0 && (size_t)left < sizeof(line))
+		snprintf(line + left, sizeof(line) - (size_t)left, "%s", db_status);
+	bar(LINES - 1, attr, "%s", line);
 	if (!running)
 		put(LINES - 1, 0, attr | A_BOLD | A_BLINK, "STOPPED");
 }

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * alerts.c: raise once per crossing, clear after the hold, the sliding
+ * window, either direction, exits, total and interface thresholds, the
+ * daily quota; alert_exec.c's command splitting.
+ */
+#include <string.h>
+
+#include "alert_exec.h"
+#include "alerts.h"
+#include "check.h"
+
+#define KIB 1024.0
+
+struct fake {
+	struct snapshot s;
+	struct process_stats procs[4];
+	struct interface_stats ifaces[2];
+};
+
+static void fake_init(struct fake *f, double interval)
+{
+	memset(f, 0, sizeof(*f));
+	f->s.interval = interval;
+	f->s.procs = f->procs;
+	f->s.ifaces = f->ifaces;
+	f->s.wall.tv_sec = 86400 * 100 + 3600; /* 01:00 UTC */
+}
+
+/* One tick in which pid moved tx/rx bytes (pid 0: nobody). */
+static const struct alert_event *tick(struct alerts *a, struct fake *f, uint32_t pid,
+				      uint64_t tx, uint64_t rx, size_t *n)
+{
+	f->s.wall.tv_sec += (time_t)f->s.interval;
+	f->s.nprocs = 0;
+	f->s.totals.tx_bytes = tx;
+	f->s.totals.rx_bytes = rx;
+	if (pid) {
+		struct process_stats *p = &f->procs[f->s.nprocs++];
+
+		memset(p, 0, sizeof(*p));
+		p->pid = pid;
+		p->start_ns = 77;
+		strcpy(p->comm, "hog");
+		p->all.tx_bytes = tx;
+		p->all.rx_bytes = rx;
+	}
+	return alerts_update(a, &f->s, n);
+}
+
+static void test_raise_once_and_clear_after_hold(void)
+{
+	struct alert_config cfg;
+	const struct alert_event *e;
+	struct alerts *a;
+	struct fake f;
+	size_t n, active;
+
+	alert_config_defaults(&cfg);
+	CHECK_DOUBLE(cfg.process_rate, 1024 * KIB, 0);
+	cfg.hold = 3;
+	a = alerts_new(&cfg, 1.0);
+	fake_init(&f, 1.0);
+
+	e = tick(a, &f, 9, 100, 100, &n);
+	CHECK_UINT(n, 0);
+	CHECK(e == NULL);
+	/* Download over: raised once, with the direction and the rate. */
+	e = tick(a, &f, 9, 10, 2048 * 1024, &n);
+	CHECK_UINT(n, 1);
+	CHECK(e && e->kind == ALERT_PROCESS_RATE && !e->cleared && e->pid == 9 &&
+	      e->direction == ALERT_DIR_DOWNLOAD && strcmp(e->comm, "hog") == 0);
+	CHECK_DOUBLE(e->value, 2048 * KIB, 0);
+	CHECK_DOUBLE(e->threshold, 1024 * KIB, 0);
+	alerts_active(a, &active);
+	CHECK_UINT(active, 1);
+	/* Staying over: nothing new. */
+	for (int i = 0; i < 5; i++) {
+		tick(a, &f, 9, 0, 3000 * 1024, &n);
+		CHECK_UINT(n, 0);
+	}
+	/* Under for less than the hold, then over again: still the same alert. */
+	tick(a, &f, 9, 0, 0, &n);
+	CHECK_UINT(n, 0);
+	tick(a, &f, 9, 0, 0, &n);
+	CHECK_UINT(n, 0);
+	tick(a, &f, 9, 2000 * 1024, 0, &n);
+	CHECK_UINT(n, 0);
+	/* Under for the whole hold: cleared, once. */
+	tick(a, &f, 9, 0, 0, &n);
+	tick(a, &f, 9, 0, 0, &n);
+	CHECK_UINT(n, 0);
+	e = tick(a, &f, 9, 0, 0, &n);
+	CHECK_UINT(n, 1);
+	CHECK(e && e->cleared && e->pid == 9);
+	alerts_active(a, &active);
+	CHECK_UINT(active, 0);
+	tick(a, &f, 9, 0, 0, &n);
+	CHECK_UINT(n, 0);
+	/* A new crossing is a new alert. */
+	e = tick(a, &f, 9, 1100 * 1024, 0, &n);
+	CHECK_UINT(n, 1);
+	CHECK(e && !e->cleared && e->direction == ALERT_DIR_UPLOAD);
+	/* Exactly at the threshold is not over it. */
+	alerts_free(a);
+	a = alerts_new(&cfg, 1.0);
+	tick(a, &f, 9, 1024 * 1024, 1024 * 1024, &n);
+	CHECK_UINT(n, 0);
+	/* The process exits while raised: the alert clears. */
+	tick(a, &f, 9, 1025 * 1024, 0, &n);
+	CHECK_UINT(n, 1);
+	e = tick(a, &f, 0, 0, 0, &n);
+	CHECK_UINT(n, 1);
+	CHECK(e && e->cleared && e->pid == 9);
+	alerts_free(a);
+}
+
+static void test_window_and_threshold_change(void)
+{
+	struct alert_config cfg;
+	const struct alert_event *e;
+	struct alerts *a;
+	struct fake f;
+	size_t n;
+
+	alert_config_defaults(&cfg);
+	cfg.window = 4; /* four ticks of 1 s */
+	a = alerts_new(&cfg, 1.0);
+	fake_init(&f, 1.0);
+	/* One 3 MiB second averages to 768 KiB/s over the window: not over. */
+	tick(a, &f, 5, 0, 0, &n);
+	tick(a, &f, 5, 0, 0, &n);
+	tick(a, &f, 5, 0, 0, &n);
+	tick(a, &f, 5, 3 * 1024 * 1024, 0, &n);
+	CHECK_UINT(n, 0);
+	/* A second such second makes 1.5 MiB/s over four: over. */
+	e = tick(a, &f, 5, 3 * 1024 * 1024, 0, &n);
+	CHECK_UINT(n, 1);
+	CHECK_DOUBLE(e->value, 1.5 * 1024 * 1024, 1e-6);
+	alerts_free(a);
+
+	/* A half-second interval: the window is two ticks. */
+	cfg.window = 1;
+	a = alerts_new(&cfg, 0.5);
+	fake_init(&f, 0.5);
+	tick(a, &f, 5, 1024 * 1024, 0, &n); /* 1 MiB in 0.5 s: 2 MiB/s */
+	CHECK_UINT(n, 1);
+	alerts_free(a);
+
+	/* The live view's T key raises the bar while running. */
+	a = alerts_new(&cfg, 1.0);
+	fake_init(&f, 1.0);
+	alerts_set_process_rate(a, 10 * 1024 * 1024);
+	tick(a, &f, 5, 5 * 1024 * 1024, 0, &n);
+	CHECK_UINT(n, 0);
+	alerts_free(a);
+}
+
+static void test_total_interface_quota(void)
+{
+	struct alert_config cfg;
+	const struct alert_event *e;
+	struct alerts *a;
+	struct fake f;
+	size_t n;
+
+	alert_config_defaults(&cfg);
+	cfg.process_rate = 0; /* off */
+	cfg.total_rate = 100 * KIB;
+	cfg.interface_rate = 200 * KIB;
+	cfg.daily_quota = 1000000;
+	cfg.hold = 0;
+	a = alerts_new(&cfg, 1.0);
+	fake_init(&f, 1.0);
+	f.s.nifaces = 1;
+	strcpy(f.ifaces[0].name, "eth0");
+	f.ifaces[0].bytes.rx_bytes = 300 * 1024;
+
+	e = tick(a, &f, 3, 0, 150 * 1024, &n);
+	CHECK_UINT(n, 2);
+	CHECK(e[0].kind == ALERT_INTERFACE_RATE && strcmp(e[0].interface, "eth0") == 0 &&
+	      !e[0].cleared);
+	CHECK(e[1].kind == ALERT_TOTAL_RATE && e[1].direction == ALERT_DIR_DOWNLOAD);
+	/* Quota: 150 KiB + 900 KB passes 1,000,000 bytes today. */
+	f.ifaces[0].bytes.rx_bytes = 0;
+	e = tick(a, &f, 3, 0, 900000, &n);
+	CHECK_UINT(n, 2); /* the interface clears (hold 0), the quota is raised */
+	CHECK(e[0].kind == ALERT_INTERFACE_RATE && e[0].cleared);
+	CHECK(e[1].kind == ALERT_DAILY_QUOTA && strcmp(e[1].comm, "hog") == 0 &&
+	      e[1].value == 150 * 1024 + 900000.0 && e[1].threshold == 1000000.0);
+	/* Once a day. */
+	e = tick(a, &f, 3, 0, 1, &n);
+	CHECK(n == 1 && e[0].kind == ALERT_TOTAL_RATE && e[0].cleared);
+	tick(a, &f, 3, 0, 2000000, &n);
+	CHECK(n == 1); /* total raised again; no second quota alert */
+	/* The next UTC day counts afresh. */
+	f.s.wall.tv_sec += 86400;
+	e = tick(a, &f, 3, 0, 1000001, &n);
+	CHECK(n == 1 && e[0].kind == ALERT_DAILY_QUOTA);
+	alerts_free(a);
+}
+
+static void test_format(void)
+{
+	struct alert_event e = {.kind = ALERT_PROCESS_RATE, .pid = 42, .direction = ALERT_DIR_UPLOAD,
+				.value = 12.0 * 1024 * 1024, .threshold = 1024 * 1024};
+	char buf[256];
+
+	strcpy(e.comm, "iperf3");
+	alert_event_format(&e, buf, sizeof(buf));
+	CHECK_STR(buf, "process_rate raised: iperf3 (pid 42) upload 12.0 MiB/s over 1.0 MiB/s");
+	e.cleared = true;
+	e.kind = ALERT_INTERFACE_RATE;
+	strcpy(e.interface, "eth0");
+	e.value = 10;
+	alert_event_format(&e, buf, sizeof(buf));
+	CHECK_STR(buf, "interface_rate cleared: interface eth0 upload 10 B/s back under 1.0 MiB/s");
+	e.kind = ALERT_DAILY_QUOTA;
+	e.cleared = false;
+	e.direction = ALERT_DIR_NONE;
+	e.value = 2048;
+	e.threshold = 1024;
+	alert_event_format(&e, buf, sizeof(buf));
+	CHECK_STR(buf, "daily_quota raised: iperf3 today 2.0 KiB over 1.0 KiB");
+}
+
+static void test_exec_split(void)
+{
+	char buf[128], *w[8];
+
+	CHECK_INT(alert_exec_split("/bin/notify  -u critical", buf, sizeof(buf), w, 7), 3);
+	CHECK_STR(w[0], "/bin/notify");
+	CHECK_STR(w[2], "critical");
+	CHECK(w[3] == NULL);
+	CHECK_INT(alert_exec_split("/x 'two words' \"and three\" a'b'c", buf, sizeof(buf), w, 7), 4);
+	CHECK_STR(w[1], "two words");
+	CHECK_STR(w[2], "and three");
+	CHECK_STR(w[3], "abc");
+	CHECK_INT(alert_exec_split("/x 'open", buf, sizeof(buf), w, 7), -1);
+	CHECK_INT(alert_exec_split("   ", buf, sizeof(buf), w, 7), 0);
+	CHECK_INT(alert_exec_split("a b c d e f g h", buf, sizeof(buf), w, 7), -1);
+	CHECK_INT(alert_exec_split("/x $(rm -rf /) ;|", buf, sizeof(buf), w, 7), 5);
+	CHECK_STR(w[1], "$(rm"); /* no shell: just words */
+}
+
+int main(void)
+{
+	test_raise_once_and_clear_after_hold();
+	test_window_and_threshold_change();
+	test_total_interface_quota();
+	test_format();
+	test_exec_split();
+	return check_finish("test_alerts");
+}
