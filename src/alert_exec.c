@@ -51,9 +51,7 @@ int alert_exec_split(const char *cmdline, char *buf, size_t buflen, char **words
 				return -1;
 			buf[used++] = *p;
 		}
-		if (quote)
-			return -1;
-		if (used + 1 >= buflen)
+		if (quote || used >= buflen)
 			return -1;
 		buf[used++] = '\0';
 	}

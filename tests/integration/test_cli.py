@@ -4,8 +4,10 @@
 Usage: test_cli.py [TEST ...]   (all tests when none is named)
 """
 import json
+import os
 import signal
 import subprocess
+import tempfile
 import time
 
 from nhtest import (NETHOUND, TRAFFIC, Namespaces, Nethound, check, finish, main, start,
@@ -65,6 +67,11 @@ def usage_errors_exit_2():
     one_line_error(run("--hooks", "ebpf"), 2, "unknown tier 'ebpf'")
     one_line_error(run("explode"), 2, "unknown command 'explode'")
     one_line_error(run("--count", "3"), 2, "--count only applies")
+    one_line_error(run("report", "--date", "2026-02-30"), 2, "--date", "'2026-02-30'")
+    one_line_error(run("report", "--format", "xml"), 2, "unknown format 'xml'")
+    one_line_error(run("record", "--threshold", "fast"), 2, "--threshold", "'fast'")
+    one_line_error(run("dump", "--date", "2026-01-01"), 2, "--date does not apply")
+    one_line_error(run("record", "--alert-exec", "notify-send hi"), 2, "absolute path")
 
 
 @test
@@ -151,6 +158,65 @@ def json_fields_documented():
     check(doc["timestamp"].endswith("Z") and "T" in doc["timestamp"], doc["timestamp"])
     for key in ("tx_bytes", "rx_bytes", "tx_total", "rx_total", "tx_rate", "rx_rate"):
         check(key in doc["totals"], f"totals.{key} missing")
+    check(isinstance(doc.get("alerts"), list), "alerts missing or not a list")
+
+
+@test
+def alerts_in_json():
+    """A process over --threshold is in the snapshot's alerts while it is over."""
+    with Namespaces() as ns:
+        srv = start_server("tcp-server", "--name", "nht-al-srv", "--bind", ns.b4, "--port", 42013,
+                           "--recv", "recv", ns=ns.b)
+        proc = subprocess.Popen([NETHOUND, "dump", "--json", "-n", "--count", "4",
+                                 "--threshold", "200K"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1)
+        cli = start("tcp-client", "--name", "nht-al-cli", "--addr", ns.b4, "--port", 42013,
+                    "--send", "send", "--bytes", 2_000_000, "--rate", 800_000, ns=ns.a)
+        client, = finish(cli)
+        finish(srv)
+        out, err = proc.communicate(timeout=30)
+    check(proc.returncode == 0, f"exit {proc.returncode}: {err}")
+    alerts = [a for line in out.splitlines() for a in json.loads(line)["alerts"]
+              if a["pid"] == client["pid"]]
+    check(alerts, f"no alert for the client in {out[:2000]}")
+    a = alerts[0]
+    check(a["type"] == "process_rate" and a["comm"] == "nht-al-cli" and
+          a["direction"] == "upload" and a["threshold"] == 200 * 1024 and
+          a["value"] > 200 * 1024 and a["since"].endswith("Z"), f"alert {a}")
+
+
+@test
+def config_file_and_flags():
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = os.path.join(tmp, "nethound.conf")
+        with open(conf, "w") as f:
+            f.write("# test\ninterval = 0.5\nthreshold = 2M\n\nnumeric = yes\n")
+        os.chmod(conf, 0o600)
+        res = run("dump", "--json", "--config", conf)
+        check(res.returncode == 0, f"dump with a config file: {res.stderr}")
+        check(json.loads(res.stdout)["interval"] == 0.5, "interval from the file")
+        res = run("dump", "--json", "--config", conf, "--interval", "0.2")
+        check(res.returncode == 0 and json.loads(res.stdout)["interval"] == 0.2,
+              "the flag wins over the file")
+        with open(conf, "a") as f:
+            f.write("thresold = 5M\n")
+        one_line_error(run("dump", "--config", conf), 6, f"{conf}:6: unknown key 'thresold'")
+        one_line_error(run("dump", "--config", os.path.join(tmp, "none.conf")), 6,
+                       "cannot read")
+        with open(conf, "w") as f:
+            f.write("db = off\n")
+        one_line_error(run("record", "--config", conf), 2, "record keeps history")
+
+
+@test
+def report_errors():
+    with tempfile.TemporaryDirectory() as tmp:
+        one_line_error(run("report", "--db", os.path.join(tmp, "none.db")), 5, "none.db")
+        with open(os.path.join(tmp, "text.db"), "w") as f:
+            f.write("not a database at all, but long enough to look like one? no." * 100)
+        one_line_error(run("report", "--db", os.path.join(tmp, "text.db")), 5,
+                       "not a SQLite database")
 
 
 @test

@@ -237,6 +237,10 @@ static void test_exec_split(void)
 	CHECK_STR(w[2], "and three");
 	CHECK_STR(w[3], "abc");
 	CHECK_INT(alert_exec_split("/x 'open", buf, sizeof(buf), w, 7), -1);
+	/* The words fit in as many bytes as the line has, plus its NUL. */
+	CHECK_INT(alert_exec_split("/bin/a hi", buf, 10, w, 7), 2);
+	CHECK_STR(w[1], "hi");
+	CHECK_INT(alert_exec_split("/bin/a hi", buf, 9, w, 7), -1);
 	CHECK_INT(alert_exec_split("   ", buf, sizeof(buf), w, 7), 0);
 	CHECK_INT(alert_exec_split("a b c d e f g h", buf, sizeof(buf), w, 7), -1);
 	CHECK_INT(alert_exec_split("/x $(rm -rf /) ;|", buf, sizeof(buf), w, 7), 5);
