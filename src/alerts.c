@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alerts.h"
+#include "array.h"
 
 /*
  * One thing a rate threshold watches: a process, an interface or the whole
@@ -176,24 +177,6 @@ void alerts_set_process_rate(struct alerts *a, double bytes_per_second)
 	a->cfg.process_rate = bytes_per_second;
 }
 
-static int grow(void **items, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	while (ncap < need)
-		ncap *= 2;
-	p = realloc(*items, ncap * size);
-	if (!p)
-		return -ENOMEM;
-	*items = p;
-	*cap = ncap;
-	return 0;
-}
-
 /* Add a tick's bytes; the oldest tick leaves the window once it is full. */
 static int watched_sample(struct watched *w, size_t width, uint64_t up, uint64_t down, double secs)
 {
@@ -222,11 +205,11 @@ static int watched_sample(struct watched *w, size_t width, uint64_t up, uint64_t
 
 static int add_event(struct alerts *a, const struct alert_event *e)
 {
-	if (grow((void **)&a->events, &a->events_cap, a->nevents + 1, sizeof(*a->events)))
+	if (array_grow((void **)&a->events, &a->events_cap, a->nevents + 1, sizeof(*a->events)))
 		return -ENOMEM;
 	a->events[a->nevents++] = *e;
 	if (!e->cleared) {
-		if (grow((void **)&a->active, &a->active_cap, a->nactive + 1, sizeof(*a->active)))
+		if (array_grow((void **)&a->active, &a->active_cap, a->nactive + 1, sizeof(*a->active)))
 			return -ENOMEM;
 		a->active[a->nactive++] = *e;
 		return 0;
@@ -306,7 +289,7 @@ static struct watched *find_proc(struct alerts *a, const struct process_stats *p
 		else
 			lo = mid + 1;
 	}
-	if (grow((void **)&a->procs, &a->procs_cap, a->nprocs + 1, sizeof(*a->procs)))
+	if (array_grow((void **)&a->procs, &a->procs_cap, a->nprocs + 1, sizeof(*a->procs)))
 		return NULL;
 	memmove(&a->procs[lo + 1], &a->procs[lo], (a->nprocs - lo) * sizeof(*a->procs));
 	a->nprocs++;
@@ -325,7 +308,7 @@ static struct watched *find_iface(struct alerts *a, const char *name)
 	for (size_t i = 0; i < a->nifaces; i++)
 		if (strcmp(a->ifaces[i].name, name) == 0)
 			return &a->ifaces[i];
-	if (grow((void **)&a->ifaces, &a->ifaces_cap, a->nifaces + 1, sizeof(*a->ifaces)))
+	if (array_grow((void **)&a->ifaces, &a->ifaces_cap, a->nifaces + 1, sizeof(*a->ifaces)))
 		return NULL;
 	w = &a->ifaces[a->nifaces++];
 	memset(w, 0, sizeof(*w));
@@ -439,7 +422,7 @@ static int update_quotas(struct alerts *a, const struct snapshot *s)
 			if (strncmp(a->quotas[j].comm, p->comm, NH_COMM_LEN) == 0)
 				q = &a->quotas[j];
 		if (!q) {
-			if (grow((void **)&a->quotas, &a->quotas_cap, a->nquotas + 1,
+			if (array_grow((void **)&a->quotas, &a->quotas_cap, a->nquotas + 1,
 				 sizeof(*a->quotas)))
 				return -ENOMEM;
 			q = &a->quotas[a->nquotas++];

@@ -5,8 +5,7 @@
 
 #include "json.h"
 
-/* Length of the valid UTF-8 sequence at s (1 to 4), or 0 if it is not valid. */
-static size_t utf8_sequence_length(const unsigned char *s, size_t avail)
+size_t utf8_sequence_length(const unsigned char *s, size_t avail)
 {
 	size_t need;
 	uint32_t cp;

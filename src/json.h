@@ -33,6 +33,13 @@ void json_bool(struct json_writer *w, bool v);
 void json_null(struct json_writer *w);
 
 /*
+ * Length of the valid UTF-8 sequence at s (1 to 4), or 0 if it is not valid
+ * (overlong forms, UTF-16 surrogates and code points past U+10FFFF are not).
+ * CSV output uses the same rule.
+ */
+size_t utf8_sequence_length(const unsigned char *s, size_t avail);
+
+/*
  * Escape len bytes of s as the inside of a JSON string into out.
  * Valid UTF-8 passes through, control characters become \uXXXX, and bytes
  * that are not valid UTF-8 become U+FFFD so the document stays valid.

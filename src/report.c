@@ -55,6 +55,7 @@
 #include <sqlite3.h>
 
 #include "exitcodes.h"
+#include "array.h"
 #include "json.h"
 #include "rates.h"
 #include "report.h"
@@ -144,24 +145,6 @@ static void sum_add(struct traffic_sum *to, const struct traffic_sum *from)
 static double share_percent(uint64_t part, uint64_t whole)
 {
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
-}
-
-static int grow(void **items, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	while (ncap < need)
-		ncap *= 2;
-	p = realloc(*items, ncap * size);
-	if (!p)
-		return -ENOMEM;
-	*items = p;
-	*cap = ncap;
-	return 0;
 }
 
 /* For a terminal that may not be UTF-8: anything but printable ASCII shows as '?'. */
@@ -492,7 +475,7 @@ static int read_processes(struct reader *rd, struct report *r, size_t top_n)
 			r->nothers++;
 			continue;
 		}
-		if (grow((void **)&r->top, &cap, r->ntop + 1, sizeof(*r->top))) {
+		if (array_grow((void **)&r->top, &cap, r->ntop + 1, sizeof(*r->top))) {
 			sqlite3_finalize(q);
 			return reader_out_of_memory(rd);
 		}
@@ -516,7 +499,7 @@ static int read_protocols(struct reader *rd, struct report *r)
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct named_sum *p;
 
-		if (grow((void **)&r->protocols, &cap, r->nprotocols + 1, sizeof(*r->protocols))) {
+		if (array_grow((void **)&r->protocols, &cap, r->nprotocols + 1, sizeof(*r->protocols))) {
 			sqlite3_finalize(q);
 			return reader_out_of_memory(rd);
 		}
@@ -575,7 +558,7 @@ static int chart_daily(struct report *r, const struct bucket *hours, size_t nhou
 
 		if (next <= day) /* mktime() failed; a day stays a day */
 			next = day + 86400;
-		if (grow((void **)&r->buckets, &cap, r->nbuckets + 1, sizeof(*r->buckets)))
+		if (array_grow((void **)&r->buckets, &cap, r->nbuckets + 1, sizeof(*r->buckets)))
 			return -ENOMEM;
 		b = &r->buckets[r->nbuckets++];
 		memset(b, 0, sizeof(*b));
@@ -605,7 +588,7 @@ static int read_chart(struct reader *rd, struct report *r)
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		const unsigned char *hour = sqlite3_column_text(q, 0);
 
-		if (grow((void **)&hours, &cap, nhours + 1, sizeof(*hours))) {
+		if (array_grow((void **)&hours, &cap, nhours + 1, sizeof(*hours))) {
 			rc = reader_out_of_memory(rd);
 			goto out;
 		}
@@ -660,7 +643,7 @@ static int read_alerts(struct reader *rd, struct report *r, int limit)
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct alert_row *a;
 
-		if (grow((void **)&r->alerts, &cap, r->nalerts + 1, sizeof(*r->alerts))) {
+		if (array_grow((void **)&r->alerts, &cap, r->nalerts + 1, sizeof(*r->alerts))) {
 			sqlite3_finalize(q);
 			return reader_out_of_memory(rd);
 		}
@@ -709,7 +692,7 @@ static int read_sessions(struct reader *rd, struct report *r)
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct session_row *s;
 
-		if (grow((void **)&r->sessions, &cap, r->nsessions + 1, sizeof(*r->sessions))) {
+		if (array_grow((void **)&r->sessions, &cap, r->nsessions + 1, sizeof(*r->sessions))) {
 			sqlite3_finalize(q);
 			return reader_out_of_memory(rd);
 		}
@@ -1172,39 +1155,6 @@ static void report_json(FILE *out, const struct report *r)
 }
 
 /* ---- CSV ---- */
-
-/* Length of the valid UTF-8 sequence at s (1 to 4), or 0; the rules of json.c. */
-static size_t utf8_sequence_length(const unsigned char *s, size_t avail)
-{
-	size_t need;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		need = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		need = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		need = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (avail < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return need;
-}
 
 /* One field: quoted when it holds a comma, quote or line break, as RFC 4180 says. */
 static void csv_text(FILE *out, const char *str, size_t len)

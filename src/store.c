@@ -11,6 +11,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "classify.h"
 #include "exitcodes.h"
 #include "flows.h"
@@ -219,24 +220,6 @@ static void rollup_clear(struct rollup_table *t)
 	if (t->slots)
 		memset(t->slots, 0, t->cap * sizeof(*t->slots));
 	t->used = 0;
-}
-
-static int grow(void **items, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 256;
-	while (ncap < need)
-		ncap *= 2;
-	p = realloc(*items, ncap * size);
-	if (!p)
-		return -ENOMEM;
-	*items = p;
-	*cap = ncap;
-	return 0;
 }
 
 /* ---- opening ---- */
@@ -448,6 +431,24 @@ failed:
 	return rc;
 }
 
+/* "file:PATH?immutable=1" with the bytes a URI gives meaning to escaped. */
+static int immutable_uri(const char *path, char *uri, size_t len)
+{
+	size_t used = (size_t)snprintf(uri, len, "file:");
+
+	for (; *path && used + 4 < len; path++) {
+		if (*path == '%' || *path == '?' || *path == '#')
+			used += (size_t)snprintf(uri + used, len - used, "%%%02X",
+						 (unsigned char)*path);
+		else
+			uri[used++] = *path;
+	}
+	if (*path || used + sizeof("?immutable=1") > len)
+		return -1;
+	snprintf(uri + used, len - used, "?immutable=1");
+	return 0;
+}
+
 int store_open_reader(sqlite3 **out, const char *path, char *err, size_t errlen)
 {
 	char uri[4200];
@@ -476,9 +477,8 @@ int store_open_reader(sqlite3 **out, const char *path, char *err, size_t errlen)
 	}
 	sqlite3_close(*out);
 	*out = NULL;
-	char *enc = sqlite3_mprintf("%s", path);
-	snprintf(uri, sizeof(uri), "file:%s?immutable=1", enc);
-	sqlite3_free(enc);
+	if (immutable_uri(path, uri, sizeof(uri)))
+		return fail(err, errlen, "nethound: the path %s is too long", path);
 	rc = sqlite3_open_v2(uri, out, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
 	if (rc != SQLITE_OK)
 		return fail(err, errlen, "nethound: cannot open %s (%s)", path, sqlite3_errstr(rc));
@@ -641,7 +641,7 @@ static int queue_processes(struct store *st, const struct snapshot *s, time_t wh
 			st->rows_dropped++;
 			continue;
 		}
-		if (grow((void **)&st->rows, &st->rows_cap, st->nrows + 1, sizeof(*st->rows)))
+		if (array_grow((void **)&st->rows, &st->rows_cap, st->nrows + 1, sizeof(*st->rows)))
 			return -ENOMEM;
 		r = &st->rows[st->nrows++];
 		r->when = when;
@@ -673,7 +673,7 @@ static int queue_interfaces(struct store *st, const struct snapshot *s, time_t w
 		st->wire_down += f->bytes.rx_bytes;
 		if (st->nifrows >= STORE_PENDING_ROWS_MAX)
 			continue;
-		if (grow((void **)&st->ifrows, &st->ifrows_cap, st->nifrows + 1,
+		if (array_grow((void **)&st->ifrows, &st->ifrows_cap, st->nifrows + 1,
 			 sizeof(*st->ifrows)))
 			return -ENOMEM;
 		r = &st->ifrows[st->nifrows++];
@@ -729,7 +729,7 @@ static int queue_protocols(struct store *st, const struct snapshot *s, time_t wh
 static int queue_events(struct store *st, const struct alert_event *events, size_t n)
 {
 	for (size_t i = 0; i < n && st->nevents < PENDING_EVENTS_MAX; i++) {
-		if (grow((void **)&st->events, &st->events_cap, st->nevents + 1,
+		if (array_grow((void **)&st->events, &st->events_cap, st->nevents + 1,
 			 sizeof(*st->events)))
 			return -ENOMEM;
 		st->events[st->nevents++] = events[i];
