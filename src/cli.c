@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "errmsg.h"
 #include "exitcodes.h"
 
 #define INTERVAL_MIN 0.1
@@ -161,19 +162,7 @@ void cli_print_usage(FILE *out)
 	      out);
 }
 
-__attribute__((format(printf, 3, 4))) static int usage_error(char *err, size_t errlen,
-							     const char *fmt, ...)
-{
-	va_list ap;
-	size_t n;
-
-	n = (size_t)snprintf(err, errlen, "nethound: ");
-	va_start(ap, fmt);
-	if (n < errlen)
-		vsnprintf(err + n, errlen - n, fmt, ap);
-	va_end(ap);
-	return NH_EXIT_USAGE;
-}
+#define usage_error(err, errlen, ...) nh_error(err, errlen, NH_EXIT_USAGE, __VA_ARGS__)
 
 static int parse_interval(const char *arg, double *out)
 {

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "errmsg.h"
 #include "exitcodes.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -574,21 +575,7 @@ static const char *closest_key(const char *typed)
 	return best;
 }
 
-__attribute__((format(printf, 3, 4))) static int config_error(char *err, size_t errlen,
-							      const char *fmt, ...)
-{
-	va_list ap;
-	size_t n;
-
-	if (!errlen)
-		return NH_EXIT_CONFIG;
-	n = (size_t)snprintf(err, errlen, "nethound: ");
-	va_start(ap, fmt);
-	if (n < errlen)
-		vsnprintf(err + n, errlen - n, fmt, ap);
-	va_end(ap);
-	return NH_EXIT_CONFIG;
-}
+#define config_error(err, errlen, ...) nh_error(err, errlen, NH_EXIT_CONFIG, __VA_ARGS__)
 
 /* Blanks off both ends, in place. */
 static char *trim(char *s)

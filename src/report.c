@@ -54,6 +54,7 @@
 
 #include <sqlite3.h>
 
+#include "errmsg.h"
 #include "exitcodes.h"
 #include "array.h"
 #include "json.h"
@@ -162,16 +163,7 @@ static void printable_word(char *dst, size_t size, const char *s)
 	printable(dst, size, s, strlen(s));
 }
 
-__attribute__((format(printf, 3, 4))) static int usage(char *err, size_t errlen, const char *fmt,
-						       ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return NH_EXIT_USAGE;
-}
+#define usage(err, errlen, ...) nh_error(err, errlen, NH_EXIT_USAGE, __VA_ARGS__)
 
 /* ---- times ---- */
 
@@ -326,17 +318,17 @@ int report_parse_range(const char *date, const char *from, const char *to, time_
 
 	if (date && (from || to))
 		return usage(err, errlen,
-			     "nethound: --date cannot be combined with --from or --to; use one or "
+			     "--date cannot be combined with --from or --to; use one or "
 			     "the other");
 	/* "Until then, since when?" has no good answer: ask rather than guess. */
 	if (to && !from)
 		return usage(err, errlen,
-			     "nethound: --to needs --from; for a single day use --date");
+			     "--to needs --from; for a single day use --date");
 	if (date) {
 		printable_word(shown_from, sizeof(shown_from), date);
 		if (!parse_local_time(date, false, out_from))
 			return usage(err, errlen,
-				     "nethound: --date: '%s' is not a date (YYYY-MM-DD)",
+				     "--date: '%s' is not a date (YYYY-MM-DD)",
 				     shown_from);
 		*out_to = local_day_after(*out_from);
 		return 0;
@@ -349,25 +341,25 @@ int report_parse_range(const char *date, const char *from, const char *to, time_
 	printable_word(shown_from, sizeof(shown_from), from);
 	if (!parse_local_time(from, true, out_from))
 		return usage(err, errlen,
-			     "nethound: --from: '%s' is not a date or time (YYYY-MM-DD or "
+			     "--from: '%s' is not a date or time (YYYY-MM-DD or "
 			     "'YYYY-MM-DD HH:MM')",
 			     shown_from);
 	if (!to) {
 		*out_to = now;
 		if (*out_from >= now)
 			return usage(err, errlen,
-				     "nethound: --from: '%s' is not in the past; give --to as well",
+				     "--from: '%s' is not in the past; give --to as well",
 				     shown_from);
 		return 0;
 	}
 	printable_word(shown_to, sizeof(shown_to), to);
 	if (!parse_local_time(to, true, out_to))
 		return usage(err, errlen,
-			     "nethound: --to: '%s' is not a date or time (YYYY-MM-DD or "
+			     "--to: '%s' is not a date or time (YYYY-MM-DD or "
 			     "'YYYY-MM-DD HH:MM')",
 			     shown_to);
 	if (*out_from >= *out_to)
-		return usage(err, errlen, "nethound: --from '%s' is not before --to '%s'",
+		return usage(err, errlen, "--from '%s' is not before --to '%s'",
 			     shown_from, shown_to);
 	return 0;
 }

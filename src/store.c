@@ -13,6 +13,7 @@
 
 #include "array.h"
 #include "classify.h"
+#include "errmsg.h"
 #include "exitcodes.h"
 #include "flows.h"
 #include "store.h"
@@ -150,16 +151,7 @@ void store_format_time(time_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-						      ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return NH_EXIT_DATABASE;
-}
+#define fail(err, errlen, ...) nh_error(err, errlen, NH_EXIT_DATABASE, __VA_ARGS__)
 
 /* ---- rollup tables: open addressing on (hour, name) ---- */
 
@@ -250,8 +242,8 @@ static int query_int(sqlite3 *db, const char *sql, int64_t *out)
  * created) becomes one; anything else must carry our application id and a
  * schema version we know.
  */
-static int check_identity(sqlite3 *db, const char *path, bool *fresh, int *version, char *err,
-			  size_t errlen)
+static int check_identity(sqlite3 *db, const char *path, bool *fresh, int *version,
+			  int *sqlite_rc, char *err, size_t errlen)
 {
 	int64_t app_id, user_version, objects;
 	int rc;
@@ -261,17 +253,18 @@ static int check_identity(sqlite3 *db, const char *path, bool *fresh, int *versi
 		rc = query_int(db, "PRAGMA user_version", &user_version);
 	if (rc == SQLITE_OK)
 		rc = query_int(db, "SELECT count(*) FROM sqlite_schema", &objects);
+	*sqlite_rc = rc;
 	if (rc == SQLITE_NOTADB)
 		return fail(err, errlen,
-			    "nethound: %s is not a SQLite database; refusing to touch it: "
+			    "%s is not a SQLite database; refusing to touch it: "
 			    "move it away or pass another --db",
 			    path);
 	if (rc == SQLITE_BUSY)
 		return fail(err, errlen,
-			    "nethound: %s is locked by another program; try again when it lets go",
+			    "%s is locked by another program; try again when it lets go",
 			    path);
 	if (rc != SQLITE_OK)
-		return fail(err, errlen, "nethound: cannot read %s (%s)", path,
+		return fail(err, errlen, "cannot read %s (%s)", path,
 			    sqlite3_errstr(rc));
 	if (app_id == 0 && user_version == 0 && objects == 0) {
 		*fresh = true;
@@ -280,12 +273,12 @@ static int check_identity(sqlite3 *db, const char *path, bool *fresh, int *versi
 	}
 	if (app_id != STORE_APPLICATION_ID)
 		return fail(err, errlen,
-			    "nethound: %s is a SQLite database of another program, not nethound's; "
+			    "%s is a SQLite database of another program, not nethound's; "
 			    "refusing to touch it: pass another --db",
 			    path);
 	if (user_version > STORE_SCHEMA_VERSION)
 		return fail(err, errlen,
-			    "nethound: %s has schema version %lld, newer than this nethound "
+			    "%s has schema version %lld, newer than this nethound "
 			    "knows (%d); upgrade nethound",
 			    path, (long long)user_version, STORE_SCHEMA_VERSION);
 	*fresh = false;
@@ -316,7 +309,7 @@ static int migrate(sqlite3 *db, const char *path, bool fresh, int version, char 
 
 		exec_sql(db, "ROLLBACK");
 		return fail(err, errlen,
-			    "nethound: cannot set up the tables in %s (%s); check free space and "
+			    "cannot set up the tables in %s (%s); check free space and "
 			    "permissions",
 			    path, why);
 	}
@@ -332,27 +325,27 @@ static int create_file(const char *path, bool default_path, char *err, size_t er
 	if (lstat(path, &st) == 0) {
 		if (S_ISLNK(st.st_mode))
 			return fail(err, errlen,
-				    "nethound: %s is a symbolic link; refusing to follow it: "
+				    "%s is a symbolic link; refusing to follow it: "
 				    "pass the real path with --db",
 				    path);
 		if (!S_ISREG(st.st_mode))
-			return fail(err, errlen, "nethound: %s is not a regular file; pass another --db",
+			return fail(err, errlen, "%s is not a regular file; pass another --db",
 				    path);
 		return 0;
 	}
 	if (errno != ENOENT)
-		return fail(err, errlen, "nethound: cannot open %s (%s)", path, strerror(errno));
+		return fail(err, errlen, "cannot open %s (%s)", path, strerror(errno));
 	if (default_path) {
 		/* Our own directory; readable, so reports need only the file's permission. */
 		if (mkdir("/var/lib/nethound", 0755) && errno != EEXIST)
 			return fail(err, errlen,
-				    "nethound: cannot create /var/lib/nethound (%s); pass --db PATH "
+				    "cannot create /var/lib/nethound (%s); pass --db PATH "
 				    "or --no-db",
 				    strerror(errno));
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 && errno != EEXIST)
-		return fail(err, errlen, "nethound: cannot create %s (%s); pass another --db or --no-db",
+		return fail(err, errlen, "cannot create %s (%s); pass another --db or --no-db",
 			    path, strerror(errno));
 	if (fd >= 0)
 		close(fd);
@@ -364,7 +357,7 @@ static int prepare_all(struct store *st, char *err, size_t errlen)
 	for (int i = 0; i < SQL_MAX; i++) {
 		if (sqlite3_prepare_v3(st->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &st->stmt[i], NULL) != SQLITE_OK)
-			return fail(err, errlen, "nethound: %s: cannot prepare statements (%s)",
+			return fail(err, errlen, "%s: cannot prepare statements (%s)",
 				    st->path, sqlite3_errmsg(st->db));
 	}
 	return 0;
@@ -375,7 +368,7 @@ int store_open(struct store **out, const char *path, unsigned retention_days, ch
 {
 	struct store *st;
 	bool fresh = false;
-	int version = 0, rc, persist = 1;
+	int version = 0, rc, sqlite_rc, persist = 1;
 
 	*out = NULL;
 	rc = create_file(path, strcmp(path, STORE_DEFAULT_PATH) == 0, err, errlen);
@@ -384,33 +377,33 @@ int store_open(struct store **out, const char *path, unsigned retention_days, ch
 	st = calloc(1, sizeof(*st));
 	if (!st || !(st->path = strdup(path))) {
 		free(st);
-		return fail(err, errlen, "nethound: out of memory opening %s", path);
+		return fail(err, errlen, "out of memory opening %s", path);
 	}
 	st->retention_days = retention_days;
 	st->backoff_s = BACKOFF_MIN_S;
 
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
-		rc = fail(err, errlen, "nethound: cannot open %s (%s)", path,
+		rc = fail(err, errlen, "cannot open %s (%s)", path,
 			  st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 		goto failed;
 	}
 	sqlite3_extended_result_codes(st->db, 0);
 	if (sqlite3_db_readonly(st->db, "main") == 1) {
 		rc = fail(err, errlen,
-			  "nethound: %s is read-only; make it writable, pass another --db, or use "
+			  "%s is read-only; make it writable, pass another --db, or use "
 			  "--no-db",
 			  path);
 		goto failed;
 	}
 	sqlite3_busy_timeout(st->db, OPEN_BUSY_MS);
-	rc = check_identity(st->db, path, &fresh, &version, err, errlen);
+	rc = check_identity(st->db, path, &fresh, &version, &sqlite_rc, err, errlen);
 	if (rc)
 		goto failed;
 	/* WAL: reports read while we write; NORMAL: a crash loses at most the last ticks. */
 	if (exec_sql(st->db, "PRAGMA journal_mode = WAL") != SQLITE_OK ||
 	    exec_sql(st->db, "PRAGMA synchronous = NORMAL") != SQLITE_OK) {
-		rc = fail(err, errlen, "nethound: cannot switch %s to WAL (%s)", path,
+		rc = fail(err, errlen, "cannot switch %s to WAL (%s)", path,
 			  sqlite3_errmsg(st->db));
 		goto failed;
 	}
@@ -449,48 +442,51 @@ static int immutable_uri(const char *path, char *uri, size_t len)
 	return 0;
 }
 
+/* Open name read-only and check it is a nethound database with history in it. */
+static int open_readonly(const char *name, int flags, const char *path, sqlite3 **out,
+			 int *sqlite_rc, char *err, size_t errlen)
+{
+	bool fresh;
+	int version, rc;
+
+	*sqlite_rc = sqlite3_open_v2(name, out, SQLITE_OPEN_READONLY | flags, NULL);
+	if (*sqlite_rc != SQLITE_OK) {
+		rc = fail(err, errlen, "cannot open %s (%s)", path, sqlite3_errstr(*sqlite_rc));
+	} else {
+		sqlite3_busy_timeout(*out, OPEN_BUSY_MS);
+		rc = check_identity(*out, path, &fresh, &version, sqlite_rc, err, errlen);
+		if (rc == 0 && fresh)
+			rc = fail(err, errlen, "%s is empty: no history recorded yet", path);
+	}
+	if (rc) {
+		sqlite3_close(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 int store_open_reader(sqlite3 **out, const char *path, char *err, size_t errlen)
 {
 	char uri[4200];
-	bool fresh;
-	int version, rc;
 	struct stat stt;
+	int rc, sqlite_rc;
 
 	*out = NULL;
 	if (stat(path, &stt))
-		return fail(err, errlen, "nethound: cannot open %s (%s); pass the database with --db",
+		return fail(err, errlen, "cannot open %s (%s); pass the database with --db",
 			    path, strerror(errno));
-	rc = sqlite3_open_v2(path, out, SQLITE_OPEN_READONLY, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_busy_timeout(*out, OPEN_BUSY_MS);
-		rc = check_identity(*out, path, &fresh, &version, err, errlen);
-		if (rc == 0 && fresh)
-			rc = fail(err, errlen, "nethound: %s is empty: no history recorded yet", path);
-		if (rc == 0)
-			return 0;
-		/*
-		 * A WAL database whose -shm we cannot create (no write access to
-		 * the directory, nobody writing): open it as immutable instead.
-		 */
-		if (strstr(err, "cannot read") == NULL)
-			goto failed;
-	}
-	sqlite3_close(*out);
-	*out = NULL;
+	rc = open_readonly(path, 0, path, out, &sqlite_rc, err, errlen);
+	/*
+	 * Not ours, garbage or locked: that is the answer. Any other SQLite
+	 * failure is taken for a WAL database whose -shm we cannot create (no
+	 * write access to the directory, nobody writing): open it as immutable.
+	 */
+	if (rc == 0 || sqlite_rc == SQLITE_OK || sqlite_rc == SQLITE_NOTADB ||
+	    sqlite_rc == SQLITE_BUSY)
+		return rc;
 	if (immutable_uri(path, uri, sizeof(uri)))
-		return fail(err, errlen, "nethound: the path %s is too long", path);
-	rc = sqlite3_open_v2(uri, out, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-	if (rc != SQLITE_OK)
-		return fail(err, errlen, "nethound: cannot open %s (%s)", path, sqlite3_errstr(rc));
-	rc = check_identity(*out, path, &fresh, &version, err, errlen);
-	if (rc == 0 && fresh)
-		rc = fail(err, errlen, "nethound: %s is empty: no history recorded yet", path);
-	if (rc == 0)
-		return 0;
-failed:
-	sqlite3_close(*out);
-	*out = NULL;
-	return rc;
+		return fail(err, errlen, "the path %s is too long", path);
+	return open_readonly(uri, SQLITE_OPEN_URI, path, out, &sqlite_rc, err, errlen);
 }
 
 /* ---- sessions ---- */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "array.h"
 #include "flows.h"
 #include "rates.h"
 #include "tui_model.h"
@@ -81,23 +82,6 @@ static int row_key_cmp(const void *a, const void *b)
 	const struct tui_row *x = a, *y = b;
 
 	return key_cmp(x->pid, x->start_ns, y->pid, y->start_ns);
-}
-
-static int grow(void **arr, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap = *cap ? *cap : 64;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	p = realloc(*arr, ncap * size);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
 }
 
 static void printable_comm(char *dst, const char *comm)
@@ -215,8 +199,8 @@ static void sweep(struct tui_model *m)
 
 static int copy_details(struct tui_model *m, const struct snapshot *s)
 {
-	if (grow((void **)&m->conns, &m->conns_cap, s->nconns, sizeof(*m->conns)) ||
-	    grow((void **)&m->ifaces, &m->ifaces_cap, s->nifaces, sizeof(*m->ifaces)))
+	if (array_grow((void **)&m->conns, &m->conns_cap, s->nconns, sizeof(*m->conns)) ||
+	    array_grow((void **)&m->ifaces, &m->ifaces_cap, s->nifaces, sizeof(*m->ifaces)))
 		return -ENOMEM;
 	m->nconns = s->nconns;
 	for (size_t i = 0; i < s->nconns; i++) {
@@ -269,7 +253,7 @@ static int take(struct tui_model *m, const struct snapshot *s, double now, bool 
 	bool resort = false;
 
 	m->now = now;
-	if (grow((void **)&m->rows, &m->cap, m->nrows + s->nprocs, sizeof(*m->rows)))
+	if (array_grow((void **)&m->rows, &m->cap, m->nrows + s->nprocs, sizeof(*m->rows)))
 		return -ENOMEM;
 	for (size_t i = 0; i < m->nrows; i++)
 		m->rows[i].marked = false;

@@ -9,6 +9,7 @@ Usage: test_history.py [TEST ...]   (all tests when none is named)
 import hashlib
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -420,6 +421,17 @@ def report_reads_while_recording_without_root():
         doc = json.loads(r.stdout)
         check(client["comm"] in json.dumps(doc), f"the report names the client: {r.stdout[:500]}")
         print("  nobody read the report while record was writing")
+        # The file alone, in a directory nobody may write: no -wal or -shm can be created.
+        closed = os.path.join(tmp, "closed")
+        os.mkdir(closed)
+        shutil.copy(db, os.path.join(closed, "h?#%.db"))
+        os.chmod(os.path.join(closed, "h?#%.db"), 0o644)
+        os.chmod(closed, 0o555)
+        r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            NETHOUND, "report", "--db", os.path.join(closed, "h?#%.db"),
+                            "--format", "json"], capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0 and client["comm"] in r.stdout,
+              f"report of a lone file in a read-only directory: {r.returncode} {r.stderr}")
 
 
 if __name__ == "__main__":
