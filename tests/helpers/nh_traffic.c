@@ -14,7 +14,7 @@
  *               [--chunk C] [--threads T] [--rate BYTES_PER_S]
  *   udp-server  --bind A --port P --recv recvfrom|recvmmsg [--idle-ms MS]
  *   udp-client  --addr A --port P --send sendto|sendmmsg --count K --size S
- *   short-lived --addr A --port P --count K   (K UDP senders, each < 50 ms)
+ *   short-lived --addr A --port P --count K   (K UDP senders, one after another)
  *   pid-reuse   --addr A --port P             (two processes, one PID)
  *   ping        --addr A --count K --size S   (ICMP datagram socket)
  */

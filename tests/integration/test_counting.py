@@ -3,7 +3,7 @@
 
 Usage: test_counting.py [TEST ...]   (all tests when none is named)
 """
-from nhtest import (Namespaces, Nethound, check, expect_bytes, finish, main, start,
+from nhtest import (INTERVAL, Namespaces, Nethound, check, expect_bytes, finish, main, start,
                     start_server)
 
 TESTS = {}
@@ -182,7 +182,11 @@ def icmp_v6_ping_socket():
 
 @test
 def short_lived_processes():
-    """200 processes, each alive under 50 ms, each reported under its own name."""
+    """200 processes, each alive under half a poll interval, each reported under its own name.
+
+    On the host a child lives about a millisecond; under TCG emulation it can take 80 ms.
+    What matters is that each life is shorter than the poll interval, so the process is gone
+    before nethound looks for it by PID."""
     count = 200
     with Namespaces() as ns, Nethound() as nh:
         sink = start_server("udp-server", "--name", "nht-sink", "--bind", ns.b4, "--port", 42000,
@@ -193,8 +197,10 @@ def short_lived_processes():
         nh.settle()
     children, summary = lines[:-1], lines[-1]
     check(len(children) == count, f"{len(children)} children reported")
-    check(summary["longest_child_us"] < 50_000,
-          f"a child lived {summary['longest_child_us']} us; the test needs < 50 ms")
+    limit_us = float(INTERVAL) * 1e6 / 2
+    check(summary["longest_child_us"] < limit_us,
+          f"a child lived {summary['longest_child_us']} us; the test needs < {limit_us:.0f} us "
+          f"(half of the {INTERVAL} s poll interval)")
     seen = {p["pid"]: p for p in nh.processes().values()}
     missing = [c for c in children if c["pid"] not in seen]
     check(not missing, f"{len(missing)} short-lived processes missing, e.g. {missing[:3]}")
@@ -202,7 +208,8 @@ def short_lived_processes():
         got = seen[child["pid"]]
         check(got["comm"] == child["comm"] and got["tx"] == child["tx"] and got["exited"],
               f"child {child} reported as {got}")
-    print(f"  all {count} short-lived processes reported with their own name and bytes")
+    print(f"  all {count} short-lived processes reported with their own name and bytes "
+          f"(longest life {summary['longest_child_us'] / 1000:.1f} ms)")
 
 
 @test
