@@ -400,35 +400,65 @@ static int update_total(struct alerts *a, const struct snapshot *s)
 	return judge(a, &a->total, a->cfg.total_rate, &e);
 }
 
-/* Bytes per process name since UTC midnight; one alert per name and day. */
-static int update_quotas(struct alerts *a, const struct snapshot *s)
+/* The quotas count UTC days: a new day starts every name from zero. */
+static void quota_day_begins(struct alerts *a, time_t now)
 {
-	long day = (long)(s->wall.tv_sec / 86400);
+	long day = (long)(now / 86400);
 
-	if (!a->cfg.daily_quota)
-		return 0;
 	if (day != a->quota_day) {
 		a->nquotas = 0;
 		a->quota_day = day;
 	}
+}
+
+/* Today's count for a process name, added at zero if new; NULL when out of memory. */
+static struct quota *quota_of(struct alerts *a, const char *comm)
+{
+	struct quota *q;
+
+	for (size_t j = 0; j < a->nquotas; j++)
+		if (strncmp(a->quotas[j].comm, comm, NH_COMM_LEN) == 0)
+			return &a->quotas[j];
+	if (array_grow((void **)&a->quotas, &a->quotas_cap, a->nquotas + 1, sizeof(*a->quotas)))
+		return NULL;
+	q = &a->quotas[a->nquotas++];
+	memset(q, 0, sizeof(*q));
+	copy_comm(q->comm, comm);
+	return q;
+}
+
+int alerts_seed_quota(struct alerts *a, time_t now, const char *comm, uint64_t bytes,
+		      bool already_raised)
+{
+	struct quota *q;
+
+	if (!a->cfg.daily_quota)
+		return 0;
+	quota_day_begins(a, now);
+	q = quota_of(a, comm);
+	if (!q)
+		return -ENOMEM;
+	q->bytes += bytes;
+	q->raised = q->raised || already_raised;
+	return 0;
+}
+
+/* Bytes per process name since UTC midnight; one alert per name and day. */
+static int update_quotas(struct alerts *a, const struct snapshot *s)
+{
+	if (!a->cfg.daily_quota)
+		return 0;
+	quota_day_begins(a, s->wall.tv_sec);
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct process_stats *p = &s->procs[i];
 		uint64_t bytes = p->all.tx_bytes + p->all.rx_bytes;
-		struct quota *q = NULL;
+		struct quota *q;
 
 		if (!bytes)
 			continue;
-		for (size_t j = 0; j < a->nquotas && !q; j++)
-			if (strncmp(a->quotas[j].comm, p->comm, NH_COMM_LEN) == 0)
-				q = &a->quotas[j];
-		if (!q) {
-			if (array_grow((void **)&a->quotas, &a->quotas_cap, a->nquotas + 1,
-				 sizeof(*a->quotas)))
-				return -ENOMEM;
-			q = &a->quotas[a->nquotas++];
-			memset(q, 0, sizeof(*q));
-			copy_comm(q->comm, p->comm);
-		}
+		q = quota_of(a, p->comm);
+		if (!q)
+			return -ENOMEM;
 		q->bytes += bytes;
 		if (!q->raised && q->bytes > a->cfg.daily_quota) {
 			struct alert_event e = {.when = s->wall.tv_sec, .kind = ALERT_DAILY_QUOTA,

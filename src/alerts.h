@@ -78,6 +78,16 @@ void alerts_free(struct alerts *a);
 void alerts_set_process_rate(struct alerts *a, double bytes_per_second);
 
 /*
+ * Start today's quota count for a process name at bytes it moved earlier
+ * today (read from the database after a restart), so a restart does not hand
+ * out a fresh quota. already_raised: today's quota alert for this name is on
+ * record, so it is not raised again. No-op when there is no daily quota.
+ * Returns 0 or -ENOMEM.
+ */
+int alerts_seed_quota(struct alerts *a, time_t now, const char *comm, uint64_t bytes,
+		      bool already_raised);
+
+/*
  * Judge one snapshot. Returns the events of this tick (valid until the next
  * call) and their count in *n; NULL with *n == 0 when none (or out of
  * memory: then errno is ENOMEM).

@@ -19,6 +19,7 @@ struct history {
 	struct alerts *alerts;
 	struct alert_exec *exec;
 	bool alerts_to_stderr;
+	bool quota_to_seed; /* a daily quota, not yet told what today's earlier runs moved */
 };
 
 int history_open(struct history **out, const struct options *opts, bool alerts_to_stderr,
@@ -33,6 +34,7 @@ int history_open(struct history **out, const struct options *opts, bool alerts_t
 		return NH_EXIT_FAILURE;
 	}
 	h->alerts_to_stderr = alerts_to_stderr;
+	h->quota_to_seed = opts->alerts.daily_quota != 0;
 	h->alerts = alerts_new(&opts->alerts, opts->interval);
 	if (!h->alerts) {
 		snprintf(err, errlen, "nethound: out of memory");
@@ -58,6 +60,39 @@ int history_open(struct history **out, const struct options *opts, bool alerts_t
 	return 0;
 }
 
+struct quota_seed {
+	struct alerts *alerts;
+	time_t now; /* the day read and the day seeded must be the same */
+};
+
+static int seed_one(void *ctx, const char *comm, uint64_t bytes, bool quota_raised)
+{
+	const struct quota_seed *seed = ctx;
+
+	return alerts_seed_quota(seed->alerts, seed->now, comm, bytes, quota_raised);
+}
+
+/*
+ * Once per run, as the first session begins: the daily quota goes on from
+ * what the database holds for today, so restarting nethound (or the
+ * service) does not hand every process a fresh quota or repeat its alert.
+ */
+static void seed_quota(struct history *h)
+{
+	struct quota_seed seed = {.alerts = h->alerts, .now = time(NULL)};
+	int rc;
+
+	if (!h->quota_to_seed)
+		return;
+	h->quota_to_seed = false;
+	rc = store_day_usage(h->store, seed.now, seed_one, &seed);
+	if (rc)
+		fprintf(stderr,
+			"nethound: cannot read today's traffic from %s (%s); daily quotas count "
+			"from now\n",
+			store_path(h->store), rc < 0 ? strerror(-rc) : sqlite3_errstr(rc));
+}
+
 int history_begin(struct history *h, const char *mode, const char *hooks, const char *tc,
 		  pid_t *other, char *err, size_t errlen)
 {
@@ -68,8 +103,10 @@ int history_begin(struct history *h, const char *mode, const char *hooks, const 
 	if (!h->store || h->in_session)
 		return 0;
 	rc = store_session_begin(h->store, &info, other, err, errlen);
-	if (rc == 0)
+	if (rc == 0) {
 		h->in_session = true;
+		seed_quota(h);
+	}
 	return rc;
 }
 

@@ -1072,6 +1072,45 @@ int store_session_end(struct store *st, double wait_s)
 	return 0;
 }
 
+int store_day_usage(struct store *st, time_t now,
+		    int (*fn)(void *ctx, const char *comm, uint64_t bytes, bool quota_raised),
+		    void *ctx)
+{
+	char day_start[20], day_end[20];
+	sqlite3_stmt *q;
+	int rc;
+
+	store_format_time(now - now % 86400, day_start, sizeof(day_start));
+	store_format_time(now - now % 86400 + 86400, day_end, sizeof(day_end));
+	rc = sqlite3_prepare_v2(
+		st->db,
+		"SELECT process_name, sum(bytes), max(raised) FROM ("
+		"  SELECT process_name, upload_bytes + download_bytes AS bytes, 0 AS raised"
+		"  FROM traffic_daily WHERE day = substr(?1, 1, 10)"
+		"  UNION ALL"
+		"  SELECT process_name, 0, 1 FROM alerts"
+		"  WHERE alert_type = 'daily_quota' AND state = 'raised'"
+		"    AND timestamp >= ?1 AND timestamp < ?2 AND process_name IS NOT NULL"
+		") GROUP BY process_name",
+		-1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_text(q, 1, day_start, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, day_end, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *comm = (const char *)sqlite3_column_text(q, 0);
+		int stop = fn(ctx, comm ? comm : "", (uint64_t)sqlite3_column_int64(q, 1),
+			      sqlite3_column_int(q, 2) != 0);
+
+		if (stop) {
+			sqlite3_finalize(q);
+			return stop;
+		}
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : rc;
+}
+
 size_t store_pending_ticks(const struct store *st)
 {
 	return st ? st->pending_ticks : 0;

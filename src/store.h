@@ -78,6 +78,17 @@ int store_flush(struct store *st);
  */
 int store_session_end(struct store *st, double wait_s);
 
+/*
+ * What each process name moved today (the UTC day of now: upload + download
+ * payload from the daily rollup) and whether today's daily_quota alert is on
+ * record for it. fn is called once per name; a nonzero return stops the walk
+ * and is returned. Lets a restarted nethound go on counting the day's quota.
+ * Returns 0, fn's return, or a positive SQLite result code.
+ */
+int store_day_usage(struct store *st, time_t now,
+		    int (*fn)(void *ctx, const char *comm, uint64_t bytes, bool quota_raised),
+		    void *ctx);
+
 /* Seconds of ticks waiting in memory. */
 size_t store_pending_ticks(const struct store *st);
 const char *store_path(const struct store *st);

@@ -231,6 +231,34 @@ def alert_exec_gets_alert_in_environment():
 
 
 @test
+def daily_quota_counts_across_restarts():
+    """A restart goes on counting today's quota from the database and does not alert twice."""
+    quota = 3_000_000
+    day = time.gmtime().tm_yday
+    with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
+        db = os.path.join(tmp, "h.db")
+
+        def run(nbytes, port):
+            with Recorder(db, "--threshold", "off", "--daily-quota", quota) as rec:
+                client, _ = tcp_transfer(ns, nbytes, port, name="nht-quota")
+                time.sleep(1.5)
+                rc = rec.stop()
+            check(rc == 0, f"record exit code {rc}: {rec.stderr()}")
+            return query(db, "SELECT session_id, bandwidth_value, threshold FROM alerts"
+                         " WHERE alert_type = 'daily_quota' AND process_name = 'nht-quota'")
+
+        check(run(2_000_000, 41011) == [], "2,000,000 bytes is under the quota")
+        rows = run(1_500_000, 41012)
+        (sid,), = query(db, "SELECT max(id) FROM sessions")
+        check(rows == [(sid, 3_500_000, quota)],
+              f"quota alerts {rows}: the second run should raise one at 3,500,000 bytes")
+        check(run(100_000, 41013) == rows, "a third run raised today's quota alert again")
+    if time.gmtime().tm_yday != day:
+        raise TestFailure("the test ran across UTC midnight, when quotas restart; run it again")
+    print("  3,500,000 bytes over two runs raised one daily_quota alert; a third run none")
+
+
+@test
 def sigkill_then_restart_closes_session_as_crashed():
     with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
         db = os.path.join(tmp, "h.db")

@@ -2,7 +2,7 @@
 /*
  * alerts.c: raise once per crossing, clear after the hold, the sliding
  * window, either direction, exits, total and interface thresholds, the
- * daily quota; alert_exec.c's command splitting.
+ * daily quota and its count carried over a restart; alert_exec.c's command splitting.
  */
 #include <string.h>
 
@@ -200,6 +200,47 @@ static void test_total_interface_quota(void)
 	alerts_free(a);
 }
 
+/* After a restart, today's bytes from the database count toward the quota. */
+static void test_quota_seeded_from_today(void)
+{
+	struct alert_config cfg;
+	const struct alert_event *e;
+	struct alerts *a;
+	struct fake f;
+	size_t n;
+
+	alert_config_defaults(&cfg);
+	cfg.process_rate = 0;
+	cfg.daily_quota = 1000000;
+	a = alerts_new(&cfg, 1.0);
+	fake_init(&f, 1.0);
+	CHECK_INT(alerts_seed_quota(a, f.s.wall.tv_sec, "hog", 999000, false), 0);
+	CHECK_INT(alerts_seed_quota(a, f.s.wall.tv_sec, "done", 5000000, true), 0);
+	e = tick(a, &f, 3, 1000, 0, &n);
+	CHECK_UINT(n, 0); /* 999,000 + 1,000 is not over */
+	e = tick(a, &f, 3, 1, 0, &n);
+	CHECK(n == 1 && e[0].kind == ALERT_DAILY_QUOTA && e[0].value == 1000001.0);
+	alerts_free(a);
+
+	/* A name whose alert is on record today is not alerted again. */
+	a = alerts_new(&cfg, 1.0);
+	fake_init(&f, 1.0);
+	CHECK_INT(alerts_seed_quota(a, f.s.wall.tv_sec, "hog", 2000000, true), 0);
+	tick(a, &f, 3, 5000, 0, &n);
+	CHECK_UINT(n, 0);
+	/* Yesterday's seed is dropped when the first tick is on a new UTC day. */
+	f.s.wall.tv_sec += 86400;
+	e = tick(a, &f, 3, 1000001, 0, &n);
+	CHECK(n == 1 && e[0].kind == ALERT_DAILY_QUOTA && e[0].value == 1000001.0);
+	alerts_free(a);
+
+	/* Without a quota, seeding keeps nothing. */
+	cfg.daily_quota = 0;
+	a = alerts_new(&cfg, 1.0);
+	CHECK_INT(alerts_seed_quota(a, 0, "hog", 1, false), 0);
+	alerts_free(a);
+}
+
 static void test_format(void)
 {
 	struct alert_event e = {.kind = ALERT_PROCESS_RATE, .pid = 42, .direction = ALERT_DIR_UPLOAD,
@@ -252,6 +293,7 @@ int main(void)
 	test_raise_once_and_clear_after_hold();
 	test_window_and_threshold_change();
 	test_total_interface_quota();
+	test_quota_seeded_from_today();
 	test_format();
 	test_exec_split();
 	return check_finish("test_alerts");
