@@ -40,7 +40,8 @@
  *   direction, bandwidth_value (bytes/s; bytes for daily_quota), threshold,
  *   session_id, mode, hooks, tc
  * Fields are quoted as RFC 4180 says (lines end in LF); bytes that are not
- * UTF-8 become U+FFFD so the file decodes as UTF-8.
+ * UTF-8 become U+FFFD so the file decodes as UTF-8; a text field that a
+ * spreadsheet would run as a formula begins with an apostrophe.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -1148,7 +1149,12 @@ static void report_json(FILE *out, const struct report *r)
 
 /* ---- CSV ---- */
 
-/* One field: quoted when it holds a comma, quote or line break, as RFC 4180 says. */
+/*
+ * One text field: quoted when it holds a comma, quote or line break, as RFC
+ * 4180 says. Any user can name a process "=HYPERLINK(...)", and a spreadsheet
+ * runs a field that begins with = + - @, a tab or a carriage return as a
+ * formula; such a field gets a leading apostrophe, as OWASP advises.
+ */
 static void csv_text(FILE *out, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -1159,6 +1165,8 @@ static void csv_text(FILE *out, const char *str, size_t len)
 			quote = true;
 	if (quote)
 		fputc('"', out);
+	if (len && strchr("=+-@\t\r", s[0]))
+		fputc('\'', out);
 	for (size_t i = 0, n; i < len; i += n) {
 		n = utf8_sequence_length(s + i, len - i);
 		if (n == 0) {

@@ -350,11 +350,14 @@ static void test_golden(void)
 		if (cases[i].format == REPORT_JSON) {
 			/* One document on one line; the hostile name is escaped. */
 			CHECK_INT(count_substrings(text, "\n"), 1);
-			CHECK_CONTAINS(text, "\"name\":\"ev\\\"il,\\\\\\nv2\\ufffd\"");
+			CHECK_CONTAINS(text, "\"name\":\"=ev\\\"il,\\\\\\nv2\\ufffd\"");
 			CHECK_CONTAINS(text, "\"name\":\"caf\xc3\xa9\"");
 		}
-		if (cases[i].format == REPORT_CSV)
-			CHECK_CONTAINS(text, "\nprocess,\"ev\"\"il,\\\nv2\xef\xbf\xbd\",,,");
+		if (cases[i].format == REPORT_CSV) {
+			/* Quoted, its quote doubled, and an apostrophe so no spreadsheet runs it. */
+			CHECK_CONTAINS(text, "\nprocess,\"'=ev\"\"il,\\\nv2\xef\xbf\xbd\",,,");
+			CHECK_INT(count_substrings(text, ",=") + count_substrings(text, "\"="), 0);
+		}
 		free(text);
 	}
 }
@@ -368,7 +371,7 @@ static void test_top(void)
 	CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_OK);
 	CHECK_CONTAINS(text, "\nProcesses\n");
 	CHECK_CONTAINS(text, "\n  systemd-resolve  ");
-	CHECK_CONTAINS(text, "\n  ev\"il,\\?v2?     ");
+	CHECK_CONTAINS(text, "\n  =ev\"il,\\?v2?    ");
 	CHECK_CONTAINS(text, "\n  caf??           ");
 	CHECK(strstr(text, " more)") == NULL);
 	free(text);
@@ -395,7 +398,7 @@ static void test_partial_range(void)
 	CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_OK);
 	CHECK_CONTAINS(text, "\"range\":{\"from\":\"2026-11-20T03:00:00Z\","
 			     "\"to\":\"2026-11-20T04:00:00Z\"}");
-	/* Up: ev"il 734003200, sshd 183000, systemd-resolve 24300; down 5242880, 61500, 51900. */
+	/* Up: =ev"il 734003200, sshd 183000, systemd-resolve 24300; down 5242880, 61500, 51900. */
 	CHECK_CONTAINS(text, "\"totals\":{\"upload_bytes\":734210500,\"download_bytes\":5356280,");
 	CHECK_CONTAINS(text, "\"upload_bytes\":734003200,\"download_bytes\":5242880,");
 	CHECK(strstr(text, "rsync") == NULL);
