@@ -113,6 +113,25 @@ static int reader_finish(struct reader *rd, sqlite3_stmt *q, int step_rc)
 	return rc;
 }
 
+/*
+ * A zeroed item appended to *items (*n of them, room for *cap), for a row of
+ * q. Out of memory: NULL, with q finalized and the message in rd->err.
+ */
+static void *reader_append(struct reader *rd, sqlite3_stmt *q, void **items, size_t *cap,
+			   size_t *n, size_t size)
+{
+	char *item;
+
+	if (array_grow(items, cap, *n + 1, size)) {
+		sqlite3_finalize(q);
+		reader_out_of_memory(rd);
+		return NULL;
+	}
+	item = (char *)*items + (*n)++ * size;
+	memset(item, 0, size);
+	return item;
+}
+
 /* A text column into dst, cut to fit; its length in bytes. NULL reads as "". */
 static size_t column_copy(sqlite3_stmt *q, int col, char *dst, size_t size)
 {
@@ -151,7 +170,7 @@ static int read_processes(struct reader *rd, struct report *r, size_t top_n)
 	if ((rc = reader_prepare(rd, sql, &q)))
 		return rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct named_sum p;
+		struct named_sum p, *top;
 
 		p.name_len = column_copy(q, 0, p.name, sizeof(p.name));
 		column_sum(q, 1, &p.bytes);
@@ -161,11 +180,10 @@ static int read_processes(struct reader *rd, struct report *r, size_t top_n)
 			r->nothers++;
 			continue;
 		}
-		if (array_grow((void **)&r->top, &cap, r->ntop + 1, sizeof(*r->top))) {
-			sqlite3_finalize(q);
-			return reader_out_of_memory(rd);
-		}
-		r->top[r->ntop++] = p;
+		top = reader_append(rd, q, (void **)&r->top, &cap, &r->ntop, sizeof(*r->top));
+		if (!top)
+			return NH_EXIT_FAILURE;
+		*top = p;
 	}
 	return reader_finish(rd, q, rc);
 }
@@ -185,12 +203,10 @@ static int read_protocols(struct reader *rd, struct report *r)
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct named_sum *p;
 
-		if (array_grow((void **)&r->protocols, &cap, r->nprotocols + 1, sizeof(*r->protocols))) {
-			sqlite3_finalize(q);
-			return reader_out_of_memory(rd);
-		}
-		p = &r->protocols[r->nprotocols++];
-		memset(p, 0, sizeof(*p));
+		p = reader_append(rd, q, (void **)&r->protocols, &cap, &r->nprotocols,
+				  sizeof(*r->protocols));
+		if (!p)
+			return NH_EXIT_FAILURE;
 		p->name_len = column_copy(q, 0, p->name, sizeof(p->name));
 		p->bytes.up = (uint64_t)sqlite3_column_int64(q, 1);
 		p->bytes.down = (uint64_t)sqlite3_column_int64(q, 2);
@@ -329,12 +345,9 @@ static int read_alerts(struct reader *rd, struct report *r, int limit)
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct alert_row *a;
 
-		if (array_grow((void **)&r->alerts, &cap, r->nalerts + 1, sizeof(*r->alerts))) {
-			sqlite3_finalize(q);
-			return reader_out_of_memory(rd);
-		}
-		a = &r->alerts[r->nalerts++];
-		memset(a, 0, sizeof(*a));
+		a = reader_append(rd, q, (void **)&r->alerts, &cap, &r->nalerts, sizeof(*r->alerts));
+		if (!a)
+			return NH_EXIT_FAILURE;
 		if (!parse_db_time(sqlite3_column_text(q, 0), &a->when)) {
 			rc = reader_bad_time(rd, "alerts", sqlite3_column_text(q, 0));
 			sqlite3_finalize(q);
@@ -378,12 +391,10 @@ static int read_sessions(struct reader *rd, struct report *r)
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct session_row *s;
 
-		if (array_grow((void **)&r->sessions, &cap, r->nsessions + 1, sizeof(*r->sessions))) {
-			sqlite3_finalize(q);
-			return reader_out_of_memory(rd);
-		}
-		s = &r->sessions[r->nsessions++];
-		memset(s, 0, sizeof(*s));
+		s = reader_append(rd, q, (void **)&r->sessions, &cap, &r->nsessions,
+				  sizeof(*r->sessions));
+		if (!s)
+			return NH_EXIT_FAILURE;
 		s->id = sqlite3_column_int64(q, 0);
 		s->running = sqlite3_column_type(q, 2) == SQLITE_NULL;
 		for (int col = 1; col <= (s->running ? 1 : 2); col++) {
