@@ -10,6 +10,7 @@
 #include "collector.h"
 #include "flows.h"
 #include "mapread.h"
+#include "proc_key.h"
 #include "rates.h"
 #include "tc_attach.h"
 #include "timefmt.h"
@@ -51,15 +52,6 @@ struct collector {
 	struct snapshot snap;
 	struct flows *flows;
 };
-
-static int proc_key_cmp(const struct nh_proc_key *a, const struct nh_proc_key *b)
-{
-	if (a->tgid != b->tgid)
-		return a->tgid < b->tgid ? -1 : 1;
-	if (a->start_ns != b->start_ns)
-		return a->start_ns < b->start_ns ? -1 : 1;
-	return 0;
-}
 
 static int proc_row_cmp(const void *a, const void *b)
 {

@@ -13,6 +13,7 @@
 #include "classify.h"
 #include "flows.h"
 #include "mapread.h"
+#include "proc_key.h"
 #include "rates.h"
 #include "tc_attach.h"
 #include "timefmt.h"
@@ -91,15 +92,10 @@ static int flow_key_cmp(const void *a, const void *b)
 		      sizeof(struct nh_flow_key));
 }
 
-static int proc_key_cmp(const void *a, const void *b)
+/* bsearch: a process key against a proc_wire. */
+static int key_vs_proc_wire(const void *key, const void *elem)
 {
-	const struct nh_proc_key *x = a, *y = b;
-
-	if (x->tgid != y->tgid)
-		return x->tgid < y->tgid ? -1 : 1;
-	if (x->start_ns != y->start_ns)
-		return x->start_ns < y->start_ns ? -1 : 1;
-	return 0;
+	return proc_key_cmp(key, &((const struct proc_wire *)elem)->key);
 }
 
 static uint64_t l4_bit(uint8_t ip_version, uint8_t protocol)
@@ -141,7 +137,7 @@ size_t flows_protocol_names(uint64_t set, const char **names, size_t max)
 
 static struct proc_wire *proc_find(struct flows *f, const struct nh_proc_key *key)
 {
-	return bsearch(key, f->procs, f->nprocs, sizeof(*f->procs), proc_key_cmp);
+	return bsearch(key, f->procs, f->nprocs, sizeof(*f->procs), key_vs_proc_wire);
 }
 
 static struct proc_wire *proc_get(struct flows *f, const struct nh_proc_key *key, double now)
@@ -160,7 +156,7 @@ static struct proc_wire *proc_get(struct flows *f, const struct nh_proc_key *key
 		f->procs = procs;
 		f->cap_procs = cap;
 	}
-	while (at < f->nprocs && proc_key_cmp(&f->procs[at], key) < 0)
+	while (at < f->nprocs && proc_key_cmp(&f->procs[at].key, key) < 0)
 		at++;
 	memmove(&f->procs[at + 1], &f->procs[at], (f->nprocs - at) * sizeof(*f->procs));
 	f->nprocs++;
