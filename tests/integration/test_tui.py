@@ -298,10 +298,12 @@ def filter_key_filters_by_name():
 @test
 def enter_opens_process_connections():
     with LiveView() as p:
-        p.keys("n", "Home")  # by name: the client first
+        p.keys("n")  # by name: the client first
         p.wait_for(lambda s: table_names(s)[:1] == [CLIENT], "the client first")
         cli = row(p.screen(), CLIENT)
-        p.keys("Enter")
+        # Home only now: the selection follows a process, not a position, so a row that was
+        # first before the client (another program's traffic) would keep it.
+        p.keys("Home", "Enter")
         text = p.wait_for(lambda s: f"PID {cli['pid']}  {CLIENT}" in s, "the detail view")
         lines = [l for l in text.splitlines() if p.peer in l]
         check(lines, f"no connection to the server's address in:\n{text}")
