@@ -201,7 +201,7 @@ static int name_index(const char *const *names, size_t n, const char *arg)
 	return -1;
 }
 
-static int parse_hooks(const char *arg, enum hook_tier *out)
+int cli_parse_hooks(const char *arg, enum hook_tier *out)
 {
 	int i = name_index(tier_names, sizeof(tier_names) / sizeof(tier_names[0]), arg);
 
@@ -210,7 +210,7 @@ static int parse_hooks(const char *arg, enum hook_tier *out)
 	return i < 0 ? -1 : 0;
 }
 
-static int parse_tc_mode(const char *arg, enum tc_mode *out)
+int cli_parse_tc_mode(const char *arg, enum tc_mode *out)
 {
 	int i = name_index(tc_mode_names, sizeof(tc_mode_names) / sizeof(tc_mode_names[0]), arg);
 
@@ -340,7 +340,7 @@ int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t err
 						 optarg, INTERVAL_MIN, INTERVAL_MAX);
 			break;
 		case OPT_HOOKS:
-			if (parse_hooks(optarg, &opts->hooks))
+			if (cli_parse_hooks(optarg, &opts->hooks))
 				rc = usage_error(err, errlen,
 						 "--hooks: unknown tier '%s'; use auto, fentry, tracepoint or kprobe",
 						 optarg);
@@ -398,7 +398,7 @@ int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t err
 			}
 			break;
 		case OPT_TC:
-			if (parse_tc_mode(optarg, &opts->tc))
+			if (cli_parse_tc_mode(optarg, &opts->tc))
 				rc = usage_error(err, errlen,
 						 "--tc: unknown mode '%s'; use auto, tcx, netlink or off",
 						 optarg);

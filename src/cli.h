@@ -100,6 +100,10 @@ int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t err
 const char *hook_tier_name(enum hook_tier tier);
 const char *tc_mode_name(enum tc_mode mode);
 
+/* "auto", "fentry", ... and "auto", "tcx", ... into *out: 0, or -1 for an unknown name. */
+int cli_parse_hooks(const char *arg, enum hook_tier *out);
+int cli_parse_tc_mode(const char *arg, enum tc_mode *out);
+
 void cli_print_usage(FILE *out);
 
 #endif

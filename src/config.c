@@ -461,31 +461,18 @@ static int add_interfaces(struct config_file *f, const char *value)
 	}
 }
 
-/*
- * TODO: cli.c parses --hooks and --tc with the same loops over its name
- * tables; once it exports cli_parse_hooks() and cli_parse_tc_mode(), call
- * those. Until then the last enumerator bounds each loop here.
- */
 static int set_hooks(struct config_file *f, const char *value)
 {
-	for (int t = HOOKS_AUTO; t <= HOOKS_KPROBE; t++) {
-		if (strcmp(value, hook_tier_name((enum hook_tier)t)) == 0) {
-			f->opts.hooks = (enum hook_tier)t;
-			return 0;
-		}
-	}
+	if (cli_parse_hooks(value, &f->opts.hooks) == 0)
+		return 0;
 	return bad_value(f, "unknown tier '%s'; use auto, fentry, tracepoint or kprobe",
 			 shown_str(f, value));
 }
 
 static int set_tc(struct config_file *f, const char *value)
 {
-	for (int m = TC_MODE_AUTO; m <= TC_MODE_OFF; m++) {
-		if (strcmp(value, tc_mode_name((enum tc_mode)m)) == 0) {
-			f->opts.tc = (enum tc_mode)m;
-			return 0;
-		}
-	}
+	if (cli_parse_tc_mode(value, &f->opts.tc) == 0)
+		return 0;
 	return bad_value(f, "unknown mode '%s'; use auto, tcx, netlink or off",
 			 shown_str(f, value));
 }
