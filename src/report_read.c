@@ -345,7 +345,8 @@ static int read_alerts(struct reader *rd, struct report *r, int limit)
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct alert_row *a;
 
-		a = reader_append(rd, q, (void **)&r->alerts, &cap, &r->nalerts, sizeof(*r->alerts));
+		a = reader_append(rd, q, (void **)&r->alerts, &cap, &r->nalerts,
+				  sizeof(*r->alerts));
 		if (!a)
 			return NH_EXIT_FAILURE;
 		if (!parse_db_time(sqlite3_column_text(q, 0), &a->when)) {
