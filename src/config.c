@@ -163,6 +163,21 @@ static const char *skip_byte_suffix(const char *p, int power)
 	return p;
 }
 
+/*
+ * A number, blanks, and an optional unit prefix (K, M, G, T): the number in
+ * *n, the prefix's power in *power; returns what follows, NULL if no number.
+ */
+static const char *scan_magnitude(const char *s, struct number *n, int *power)
+{
+	const char *p = scan_number(s, n);
+
+	if (!p)
+		return NULL;
+	p = skip_blanks(p);
+	*power = unit_power(*p);
+	return *power ? p + 1 : p;
+}
+
 int config_parse_rate(const char *s, double *bytes_per_second)
 {
 	struct number n;
@@ -174,13 +189,9 @@ int config_parse_rate(const char *s, double *bytes_per_second)
 		*bytes_per_second = 0;
 		return 0;
 	}
-	p = scan_number(s, &n);
+	p = scan_magnitude(s, &n, &power);
 	if (!p)
 		return -1;
-	p = skip_blanks(p);
-	power = unit_power(*p);
-	if (power)
-		p++;
 	if (strncasecmp(p, "bit", 3) == 0) {
 		/* Link speeds are written in decimal bits: 100Mbit/s is 12.5 MB/s. */
 		if (strcmp(p + 3, "/s") != 0)
@@ -210,13 +221,9 @@ int config_parse_size(const char *s, uint64_t *bytes)
 		*bytes = 0;
 		return 0;
 	}
-	p = scan_number(s, &n);
+	p = scan_magnitude(s, &n, &power);
 	if (!p)
 		return -1;
-	p = skip_blanks(p);
-	power = unit_power(*p);
-	if (power)
-		p++;
 	p = skip_byte_suffix(p, power);
 	if (*p)
 		return -1;
