@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "store.h"
+#include "sinks/store/store.h"
 
 #define NAME_POOL 300
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "addr.h"
+#include "core/addr.h"
 #include "check.h"
 
 #define CHECK_ADDR(family, bytes, expected_text, expected_family)                                  \

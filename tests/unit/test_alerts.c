@@ -6,8 +6,8 @@
  */
 #include <string.h>
 
-#include "alert_exec.h"
-#include "alerts.h"
+#include "alerts/alert_exec.h"
+#include "alerts/alerts.h"
 #include "check.h"
 
 #define KIB 1024.0

@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 
 #include "check.h"
-#include "classify.h"
+#include "core/classify.h"
 
 /* Brace lists contain commas, so pass them through one macro argument. */
 #define B(...)                                                                                     \

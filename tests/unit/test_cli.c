@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "cli.h"
-#include "exitcodes.h"
+#include "settings/cli.h"
+#include "core/exitcodes.h"
 
 #define MAX_ARGS 160
 #define ARG_LEN 64

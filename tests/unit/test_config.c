@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "config.h"
-#include "exitcodes.h"
+#include "settings/config.h"
+#include "core/exitcodes.h"
 
 /* The file of the last load(), so expected messages can name it. */
 static char conf_path[256];

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "json.h"
+#include "core/json.h"
 
 /* json_escape() of len bytes, as a malloc'd NUL-terminated string. */
 static char *escape(const char *s, size_t len)

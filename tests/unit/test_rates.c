@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "rates.h"
+#include "core/rates.h"
 
 static void test_counter_delta(void)
 {

@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "check.h"
-#include "rdns.h"
+#include "collect/rdns.h"
 
 static atomic_uint resolver_calls;
 static atomic_int resolver_inflight;

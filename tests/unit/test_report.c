@@ -18,10 +18,10 @@
 #include <sqlite3.h>
 
 #include "check.h"
-#include "cli.h"
-#include "exitcodes.h"
-#include "report.h"
-#include "store_schema.h"
+#include "settings/cli.h"
+#include "core/exitcodes.h"
+#include "report/report.h"
+#include "sinks/store/store_schema.h"
 
 #ifndef REPORT_GOLDEN_DIR
 #error "REPORT_GOLDEN_DIR (tests/report) comes from tests/unit/CMakeLists.txt"

@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "check.h"
-#include "timefmt.h"
+#include "core/timefmt.h"
 
 #define CHECK_RFC3339(sec, nsec, expected)                                                         \
 	do {                                                                                       \

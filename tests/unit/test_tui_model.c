@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "tui_model.h"
+#include "sinks/live/tui_model.h"
 
 #define MIB (1024.0 * 1024.0)
 #define BIT_TCP (1ull << 40)

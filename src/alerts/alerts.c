@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerts/alerts.h"
+#include "core/array.h"
+
+/*
+ * One thing a rate threshold watches: a process, an interface or the whole
+ * host. Its rate is the bytes of the last `width` ticks over their seconds.
+ */
+struct watched {
+	uint32_t pid; /* process key; for interfaces the name */
+	uint64_t start_ns;
+	char name[IF_NAMESIZE > NH_COMM_LEN ? IF_NAMESIZE : NH_COMM_LEN];
+	uint64_t (*ring)[2]; /* bytes up, down per tick */
+	double *secs;        /* the tick's length */
+	size_t head, filled;
+	uint64_t sum[2];
+	double sum_secs;
+	bool raised;
+	double below_since; /* clock when the rate went back under; < 0 while over */
+	bool seen;          /* in this snapshot: kept by the sweep */
+};
+
+struct quota {
+	char comm[NH_COMM_LEN];
+	uint64_t bytes; /* today */
+	bool raised;
+};
+
+struct alerts {
+	struct alert_config cfg;
+	size_t width; /* ticks in the window */
+	double clock;    /* seconds of snapshots seen */
+	double interval; /* the last snapshot's */
+
+	struct watched *procs;
+	size_t nprocs, procs_cap;
+	struct watched *ifaces;
+	size_t nifaces, ifaces_cap;
+	struct watched total;
+
+	struct quota *quotas;
+	size_t nquotas, quotas_cap;
+	long quota_day; /* UTC day number the quotas count */
+
+	struct alert_event *events;
+	size_t nevents, events_cap;
+	struct alert_event *active;
+	size_t nactive, active_cap;
+};
+
+static const char *const kind_names[ALERT_KIND_MAX] = {
+	[ALERT_PROCESS_RATE] = "process_rate",
+	[ALERT_TOTAL_RATE] = "total_rate",
+	[ALERT_INTERFACE_RATE] = "interface_rate",
+	[ALERT_DAILY_QUOTA] = "daily_quota",
+};
+
+const char *alert_kind_name(enum alert_kind kind)
+{
+	return kind < ALERT_KIND_MAX ? kind_names[kind] : "unknown";
+}
+
+const char *alert_direction_name(enum alert_direction dir)
+{
+	switch (dir) {
+	case ALERT_DIR_UPLOAD:
+		return "upload";
+	case ALERT_DIR_DOWNLOAD:
+		return "download";
+	default:
+		return NULL;
+	}
+}
+
+void alert_config_defaults(struct alert_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->process_rate = ALERTS_DEFAULT_PROCESS_RATE;
+	c->hold = ALERTS_DEFAULT_HOLD_S;
+	c->window = ALERTS_DEFAULT_WINDOW_S;
+}
+
+static void human_bytes(char *buf, size_t len, double v)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	size_t u = 0;
+
+	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
+void alert_event_format(const struct alert_event *e, char *buf, size_t len)
+{
+	char value[32], threshold[32], who[64];
+	const char *dir = alert_direction_name(e->direction);
+	const char *per = e->kind == ALERT_DAILY_QUOTA ? "" : "/s";
+
+	human_bytes(value, sizeof(value), e->value);
+	human_bytes(threshold, sizeof(threshold), e->threshold);
+	switch (e->kind) {
+	case ALERT_PROCESS_RATE:
+		snprintf(who, sizeof(who), "%s (pid %u)", e->comm, e->pid);
+		break;
+	case ALERT_INTERFACE_RATE:
+		snprintf(who, sizeof(who), "interface %s", e->interface);
+		break;
+	case ALERT_DAILY_QUOTA:
+		snprintf(who, sizeof(who), "%s today", e->comm);
+		break;
+	default:
+		snprintf(who, sizeof(who), "all processes");
+		break;
+	}
+	snprintf(buf, len, "%s %s: %s%s%s %s%s %s %s%s", alert_kind_name(e->kind),
+		 e->cleared ? "cleared" : "raised", who, dir ? " " : "", dir ? dir : "", value, per,
+		 e->cleared ? "back under" : "over", threshold, per);
+}
+
+static size_t window_width(double window, double interval)
+{
+	double w = interval > 0 ? round(window / interval) : 1;
+
+	if (w < 1)
+		w = 1;
+	if (w > ALERTS_WINDOW_SAMPLES_MAX)
+		w = ALERTS_WINDOW_SAMPLES_MAX;
+	return (size_t)w;
+}
+
+struct alerts *alerts_new(const struct alert_config *cfg, double interval)
+{
+	struct alerts *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->cfg = *cfg;
+	a->width = window_width(cfg->window, interval);
+	a->quota_day = -1;
+	a->total.below_since = -1;
+	return a;
+}
+
+static void watched_free(struct watched *w)
+{
+	free(w->ring);
+	free(w->secs);
+}
+
+void alerts_free(struct alerts *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->nprocs; i++)
+		watched_free(&a->procs[i]);
+	for (size_t i = 0; i < a->nifaces; i++)
+		watched_free(&a->ifaces[i]);
+	watched_free(&a->total);
+	free(a->procs);
+	free(a->ifaces);
+	free(a->quotas);
+	free(a->events);
+	free(a->active);
+	free(a);
+}
+
+void alerts_set_process_rate(struct alerts *a, double bytes_per_second)
+{
+	a->cfg.process_rate = bytes_per_second;
+}
+
+/* Add a tick's bytes; the oldest tick leaves the window once it is full. */
+static int watched_sample(struct watched *w, size_t width, uint64_t up, uint64_t down, double secs)
+{
+	if (!w->ring) {
+		w->ring = calloc(width, sizeof(*w->ring));
+		w->secs = calloc(width, sizeof(*w->secs));
+		if (!w->ring || !w->secs)
+			return -ENOMEM;
+	}
+	if (w->filled == width) {
+		w->sum[0] -= w->ring[w->head][0];
+		w->sum[1] -= w->ring[w->head][1];
+		w->sum_secs -= w->secs[w->head];
+	} else {
+		w->filled++;
+	}
+	w->ring[w->head][0] = up;
+	w->ring[w->head][1] = down;
+	w->secs[w->head] = secs;
+	w->sum[0] += up;
+	w->sum[1] += down;
+	w->sum_secs += secs;
+	w->head = (w->head + 1) % width;
+	return 0;
+}
+
+static int add_event(struct alerts *a, const struct alert_event *e)
+{
+	if (array_grow((void **)&a->events, &a->events_cap, a->nevents + 1, sizeof(*a->events)))
+		return -ENOMEM;
+	a->events[a->nevents++] = *e;
+	if (!e->cleared) {
+		if (array_grow((void **)&a->active, &a->active_cap, a->nactive + 1, sizeof(*a->active)))
+			return -ENOMEM;
+		a->active[a->nactive++] = *e;
+		return 0;
+	}
+	for (size_t i = 0; i < a->nactive; i++) {
+		const struct alert_event *r = &a->active[i];
+
+		if (r->kind == e->kind && r->pid == e->pid && r->start_ns == e->start_ns &&
+		    strcmp(r->interface, e->interface) == 0 && strcmp(r->comm, e->comm) == 0) {
+			memmove(&a->active[i], &a->active[i + 1],
+				(a->nactive - i - 1) * sizeof(*a->active));
+			a->nactive--;
+			break;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Raise when either direction's rate is over the threshold; clear once both
+ * have stayed at or under it for the hold time. The event carries what was
+ * filled in by the caller (who) and the rate that decided.
+ */
+static int judge(struct alerts *a, struct watched *w, double threshold, struct alert_event *e)
+{
+	double up = w->sum_secs > 0 ? (double)w->sum[0] / w->sum_secs : 0;
+	double down = w->sum_secs > 0 ? (double)w->sum[1] / w->sum_secs : 0;
+	bool over = threshold > 0 && (up > threshold || down > threshold);
+
+	e->direction = up >= down ? ALERT_DIR_UPLOAD : ALERT_DIR_DOWNLOAD;
+	e->value = up >= down ? up : down;
+	e->threshold = threshold;
+	if (over) {
+		w->below_since = -1;
+		if (w->raised)
+			return 0;
+		w->raised = true;
+		e->cleared = false;
+		return add_event(a, e);
+	}
+	if (!w->raised)
+		return 0;
+	/* Under since the start of this tick's interval, not its end. */
+	if (w->below_since < 0)
+		w->below_since = a->clock - a->interval;
+	if (a->clock - w->below_since < a->cfg.hold && threshold > 0)
+		return 0;
+	w->raised = false;
+	w->below_since = -1;
+	e->cleared = true;
+	return add_event(a, e);
+}
+
+static int proc_cmp(uint32_t pid, uint64_t start, const struct watched *w)
+{
+	if (pid != w->pid)
+		return pid < w->pid ? -1 : 1;
+	if (start != w->start_ns)
+		return start < w->start_ns ? -1 : 1;
+	return 0;
+}
+
+/* The watched entry of a process, inserted in (pid, start) order if new. */
+static struct watched *find_proc(struct alerts *a, const struct process_stats *p)
+{
+	size_t lo = 0, hi = a->nprocs;
+	struct watched *w;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = proc_cmp(p->pid, p->start_ns, &a->procs[mid]);
+
+		if (c == 0)
+			return &a->procs[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (array_grow((void **)&a->procs, &a->procs_cap, a->nprocs + 1, sizeof(*a->procs)))
+		return NULL;
+	memmove(&a->procs[lo + 1], &a->procs[lo], (a->nprocs - lo) * sizeof(*a->procs));
+	a->nprocs++;
+	w = &a->procs[lo];
+	memset(w, 0, sizeof(*w));
+	w->pid = p->pid;
+	w->start_ns = p->start_ns;
+	w->below_since = -1;
+	return w;
+}
+
+static struct watched *find_iface(struct alerts *a, const char *name)
+{
+	struct watched *w;
+
+	for (size_t i = 0; i < a->nifaces; i++)
+		if (strcmp(a->ifaces[i].name, name) == 0)
+			return &a->ifaces[i];
+	if (array_grow((void **)&a->ifaces, &a->ifaces_cap, a->nifaces + 1, sizeof(*a->ifaces)))
+		return NULL;
+	w = &a->ifaces[a->nifaces++];
+	memset(w, 0, sizeof(*w));
+	snprintf(w->name, sizeof(w->name), "%s", name);
+	w->below_since = -1;
+	return w;
+}
+
+static void copy_comm(char *dst, const char *src)
+{
+	memcpy(dst, src, NH_COMM_LEN);
+	dst[NH_COMM_LEN - 1] = '\0';
+}
+
+static int update_processes(struct alerts *a, const struct snapshot *s)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < a->nprocs; i++)
+		a->procs[i].seen = false;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct process_stats *p = &s->procs[i];
+		struct alert_event e = {.when = s->wall.tv_sec, .kind = ALERT_PROCESS_RATE,
+					.pid = p->pid, .start_ns = p->start_ns};
+		struct watched *w;
+
+		if (p->exited)
+			continue; /* swept below: an exited process's alert clears */
+		w = find_proc(a, p);
+		if (!w || watched_sample(w, a->width, p->all.tx_bytes, p->all.rx_bytes, s->interval))
+			return -ENOMEM;
+		w->seen = true;
+		copy_comm(w->name, p->comm);
+		copy_comm(e.comm, p->comm);
+		if (judge(a, w, a->cfg.process_rate, &e))
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < a->nprocs; i++) {
+		struct watched *w = &a->procs[i];
+
+		if (w->seen) {
+			a->procs[out++] = *w;
+			continue;
+		}
+		if (w->raised) {
+			struct alert_event e = {.when = s->wall.tv_sec, .kind = ALERT_PROCESS_RATE,
+						.cleared = true, .pid = w->pid,
+						.start_ns = w->start_ns,
+						.threshold = a->cfg.process_rate};
+
+			copy_comm(e.comm, w->name);
+			if (add_event(a, &e))
+				return -ENOMEM;
+		}
+		watched_free(w);
+	}
+	a->nprocs = out;
+	return 0;
+}
+
+static int update_interfaces(struct alerts *a, const struct snapshot *s)
+{
+	if (a->cfg.interface_rate <= 0)
+		return 0;
+	for (size_t i = 0; i < s->nifaces; i++) {
+		const struct interface_stats *f = &s->ifaces[i];
+		struct alert_event e = {.when = s->wall.tv_sec, .kind = ALERT_INTERFACE_RATE};
+		struct watched *w = find_iface(a, f->name);
+
+		if (!w || watched_sample(w, a->width, f->bytes.tx_bytes, f->bytes.rx_bytes,
+					 s->interval))
+			return -ENOMEM;
+		snprintf(e.interface, sizeof(e.interface), "%s", f->name);
+		if (judge(a, w, a->cfg.interface_rate, &e))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int update_total(struct alerts *a, const struct snapshot *s)
+{
+	struct alert_event e = {.when = s->wall.tv_sec, .kind = ALERT_TOTAL_RATE};
+
+	if (a->cfg.total_rate <= 0)
+		return 0;
+	if (watched_sample(&a->total, a->width, s->totals.tx_bytes, s->totals.rx_bytes,
+			   s->interval))
+		return -ENOMEM;
+	return judge(a, &a->total, a->cfg.total_rate, &e);
+}
+
+/* The quotas count UTC days: a new day starts every name from zero. */
+static void quota_day_begins(struct alerts *a, time_t now)
+{
+	long day = (long)(now / 86400);
+
+	if (day != a->quota_day) {
+		a->nquotas = 0;
+		a->quota_day = day;
+	}
+}
+
+/* Today's count for a process name, added at zero if new; NULL when out of memory. */
+static struct quota *quota_of(struct alerts *a, const char *comm)
+{
+	struct quota *q;
+
+	for (size_t j = 0; j < a->nquotas; j++)
+		if (strncmp(a->quotas[j].comm, comm, NH_COMM_LEN) == 0)
+			return &a->quotas[j];
+	if (array_grow((void **)&a->quotas, &a->quotas_cap, a->nquotas + 1, sizeof(*a->quotas)))
+		return NULL;
+	q = &a->quotas[a->nquotas++];
+	memset(q, 0, sizeof(*q));
+	copy_comm(q->comm, comm);
+	return q;
+}
+
+int alerts_seed_quota(struct alerts *a, time_t now, const char *comm, uint64_t bytes,
+		      bool already_raised)
+{
+	struct quota *q;
+
+	if (!a->cfg.daily_quota)
+		return 0;
+	quota_day_begins(a, now);
+	q = quota_of(a, comm);
+	if (!q)
+		return -ENOMEM;
+	q->bytes += bytes;
+	q->raised = q->raised || already_raised;
+	return 0;
+}
+
+/* Bytes per process name since UTC midnight; one alert per name and day. */
+static int update_quotas(struct alerts *a, const struct snapshot *s)
+{
+	if (!a->cfg.daily_quota)
+		return 0;
+	quota_day_begins(a, s->wall.tv_sec);
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct process_stats *p = &s->procs[i];
+		uint64_t bytes = p->all.tx_bytes + p->all.rx_bytes;
+		struct quota *q;
+
+		if (!bytes)
+			continue;
+		q = quota_of(a, p->comm);
+		if (!q)
+			return -ENOMEM;
+		q->bytes += bytes;
+		if (!q->raised && q->bytes > a->cfg.daily_quota) {
+			struct alert_event e = {.when = s->wall.tv_sec, .kind = ALERT_DAILY_QUOTA,
+						.value = (double)q->bytes,
+						.threshold = (double)a->cfg.daily_quota};
+
+			copy_comm(e.comm, q->comm);
+			q->raised = true;
+			if (add_event(a, &e))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+const struct alert_event *alerts_update(struct alerts *a, const struct snapshot *s, size_t *n)
+{
+	a->nevents = 0;
+	a->clock += s->interval;
+	a->interval = s->interval;
+	errno = 0;
+	if (update_processes(a, s) || update_interfaces(a, s) || update_total(a, s) ||
+	    update_quotas(a, s)) {
+		errno = ENOMEM;
+		*n = 0;
+		return NULL;
+	}
+	*n = a->nevents;
+	return a->nevents ? a->events : NULL;
+}
+
+const struct alert_event *alerts_active(const struct alerts *a, size_t *n)
+{
+	*n = a->nactive;
+	return a->nactive ? a->active : NULL;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The wire side of a tick: per-interface and per-flow traffic from the TC
+ * classifier's maps, flows joined to processes through their socket cookie,
+ * unattributed bytes per interface, and the set of protocols each process
+ * has spoken. Idle flows are retired with lookup_and_delete; what they
+ * counted stays in the totals.
+ */
+#ifndef NETHOUND_FLOWS_H
+#define NETHOUND_FLOWS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/snapshot.h"
+
+struct tc_attach;
+
+/* Who owns a socket cookie: the collector answers from its socket table. */
+typedef bool (*flows_owner_fn)(void *ctx, uint64_t cookie, struct nh_proc_key *owner,
+			       char comm[NH_COMM_LEN]);
+
+struct flows;
+
+/* ifaces_fd/flows_fd are -1 when wire accounting is off: protocols still work. */
+struct flows *flows_new(int ifaces_fd, int flows_fd, const struct tc_attach *tc);
+void flows_free(struct flows *f);
+
+/*
+ * Fill s->ifaces, s->flows, and each process's wire traffic and protocols.
+ * s->procs must be sorted by (pid, start_ns) and s->conns filled.
+ * Returns 0 or -errno if a map cannot be read.
+ */
+int flows_collect(struct flows *f, struct snapshot *s, flows_owner_fn owner, void *ctx);
+
+/* Names of the protocols in a process's set, in a fixed order; returns the count. */
+size_t flows_protocol_names(uint64_t set, const char **names, size_t max);
+
+#endif

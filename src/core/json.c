@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <math.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "core/json.h"
+
+size_t utf8_sequence_length(const unsigned char *s, size_t avail)
+{
+	size_t need;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		need = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		need = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		need = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (avail < need)
+		return 0;
+	for (size_t i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Reject overlong forms, UTF-16 surrogates and code points past U+10FFFF. */
+	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return need;
+}
+
+void json_escape(FILE *out, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n;
+
+		switch (c) {
+		case '"':
+			fputs("\\\"", out);
+			i++;
+			continue;
+		case '\\':
+			fputs("\\\\", out);
+			i++;
+			continue;
+		case '\n':
+			fputs("\\n", out);
+			i++;
+			continue;
+		case '\r':
+			fputs("\\r", out);
+			i++;
+			continue;
+		case '\t':
+			fputs("\\t", out);
+			i++;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			fprintf(out, "\\u%04x", c);
+			i++;
+			continue;
+		}
+		n = utf8_sequence_length(s + i, len - i);
+		if (n == 0) {
+			fputs("\\ufffd", out);
+			i++;
+			continue;
+		}
+		fwrite(s + i, 1, n, out);
+		i += n;
+	}
+}
+
+void json_init(struct json_writer *w, FILE *out)
+{
+	w->out = out;
+	w->depth = 0;
+	w->first[0] = true;
+	w->after_key = false;
+}
+
+/* Comma before every member of an object or array except the first. */
+static void json_separate(struct json_writer *w)
+{
+	if (w->after_key) {
+		w->after_key = false;
+		return;
+	}
+	if (!w->first[w->depth])
+		fputc(',', w->out);
+	w->first[w->depth] = false;
+}
+
+static void json_open(struct json_writer *w, char c)
+{
+	json_separate(w);
+	fputc(c, w->out);
+	if (w->depth + 1 < JSON_MAX_DEPTH)
+		w->depth++;
+	w->first[w->depth] = true;
+}
+
+static void json_close(struct json_writer *w, char c)
+{
+	fputc(c, w->out);
+	if (w->depth > 0)
+		w->depth--;
+}
+
+void json_object_begin(struct json_writer *w)
+{
+	json_open(w, '{');
+}
+
+void json_object_end(struct json_writer *w)
+{
+	json_close(w, '}');
+}
+
+void json_array_begin(struct json_writer *w)
+{
+	json_open(w, '[');
+}
+
+void json_array_end(struct json_writer *w)
+{
+	json_close(w, ']');
+}
+
+void json_key(struct json_writer *w, const char *key)
+{
+	json_separate(w);
+	fputc('"', w->out);
+	json_escape(w->out, key, strlen(key));
+	fputs("\":", w->out);
+	w->after_key = true;
+}
+
+void json_bytes(struct json_writer *w, const char *s, size_t len)
+{
+	json_separate(w);
+	fputc('"', w->out);
+	json_escape(w->out, s, len);
+	fputc('"', w->out);
+}
+
+void json_string(struct json_writer *w, const char *s)
+{
+	json_bytes(w, s, strlen(s));
+}
+
+void json_u64(struct json_writer *w, uint64_t v)
+{
+	json_separate(w);
+	fprintf(w->out, "%" PRIu64, v);
+}
+
+void json_i64(struct json_writer *w, int64_t v)
+{
+	json_separate(w);
+	fprintf(w->out, "%" PRId64, v);
+}
+
+void json_double(struct json_writer *w, double v)
+{
+	json_separate(w);
+	/* JSON has no NaN or infinity. */
+	if (!isfinite(v))
+		fputs("null", w->out);
+	else
+		fprintf(w->out, "%.3f", v);
+}
+
+void json_bool(struct json_writer *w, bool v)
+{
+	json_separate(w);
+	fputs(v ? "true" : "false", w->out);
+}
+
+void json_null(struct json_writer *w)
+{
+	json_separate(w);
+	fputs("null", w->out);
+}

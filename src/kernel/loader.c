@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "counters.skel.h"
+#include "core/exitcodes.h"
+#include "kernel/loader.h"
+#include "kernel/privileges.h"
+#include "kernel/tc_attach.h"
+#include "wire.skel.h"
+
+#define DEFAULT_BTF "/sys/kernel/btf/vmlinux"
+
+static bool verbose;
+
+__attribute__((format(printf, 2, 0))) static int
+libbpf_print(enum libbpf_print_level level __attribute__((unused)), const char *fmt, va_list args)
+{
+	/* Probing tiers the kernel refuses is expected: keep quiet unless asked. */
+	if (!verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+/* Which tier a program belongs to, from its name prefix; HOOKS_AUTO = every tier. */
+static enum hook_tier program_tier(const struct bpf_program *prog)
+{
+	const char *name = bpf_program__name(prog);
+
+	if (strncmp(name, "tp_", 3) == 0)
+		return HOOKS_TRACEPOINT;
+	if (strncmp(name, "fexit_", 6) == 0 || strncmp(name, "fentry_", 7) == 0)
+		return HOOKS_FENTRY;
+	if (strncmp(name, "kprobe_", 7) == 0 || strncmp(name, "kretprobe_", 10) == 0)
+		return HOOKS_KPROBE;
+	return HOOKS_AUTO;
+}
+
+/* The kernel function or tracepoint a program attaches to: the part after '/'. */
+static const char *program_target(const struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+	const char *slash = strchr(sec, '/');
+
+	return slash ? slash + 1 : sec;
+}
+
+static bool target_exists(const struct btf *btf, const struct bpf_program *prog)
+{
+	const char *target = program_target(prog);
+	char typedef_name[128];
+
+	if (strncmp(bpf_program__section_name(prog), "tp_btf/", 7) == 0) {
+		snprintf(typedef_name, sizeof(typedef_name), "btf_trace_%s", target);
+		return btf__find_by_name_kind(btf, typedef_name, BTF_KIND_TYPEDEF) >= 0;
+	}
+	return btf__find_by_name_kind(btf, target, BTF_KIND_FUNC) >= 0;
+}
+
+/*
+ * Functions a tier cannot do without; the others (tcp_sendpage before 6.5,
+ * ping sockets, IPv6) are attached where the kernel has them.
+ */
+static bool target_required(const struct bpf_program *prog)
+{
+	static const char *const required[] = {
+		"tcp_sendmsg", "tcp_cleanup_rbuf", "udp_sendmsg", "udp_recvmsg",
+		"sock_send_length", "sock_recv_length", "tcp_rcv_space_adjust",
+		"inet_sock_set_state", "sched_process_exit",
+	};
+	const char *target = program_target(prog);
+
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (strcmp(target, required[i]) == 0)
+			return true;
+	return false;
+}
+
+static int try_tier(struct loader *ld, enum hook_tier tier, const struct btf *btf,
+		    const char *btf_path, char *why, size_t whylen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = btf_path);
+	struct counters_bpf *skel;
+	struct bpf_program *prog;
+	int err;
+
+	skel = counters_bpf__open_opts(&open_opts);
+	if (!skel) {
+		snprintf(why, whylen, "opening the BPF object failed (%s)", strerror(errno));
+		return -1;
+	}
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		enum hook_tier t = program_tier(prog);
+		bool wanted = t == HOOKS_AUTO || t == tier;
+
+		if (wanted && !target_exists(btf, prog)) {
+			if (target_required(prog)) {
+				snprintf(why, whylen, "kernel has no %s", program_target(prog));
+				counters_bpf__destroy(skel);
+				return -1;
+			}
+			wanted = false;
+		}
+		bpf_program__set_autoload(prog, wanted);
+	}
+
+	err = counters_bpf__load(skel);
+	if (err) {
+		snprintf(why, whylen, "the kernel refused to load its programs (%s%s)", strerror(-err),
+			 tier == HOOKS_FENTRY && err == -EPERM ? ": BPF trampolines not permitted" : "");
+		counters_bpf__destroy(skel);
+		return -1;
+	}
+	err = counters_bpf__attach(skel);
+	if (err) {
+		snprintf(why, whylen, "the kernel refused to attach its programs (%s%s)",
+			 strerror(-err),
+			 tier == HOOKS_KPROBE && err == -ENOENT ? ": kernel built without CONFIG_KPROBES?"
+								 : "");
+		counters_bpf__destroy(skel);
+		return -1;
+	}
+	ld->skel = skel;
+	ld->tier = tier;
+	return 0;
+}
+
+/*
+ * Load the wire classifier and attach it. With --tc auto and no -i, a kernel
+ * that refuses is not fatal: socket counting goes on, the user is told why.
+ */
+static int start_wire(struct loader *ld, const struct options *opts, char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = opts->btf_path);
+	bool optional = opts->tc == TC_MODE_AUTO && !opts->nifaces;
+	int code = NH_EXIT_KERNEL, rc;
+
+	ld->tc_mode = TC_MODE_OFF;
+	if (opts->tc == TC_MODE_OFF)
+		return 0;
+	ld->wire = wire_bpf__open_opts(&open_opts);
+	if (!ld->wire) {
+		snprintf(err, errlen, "nethound: opening the wire BPF object failed (%s)",
+			 strerror(errno));
+		return NH_EXIT_FAILURE;
+	}
+	rc = wire_bpf__load(ld->wire);
+	if (rc) {
+		snprintf(err, errlen,
+			 "nethound: the kernel refused the TC classifier (%s); try --tc off",
+			 strerror(-rc));
+		goto fail;
+	}
+	ld->tc = tc_attach_new(bpf_program__fd(ld->wire->progs.wire_ingress),
+			       bpf_program__fd(ld->wire->progs.wire_egress), opts->tc, opts->ifaces,
+			       opts->nifaces, err, errlen, &code);
+	if (!ld->tc)
+		goto fail;
+	ld->tc_mode = tc_attach_mode(ld->tc);
+	return 0;
+fail:
+	wire_bpf__destroy(ld->wire);
+	ld->wire = NULL;
+	if (optional && code == NH_EXIT_KERNEL) {
+		fprintf(stderr, "%s\nnethound: going on without wire accounting\n", err);
+		err[0] = '\0';
+		return 0;
+	}
+	return code;
+}
+
+int loader_start(struct loader *ld, const struct options *opts, char *err, size_t errlen)
+{
+	static const enum hook_tier auto_order[] = { HOOKS_FENTRY, HOOKS_TRACEPOINT, HOOKS_KPROBE };
+	const char *btf_path = opts->btf_path ? opts->btf_path : DEFAULT_BTF;
+	enum hook_tier one[1] = { opts->hooks };
+	const enum hook_tier *order = opts->hooks == HOOKS_AUTO ? auto_order : one;
+	size_t norder = opts->hooks == HOOKS_AUTO ? 3 : 1, used = 0;
+	char why[256];
+	struct btf *btf;
+
+	memset(ld, 0, sizeof(*ld));
+	verbose = opts->verbose;
+	libbpf_set_print(libbpf_print);
+
+	if (!privileges_sufficient()) {
+		snprintf(err, errlen,
+			 "nethound: needs root or CAP_BPF+CAP_PERFMON+CAP_NET_ADMIN; run it with sudo");
+		return NH_EXIT_PRIVILEGE;
+	}
+	if (access(btf_path, R_OK)) {
+		if (opts->btf_path)
+			snprintf(err, errlen, "nethound: cannot read BTF file %s (%s); check the path",
+				 btf_path, strerror(errno));
+		else
+			snprintf(err, errlen,
+				 "nethound: kernel has no BTF at %s; boot a kernel built with "
+				 "CONFIG_DEBUG_INFO_BTF=y or pass --btf FILE",
+				 btf_path);
+		return NH_EXIT_KERNEL;
+	}
+	btf = btf__parse(btf_path, NULL);
+	if (!btf) {
+		char reason[128];
+
+		/* libbpf's own error codes (e.g. "invalid ELF") are past errno's range. */
+		libbpf_strerror(-errno, reason, sizeof(reason));
+		snprintf(err, errlen, "nethound: %s is not usable BTF (%s); pass a BTF file with --btf",
+			 btf_path, reason);
+		return NH_EXIT_KERNEL;
+	}
+
+	for (size_t i = 0; i < norder; i++) {
+		if (try_tier(ld, order[i], btf, opts->btf_path, why, sizeof(why)) == 0) {
+			int rc;
+
+			btf__free(btf);
+			rc = start_wire(ld, opts, err, errlen);
+			if (rc)
+				loader_stop(ld);
+			return rc;
+		}
+		if (opts->verbose)
+			fprintf(stderr, "nethound: %s tier unavailable: %s\n",
+				hook_tier_name(order[i]), why);
+		if (opts->hooks != HOOKS_AUTO) {
+			snprintf(err, errlen,
+				 "nethound: the %s hook tier is not available on this kernel: %s; "
+				 "try --hooks auto",
+				 hook_tier_name(order[i]), why);
+			btf__free(btf);
+			return NH_EXIT_KERNEL;
+		}
+		used += (size_t)snprintf(err + used, used < errlen ? errlen - used : 0, "%s%s: %s",
+					 i ? "; " : "nethound: no usable hook tier (", hook_tier_name(order[i]),
+					 why);
+	}
+	if (used < errlen)
+		snprintf(err + used, errlen - used,
+			 "); nethound needs fentry, the sock_*_length tracepoints (kernel >= 6.3) or kprobes");
+	btf__free(btf);
+	return NH_EXIT_KERNEL;
+}
+
+void loader_stop(struct loader *ld)
+{
+	/* Filters first, so no packet runs a program whose maps are going away. */
+	tc_attach_free(ld->tc);
+	ld->tc = NULL;
+	wire_bpf__destroy(ld->wire);
+	ld->wire = NULL;
+	counters_bpf__destroy(ld->skel);
+	ld->skel = NULL;
+}
+
+int loader_procs_fd(const struct loader *ld)
+{
+	return bpf_map__fd(ld->skel->maps.procs);
+}
+
+int loader_socks_fd(const struct loader *ld)
+{
+	return bpf_map__fd(ld->skel->maps.socks);
+}
+
+const volatile __u64 *loader_drops(const struct loader *ld)
+{
+	return ld->skel->bss->drops;
+}
+
+int loader_ifaces_fd(const struct loader *ld)
+{
+	return ld->wire ? bpf_map__fd(ld->wire->maps.ifaces) : -1;
+}
+
+int loader_flows_fd(const struct loader *ld)
+{
+	return ld->wire ? bpf_map__fd(ld->wire->maps.flows) : -1;
+}
+
+const volatile __u64 *loader_wire_drops(const struct loader *ld)
+{
+	return ld->wire ? ld->wire->bss->wire_drops : NULL;
+}

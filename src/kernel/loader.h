@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Probe the hook tiers, load and attach the counters, tear down. */
+#ifndef NETHOUND_LOADER_H
+#define NETHOUND_LOADER_H
+
+#include <stddef.h>
+
+#include <linux/types.h>
+
+#include "settings/cli.h"
+
+struct counters_bpf;
+struct wire_bpf;
+struct tc_attach;
+
+struct loader {
+	struct counters_bpf *skel;
+	enum hook_tier tier; /* the tier in use, never HOOKS_AUTO once started */
+	struct wire_bpf *wire; /* NULL when wire accounting is off */
+	struct tc_attach *tc;
+	enum tc_mode tc_mode; /* TC_MODE_TCX, TC_MODE_NETLINK or TC_MODE_OFF */
+};
+
+/*
+ * Check privileges and BTF, then load and attach the requested tier (or, for
+ * auto, the first of fentry, tracepoint, kprobe that this kernel accepts).
+ * Returns 0 or an NH_EXIT_* code with a one-line cause and remedy in err.
+ */
+int loader_start(struct loader *ld, const struct options *opts, char *err, size_t errlen);
+
+/* Detach and free everything; safe on a loader that never started. */
+void loader_stop(struct loader *ld);
+
+int loader_procs_fd(const struct loader *ld);
+int loader_socks_fd(const struct loader *ld);
+/* Cumulative failed inserts, indexed by enum nh_drop. */
+const volatile __u64 *loader_drops(const struct loader *ld);
+
+/* Wire maps; -1 when wire accounting is off. */
+int loader_ifaces_fd(const struct loader *ld);
+int loader_flows_fd(const struct loader *ld);
+/* Cumulative failed inserts, indexed by enum nh_wire_drop; NULL when off. */
+const volatile __u64 *loader_wire_drops(const struct loader *ld);
+
+#endif

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+
+#include "pipeline/runloop.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+void runloop_install_stop_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+bool runloop_stop_requested(void)
+{
+	return stop_requested;
+}
+
+void runloop_add_seconds(struct timespec *ts, double seconds)
+{
+	double whole = floor(seconds);
+
+	ts->tv_sec += (time_t)whole;
+	ts->tv_nsec += (long)((seconds - whole) * 1e9);
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+void runloop_sleep_until(const struct timespec *deadline)
+{
+	while (!stop_requested &&
+	       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, deadline, NULL) == EINTR)
+		;
+}
+
+int runloop_ms_until(const struct timespec *deadline)
+{
+	struct timespec now;
+	double ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (double)(deadline->tv_sec - now.tv_sec) * 1e3 +
+	     (double)(deadline->tv_nsec - now.tv_nsec) / 1e6;
+	if (ms <= 0)
+		return 0;
+	return (int)ceil(ms);
+}

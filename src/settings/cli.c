@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "settings/cli.h"
+#include "settings/config.h"
+#include "core/errmsg.h"
+#include "core/exitcodes.h"
+
+#define INTERVAL_MIN 0.1
+#define INTERVAL_MAX 3600.0
+
+enum long_only {
+	OPT_HOOKS = 256,
+	OPT_BTF,
+	OPT_JSON,
+	OPT_TABLE,
+	OPT_COUNT,
+	OPT_PID,
+	OPT_COMM,
+	OPT_TC,
+	OPT_CONFIG,
+	OPT_DB,
+	OPT_NO_DB,
+	OPT_RETENTION,
+	OPT_THRESHOLD,
+	OPT_TOTAL_THRESHOLD,
+	OPT_INTERFACE_THRESHOLD,
+	OPT_DAILY_QUOTA,
+	OPT_WINDOW,
+	OPT_ALERT_HOLD,
+	OPT_ALERT_EXEC,
+	OPT_DATE,
+	OPT_FROM,
+	OPT_TO,
+	OPT_FORMAT,
+	OPT_TOP,
+};
+
+static const struct option long_options[] = {
+	{ "hooks", required_argument, NULL, OPT_HOOKS },
+	{ "btf", required_argument, NULL, OPT_BTF },
+	{ "interval", required_argument, NULL, 'd' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "table", no_argument, NULL, OPT_TABLE },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "interface", required_argument, NULL, 'i' },
+	{ "tc", required_argument, NULL, OPT_TC },
+	{ "numeric", no_argument, NULL, 'n' },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "no-db", no_argument, NULL, OPT_NO_DB },
+	{ "retention", required_argument, NULL, OPT_RETENTION },
+	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
+	{ "total-threshold", required_argument, NULL, OPT_TOTAL_THRESHOLD },
+	{ "interface-threshold", required_argument, NULL, OPT_INTERFACE_THRESHOLD },
+	{ "daily-quota", required_argument, NULL, OPT_DAILY_QUOTA },
+	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "alert-hold", required_argument, NULL, OPT_ALERT_HOLD },
+	{ "alert-exec", required_argument, NULL, OPT_ALERT_EXEC },
+	{ "date", required_argument, NULL, OPT_DATE },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ 0 },
+};
+
+static const char *const tier_names[] = {
+	[HOOKS_AUTO] = "auto",
+	[HOOKS_FENTRY] = "fentry",
+	[HOOKS_TRACEPOINT] = "tracepoint",
+	[HOOKS_KPROBE] = "kprobe",
+};
+
+const char *hook_tier_name(enum hook_tier tier)
+{
+	return tier_names[tier];
+}
+
+static const char *const tc_mode_names[] = {
+	[TC_MODE_AUTO] = "auto",
+	[TC_MODE_TCX] = "tcx",
+	[TC_MODE_NETLINK] = "netlink",
+	[TC_MODE_OFF] = "off",
+};
+
+const char *tc_mode_name(enum tc_mode mode)
+{
+	return tc_mode_names[mode];
+}
+
+void cli_print_usage(FILE *out)
+{
+	fputs("Usage: nethound [COMMAND] [OPTIONS]\n"
+	      "\n"
+	      "Per-process network bandwidth, counted in the kernel with eBPF.\n"
+	      "\n"
+	      "Commands:\n"
+	      "  (none)               the live view on a terminal (H lists its keys); otherwise,\n"
+	      "                       or with --table/--json, a snapshot every interval until Ctrl-C\n"
+	      "  dump                 sample for one interval and print a snapshot\n"
+	      "  record               log to the history database and raise alerts until\n"
+	      "                       SIGINT/SIGTERM (a service)\n"
+	      "  report               summarise the history: totals, top processes, protocols,\n"
+	      "                       hours, alerts and sessions (no root needed)\n"
+	      "  help                 show this help\n"
+	      "\n"
+	      "Options:\n"
+	      "  -d, --interval SECS  sampling interval, 0.1 to 3600 (default 1)\n"
+	      "      --count N        dump: print N snapshots, one per interval (JSON lines)\n"
+	      "      --json           dump: JSON output (default when stdout is not a terminal)\n"
+	      "      --table          dump: table output (default on a terminal)\n"
+	      "      --pid PID        only this process (repeatable)\n"
+	      "      --comm NAME      only processes with this name (repeatable)\n"
+	      "  -i, --interface IF   count wire bytes on IF only (repeatable; default: every\n"
+	      "                       interface that is up, and those that come up later)\n"
+	      "      --tc MODE        attach the wire classifier with auto, tcx, netlink or off\n"
+	      "  -n, --numeric        show addresses; never look up host names\n"
+	      "      --hooks TIER     auto, fentry, tracepoint or kprobe (default auto)\n"
+	      "      --btf FILE       kernel BTF to use instead of /sys/kernel/btf/vmlinux\n"
+	      "  -v, --verbose        show libbpf's messages\n"
+	      "\n"
+	      "History and alerts (record and the live view):\n"
+	      "      --config FILE    settings file (default /etc/nethound.conf if it exists);\n"
+	      "                       flags override it\n"
+	      "      --db FILE        history database (default " "/var/lib/nethound/nethound.db)\n"
+	      "      --no-db          live view: log nothing\n"
+	      "      --retention DAYS keep per-second rows this long, 0 for good (default 30);\n"
+	      "                       hourly and daily rollups are kept for good\n"
+	      "      --threshold RATE alert when a process sends or receives faster (default\n"
+	      "                       1024K; units K, M, G per second, or 100Mbit/s; off)\n"
+	      "      --total-threshold RATE      ... all processes together (default off)\n"
+	      "      --interface-threshold RATE  ... any one interface (default off)\n"
+	      "      --daily-quota SIZE          ... a process name moves more today (off)\n"
+	      "      --window SECS    rates for alerts are averaged over this (default 1)\n"
+	      "      --alert-hold SECS  an alert clears after this long under (default 10)\n"
+	      "      --alert-exec CMD run CMD (no shell) for each alert, details in NETHOUND_*\n"
+	      "                       environment variables\n"
+	      "\n"
+	      "Report:\n"
+	      "      --date YYYY-MM-DD          one day (default today, local time)\n"
+	      "      --from TIME --to TIME      a range: YYYY-MM-DD or 'YYYY-MM-DD HH:MM'\n"
+	      "      --format text|json|csv     (default text)\n"
+	      "      --top N          processes listed (default 10)\n"
+	      "  -V, --version        print the version\n"
+	      "  -h, --help           show this help\n"
+	      "\n"
+	      "Exit codes: 0 ok, 1 runtime failure, 2 bad usage, 3 missing privileges,\n"
+	      "4 kernel lacks BTF, a usable hook tier or TC support, 5 unusable history\n"
+	      "database, 6 bad configuration file.\n",
+	      out);
+}
+
+#define usage_error(err, errlen, ...) nh_error(err, errlen, NH_EXIT_USAGE, __VA_ARGS__)
+
+static int parse_interval(const char *arg, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(v) || v < INTERVAL_MIN || v > INTERVAL_MAX)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_u64(const char *arg, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*arg == '-' || *arg == '+' || *arg == '\0')
+		return -1;
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* The index of arg in a table of names, or -1: how --hooks and --tc values parse. */
+static int name_index(const char *const *names, size_t n, const char *arg)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(arg, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+int cli_parse_hooks(const char *arg, enum hook_tier *out)
+{
+	int i = name_index(tier_names, sizeof(tier_names) / sizeof(tier_names[0]), arg);
+
+	if (i >= 0)
+		*out = (enum hook_tier)i;
+	return i < 0 ? -1 : 0;
+}
+
+int cli_parse_tc_mode(const char *arg, enum tc_mode *out)
+{
+	int i = name_index(tc_mode_names, sizeof(tc_mode_names) / sizeof(tc_mode_names[0]), arg);
+
+	if (i >= 0)
+		*out = (enum tc_mode)i;
+	return i < 0 ? -1 : 0;
+}
+
+static int parse_command(const char *word, enum command *out)
+{
+	if (strcmp(word, "dump") == 0)
+		*out = CMD_DUMP;
+	else if (strcmp(word, "help") == 0)
+		*out = CMD_HELP;
+	else if (strcmp(word, "record") == 0)
+		*out = CMD_RECORD;
+	else if (strcmp(word, "report") == 0)
+		*out = CMD_REPORT;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * The option a getopt error is about. Inside a group of short options
+ * ("-xv") glibc has not moved optind past the word, so name the letter.
+ */
+static const char *option_word(char **args, int ind, int opt, char *buf)
+{
+	const char *word = args[ind - 1];
+
+	if (opt > 0 && opt < 256 && strncmp(word, "--", 2) != 0) {
+		buf[0] = '-';
+		buf[1] = (char)opt;
+		buf[2] = '\0';
+		return buf;
+	}
+	return word;
+}
+
+void cli_defaults(struct options *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->interval = 1.0;
+	opts->retention_days = 30;
+	alert_config_defaults(&opts->alerts);
+	opts->report_top = 10;
+}
+
+int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t errlen)
+{
+	cli_defaults(opts);
+	return cli_apply(argc, argv, opts, err, errlen);
+}
+
+static int parse_rate_flag(const char *flag, const char *arg, double *out, char *err, size_t errlen)
+{
+	if (config_parse_rate(arg, out))
+		return usage_error(err, errlen,
+				   "%s: '%s' is not a rate (e.g. 1024K, 1M, 100Mbit/s, off)", flag,
+				   arg);
+	return 0;
+}
+
+static int parse_seconds_flag(const char *flag, const char *arg, double min, double max,
+			      double *out, char *err, size_t errlen)
+{
+	if (config_parse_seconds(arg, min, max, out))
+		return usage_error(err, errlen, "%s: '%s' is not a number of seconds from %g to %g",
+				   flag, arg, min, max);
+	return 0;
+}
+
+/* Options that make sense only with some commands: a typo'd command line should not pass. */
+static int check_command_options(const struct options *o, const bool *given, char *err,
+				 size_t errlen)
+{
+	static const struct {
+		int opt;
+		const char *name;
+		unsigned commands; /* bit per enum command */
+	} only[] = {
+		{OPT_DATE, "--date", 1u << CMD_REPORT},
+		{OPT_FROM, "--from", 1u << CMD_REPORT},
+		{OPT_TO, "--to", 1u << CMD_REPORT},
+		{OPT_FORMAT, "--format", 1u << CMD_REPORT},
+		{OPT_TOP, "--top", 1u << CMD_REPORT},
+		{OPT_NO_DB, "--no-db", 1u << CMD_TOP},
+		{OPT_RETENTION, "--retention", 1u << CMD_TOP | 1u << CMD_RECORD},
+		{OPT_ALERT_EXEC, "--alert-exec", 1u << CMD_TOP | 1u << CMD_RECORD},
+		{OPT_COUNT, "--count", 1u << CMD_DUMP},
+	};
+
+	for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++)
+		if (given[only[i].opt] && !(only[i].commands & (1u << o->command)))
+			return usage_error(err, errlen, "%s does not apply to this command; see "
+					   "'nethound --help'", only[i].name);
+	return 0;
+}
+
+int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t errlen)
+{
+	bool given[OPT_TOP + 1] = {false}, ifaces_from_flags = false;
+	char **args, shortopt[3];
+	uint64_t v;
+	int c, rc = 0;
+
+	if (errlen)
+		err[0] = '\0';
+
+	/* getopt_long permutes argv; work on a copy so the caller's stays intact. */
+	args = calloc((size_t)argc + 1, sizeof(*args));
+	if (!args)
+		return usage_error(err, errlen, "out of memory");
+	memcpy(args, argv, (size_t)argc * sizeof(*args));
+
+	optind = 0; /* glibc: full re-initialisation, so parsing can run more than once */
+	opterr = 0;
+	while (rc == 0 && (c = getopt_long(argc, args, ":d:i:nvhV", long_options, NULL)) != -1) {
+		if (c >= 0 && c <= OPT_TOP)
+			given[c] = true;
+		switch (c) {
+		case 'd':
+			if (parse_interval(optarg, &opts->interval))
+				rc = usage_error(err, errlen,
+						 "--interval: '%s' is not a number of seconds from %.1f to %.0f",
+						 optarg, INTERVAL_MIN, INTERVAL_MAX);
+			break;
+		case OPT_HOOKS:
+			if (cli_parse_hooks(optarg, &opts->hooks))
+				rc = usage_error(err, errlen,
+						 "--hooks: unknown tier '%s'; use auto, fentry, tracepoint or kprobe",
+						 optarg);
+			break;
+		case OPT_BTF:
+			opts->btf_path = optarg;
+			break;
+		case OPT_JSON:
+			opts->format = OUTPUT_JSON;
+			break;
+		case OPT_TABLE:
+			opts->format = OUTPUT_TABLE;
+			break;
+		case OPT_COUNT:
+			if (parse_u64(optarg, 1, UINT32_MAX, &opts->count))
+				rc = usage_error(err, errlen,
+						 "--count: '%s' is not a whole number from 1 to %u", optarg,
+						 UINT32_MAX);
+			opts->count_set = true;
+			break;
+		case OPT_PID:
+			if (parse_u64(optarg, 1, 4194304, &v))
+				rc = usage_error(err, errlen, "--pid: '%s' is not a process id", optarg);
+			else if (opts->npids == CLI_MAX_FILTERS)
+				rc = usage_error(err, errlen, "--pid: at most %d may be given",
+						 CLI_MAX_FILTERS);
+			else
+				opts->pids[opts->npids++] = (uint32_t)v;
+			break;
+		case OPT_COMM:
+			if (strlen(optarg) == 0 || strlen(optarg) > 15)
+				rc = usage_error(err, errlen,
+						 "--comm: '%s' is not a process name (1 to 15 bytes)",
+						 optarg);
+			else if (opts->ncomms == CLI_MAX_FILTERS)
+				rc = usage_error(err, errlen, "--comm: at most %d may be given",
+						 CLI_MAX_FILTERS);
+			else
+				opts->comms[opts->ncomms++] = optarg;
+			break;
+		case 'i':
+			if (strlen(optarg) == 0 || strlen(optarg) >= IFNAMSIZ || strchr(optarg, '/'))
+				rc = usage_error(err, errlen,
+						 "--interface: '%s' is not an interface name (1 to %d bytes)",
+						 optarg, IFNAMSIZ - 1);
+			else if (ifaces_from_flags && opts->nifaces == CLI_MAX_FILTERS)
+				rc = usage_error(err, errlen, "--interface: at most %d may be given",
+						 CLI_MAX_FILTERS);
+			else {
+				/* -i replaces the configuration file's interfaces. */
+				if (!ifaces_from_flags)
+					opts->nifaces = 0;
+				ifaces_from_flags = true;
+				opts->ifaces[opts->nifaces++] = optarg;
+			}
+			break;
+		case OPT_TC:
+			if (cli_parse_tc_mode(optarg, &opts->tc))
+				rc = usage_error(err, errlen,
+						 "--tc: unknown mode '%s'; use auto, tcx, netlink or off",
+						 optarg);
+			break;
+		case 'n':
+			opts->no_rdns = true;
+			break;
+		case OPT_CONFIG:
+			opts->config_path = optarg;
+			break;
+		case OPT_DB:
+			if (!*optarg)
+				rc = usage_error(err, errlen, "--db: needs a file name");
+			opts->db_path = optarg;
+			opts->no_db = false;
+			break;
+		case OPT_NO_DB:
+			opts->no_db = true;
+			break;
+		case OPT_RETENTION:
+			if (parse_u64(optarg, 0, 36500, &v))
+				rc = usage_error(err, errlen,
+						 "--retention: '%s' is not a number of days from 0 "
+						 "(keep for good) to 36500",
+						 optarg);
+			else
+				opts->retention_days = (unsigned)v;
+			break;
+		case OPT_THRESHOLD:
+			rc = parse_rate_flag("--threshold", optarg, &opts->alerts.process_rate, err,
+					     errlen);
+			break;
+		case OPT_TOTAL_THRESHOLD:
+			rc = parse_rate_flag("--total-threshold", optarg, &opts->alerts.total_rate,
+					     err, errlen);
+			break;
+		case OPT_INTERFACE_THRESHOLD:
+			rc = parse_rate_flag("--interface-threshold", optarg,
+					     &opts->alerts.interface_rate, err, errlen);
+			break;
+		case OPT_DAILY_QUOTA:
+			if (config_parse_size(optarg, &opts->alerts.daily_quota))
+				rc = usage_error(err, errlen,
+						 "--daily-quota: '%s' is not a size (e.g. 500M, 2G, off)",
+						 optarg);
+			break;
+		case OPT_WINDOW:
+			rc = parse_seconds_flag("--window", optarg, INTERVAL_MIN, INTERVAL_MAX,
+						&opts->alerts.window, err, errlen);
+			break;
+		case OPT_ALERT_HOLD:
+			rc = parse_seconds_flag("--alert-hold", optarg, 0, 86400, &opts->alerts.hold,
+						err, errlen);
+			break;
+		case OPT_ALERT_EXEC:
+			if (!*optarg)
+				rc = usage_error(err, errlen, "--alert-exec: needs a command");
+			opts->alert_exec = optarg;
+			break;
+		case OPT_DATE:
+			opts->report_date = optarg;
+			break;
+		case OPT_FROM:
+			opts->report_from = optarg;
+			break;
+		case OPT_TO:
+			opts->report_to = optarg;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				opts->report_format = REPORT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				opts->report_format = REPORT_JSON;
+			else if (strcmp(optarg, "csv") == 0)
+				opts->report_format = REPORT_CSV;
+			else
+				rc = usage_error(err, errlen,
+						 "--format: unknown format '%s'; use text, json or csv",
+						 optarg);
+			break;
+		case OPT_TOP:
+			if (parse_u64(optarg, 1, 100000, &v))
+				rc = usage_error(err, errlen,
+						 "--top: '%s' is not a whole number from 1 to 100000",
+						 optarg);
+			else
+				opts->report_top = (unsigned)v;
+			break;
+		case 'v':
+			opts->verbose = true;
+			break;
+		case 'h':
+			opts->command = CMD_HELP;
+			break;
+		case 'V':
+			opts->command = CMD_VERSION;
+			break;
+		case ':':
+			rc = usage_error(err, errlen, "option '%s' needs a value; see 'nethound --help'",
+					 option_word(args, optind, optopt, shortopt));
+			break;
+		default:
+			rc = usage_error(err, errlen, "unknown option '%s'; see 'nethound --help'",
+					 option_word(args, optind, optopt, shortopt));
+			break;
+		}
+	}
+
+	if (rc == 0 && optind < argc && opts->command != CMD_HELP && opts->command != CMD_VERSION) {
+		if (parse_command(args[optind], &opts->command))
+			rc = usage_error(err, errlen, "unknown command '%s'; see 'nethound --help'",
+					 args[optind]);
+		else if (optind + 1 < argc)
+			rc = usage_error(err, errlen, "unexpected argument '%s'; see 'nethound --help'",
+					 args[optind + 1]);
+	}
+	if (rc == 0 && opts->nifaces && opts->tc == TC_MODE_OFF)
+		rc = usage_error(err, errlen, "--interface needs the wire classifier; drop --tc off");
+	if (rc == 0 && opts->count_set && opts->command != CMD_DUMP)
+		rc = usage_error(err, errlen, "--count only applies to 'nethound dump'");
+	if (rc == 0)
+		rc = check_command_options(opts, given, err, errlen);
+	if (rc == 0 && opts->alerts.window / opts->interval > ALERTS_WINDOW_SAMPLES_MAX)
+		rc = usage_error(err, errlen,
+				 "--window: %g s is more than %d intervals of %g s; shorten it or "
+				 "lengthen --interval",
+				 opts->alerts.window, ALERTS_WINDOW_SAMPLES_MAX, opts->interval);
+
+	free(args);
+	return rc;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The ncurses live view: draws a tui_model (dashboard, process table, alert
+ * panel, status bar; a process's connections; interfaces; help) and turns
+ * keys into changes of the model or actions for the loop. It reads no maps
+ * and schedules nothing: the loop (top.c) owns ticks.
+ */
+#ifndef NETHOUND_TUI_H
+#define NETHOUND_TUI_H
+
+#include <stdbool.h>
+
+#include "collect/rdns.h"
+#include "sinks/live/tui_model.h"
+
+enum tui_action {
+	TUI_ACTION_NONE = 0,
+	TUI_ACTION_QUIT,
+	TUI_ACTION_TOGGLE_RUN, /* S: stop or start monitoring */
+	TUI_ACTION_THRESHOLD,  /* T: the model's threshold changed */
+};
+
+struct tui;
+
+/*
+ * Take the terminal (alternate screen, no echo, keypad). names is NULL with
+ * -n. Returns NULL if the terminal cannot be used (unknown TERM), without
+ * having printed anything.
+ */
+struct tui *tui_open(struct rdns *names);
+
+/* Give the terminal back as it was. */
+void tui_close(struct tui *t);
+
+/* The next key, or -1 (ERR) when none is waiting. Never blocks. */
+int tui_read_key(struct tui *t);
+
+enum tui_action tui_handle_key(struct tui *t, struct tui_model *m, int key);
+
+/*
+ * One frame, written in one update so the screen does not flicker.
+ * db_status: the database path, or why nothing is logged.
+ */
+void tui_draw(struct tui *t, const struct tui_model *m, bool running, const char *db_status);
+
+#endif

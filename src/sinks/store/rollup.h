@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Byte sums keyed by (hour, name) in an open-addressing hash table: the
+ * history store adds every tick's bytes per process and per protocol here,
+ * and writes one upsert per key, not one per tick and process.
+ */
+#ifndef NETHOUND_ROLLUP_H
+#define NETHOUND_ROLLUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/snapshot.h"
+
+/* One key's sums: the hourly and daily rollups, the protocol split. */
+struct rollup {
+	int64_t hour; /* epoch seconds of the hour's start; 0 = empty slot */
+	char name[NH_COMM_LEN];
+	uint64_t v[4];
+};
+
+struct rollup_table {
+	struct rollup *slots;
+	size_t cap, used;
+};
+
+/* Add v to the sums of (hour, name); hour must not be 0. Returns 0 or -ENOMEM. */
+int rollup_add(struct rollup_table *t, int64_t hour, const char *name, const uint64_t v[4]);
+
+/* Empty the table, keeping its memory. */
+void rollup_clear(struct rollup_table *t);
+
+/* Free the table's memory. */
+void rollup_free(struct rollup_table *t);
+
+#endif
