@@ -25,6 +25,27 @@ struct traffic {
 	uint64_t rx_total;
 };
 
+/*
+ * Rates over the pipeline's window (--window SECS): bytes moved in the last
+ * window divided by its length, or by the time since nethound started while
+ * that is shorter. Filled by the pipeline, not the collector.
+ */
+struct window_rate {
+	double tx; /* bytes/s */
+	double rx;
+};
+
+/*
+ * Host names for addresses, asked of the reverse-DNS cache without waiting:
+ * false until a name is known (or when names are off). Sinks ask only for
+ * what they show.
+ */
+struct name_source {
+	bool (*lookup)(void *ctx, int family, const unsigned char addr[16], char *host,
+		       size_t hostlen);
+	void *ctx;
+};
+
 struct process_stats {
 	uint32_t pid;
 	uint64_t start_ns; /* with pid, identifies the process */
@@ -35,7 +56,8 @@ struct process_stats {
 	struct traffic all; /* payload: what the process's sockets moved */
 	struct traffic l4[NH_L4_MAX];
 	struct traffic wire; /* frames of its flows on the monitored interfaces */
-	uint64_t protocols;  /* set of protocols seen; see flows_protocol_names() */
+	uint64_t protocols;  /* set of protocols seen; see protocol_set_names() */
+	struct window_rate window; /* payload rates over the window */
 };
 
 struct connection_stats {
@@ -50,6 +72,11 @@ struct connection_stats {
 	uint8_t local_addr[16];
 	uint8_t remote_addr[16];
 	bool closed;
+	/*
+	 * enum nh_app: what the TC classifier sniffed on the socket's flow,
+	 * else a well-known port's application, else NH_APP_NONE.
+	 */
+	uint8_t app;
 	struct traffic bytes;
 };
 
@@ -60,6 +87,7 @@ struct interface_stats {
 	struct traffic bytes; /* frames as the kernel's interface counters count them */
 	struct traffic packets;
 	struct traffic unattributed; /* bytes no local socket owns: ARP, forwarding, ... */
+	struct window_rate window; /* frame rates over the window */
 };
 
 /* A conversation on one interface, seen from this host (local/remote). */
@@ -86,6 +114,8 @@ struct snapshot {
 	double interval;        /* seconds covered by the *_bytes fields */
 	const char *hooks;      /* hook tier in use */
 	struct traffic totals;
+	double window; /* seconds the window rates cover (shorter at start-up) */
+	struct window_rate totals_window;
 	uint64_t drops[NH_DROP_MAX]; /* cumulative failed map inserts */
 	size_t nprocs;
 	struct process_stats *procs;
@@ -100,7 +130,14 @@ struct snapshot {
 	/* Alerts raised and not cleared; filled by the alert stage, not the collector. */
 	size_t nalerts;
 	const struct alert_event *alerts;
+	struct name_source names;
 };
+
+static inline bool snapshot_host_name(const struct snapshot *s, int family,
+				      const unsigned char addr[16], char *host, size_t hostlen)
+{
+	return s->names.lookup && s->names.lookup(s->names.ctx, family, addr, host, hostlen);
+}
 
 static inline double traffic_rate(uint64_t bytes, double interval)
 {
