@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdio.h>
-#include <time.h>
+#include <unistd.h>
 
+#include "cmd/commands.h"
+#include "core/exitcodes.h"
 #include "settings/cli.h"
 #include "settings/config.h"
-#include "cmd/dump.h"
-#include "core/exitcodes.h"
-#include "cmd/record.h"
-#include "report/report.h"
-#include "cmd/top.h"
 
 #define DEFAULT_CONFIG "/etc/nethound.conf"
 
@@ -35,34 +32,36 @@ static int load_settings(int argc, char **argv, struct options *opts, char *err,
 	return cli_apply(argc, argv, opts, err, errlen);
 }
 
-static int run(const struct options *opts)
+static int cmd_help(const struct options *opts)
 {
-	char err[1024];
-	int rc;
-
-	switch (opts->command) {
-	case CMD_HELP:
-		cli_print_usage(stdout);
-		return NH_EXIT_OK;
-	case CMD_VERSION:
-		printf("nethound %s\n", NETHOUND_VERSION);
-		return NH_EXIT_OK;
-	case CMD_TOP:
-		if (top_wanted(opts))
-			return top_run(opts);
-		return dump_run(opts);
-	case CMD_DUMP:
-		return dump_run(opts);
-	case CMD_RECORD:
-		return record_run(opts);
-	case CMD_REPORT:
-		rc = report_run(opts, time(NULL), stdout, err, sizeof(err));
-		if (rc)
-			fprintf(stderr, "%s\n", err);
-		return rc;
-	}
-	return NH_EXIT_FAILURE;
+	(void)opts;
+	cli_print_usage(stdout);
+	return NH_EXIT_OK;
 }
+
+static int cmd_version(const struct options *opts)
+{
+	(void)opts;
+	printf("nethound %s\n", NETHOUND_VERSION);
+	return NH_EXIT_OK;
+}
+
+/* No command: the live view on a terminal, else the refreshing table or JSON lines. */
+static int cmd_top(const struct options *opts)
+{
+	if (opts->format == OUTPUT_AUTO && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+		return cmd_live(opts);
+	return cmd_dump(opts);
+}
+
+static int (*const commands[])(const struct options *opts) = {
+	[CMD_TOP] = cmd_top,
+	[CMD_DUMP] = cmd_dump,
+	[CMD_HELP] = cmd_help,
+	[CMD_VERSION] = cmd_version,
+	[CMD_RECORD] = cmd_record,
+	[CMD_REPORT] = cmd_report,
+};
 
 int main(int argc, char **argv)
 {
@@ -74,7 +73,7 @@ int main(int argc, char **argv)
 	if (rc)
 		fprintf(stderr, "%s\n", err);
 	else
-		rc = run(&opts);
+		rc = commands[opts.command](&opts);
 	config_release();
 	return rc;
 }

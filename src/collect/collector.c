@@ -275,9 +275,6 @@ const struct snapshot *collector_tick(struct collector *c)
 	struct row_set tmp;
 	int err;
 
-	/* Interfaces that appeared since the last tick get the classifier now. */
-	if (c->ld->tc)
-		tc_attach_refresh(c->ld->tc);
 	err = read_rows(c, &c->cur);
 	if (err) {
 		errno = -err;

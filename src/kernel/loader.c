@@ -136,7 +136,7 @@ static int try_tier(struct loader *ld, enum hook_tier tier, const struct btf *bt
  * Load the wire classifier and attach it. With --tc auto and no -i, a kernel
  * that refuses is not fatal: socket counting goes on, the user is told why.
  */
-static int start_wire(struct loader *ld, const struct options *opts, char *err, size_t errlen)
+static int start_wire(struct loader *ld, const struct loader_config *opts, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = opts->btf_path);
 	bool optional = opts->tc == TC_MODE_AUTO && !opts->nifaces;
@@ -176,7 +176,7 @@ fail:
 	return code;
 }
 
-int loader_start(struct loader *ld, const struct options *opts, char *err, size_t errlen)
+int loader_start(struct loader *ld, const struct loader_config *opts, char *err, size_t errlen)
 {
 	static const enum hook_tier auto_order[] = { HOOKS_FENTRY, HOOKS_TRACEPOINT, HOOKS_KPROBE };
 	const char *btf_path = opts->btf_path ? opts->btf_path : DEFAULT_BTF;

@@ -7,11 +7,23 @@
 
 #include <linux/types.h>
 
-#include "settings/cli.h"
+#include <stdbool.h>
+
+#include "kernel/tiers.h"
 
 struct counters_bpf;
 struct wire_bpf;
 struct tc_attach;
+
+/* What to load and where to attach it. */
+struct loader_config {
+	enum hook_tier hooks;
+	enum tc_mode tc;
+	const char *btf_path; /* NULL: /sys/kernel/btf/vmlinux */
+	const char *const *ifaces; /* -i: only these; none = every interface that is up */
+	size_t nifaces;
+	bool verbose; /* libbpf's log and the reasons tiers were passed over */
+};
 
 struct loader {
 	struct counters_bpf *skel;
@@ -26,7 +38,7 @@ struct loader {
  * auto, the first of fentry, tracepoint, kprobe that this kernel accepts).
  * Returns 0 or an NH_EXIT_* code with a one-line cause and remedy in err.
  */
-int loader_start(struct loader *ld, const struct options *opts, char *err, size_t errlen);
+int loader_start(struct loader *ld, const struct loader_config *cfg, char *err, size_t errlen);
 
 /* Detach and free everything; safe on a loader that never started. */
 void loader_stop(struct loader *ld);

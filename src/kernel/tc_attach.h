@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "settings/cli.h"
+#include "kernel/tiers.h"
 
 /* Handle and priority that mark a netlink filter as nethound's. */
 #define TC_NETHOUND_HANDLE 0x4e48 /* "NH" */

@@ -23,6 +23,10 @@ void runloop_install_stop_handlers(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A closed terminal ends the run as cleanly as Ctrl-C: the last tick is kept. */
+	sigaction(SIGHUP, &sa, NULL);
+	/* 'nethound dump | head': a write fails with EPIPE and the sink ends the run. */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 bool runloop_stop_requested(void)
@@ -40,13 +44,6 @@ void runloop_add_seconds(struct timespec *ts, double seconds)
 		ts->tv_sec++;
 		ts->tv_nsec -= 1000000000L;
 	}
-}
-
-void runloop_sleep_until(const struct timespec *deadline)
-{
-	while (!stop_requested &&
-	       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, deadline, NULL) == EINTR)
-		;
 }
 
 int runloop_ms_until(const struct timespec *deadline)

@@ -3,14 +3,32 @@
 #ifndef NETHOUND_SELECTION_H
 #define NETHOUND_SELECTION_H
 
-#include "settings/cli.h"
+#include <stddef.h>
+#include <stdint.h>
+
 #include "core/snapshot.h"
 
-/* Room in out for the largest snapshot the maps can give; 0 or -ENOMEM. */
-int selection_alloc(struct snapshot *out);
-void selection_free(struct snapshot *out);
+/* Processes to keep; an empty list keeps all. A process must match both lists. */
+struct selection_config {
+	size_t npids;
+	const uint32_t *pids;
+	size_t ncomms;
+	const char *const *comms;
+};
 
-/* in restricted to --pid/--comm into out; totals stay those of the whole host. */
-void selection_apply(const struct options *opts, const struct snapshot *in, struct snapshot *out);
+/* The arrays a selected snapshot points into; grown to each tick's input. */
+struct selection {
+	struct snapshot out;
+	size_t procs_cap, conns_cap, flows_cap;
+};
+
+void selection_free(struct selection *sel);
+
+/*
+ * in restricted to the configured processes; totals stay those of the whole
+ * host. The result lives in sel->out until the next call. 0 or -ENOMEM.
+ */
+int selection_apply(const struct selection_config *cfg, const struct snapshot *in,
+		    struct selection *sel);
 
 #endif

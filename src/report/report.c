@@ -21,7 +21,7 @@
 #include "report/report_data.h"
 #include "sinks/store/store.h"
 
-int report_run(const struct options *opts, time_t now, FILE *out, char *err, size_t errlen)
+int report_run(const struct report_config *opts, time_t now, FILE *out, char *err, size_t errlen)
 {
 	const char *path = opts->db_path ? opts->db_path : STORE_DEFAULT_PATH;
 	struct report r = {0};
@@ -30,7 +30,7 @@ int report_run(const struct options *opts, time_t now, FILE *out, char *err, siz
 
 	if (errlen)
 		err[0] = '\0';
-	rc = report_parse_range(opts->report_date, opts->report_from, opts->report_to, now, &r.from,
+	rc = report_parse_range(opts->date, opts->from, opts->to, now, &r.from,
 				&r.to, err, errlen);
 	if (rc)
 		return rc;
@@ -42,7 +42,7 @@ int report_run(const struct options *opts, time_t now, FILE *out, char *err, siz
 	if (rc)
 		goto cleanup;
 
-	switch (opts->report_format) {
+	switch (opts->format) {
 	case REPORT_JSON:
 		report_json(out, &r);
 		break;

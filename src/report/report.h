@@ -11,7 +11,23 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "settings/cli.h"
+#include <stdio.h>
+#include <time.h>
+
+enum report_format {
+	REPORT_TEXT = 0,
+	REPORT_JSON,
+	REPORT_CSV,
+};
+
+struct report_config {
+	const char *db_path; /* NULL: STORE_DEFAULT_PATH */
+	const char *date;    /* YYYY-MM-DD, local time; default today */
+	const char *from;    /* YYYY-MM-DD or 'YYYY-MM-DD HH:MM', local time */
+	const char *to;      /* exclusive */
+	enum report_format format;
+	unsigned top; /* processes listed; 0: the default */
+};
 
 /* Text output lists at most this many alerts, the newest; JSON and CSV list all. */
 #define REPORT_TEXT_ALERTS_MAX 50
@@ -33,10 +49,10 @@ int report_parse_range(const char *date, const char *from, const char *to, time_
 		       time_t *out_from, time_t *out_to, char *err, size_t errlen);
 
 /*
- * The whole command for opts (db_path, report_*): read the database, write
+ * The whole command: read the database, write
  * the report to out. Returns an NH_EXIT_* code; on failure a one-line cause
  * and remedy is in err and out may hold part of a report.
  */
-int report_run(const struct options *opts, time_t now, FILE *out, char *err, size_t errlen);
+int report_run(const struct report_config *opts, time_t now, FILE *out, char *err, size_t errlen);
 
 #endif

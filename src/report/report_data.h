@@ -16,7 +16,7 @@
 
 #include <sqlite3.h>
 
-#include "settings/cli.h"
+#include "report/report.h"
 
 /* Names as the database holds them are at most 15 bytes; longer ones are cut. */
 #define NAME_BYTES 64
@@ -103,7 +103,7 @@ time_t report_local_day_after(time_t t);
  * from path) in one read transaction. Returns 0, or an NH_EXIT_* code with a
  * one-line message in err; either way report_free() releases what was read.
  */
-int report_read(sqlite3 *db, const char *path, const struct options *opts, struct report *r,
+int report_read(sqlite3 *db, const char *path, const struct report_config *opts, struct report *r,
 		char *err, size_t errlen);
 void report_free(struct report *r);
 

@@ -415,12 +415,12 @@ static int read_sessions(struct reader *rd, struct report *r)
 	return reader_finish(rd, q, rc);
 }
 
-int report_read(sqlite3 *db, const char *path, const struct options *opts, struct report *r,
+int report_read(sqlite3 *db, const char *path, const struct report_config *opts, struct report *r,
 		char *err, size_t errlen)
 {
 	struct reader rd = {.db = db, .path = path, .err = err, .errlen = errlen};
-	size_t top_n = opts->report_top ? opts->report_top : REPORT_DEFAULT_TOP;
-	int alerts_limit = opts->report_format == REPORT_TEXT ? REPORT_TEXT_ALERTS_MAX : -1;
+	size_t top_n = opts->top ? opts->top : REPORT_DEFAULT_TOP;
+	int alerts_limit = opts->format == REPORT_TEXT ? REPORT_TEXT_ALERTS_MAX : -1;
 	int rc;
 
 	store_format_time(r->from, rd.from, sizeof(rd.from));

@@ -76,30 +76,6 @@ static const struct option long_options[] = {
 	{ 0 },
 };
 
-static const char *const tier_names[] = {
-	[HOOKS_AUTO] = "auto",
-	[HOOKS_FENTRY] = "fentry",
-	[HOOKS_TRACEPOINT] = "tracepoint",
-	[HOOKS_KPROBE] = "kprobe",
-};
-
-const char *hook_tier_name(enum hook_tier tier)
-{
-	return tier_names[tier];
-}
-
-static const char *const tc_mode_names[] = {
-	[TC_MODE_AUTO] = "auto",
-	[TC_MODE_TCX] = "tcx",
-	[TC_MODE_NETLINK] = "netlink",
-	[TC_MODE_OFF] = "off",
-};
-
-const char *tc_mode_name(enum tc_mode mode)
-{
-	return tc_mode_names[mode];
-}
-
 void cli_print_usage(FILE *out)
 {
 	fputs("Usage: nethound [COMMAND] [OPTIONS]\n"
@@ -192,31 +168,14 @@ static int parse_u64(const char *arg, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-/* The index of arg in a table of names, or -1: how --hooks and --tc values parse. */
-static int name_index(const char *const *names, size_t n, const char *arg)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(arg, names[i]) == 0)
-			return (int)i;
-	return -1;
-}
-
 int cli_parse_hooks(const char *arg, enum hook_tier *out)
 {
-	int i = name_index(tier_names, sizeof(tier_names) / sizeof(tier_names[0]), arg);
-
-	if (i >= 0)
-		*out = (enum hook_tier)i;
-	return i < 0 ? -1 : 0;
+	return hook_tier_parse(arg, out);
 }
 
 int cli_parse_tc_mode(const char *arg, enum tc_mode *out)
 {
-	int i = name_index(tc_mode_names, sizeof(tc_mode_names) / sizeof(tc_mode_names[0]), arg);
-
-	if (i >= 0)
-		*out = (enum tc_mode)i;
-	return i < 0 ? -1 : 0;
+	return tc_mode_parse(arg, out);
 }
 
 static int parse_command(const char *word, enum command *out)

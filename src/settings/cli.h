@@ -9,21 +9,8 @@
 #include <stdio.h>
 
 #include "alerts/alerts.h"
-
-enum hook_tier {
-	HOOKS_AUTO = 0,
-	HOOKS_FENTRY,
-	HOOKS_TRACEPOINT,
-	HOOKS_KPROBE,
-};
-
-/* How the wire classifier is attached; auto picks TCX where the kernel has it. */
-enum tc_mode {
-	TC_MODE_AUTO = 0,
-	TC_MODE_TCX,
-	TC_MODE_NETLINK,
-	TC_MODE_OFF,
-};
+#include "kernel/tiers.h"
+#include "report/report.h"
 
 enum command {
 	CMD_TOP = 0, /* no command given: the live view on a terminal, else a snapshot per interval */
@@ -32,12 +19,6 @@ enum command {
 	CMD_VERSION,
 	CMD_RECORD, /* headless: log and alert until SIGINT/SIGTERM */
 	CMD_REPORT, /* read the history database; no root needed */
-};
-
-enum report_format {
-	REPORT_TEXT = 0,
-	REPORT_JSON,
-	REPORT_CSV,
 };
 
 enum output_format {
@@ -96,9 +77,6 @@ int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t err
  * (cause and remedy) in err. argv is not modified.
  */
 int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t errlen);
-
-const char *hook_tier_name(enum hook_tier tier);
-const char *tc_mode_name(enum tc_mode mode);
 
 /* "auto", "fentry", ... and "auto", "tcx", ... into *out: 0, or -1 for an unknown name. */
 int cli_parse_hooks(const char *arg, enum hook_tier *out);

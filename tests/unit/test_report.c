@@ -135,23 +135,22 @@ static void remove_database(void)
 	rmdir(tmpdir);
 }
 
-static struct options report_options(const char *from, const char *to, enum report_format format,
-				     unsigned top)
+static struct report_config report_options(const char *from, const char *to,
+					   enum report_format format, unsigned top)
 {
-	struct options o;
+	struct report_config o;
 
 	memset(&o, 0, sizeof(o));
-	o.command = CMD_REPORT;
 	o.db_path = db_path;
-	o.report_from = from;
-	o.report_to = to;
-	o.report_format = format;
-	o.report_top = top;
+	o.from = from;
+	o.to = to;
+	o.format = format;
+	o.top = top;
 	return o;
 }
 
 /* report_run into memory: returns its exit code; *text is the output (free it). */
-static int run_report(const struct options *o, char **text, char *err, size_t errlen)
+static int run_report(const struct report_config *o, char **text, char *err, size_t errlen)
 {
 	size_t len;
 	FILE *out = open_memstream(text, &len);
@@ -332,7 +331,7 @@ static void test_golden(void)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct options o = report_options("2026-11-19", "2026-11-21", cases[i].format, 5);
+		struct report_config o = report_options("2026-11-19", "2026-11-21", cases[i].format, 5);
 		char err[512] = "", *text = NULL;
 
 		CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_OK);
@@ -365,7 +364,7 @@ static void test_golden(void)
 /* --top: 0 means 10; past the top, the rest is summed in one line. */
 static void test_top(void)
 {
-	struct options o = report_options("2026-11-19", "2026-11-21", REPORT_TEXT, 0);
+	struct report_config o = report_options("2026-11-19", "2026-11-21", REPORT_TEXT, 0);
 	char err[512], *text = NULL;
 
 	CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_OK);
@@ -376,7 +375,7 @@ static void test_top(void)
 	CHECK(strstr(text, " more)") == NULL);
 	free(text);
 
-	o.report_top = 1;
+	o.top = 1;
 	CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_OK);
 	CHECK_CONTAINS(text, "\nProcesses (top 1 of 8)\n");
 	CHECK_CONTAINS(text, "\n  firefox  ");
@@ -392,7 +391,7 @@ static void test_top(void)
  */
 static void test_partial_range(void)
 {
-	struct options o = report_options("2026-11-20 03:00", "2026-11-20 04:00", REPORT_JSON, 0);
+	struct report_config o = report_options("2026-11-20 03:00", "2026-11-20 04:00", REPORT_JSON, 0);
 	char err[512], *text = NULL;
 
 	CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_OK);
@@ -417,7 +416,7 @@ static void test_partial_range(void)
 /* Longer than 48 hours: a bar per local day, only from the first day with traffic to the last. */
 static void test_daily_chart(void)
 {
-	struct options o = report_options("2026-11-13", "2026-11-27", REPORT_TEXT, 0);
+	struct report_config o = report_options("2026-11-13", "2026-11-27", REPORT_TEXT, 0);
 	char err[512], *text = NULL;
 
 	CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_OK);
@@ -430,7 +429,7 @@ static void test_daily_chart(void)
 
 	/* In Berlin the data's first hour (07:00 UTC) is on the local day starting 23:00 UTC. */
 	set_tz_berlin();
-	o.report_format = REPORT_JSON;
+	o.format = REPORT_JSON;
 	CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_OK);
 	CHECK_CONTAINS(text, "\"range\":{\"from\":\"2026-11-12T23:00:00Z\"");
 	CHECK_CONTAINS(text, "\"timeline_bucket\":\"day\",\"timeline\":[{\"start\":"
@@ -449,17 +448,17 @@ static void test_empty_range(void)
 {
 	static const char after[] = "nethound report: no traffic recorded between 2026-11-25 "
 				    "00:00 UTC and 2026-11-26 00:00 UTC\n\nSessions (1)\n";
-	struct options o = report_options(NULL, NULL, REPORT_TEXT, 0);
+	struct report_config o = report_options(NULL, NULL, REPORT_TEXT, 0);
 	char err[512], *text = NULL;
 
 	/* Before the first session: nothing at all. */
-	o.report_date = "2026-11-18";
+	o.date = "2026-11-18";
 	CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_OK);
 	CHECK_STR(text, "nethound report: no traffic recorded between 2026-11-18 00:00 UTC and "
 			"2026-11-19 00:00 UTC\n");
 	free(text);
 
-	o.report_format = REPORT_JSON;
+	o.format = REPORT_JSON;
 	CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_OK);
 	CHECK_STR(text,
 		  "{\"range\":{\"from\":\"2026-11-18T00:00:00Z\",\"to\":"
@@ -472,7 +471,7 @@ static void test_empty_range(void)
 		  "\"alerts\":[],\"sessions\":[]}\n");
 	free(text);
 
-	o.report_format = REPORT_CSV;
+	o.format = REPORT_CSV;
 	CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_OK);
 	CHECK_STR(text, "section,name,start,end,upload_bytes,download_bytes,total_bytes,"
 			"share_percent,wire_upload_bytes,wire_download_bytes,pid,interface,"
@@ -481,8 +480,8 @@ static void test_empty_range(void)
 	free(text);
 
 	/* After the traffic: no bytes, but session 2 still runs, and that is worth saying. */
-	o.report_date = "2026-11-25";
-	o.report_format = REPORT_TEXT;
+	o.date = "2026-11-25";
+	o.format = REPORT_TEXT;
 	CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_OK);
 	CHECK(strncmp(text, after, strlen(after)) == 0);
 	CHECK_CONTAINS(text, "  2026-11-19 17:02:44  running              running  record");
@@ -492,7 +491,7 @@ static void test_empty_range(void)
 /* Text lists the newest 50 alerts and says how many it left out; JSON lists all. */
 static void test_alert_limit(void)
 {
-	struct options o = report_options(NULL, NULL, REPORT_TEXT, 0);
+	struct report_config o = report_options(NULL, NULL, REPORT_TEXT, 0);
 	char err[512], *text = NULL;
 	sqlite3 *db;
 
@@ -510,7 +509,7 @@ static void test_alert_limit(void)
 	    SQLITE_OK);
 	sqlite3_close(db);
 
-	o.report_date = "2026-11-22";
+	o.date = "2026-11-22";
 	CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_OK);
 	CHECK_CONTAINS(text, "\nAlerts (60)\n  (10 earlier not shown; --format json or csv lists "
 			     "them all)\n");
@@ -522,7 +521,7 @@ static void test_alert_limit(void)
 	CHECK(strstr(text, "10:59:00") > strstr(text, "10:58:00"));
 	free(text);
 
-	o.report_format = REPORT_JSON;
+	o.format = REPORT_JSON;
 	CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_OK);
 	CHECK_INT(count_substrings(text, "\"alert_type\""), 60);
 	CHECK(strstr(text, "2026-11-22T10:00:00Z") < strstr(text, "2026-11-22T10:59:00Z"));
@@ -531,7 +530,7 @@ static void test_alert_limit(void)
 
 static void test_database_errors(void)
 {
-	struct options o = report_options(NULL, NULL, REPORT_TEXT, 0);
+	struct report_config o = report_options(NULL, NULL, REPORT_TEXT, 0);
 	char missing[192], garbage[192], err[512], *text = NULL;
 	FILE *f;
 
@@ -561,7 +560,7 @@ static void test_database_errors(void)
 	free(text);
 
 	/* The command line is judged before the database is opened. */
-	o.report_date = "2026-02-30";
+	o.date = "2026-02-30";
 	CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_USAGE);
 	CHECK_CONTAINS(err, "--date: '2026-02-30' is not a date");
 	free(text);

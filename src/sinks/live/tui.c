@@ -31,7 +31,7 @@ enum pair {
 
 struct tui {
 	SCREEN *screen;
-	struct rdns *names;
+	struct name_source names;
 	bool color;
 	bool utf8;
 	enum view view;
@@ -64,14 +64,18 @@ static const char *const help_lines[] = {
     "Esc  Backspace  Left   back to the process table",
 };
 
-struct tui *tui_open(struct rdns *names)
+void tui_set_names(struct tui *t, struct name_source names)
+{
+	t->names = names;
+}
+
+struct tui *tui_open(void)
 {
 	struct tui *t = calloc(1, sizeof(*t));
 	const char *no_color = getenv("NO_COLOR");
 
 	if (!t)
 		return NULL;
-	t->names = names;
 	t->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	/* newterm, not initscr: an unusable TERM returns NULL instead of exiting. */
 	t->screen = newterm(NULL, stdout, stdin);
@@ -328,9 +332,9 @@ static void draw_detail(struct tui *t, const struct tui_model *m)
 		const char *cls = classify_address_name(classify_address(ipv, c->remote_addr));
 
 		format_address(addr, sizeof(addr), c->family, c->remote_addr);
-		if (t->names)
-			rdns_lookup(t->names, c->family == AF_INET6 ? AF_INET6 : AF_INET,
-				    c->remote_addr, host, sizeof(host));
+		if (t->names.lookup)
+			t->names.lookup(t->names.ctx, c->family == AF_INET6 ? AF_INET6 : AF_INET,
+					c->remote_addr, host, sizeof(host));
 		sanitize(host);
 		tui_format_rate(m, cu, sizeof(cu), c->up_rate);
 		tui_format_rate(m, cd, sizeof(cd), c->down_rate);

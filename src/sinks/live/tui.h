@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 
-#include "collect/rdns.h"
+#include "core/snapshot.h"
 #include "sinks/live/tui_model.h"
 
 enum tui_action {
@@ -23,11 +23,13 @@ enum tui_action {
 struct tui;
 
 /*
- * Take the terminal (alternate screen, no echo, keypad). names is NULL with
- * -n. Returns NULL if the terminal cannot be used (unknown TERM), without
- * having printed anything.
+ * Take the terminal (alternate screen, no echo, keypad). Returns NULL if the
+ * terminal cannot be used (unknown TERM), without having printed anything.
  */
-struct tui *tui_open(struct rdns *names);
+struct tui *tui_open(void);
+
+/* Where host names of peers come from (each snapshot carries its source; none with -n). */
+void tui_set_names(struct tui *t, struct name_source names);
 
 /* Give the terminal back as it was. */
 void tui_close(struct tui *t);

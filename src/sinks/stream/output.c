@@ -49,15 +49,14 @@ static void json_protocols(struct json_writer *w, uint64_t set)
 
 /* "remote_class" and "hostname" (null until resolved, or with -n). */
 static void json_remote(struct json_writer *w, uint8_t ip_version, const uint8_t addr[16],
-			struct rdns *names)
+			const struct snapshot *s)
 {
 	char host[NI_MAXHOST];
 
 	json_key(w, "remote_class");
 	json_string(w, classify_address_name(classify_address(ip_version, addr)));
 	json_key(w, "hostname");
-	if (names && rdns_lookup(names, ip_version == 6 ? AF_INET6 : AF_INET, addr, host,
-				 sizeof(host)))
+	if (snapshot_host_name(s, ip_version == 6 ? AF_INET6 : AF_INET, addr, host, sizeof(host)))
 		json_string(w, host);
 	else
 		json_null(w);
@@ -97,7 +96,7 @@ static void json_process(struct json_writer *w, const struct process_stats *p, d
 }
 
 static void json_connection(struct json_writer *w, const struct connection_stats *c,
-			    double interval, struct rdns *names)
+			    double interval, const struct snapshot *s)
 {
 	char addr[ADDR_STRLEN], proto[16];
 	const char *name = protocol_name(c->protocol);
@@ -129,7 +128,7 @@ static void json_connection(struct json_writer *w, const struct connection_stats
 	json_string(w, addr);
 	json_key(w, "remote_port");
 	json_u64(w, c->remote_port);
-	json_remote(w, c->family == AF_INET6 ? 6 : 4, c->remote_addr, names);
+	json_remote(w, c->family == AF_INET6 ? 6 : 4, c->remote_addr, s);
 	json_key(w, "closed");
 	json_bool(w, c->closed);
 	json_traffic(w, &c->bytes, interval, true);
@@ -175,8 +174,7 @@ static const char *interface_name(const struct snapshot *s, uint32_t ifindex)
 	return NULL;
 }
 
-static void json_flow(struct json_writer *w, const struct snapshot *s, const struct flow_stats *f,
-		      struct rdns *names)
+static void json_flow(struct json_writer *w, const struct snapshot *s, const struct flow_stats *f)
 {
 	int family = f->ip_version == 6 ? AF_INET6 : AF_INET;
 	const char *ifname = interface_name(s, f->ifindex);
@@ -208,7 +206,7 @@ static void json_flow(struct json_writer *w, const struct snapshot *s, const str
 	json_string(w, addr);
 	json_key(w, "remote_port");
 	json_u64(w, f->remote_port);
-	json_remote(w, f->ip_version, f->remote_addr, names);
+	json_remote(w, f->ip_version, f->remote_addr, s);
 	json_key(w, "cookie");
 	json_u64(w, f->cookie);
 	json_key(w, "pid");
@@ -271,7 +269,7 @@ static void json_alert(struct json_writer *w, const struct alert_event *e)
 	json_object_end(w);
 }
 
-void output_json(FILE *out, const struct snapshot *s, struct rdns *names)
+void output_json(FILE *out, const struct snapshot *s)
 {
 	struct json_writer w;
 	char when[40];
@@ -312,7 +310,7 @@ void output_json(FILE *out, const struct snapshot *s, struct rdns *names)
 	json_key(&w, "connections");
 	json_array_begin(&w);
 	for (size_t i = 0; i < s->nconns; i++)
-		json_connection(&w, &s->conns[i], s->interval, names);
+		json_connection(&w, &s->conns[i], s->interval, s);
 	json_array_end(&w);
 	json_key(&w, "interfaces");
 	json_array_begin(&w);
@@ -322,7 +320,7 @@ void output_json(FILE *out, const struct snapshot *s, struct rdns *names)
 	json_key(&w, "flows");
 	json_array_begin(&w);
 	for (size_t i = 0; i < s->nflows; i++)
-		json_flow(&w, s, &s->flows[i], names);
+		json_flow(&w, s, &s->flows[i]);
 	json_array_end(&w);
 	json_key(&w, "alerts");
 	json_array_begin(&w);

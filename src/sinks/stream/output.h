@@ -5,14 +5,14 @@
 
 #include <stdio.h>
 
-#include "collect/rdns.h"
 #include "core/snapshot.h"
 
 /*
  * One JSON document on one line, newline-terminated (so --count gives JSON
- * lines). Host names come from names when it has them cached; NULL for -n.
+ * lines). Host names come from the snapshot's name source when it has them
+ * cached.
  */
-void output_json(FILE *out, const struct snapshot *s, struct rdns *names);
+void output_json(FILE *out, const struct snapshot *s);
 
 /* Processes by rate, then connections, for a terminal. */
 void output_table(FILE *out, const struct snapshot *s);

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * One function per command, dispatched from main.c's table. Each builds the
+ * pipeline's configuration from the options and adds its sinks; none has a
+ * loop of its own. Each returns an NH_EXIT_* code.
+ */
+#ifndef NETHOUND_COMMANDS_H
+#define NETHOUND_COMMANDS_H
+
+#include "pipeline/pipeline.h"
+#include "settings/cli.h"
+
+/* The pipeline settings every counting command shares, from the options. */
+void cmd_pipeline_config(const struct options *opts, struct pipeline_config *cfg);
+
+/* 'nethound dump' and the plain refreshing table (nethound with --json/--table or no terminal). */
+int cmd_dump(const struct options *opts);
+/* 'nethound' on a terminal: the live view until Q, SIGINT or SIGTERM. */
+int cmd_live(const struct options *opts);
+/* 'nethound record': count, alert and log to the database until SIGINT or SIGTERM. */
+int cmd_record(const struct options *opts);
+/* 'nethound report': read the database; no root needed. */
+int cmd_report(const struct options *opts);
+
+#endif

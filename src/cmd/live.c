@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdio.h>
+
+#include "cmd/commands.h"
+#include "core/exitcodes.h"
+#include "sinks/live/live_sink.h"
+#include "sinks/store/store.h"
+#include "sinks/store/store_sink.h"
+
+int cmd_live(const struct options *opts)
+{
+	struct store_sink_config scfg = {
+		.path = opts->db_path ? opts->db_path : STORE_DEFAULT_PATH,
+		.retention_days = opts->retention_days,
+		.mode = "top",
+		.seed_quota = opts->alerts.daily_quota != 0,
+	};
+	struct live_config lcfg = { .threshold = opts->alerts.process_rate };
+	struct pipeline_config cfg;
+	struct pipeline *p = NULL;
+	struct store_sink *store = NULL;
+	struct live_sink *live = NULL;
+	char err[1024];
+	struct sink sink;
+	int rc, closed;
+
+	cmd_pipeline_config(opts, &cfg);
+	/* Errors while loading are ordinary one-line errors, before the screen is taken. */
+	rc = pipeline_open(&p, &cfg, err, sizeof(err));
+	if (!rc && !opts->no_db)
+		rc = store_sink_open(&store, &scfg, err, sizeof(err));
+	lcfg.store = store;
+	if (!rc)
+		rc = live_sink_open(&live, &lcfg, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "%s\n", err);
+		pipeline_close(p);
+		store_sink_free(store);
+		return rc;
+	}
+	/* Finished in reverse: the terminal is back before the database says anything. */
+	if (store) {
+		sink = store_sink(store);
+		pipeline_add_sink(p, &sink);
+	}
+	sink = live_sink(live);
+	pipeline_add_sink(p, &sink);
+	rc = pipeline_run(p);
+	closed = pipeline_close(p);
+	live_sink_free(live);
+	store_sink_free(store);
+	return rc ? rc : closed;
+}

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alerts/alert_exec.h"
+#include "collect/collector.h"
+#include "collect/rdns.h"
+#include "core/exitcodes.h"
+#include "core/timefmt.h"
+#include "kernel/tc_attach.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/runloop.h"
+#include "pipeline/window.h"
+
+struct pipeline {
+	struct pipeline_config cfg;
+	struct pipeline_source src;
+	struct selection selection;
+	struct window_rates *window;
+	struct alerts *alerts;
+	struct alert_exec *exec;
+	struct rdns *names;
+	struct sink sinks[PIPELINE_MAX_SINKS];
+	bool started[PIPELINE_MAX_SINKS];
+	size_t nsinks;
+	bool running;
+	bool stop;
+};
+
+/* The real source: BPF programs on this kernel and the collector over their maps. */
+struct kernel_source {
+	struct loader ld;
+	struct collector *col;
+};
+
+static int kernel_maintain(void *ctx)
+{
+	struct kernel_source *k = ctx;
+
+	/* Interfaces that appeared since the last tick get the classifier now. */
+	return k->ld.tc ? tc_attach_refresh(k->ld.tc) : 0;
+}
+
+static const struct snapshot *kernel_collect(void *ctx)
+{
+	struct kernel_source *k = ctx;
+
+	return collector_tick(k->col);
+}
+
+static void kernel_close(void *ctx)
+{
+	struct kernel_source *k = ctx;
+
+	collector_free(k->col);
+	loader_stop(&k->ld);
+	free(k);
+}
+
+static int kernel_source_open(struct pipeline_source *src, const struct loader_config *cfg,
+			      char *err, size_t errlen)
+{
+	struct kernel_source *k = calloc(1, sizeof(*k));
+	int rc;
+
+	if (!k) {
+		snprintf(err, errlen, "nethound: out of memory");
+		return NH_EXIT_FAILURE;
+	}
+	rc = loader_start(&k->ld, cfg, err, errlen);
+	if (rc) {
+		free(k);
+		return rc;
+	}
+	k->col = collector_new(&k->ld);
+	if (!k->col) {
+		snprintf(err, errlen, "nethound: cannot set up the collector (%s)",
+			 strerror(errno ? errno : ENOMEM));
+		loader_stop(&k->ld);
+		free(k);
+		return NH_EXIT_FAILURE;
+	}
+	*src = (struct pipeline_source){
+		.ctx = k,
+		.maintain = kernel_maintain,
+		.collect = kernel_collect,
+		.close = kernel_close,
+		.hooks = hook_tier_name(k->ld.tier),
+		.tc = tc_mode_name(k->ld.tc_mode),
+	};
+	return 0;
+}
+
+static bool rdns_name(void *ctx, int family, const unsigned char addr[16], char *host,
+		      size_t hostlen)
+{
+	return rdns_lookup(ctx, family, addr, host, hostlen);
+}
+
+/* What needs no privileges is set up first, so its errors come before the kernel's. */
+static int pipeline_prepare(struct pipeline **out, const struct pipeline_config *cfg, char *err,
+			    size_t errlen)
+{
+	struct pipeline *p = calloc(1, sizeof(*p));
+
+	*out = NULL;
+	if (!p) {
+		snprintf(err, errlen, "nethound: out of memory");
+		return NH_EXIT_FAILURE;
+	}
+	p->cfg = *cfg;
+	p->running = true;
+	if (cfg->alert_exec) {
+		p->exec = alert_exec_new(cfg->alert_exec, err, errlen);
+		if (!p->exec) {
+			free(p);
+			return NH_EXIT_USAGE;
+		}
+	}
+	p->alerts = alerts_new(&cfg->alerts, cfg->interval);
+	p->window = window_new(cfg->window, cfg->interval, monotonic_seconds());
+	if (cfg->rdns)
+		p->names = rdns_new();
+	if (!p->alerts || !p->window || (cfg->rdns && !p->names)) {
+		snprintf(err, errlen, "nethound: cannot set up the pipeline (%s)",
+			 strerror(errno ? errno : ENOMEM));
+		pipeline_close(p);
+		return NH_EXIT_FAILURE;
+	}
+	*out = p;
+	return 0;
+}
+
+int pipeline_open_source(struct pipeline **out, const struct pipeline_config *cfg,
+			 const struct pipeline_source *src, char *err, size_t errlen)
+{
+	int rc = pipeline_prepare(out, cfg, err, errlen);
+
+	if (rc) {
+		if (src->close)
+			src->close(src->ctx);
+		return rc;
+	}
+	(*out)->src = *src;
+	return 0;
+}
+
+int pipeline_open(struct pipeline **out, const struct pipeline_config *cfg, char *err,
+		  size_t errlen)
+{
+	struct pipeline_source src;
+	int rc = pipeline_prepare(out, cfg, err, errlen);
+
+	if (rc)
+		return rc;
+	rc = kernel_source_open(&src, &cfg->loader, err, errlen);
+	if (rc) {
+		pipeline_close(*out);
+		*out = NULL;
+		return rc;
+	}
+	(*out)->src = src;
+	return 0;
+}
+
+int pipeline_add_sink(struct pipeline *p, const struct sink *sink)
+{
+	if (p->nsinks == PIPELINE_MAX_SINKS)
+		return -ENOSPC;
+	p->sinks[p->nsinks++] = *sink;
+	return 0;
+}
+
+static void print_events(const struct alert_event *events, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char line[256], when[32];
+		struct tm tm;
+
+		alert_event_format(&events[i], line, sizeof(line));
+		localtime_r(&events[i].when, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		fprintf(stderr, "%s alert %s\n", when, line);
+	}
+}
+
+int pipeline_tick(struct pipeline *p)
+{
+	struct sink_tick t = { .running = p->running, .now = monotonic_seconds() };
+	const struct snapshot *raw;
+	struct snapshot *snap;
+	int status = SINK_CONTINUE;
+
+	if (p->src.maintain && p->src.maintain(p->src.ctx) < 0 && p->cfg.loader.verbose)
+		fprintf(stderr, "nethound: rescanning interfaces failed (%s)\n", strerror(errno));
+	raw = p->src.collect(p->src.ctx);
+	if (!raw)
+		return errno ? -errno : -EIO;
+	if (selection_apply(&p->cfg.selection, raw, &p->selection))
+		return -ENOMEM;
+	snap = &p->selection.out;
+	if (window_update(p->window, snap, t.now))
+		return -ENOMEM;
+	if (p->names)
+		snap->names = (struct name_source){ .lookup = rdns_name, .ctx = p->names };
+	/* Alerts judge what is shown (--pid/--comm narrow them too), and only while running. */
+	if (p->running) {
+		t.events = alerts_update(p->alerts, snap, &t.nevents);
+		if (!t.events && errno == ENOMEM)
+			return -ENOMEM;
+		if (p->cfg.alerts_to_stderr)
+			print_events(t.events, t.nevents);
+		alert_exec_run(p->exec, t.events, t.nevents);
+	}
+	snap->alerts = alerts_active(p->alerts, &snap->nalerts);
+	t.snap = snap;
+	for (size_t i = 0; i < p->nsinks; i++) {
+		int rc = p->sinks[i].tick(p->sinks[i].ctx, &t);
+
+		if (rc < 0)
+			return rc;
+		if (rc == SINK_STOP)
+			status = SINK_STOP;
+	}
+	return status;
+}
+
+static int start_sinks(struct pipeline *p)
+{
+	char err[1024];
+
+	for (size_t i = 0; i < p->nsinks; i++) {
+		int rc = p->sinks[i].start ? p->sinks[i].start(p->sinks[i].ctx, p, err, sizeof(err))
+					   : 0;
+
+		if (rc) {
+			fprintf(stderr, "%s\n", err);
+			return rc;
+		}
+		p->started[i] = true;
+	}
+	return 0;
+}
+
+/* Wait for the deadline, answering the sinks' descriptors meanwhile. */
+static int wait_for_tick(struct pipeline *p, const struct timespec *deadline)
+{
+	struct pollfd fds[PIPELINE_MAX_SINKS];
+	size_t owner[PIPELINE_MAX_SINKS], nfds = 0;
+
+	for (size_t i = 0; i < p->nsinks; i++) {
+		int fd = p->sinks[i].fd ? p->sinks[i].fd(p->sinks[i].ctx) : -1;
+
+		if (fd < 0)
+			continue;
+		fds[nfds] = (struct pollfd){ .fd = fd, .events = POLLIN };
+		owner[nfds++] = i;
+	}
+	while (!p->stop && !runloop_stop_requested()) {
+		int ms = runloop_ms_until(deadline), ready;
+
+		if (ms == 0)
+			return SINK_CONTINUE;
+		ready = poll(fds, nfds, ms);
+		if (ready < 0 && errno != EINTR) {
+			fprintf(stderr, "nethound: waiting for the next tick failed (%s)\n",
+				strerror(errno));
+			return -errno;
+		}
+		/* EINTR may be SIGWINCH: curses then has a KEY_RESIZE waiting. */
+		for (size_t j = 0; ready != 0 && j < nfds; j++) {
+			struct sink *s = &p->sinks[owner[j]];
+			bool hangup = ready > 0 && (fds[j].revents & (POLLHUP | POLLERR | POLLNVAL));
+			int rc;
+
+			if (ready > 0 && !fds[j].revents)
+				continue;
+			rc = s->input(s->ctx, p, hangup);
+			if (rc != SINK_CONTINUE)
+				return rc;
+		}
+	}
+	return SINK_CONTINUE;
+}
+
+int pipeline_run(struct pipeline *p)
+{
+	struct timespec next;
+	int rc;
+
+	runloop_install_stop_handlers();
+	rc = start_sinks(p);
+	if (rc)
+		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (;;) {
+		runloop_add_seconds(&next, p->cfg.interval);
+		rc = wait_for_tick(p, &next);
+		if (rc < 0)
+			return NH_EXIT_FAILURE;
+		/* A sink that quits (q in the live view) wants no further tick. */
+		if (rc == SINK_STOP || p->stop)
+			return NH_EXIT_OK;
+		/* A stop signal still takes the partial interval: nothing counted is lost. */
+		rc = pipeline_tick(p);
+		if (rc < 0) {
+			fprintf(stderr, "nethound: %s (%s)\n",
+				rc == -ENOMEM ? "out of memory" : "reading the BPF maps failed",
+				strerror(-rc));
+			return NH_EXIT_FAILURE;
+		}
+		if (rc == SINK_STOP || runloop_stop_requested())
+			return NH_EXIT_OK;
+		/* After a suspend (or Ctrl-Z) do not catch up with a burst of ticks. */
+		if (runloop_ms_until(&next) == 0)
+			clock_gettime(CLOCK_MONOTONIC, &next);
+	}
+}
+
+int pipeline_close(struct pipeline *p)
+{
+	int worst = NH_EXIT_OK;
+
+	if (!p)
+		return NH_EXIT_OK;
+	for (size_t i = p->nsinks; i-- > 0;) {
+		if (p->started[i] && p->sinks[i].finish) {
+			int rc = p->sinks[i].finish(p->sinks[i].ctx);
+
+			if (rc && !worst)
+				worst = rc;
+		}
+	}
+	if (p->src.close)
+		p->src.close(p->src.ctx);
+	selection_free(&p->selection);
+	window_free(p->window);
+	rdns_free(p->names);
+	alert_exec_free(p->exec);
+	alerts_free(p->alerts);
+	free(p);
+	return worst;
+}
+
+void pipeline_set_running(struct pipeline *p, bool running)
+{
+	p->running = running;
+}
+
+bool pipeline_running(const struct pipeline *p)
+{
+	return p->running;
+}
+
+void pipeline_set_process_threshold(struct pipeline *p, double bytes_per_second)
+{
+	alerts_set_process_rate(p->alerts, bytes_per_second);
+}
+
+void pipeline_request_stop(struct pipeline *p)
+{
+	p->stop = true;
+}
+
+const char *pipeline_hooks(const struct pipeline *p)
+{
+	return p->src.hooks;
+}
+
+const char *pipeline_tc(const struct pipeline *p)
+{
+	return p->src.tc;
+}
+
+struct alerts *pipeline_alerts(struct pipeline *p)
+{
+	return p->alerts;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The one tick loop every command runs: load and attach (the loader), keep
+ * attachment up to date between ticks, collect a snapshot, select the
+ * processes asked for, compute window rates, judge alerts and run their
+ * actions, then hand snapshot and events to each sink. dump, record and the
+ * live view differ only in their sinks.
+ */
+#ifndef NETHOUND_PIPELINE_H
+#define NETHOUND_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "alerts/alerts.h"
+#include "kernel/loader.h"
+#include "pipeline/selection.h"
+#include "pipeline/sink.h"
+
+#define PIPELINE_MAX_SINKS 8
+
+struct pipeline_config {
+	struct loader_config loader;
+	struct selection_config selection;
+	double interval;   /* seconds between ticks */
+	double window;     /* seconds the window rates cover */
+	struct alert_config alerts;
+	const char *alert_exec; /* command run for each alert event; NULL: none */
+	bool alerts_to_stderr;  /* print each event on stderr (the service) */
+	bool rdns;              /* look up host names of peers */
+};
+
+/*
+ * Where snapshots come from: the loader and collector on a real kernel, or a
+ * test's own generator. maintain runs before each tick (interface rescans,
+ * TC re-attachment); collect returns the interval's snapshot, valid until the
+ * next call, or NULL with errno set.
+ */
+struct pipeline_source {
+	void *ctx;
+	int (*maintain)(void *ctx);
+	const struct snapshot *(*collect)(void *ctx);
+	void (*close)(void *ctx);
+	const char *hooks; /* tier in use */
+	const char *tc;    /* "tcx", "netlink" or "off" */
+};
+
+struct pipeline;
+
+/* A pipeline over any source (the tests' fake one); takes ownership of src. */
+int pipeline_open_source(struct pipeline **out, const struct pipeline_config *cfg,
+			 const struct pipeline_source *src, char *err, size_t errlen);
+
+/*
+ * Check the settings, start what needs no privileges, then load and attach.
+ * Returns 0 or an NH_EXIT_* code with a one-line cause and remedy in err.
+ */
+int pipeline_open(struct pipeline **out, const struct pipeline_config *cfg, char *err,
+		  size_t errlen);
+
+/* Sinks are started in the order added and ticked in that order. 0 or -ENOSPC. */
+int pipeline_add_sink(struct pipeline *p, const struct sink *sink);
+
+/*
+ * Start the sinks, then tick every interval until a stop signal (after a
+ * last tick for the partial interval, so nothing counted is lost), until a
+ * sink says SINK_STOP, or on failure. Returns an NH_EXIT_* code.
+ */
+int pipeline_run(struct pipeline *p);
+
+/* One tick now, for tests and for run; SINK_CONTINUE, SINK_STOP or -errno. */
+int pipeline_tick(struct pipeline *p);
+
+/* Finish every started sink, then detach and free. Returns the worst NH_EXIT_* of the sinks. */
+int pipeline_close(struct pipeline *p);
+
+/* Controls a sink may use (the live view's keys, later the web dashboard). */
+void pipeline_set_running(struct pipeline *p, bool running);
+bool pipeline_running(const struct pipeline *p);
+void pipeline_set_process_threshold(struct pipeline *p, double bytes_per_second);
+void pipeline_request_stop(struct pipeline *p);
+
+const char *pipeline_hooks(const struct pipeline *p);
+const char *pipeline_tc(const struct pipeline *p);
+/* For a sink that restores alert state (the store seeds daily quotas). */
+struct alerts *pipeline_alerts(struct pipeline *p);
+
+#endif
