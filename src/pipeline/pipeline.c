@@ -24,6 +24,7 @@ struct pipeline {
 	struct alerts *alerts;
 	struct alert_exec *exec;
 	struct rdns *names;
+	struct timespec opened; /* the source's first interval starts here */
 	struct sink sinks[PIPELINE_MAX_SINKS];
 	bool started[PIPELINE_MAX_SINKS];
 	size_t nsinks;
@@ -122,16 +123,30 @@ static int pipeline_prepare(struct pipeline **out, const struct pipeline_config 
 		}
 	}
 	p->alerts = alerts_new(&cfg->alerts, cfg->interval);
-	p->window = window_new(cfg->window, cfg->interval, monotonic_seconds());
 	if (cfg->rdns)
 		p->names = rdns_new();
-	if (!p->alerts || !p->window || (cfg->rdns && !p->names)) {
+	if (!p->alerts || (cfg->rdns && !p->names)) {
 		snprintf(err, errlen, "nethound: cannot set up the pipeline (%s)",
 			 strerror(errno ? errno : ENOMEM));
 		pipeline_close(p);
 		return NH_EXIT_FAILURE;
 	}
 	*out = p;
+	return 0;
+}
+
+/* The source is open: the first interval, and the window, start now. */
+static int pipeline_attach_source(struct pipeline *p, const struct pipeline_source *src,
+				  char *err, size_t errlen)
+{
+	p->src = *src;
+	clock_gettime(CLOCK_MONOTONIC, &p->opened);
+	p->window = window_new(p->cfg.window, p->cfg.interval,
+			       (double)p->opened.tv_sec + (double)p->opened.tv_nsec / 1e9);
+	if (!p->window) {
+		snprintf(err, errlen, "nethound: out of memory");
+		return NH_EXIT_FAILURE;
+	}
 	return 0;
 }
 
@@ -145,8 +160,12 @@ int pipeline_open_source(struct pipeline **out, const struct pipeline_config *cf
 			src->close(src->ctx);
 		return rc;
 	}
-	(*out)->src = *src;
-	return 0;
+	rc = pipeline_attach_source(*out, src, err, errlen);
+	if (rc) {
+		pipeline_close(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 int pipeline_open(struct pipeline **out, const struct pipeline_config *cfg, char *err,
@@ -163,8 +182,12 @@ int pipeline_open(struct pipeline **out, const struct pipeline_config *cfg, char
 		*out = NULL;
 		return rc;
 	}
-	(*out)->src = src;
-	return 0;
+	rc = pipeline_attach_source(*out, &src, err, errlen);
+	if (rc) {
+		pipeline_close(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 int pipeline_add_sink(struct pipeline *p, const struct sink *sink)
@@ -195,11 +218,16 @@ int pipeline_tick(struct pipeline *p)
 	struct snapshot *snap;
 	int status = SINK_CONTINUE;
 
-	if (p->src.maintain && p->src.maintain(p->src.ctx) < 0 && p->cfg.loader.verbose)
-		fprintf(stderr, "nethound: rescanning interfaces failed (%s)\n", strerror(errno));
 	raw = p->src.collect(p->src.ctx);
 	if (!raw)
 		return errno ? -errno : -EIO;
+	/*
+	 * Attachment is kept up to date right after the read, for the next
+	 * interval: done before it, its netlink round trips would lengthen the
+	 * interval the read reports.
+	 */
+	if (p->src.maintain && p->src.maintain(p->src.ctx) < 0 && p->cfg.loader.verbose)
+		fprintf(stderr, "nethound: rescanning interfaces failed (%s)\n", strerror(errno));
 	if (selection_apply(&p->cfg.selection, raw, &p->selection))
 		return -ENOMEM;
 	snap = &p->selection.out;
@@ -261,11 +289,12 @@ static int wait_for_tick(struct pipeline *p, const struct timespec *deadline)
 		owner[nfds++] = i;
 	}
 	while (!p->stop && !runloop_stop_requested()) {
-		int ms = runloop_ms_until(deadline), ready;
+		struct timespec left;
+		int ready;
 
-		if (ms == 0)
+		if (!runloop_time_until(deadline, &left))
 			return SINK_CONTINUE;
-		ready = poll(fds, nfds, ms);
+		ready = ppoll(fds, nfds, &left, NULL);
 		if (ready < 0 && errno != EINTR) {
 			fprintf(stderr, "nethound: waiting for the next tick failed (%s)\n",
 				strerror(errno));
@@ -289,14 +318,15 @@ static int wait_for_tick(struct pipeline *p, const struct timespec *deadline)
 
 int pipeline_run(struct pipeline *p)
 {
-	struct timespec next;
+	struct timespec next, left;
 	int rc;
 
 	runloop_install_stop_handlers();
 	rc = start_sinks(p);
 	if (rc)
 		return rc;
-	clock_gettime(CLOCK_MONOTONIC, &next);
+	/* The first interval began when the programs were attached, not now. */
+	next = p->opened;
 	for (;;) {
 		runloop_add_seconds(&next, p->cfg.interval);
 		rc = wait_for_tick(p, &next);
@@ -316,7 +346,7 @@ int pipeline_run(struct pipeline *p)
 		if (rc == SINK_STOP || runloop_stop_requested())
 			return NH_EXIT_OK;
 		/* After a suspend (or Ctrl-Z) do not catch up with a burst of ticks. */
-		if (runloop_ms_until(&next) == 0)
+		if (!runloop_time_until(&next, &left))
 			clock_gettime(CLOCK_MONOTONIC, &next);
 	}
 }

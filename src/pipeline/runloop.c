@@ -46,15 +46,21 @@ void runloop_add_seconds(struct timespec *ts, double seconds)
 	}
 }
 
-int runloop_ms_until(const struct timespec *deadline)
+bool runloop_time_until(const struct timespec *deadline, struct timespec *left)
 {
 	struct timespec now;
-	double ms;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (double)(deadline->tv_sec - now.tv_sec) * 1e3 +
-	     (double)(deadline->tv_nsec - now.tv_nsec) / 1e6;
-	if (ms <= 0)
-		return 0;
-	return (int)ceil(ms);
+	left->tv_sec = deadline->tv_sec - now.tv_sec;
+	left->tv_nsec = deadline->tv_nsec - now.tv_nsec;
+	if (left->tv_nsec < 0) {
+		left->tv_sec--;
+		left->tv_nsec += 1000000000L;
+	}
+	if (left->tv_sec < 0 || (left->tv_sec == 0 && left->tv_nsec == 0)) {
+		left->tv_sec = 0;
+		left->tv_nsec = 0;
+		return false;
+	}
+	return true;
 }

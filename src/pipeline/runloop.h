@@ -16,7 +16,11 @@ bool runloop_stop_requested(void);
 
 void runloop_add_seconds(struct timespec *ts, double seconds);
 
-/* Milliseconds from now (CLOCK_MONOTONIC) to deadline, 0 if it has passed. */
-int runloop_ms_until(const struct timespec *deadline);
+/*
+ * Time from now (CLOCK_MONOTONIC) to deadline in *left, to the nanosecond
+ * (ppoll's timeout: a tick is not late by poll's millisecond rounding).
+ * Returns false, with *left zero, once the deadline has passed.
+ */
+bool runloop_time_until(const struct timespec *deadline, struct timespec *left);
 
 #endif

@@ -62,6 +62,15 @@ static void json_remote(struct json_writer *w, uint8_t ip_version, const uint8_t
 		json_null(w);
 }
 
+/* Rates over --window, beside the last interval's tx_rate/rx_rate. */
+static void json_window(struct json_writer *w, const struct window_rate *r)
+{
+	json_key(w, "tx_rate_window");
+	json_double(w, r->tx);
+	json_key(w, "rx_rate_window");
+	json_double(w, r->rx);
+}
+
 static void json_process(struct json_writer *w, const struct process_stats *p, double interval)
 {
 	json_object_begin(w);
@@ -78,6 +87,7 @@ static void json_process(struct json_writer *w, const struct process_stats *p, d
 	json_key(w, "exited");
 	json_bool(w, p->exited);
 	json_traffic(w, &p->all, interval, true);
+	json_window(w, &p->window);
 	json_key(w, "l4");
 	json_object_begin(w);
 	for (int i = 0; i < NH_L4_MAX; i++) {
@@ -158,6 +168,7 @@ static void json_interface(struct json_writer *w, const struct interface_stats *
 	json_key(w, "present");
 	json_bool(w, i->present);
 	json_traffic(w, &i->bytes, interval, true);
+	json_window(w, &i->window);
 	json_packets(w, &i->packets);
 	json_key(w, "unattributed");
 	json_object_begin(w);
@@ -166,18 +177,53 @@ static void json_interface(struct json_writer *w, const struct interface_stats *
 	json_object_end(w);
 }
 
-static const char *interface_name(const struct snapshot *s, uint32_t ifindex)
+/* Interfaces by index, so naming a flow's interface is a binary search, not a scan. */
+struct iface_index {
+	const struct interface_stats **by_ifindex;
+	size_t n;
+};
+
+static int iface_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < s->nifaces; i++)
-		if (s->ifaces[i].ifindex == ifindex)
-			return s->ifaces[i].name;
-	return NULL;
+	uint32_t x = (*(const struct interface_stats *const *)a)->ifindex;
+	uint32_t y = (*(const struct interface_stats *const *)b)->ifindex;
+
+	return x < y ? -1 : x > y;
 }
 
-static void json_flow(struct json_writer *w, const struct snapshot *s, const struct flow_stats *f)
+static int iface_key_cmp(const void *key, const void *elem)
+{
+	uint32_t x = *(const uint32_t *)key, y = (*(const struct interface_stats *const *)elem)->ifindex;
+
+	return x < y ? -1 : x > y;
+}
+
+static void iface_index_build(struct iface_index *ix, const struct snapshot *s)
+{
+	ix->n = 0;
+	ix->by_ifindex = malloc((s->nifaces + 1) * sizeof(*ix->by_ifindex));
+	if (!ix->by_ifindex)
+		return; /* flows then show no interface name */
+	for (size_t i = 0; i < s->nifaces; i++)
+		ix->by_ifindex[ix->n++] = &s->ifaces[i];
+	qsort(ix->by_ifindex, ix->n, sizeof(*ix->by_ifindex), iface_cmp);
+}
+
+static const char *interface_name(const struct iface_index *ix, uint32_t ifindex)
+{
+	const struct interface_stats *const *found =
+		ix->n ? bsearch(&ifindex, ix->by_ifindex, ix->n, sizeof(*ix->by_ifindex),
+				iface_key_cmp)
+		      : NULL;
+
+	return found ? (*found)->name : NULL;
+}
+
+static void json_flow(struct json_writer *w, const struct snapshot *s,
+		      const struct iface_index *ix, const struct flow_stats *f)
 {
 	int family = f->ip_version == 6 ? AF_INET6 : AF_INET;
-	const char *ifname = interface_name(s, f->ifindex);
+	const char *ifname = interface_name(ix, f->ifindex);
 	const char *app = classify_app_name((enum nh_app)f->app);
 	char addr[ADDR_STRLEN];
 
@@ -271,6 +317,7 @@ static void json_alert(struct json_writer *w, const struct alert_event *e)
 
 void output_json(FILE *out, const struct snapshot *s)
 {
+	struct iface_index ix;
 	struct json_writer w;
 	char when[40];
 
@@ -283,6 +330,8 @@ void output_json(FILE *out, const struct snapshot *s)
 	json_string(&w, when);
 	json_key(&w, "interval");
 	json_double(&w, s->interval);
+	json_key(&w, "window");
+	json_double(&w, s->window);
 	json_key(&w, "hooks");
 	json_string(&w, s->hooks);
 	json_key(&w, "tc");
@@ -290,6 +339,7 @@ void output_json(FILE *out, const struct snapshot *s)
 	json_key(&w, "totals");
 	json_object_begin(&w);
 	json_traffic(&w, &s->totals, s->interval, true);
+	json_window(&w, &s->totals_window);
 	json_object_end(&w);
 	json_key(&w, "drops");
 	json_object_begin(&w);
@@ -319,8 +369,10 @@ void output_json(FILE *out, const struct snapshot *s)
 	json_array_end(&w);
 	json_key(&w, "flows");
 	json_array_begin(&w);
+	iface_index_build(&ix, s);
 	for (size_t i = 0; i < s->nflows; i++)
-		json_flow(&w, s, &s->flows[i]);
+		json_flow(&w, s, &ix, &s->flows[i]);
+	free(ix.by_ifindex);
 	json_array_end(&w);
 	json_key(&w, "alerts");
 	json_array_begin(&w);
