@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,11 +10,14 @@
 
 #include "collect/collector.h"
 #include "collect/flows.h"
-#include "kernel/mapread.h"
+#include "collect/table.h"
+#include "core/array.h"
+#include "core/classify.h"
 #include "core/proc_key.h"
 #include "core/rates.h"
-#include "kernel/tc_attach.h"
 #include "core/timefmt.h"
+#include "kernel/mapread.h"
+#include "kernel/tc_attach.h"
 
 /* A datagram socket idle this long is forgotten; it comes back if it moves again. */
 #define SOCK_IDLE_SECONDS 60.0
@@ -26,31 +30,28 @@ struct proc_row {
 struct sock_row {
 	__u64 cookie;
 	struct nh_sock_val val;
+	/* Carried from tick to tick by the table engine. */
 	double changed_at; /* monotonic seconds of the last change */
 	char comm[NH_COMM_LEN]; /* owner's name, kept after the owner is gone */
-	bool removed; /* deleted from the map this tick; dropped after the flows join */
 };
 
-struct row_set {
-	struct proc_row *procs;
-	size_t nprocs;
-	struct sock_row *socks;
-	size_t nsocks;
+/* A flow's application, for the connection with the same cookie. */
+struct cookie_app {
+	uint64_t cookie;
+	size_t order; /* index in s->flows: the first flow decides, as sinks did */
+	uint8_t app;
 };
 
 struct collector {
 	const struct loader *ld;
-	size_t max_procs, max_socks;
-	/* Raw batch buffers. */
-	struct nh_proc_key *proc_keys;
-	struct nh_proc_val *proc_vals;
-	__u64 *sock_keys;
-	struct nh_sock_val *sock_vals;
-	/* Rows of the previous and of the current tick, sorted by key. */
-	struct row_set prev, cur;
+	int procs_fd, socks_fd;
+	/* Rows of the current and previous tick, sorted by key. */
+	struct table procs, socks;
 	double last_read;
 	struct snapshot snap;
 	struct flows *flows;
+	struct cookie_app *apps;
+	size_t apps_cap;
 };
 
 static int proc_row_cmp(const void *a, const void *b)
@@ -65,47 +66,14 @@ static int sock_row_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int read_rows(struct collector *c, struct row_set *rows)
+static const struct proc_row *find_proc(const struct collector *c, const struct nh_proc_key *key)
 {
-	long n;
-
-	n = mapread_all(loader_procs_fd(c->ld), c->proc_keys, sizeof(*c->proc_keys), c->proc_vals,
-		     sizeof(*c->proc_vals), c->max_procs + MAPREAD_SLACK);
-	if (n < 0)
-		return (int)n;
-	for (long i = 0; i < n; i++) {
-		rows->procs[i].key = c->proc_keys[i];
-		rows->procs[i].val = c->proc_vals[i];
-	}
-	rows->nprocs = (size_t)n;
-	qsort(rows->procs, rows->nprocs, sizeof(*rows->procs), proc_row_cmp);
-
-	n = mapread_all(loader_socks_fd(c->ld), c->sock_keys, sizeof(*c->sock_keys), c->sock_vals,
-		     sizeof(*c->sock_vals), c->max_socks + MAPREAD_SLACK);
-	if (n < 0)
-		return (int)n;
-	for (long i = 0; i < n; i++) {
-		memset(&rows->socks[i], 0, sizeof(rows->socks[i]));
-		rows->socks[i].cookie = c->sock_keys[i];
-		rows->socks[i].val = c->sock_vals[i];
-	}
-	rows->nsocks = (size_t)n;
-	qsort(rows->socks, rows->nsocks, sizeof(*rows->socks), sock_row_cmp);
-	return 0;
+	return table_find(&c->procs, key);
 }
 
-static const struct proc_row *find_proc(const struct row_set *rows, const struct nh_proc_key *key)
+static const struct sock_row *find_sock(const struct collector *c, __u64 cookie)
 {
-	struct proc_row probe = { .key = *key };
-
-	return bsearch(&probe, rows->procs, rows->nprocs, sizeof(*rows->procs), proc_row_cmp);
-}
-
-static struct sock_row *find_sock(const struct row_set *rows, __u64 cookie)
-{
-	struct sock_row probe = { .cookie = cookie };
-
-	return bsearch(&probe, rows->socks, rows->nsocks, sizeof(*rows->socks), sock_row_cmp);
+	return table_find(&c->socks, &cookie);
 }
 
 static void add_traffic(struct traffic *t, uint64_t tx_now, uint64_t tx_before, uint64_t rx_now,
@@ -123,9 +91,9 @@ static void collect_procs(struct collector *c)
 	struct snapshot *s = &c->snap;
 
 	s->nprocs = 0;
-	for (size_t i = 0; i < c->cur.nprocs; i++) {
-		struct proc_row *row = &c->cur.procs[i];
-		const struct proc_row *before = find_proc(&c->prev, &row->key);
+	for (size_t i = 0; i < c->procs.ncur; i++) {
+		const struct proc_row *row = table_row(&c->procs, i);
+		const struct proc_row *before = table_before(&c->procs, i);
 		struct process_stats *p = &s->procs[s->nprocs++];
 
 		memset(p, 0, sizeof(*p));
@@ -148,16 +116,18 @@ static void collect_procs(struct collector *c)
 
 		/*
 		 * An exited process gets no more bytes: its counts are final. Its
-		 * row stays until forget_exited() so its sockets still find it.
+		 * row stays findable until table_end() so its sockets still find it.
 		 */
-		if (p->exited)
-			bpf_map_delete_elem(loader_procs_fd(c->ld), &row->key);
+		if (p->exited) {
+			bpf_map_delete_elem(c->procs_fd, &row->key);
+			table_drop(&c->procs, i);
+		}
 	}
 }
 
 static bool owner_alive(const struct collector *c, const struct nh_proc_key *owner)
 {
-	const struct proc_row *row = find_proc(&c->cur, owner);
+	const struct proc_row *row = find_proc(c, owner);
 
 	return row && !(row->val.flags & NH_PROC_EXITED);
 }
@@ -181,32 +151,32 @@ static bool sock_removable(const struct collector *c, const struct sock_row *row
 static void collect_socks(struct collector *c, double now)
 {
 	struct snapshot *s = &c->snap;
+
 	s->nconns = 0;
-	for (size_t i = 0; i < c->cur.nsocks; i++) {
-		struct sock_row *row = &c->cur.socks[i];
-		const struct sock_row *before = find_sock(&c->prev, row->cookie);
-		const struct proc_row *owner = find_proc(&c->cur, &row->val.owner);
+	for (size_t i = 0; i < c->socks.ncur; i++) {
+		struct sock_row *row = table_row(&c->socks, i);
+		const struct sock_row *before = table_before(&c->socks, i);
+		const struct proc_row *owner = find_proc(c, &row->val.owner);
 		bool removed = false;
 		struct connection_stats *conn;
 
-		row->changed_at = now;
-		if (before && before->val.tx == row->val.tx && before->val.rx == row->val.rx)
-			row->changed_at = before->changed_at;
+		/* changed_at and comm came with the row from the previous tick. */
+		if (!before || before->val.tx != row->val.tx || before->val.rx != row->val.rx)
+			row->changed_at = now;
 		if (owner)
 			memcpy(row->comm, owner->val.comm, NH_COMM_LEN);
-		else if (before)
-			memcpy(row->comm, before->comm, NH_COMM_LEN);
 
 		if (sock_removable(c, row, before, now)) {
 			struct nh_sock_val final;
 
 			/* Atomic with respect to the map: what raced in is in "final". */
-			if (bpf_map_lookup_and_delete_elem(loader_socks_fd(c->ld), &row->cookie,
-							   &final) == 0) {
+			if (!bpf_map_lookup_and_delete_elem(c->socks_fd, &row->cookie, &final)) {
 				row->val.tx = final.tx > row->val.tx ? final.tx : row->val.tx;
 				row->val.rx = final.rx > row->val.rx ? final.rx : row->val.rx;
 			}
 			removed = true;
+			/* Still findable by the flows' join in this tick; gone after it. */
+			table_drop(&c->socks, i);
 		}
 
 		if (row->val.owner.tgid && (row->val.tx || row->val.rx)) {
@@ -224,22 +194,10 @@ static void collect_socks(struct collector *c, double now)
 			memcpy(conn->local_addr, row->val.local_addr, 16);
 			memcpy(conn->remote_addr, row->val.remote_addr, 16);
 			conn->closed = removed || (row->val.flags & NH_SOCK_CLOSED);
-			add_traffic(&conn->bytes, row->val.tx, before ? before->val.tx : 0, row->val.rx,
-				    before ? before->val.rx : 0);
+			add_traffic(&conn->bytes, row->val.tx, before ? before->val.tx : 0,
+				    row->val.rx, before ? before->val.rx : 0);
 		}
-		row->removed = removed;
 	}
-}
-
-/* Sockets deleted this tick leave the rows carried to the next one. */
-static void forget_removed_socks(struct collector *c)
-{
-	size_t kept = 0;
-
-	for (size_t i = 0; i < c->cur.nsocks; i++)
-		if (!c->cur.socks[i].removed)
-			c->cur.socks[kept++] = c->cur.socks[i];
-	c->cur.nsocks = kept;
 }
 
 /* flows_owner_fn: the socket table of this tick, sockets removed in it included. */
@@ -247,7 +205,7 @@ static bool socket_owner(void *ctx, uint64_t cookie, struct nh_proc_key *owner,
 			 char comm[NH_COMM_LEN])
 {
 	struct collector *c = ctx;
-	const struct sock_row *row = find_sock(&c->cur, cookie);
+	const struct sock_row *row = find_sock(c, cookie);
 
 	if (!row || !row->val.owner.tgid)
 		return false;
@@ -256,15 +214,59 @@ static bool socket_owner(void *ctx, uint64_t cookie, struct nh_proc_key *owner,
 	return true;
 }
 
-/* Drop exited processes from the rows carried to the next tick. */
-static void forget_exited(struct collector *c)
+static int cookie_app_cmp(const void *a, const void *b)
 {
-	size_t kept = 0;
+	const struct cookie_app *x = a, *y = b;
 
-	for (size_t i = 0; i < c->cur.nprocs; i++)
-		if (!(c->cur.procs[i].val.flags & NH_PROC_EXITED))
-			c->cur.procs[kept++] = c->cur.procs[i];
-	c->cur.nprocs = kept;
+	if (x->cookie != y->cookie)
+		return x->cookie < y->cookie ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* The first of apps[0..n) with this cookie (apps sorted by cookie, then order). */
+static const struct cookie_app *first_app(const struct cookie_app *apps, size_t n, uint64_t cookie)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (apps[mid].cookie < cookie)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && apps[lo].cookie == cookie ? &apps[lo] : NULL;
+}
+
+/*
+ * Each connection's application: what the first of its flows was classified
+ * as, else its own ports' guess. Sort once, then a binary search per
+ * connection: n log n, where sinks used to scan every flow per connection.
+ */
+static int classify_conns(struct collector *c)
+{
+	struct snapshot *s = &c->snap;
+	size_t n = 0;
+
+	if (array_grow((void **)&c->apps, &c->apps_cap, s->nflows, sizeof(*c->apps)))
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nflows; i++) {
+		const struct flow_stats *f = &s->flows[i];
+
+		if (f->cookie && f->app != NH_APP_NONE)
+			c->apps[n++] = (struct cookie_app){ f->cookie, i, f->app };
+	}
+	qsort(c->apps, n, sizeof(*c->apps), cookie_app_cmp);
+	for (size_t i = 0; i < s->nconns; i++) {
+		struct connection_stats *conn = &s->conns[i];
+		const struct cookie_app *a = first_app(c->apps, n, conn->cookie);
+
+		conn->app = a ? a->app
+			      : (uint8_t)classify_app_by_port((uint8_t)conn->protocol,
+							      conn->local_port, conn->remote_port);
+	}
+	return 0;
 }
 
 const struct snapshot *collector_tick(struct collector *c)
@@ -272,10 +274,11 @@ const struct snapshot *collector_tick(struct collector *c)
 	struct snapshot *s = &c->snap;
 	const volatile __u64 *drops = loader_drops(c->ld);
 	double now = monotonic_seconds();
-	struct row_set tmp;
 	int err;
 
-	err = read_rows(c, &c->cur);
+	err = table_read(&c->procs, table_read_bpf_map, &c->procs_fd);
+	if (!err)
+		err = table_read(&c->socks, table_read_bpf_map, &c->socks_fd);
 	if (err) {
 		errno = -err;
 		return NULL;
@@ -295,63 +298,76 @@ const struct snapshot *collector_tick(struct collector *c)
 		for (int i = 0; i < NH_WIRE_DROP_MAX; i++)
 			s->wire_drops[i] = loader_wire_drops(c->ld)[i];
 	err = flows_collect(c->flows, s, socket_owner, c);
+	if (!err)
+		err = classify_conns(c);
+	/* What was deleted from the maps is gone whether or not the tick completes. */
+	table_end(&c->socks);
+	table_end(&c->procs);
 	if (err) {
 		errno = -err;
 		return NULL;
 	}
-	forget_removed_socks(c);
-	forget_exited(c);
 	s->totals.tx_total += s->totals.tx_bytes;
 	s->totals.rx_total += s->totals.rx_bytes;
-
-	tmp = c->prev;
-	c->prev = c->cur;
-	c->cur = tmp;
 	c->last_read = now;
 	return s;
 }
 
-static void *alloc_array(size_t n, size_t size)
-{
-	return calloc(n, size);
-}
-
-static size_t map_capacity(int fd)
+/* Rows a map can hand back in one read: its size plus a batch read's slack. */
+static size_t map_rows(int fd)
 {
 	struct bpf_map_info info;
 	__u32 len = sizeof(info);
 
+	if (fd < 0)
+		return 0;
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return 0;
-	return info.max_entries;
+	return (size_t)info.max_entries + MAPREAD_SLACK;
 }
 
 struct collector *collector_new(const struct loader *ld)
 {
 	struct collector *c = calloc(1, sizeof(*c));
-	size_t np, ns;
+	struct table_config procs = {
+		.key_size = sizeof(struct nh_proc_key),
+		.val_size = sizeof(struct nh_proc_val),
+		.val_offset = offsetof(struct proc_row, val),
+		.row_size = sizeof(struct proc_row),
+		.cmp = proc_row_cmp,
+	};
+	struct table_config socks = {
+		.key_size = sizeof(__u64),
+		.val_size = sizeof(struct nh_sock_val),
+		.val_offset = offsetof(struct sock_row, val),
+		.row_size = sizeof(struct sock_row),
+		.cmp = sock_row_cmp,
+	};
+	int ifaces_fd, err;
 
 	if (!c)
 		return NULL;
 	c->ld = ld;
-	c->max_procs = map_capacity(loader_procs_fd(ld));
-	c->max_socks = map_capacity(loader_socks_fd(ld));
-	np = c->max_procs + MAPREAD_SLACK;
-	ns = c->max_socks + MAPREAD_SLACK;
-	c->proc_keys = alloc_array(np, sizeof(*c->proc_keys));
-	c->proc_vals = alloc_array(np, sizeof(*c->proc_vals));
-	c->sock_keys = alloc_array(ns, sizeof(*c->sock_keys));
-	c->sock_vals = alloc_array(ns, sizeof(*c->sock_vals));
-	c->prev.procs = alloc_array(np, sizeof(*c->prev.procs));
-	c->cur.procs = alloc_array(np, sizeof(*c->cur.procs));
-	c->prev.socks = alloc_array(ns, sizeof(*c->prev.socks));
-	c->cur.socks = alloc_array(ns, sizeof(*c->cur.socks));
-	c->snap.procs = alloc_array(np, sizeof(*c->snap.procs));
-	c->snap.conns = alloc_array(ns, sizeof(*c->snap.conns));
-	c->flows = flows_new(loader_ifaces_fd(ld), loader_flows_fd(ld), ld->tc);
-	if (!c->flows || !c->proc_keys || !c->proc_vals || !c->sock_keys || !c->sock_vals || !c->prev.procs ||
-	    !c->cur.procs || !c->prev.socks || !c->cur.socks || !c->snap.procs || !c->snap.conns) {
+	c->procs_fd = loader_procs_fd(ld);
+	c->socks_fd = loader_socks_fd(ld);
+	ifaces_fd = loader_ifaces_fd(ld);
+	/* The maps know their sizes: every buffer below follows from them. */
+	procs.capacity = map_rows(c->procs_fd);
+	socks.capacity = map_rows(c->socks_fd);
+	err = table_init(&c->procs, &procs);
+	if (!err)
+		err = table_init(&c->socks, &socks);
+	if (err) {
+		collector_free(c);
+		errno = -err;
+		return NULL;
+	}
+	c->snap.procs = calloc(c->procs.cfg.capacity, sizeof(*c->snap.procs));
+	c->snap.conns = calloc(c->socks.cfg.capacity, sizeof(*c->snap.conns));
+	c->flows = flows_new(ifaces_fd, map_rows(ifaces_fd), loader_flows_fd(ld),
+			     map_rows(loader_flows_fd(ld)), ld->tc);
+	if (!c->flows || !c->snap.procs || !c->snap.conns) {
 		collector_free(c);
 		errno = ENOMEM;
 		return NULL;
@@ -365,16 +381,11 @@ void collector_free(struct collector *c)
 {
 	if (!c)
 		return;
-	free(c->proc_keys);
-	free(c->proc_vals);
-	free(c->sock_keys);
-	free(c->sock_vals);
-	free(c->prev.procs);
-	free(c->cur.procs);
-	free(c->prev.socks);
-	free(c->cur.socks);
+	table_free(&c->procs);
+	table_free(&c->socks);
 	free(c->snap.procs);
 	free(c->snap.conns);
+	free(c->apps);
 	flows_free(c->flows);
 	free(c);
 }

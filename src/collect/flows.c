@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,31 +11,26 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "core/classify.h"
 #include "collect/flows.h"
-#include "kernel/mapread.h"
+#include "collect/table.h"
+#include "core/array.h"
+#include "core/classify.h"
 #include "core/proc_key.h"
+#include "core/protocols.h"
 #include "core/rates.h"
-#include "kernel/tc_attach.h"
 #include "core/timefmt.h"
+#include "kernel/mapread.h"
+#include "kernel/tc_attach.h"
 
 /* A flow without packets this long is retired; it comes back if it moves again. */
 #define FLOW_IDLE_NS (60ull * 1000000000ull)
 /* A process's wire state outlives its last sighting this long (it may reappear). */
 #define PROC_FORGET_SECONDS 120.0
 
-/* Protocol set bits: enum nh_app values first, then the L4 classes. */
-enum {
-	PROTO_BIT_TCP = 40,
-	PROTO_BIT_UDP,
-	PROTO_BIT_ICMP,
-	PROTO_BIT_ICMPV6,
-	PROTO_BIT_OTHER,
-};
-
 struct flow_row {
 	struct nh_flow_key key;
 	struct nh_flow_val val;
+	/* Carried from tick to tick by the table engine. */
 	bool owned;
 	struct nh_proc_key owner;
 	uint64_t owner_cookie;
@@ -42,9 +38,16 @@ struct flow_row {
 	uint64_t credited[NH_DIR_MAX]; /* bytes already added to the owner's wire total */
 };
 
-struct flow_set {
-	struct flow_row *rows;
-	size_t n;
+struct iface_row {
+	__u32 ifindex;
+	struct nh_iface_val sum; /* the per-CPU values, added up */
+	/* Carried from tick to tick by the table engine. */
+	uint64_t retired_unowned[NH_DIR_MAX]; /* bytes of unowned flows already retired */
+	uint64_t unowned_live[NH_DIR_MAX];    /* bytes of unowned flows in the map now */
+	/* What the previous snapshot showed, for the interval figures. */
+	uint64_t reported_bytes[NH_DIR_MAX];
+	uint64_t reported_packets[NH_DIR_MAX];
+	uint64_t reported_unattributed[NH_DIR_MAX];
 };
 
 struct proc_wire {
@@ -55,41 +58,40 @@ struct proc_wire {
 	double seen_at;
 };
 
-struct iface_row {
-	uint32_t ifindex;
-	struct nh_iface_val sum;
-	uint64_t retired_unowned[NH_DIR_MAX]; /* bytes of unowned flows already retired */
-	uint64_t unowned_live[NH_DIR_MAX];    /* bytes of unowned flows in the map now */
-	/* What the previous snapshot showed, for the interval figures. */
-	uint64_t reported_bytes[NH_DIR_MAX];
-	uint64_t reported_packets[NH_DIR_MAX];
-	uint64_t reported_unattributed[NH_DIR_MAX];
+/* What one flow or socket adds to a process this tick; merged in once, sorted. */
+struct wire_credit {
+	struct nh_proc_key key;
+	uint64_t bytes[NH_DIR_MAX];
+	uint64_t protocols;
 };
 
 struct flows {
 	int ifaces_fd, flows_fd;
 	const struct tc_attach *tc;
 	int ncpus;
-	size_t max_flows, max_ifaces;
-	/* Batch buffers. */
-	struct nh_flow_key *keys;
-	struct nh_flow_val *vals;
-	__u32 *iface_keys;
-	struct nh_iface_val *iface_vals; /* ncpus values per key */
-	struct flow_set prev, cur;
-	struct iface_row *ifaces;
-	size_t nifaces;
-	struct proc_wire *procs;
-	size_t nprocs, cap_procs;
+	struct table flow_rows, iface_rows;
+	struct nh_iface_val *iface_percpu; /* ncpus values per row of iface_rows */
+	/* Wire state per process, sorted by key; next is the merge's target. */
+	struct proc_wire *procs, *procs_next;
+	size_t nprocs, cap_procs, cap_next;
+	struct wire_credit *credits;
+	size_t ncredits, cap_credits;
 	/* Snapshot arrays this module owns. */
 	struct interface_stats *out_ifaces;
+	size_t cap_out_ifaces;
 	struct flow_stats *out_flows;
 };
 
-static int flow_key_cmp(const void *a, const void *b)
+static int flow_row_cmp(const void *a, const void *b)
 {
-	return memcmp(&((const struct flow_row *)a)->key, &((const struct flow_row *)b)->key,
-		      sizeof(struct nh_flow_key));
+	return memcmp(a, b, sizeof(struct nh_flow_key));
+}
+
+static int iface_row_cmp(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
 }
 
 /* bsearch: a process key against a proc_wire. */
@@ -98,41 +100,10 @@ static int key_vs_proc_wire(const void *key, const void *elem)
 	return proc_key_cmp(key, &((const struct proc_wire *)elem)->key);
 }
 
-static uint64_t l4_bit(uint8_t ip_version, uint8_t protocol)
+static int credit_cmp(const void *a, const void *b)
 {
-	switch (protocol) {
-	case IPPROTO_TCP:
-		return 1ull << PROTO_BIT_TCP;
-	case IPPROTO_UDP:
-		return 1ull << PROTO_BIT_UDP;
-	case IPPROTO_ICMP:
-		return ip_version == 4 ? 1ull << PROTO_BIT_ICMP : 1ull << PROTO_BIT_OTHER;
-	case IPPROTO_ICMPV6:
-		return ip_version == 6 ? 1ull << PROTO_BIT_ICMPV6 : 1ull << PROTO_BIT_OTHER;
-	default:
-		return 1ull << PROTO_BIT_OTHER;
-	}
-}
-
-size_t flows_protocol_names(uint64_t set, const char **names, size_t max)
-{
-	static const struct {
-		int bit;
-		const char *name;
-	} l4[] = {
-		{ PROTO_BIT_TCP, "TCP" },	{ PROTO_BIT_UDP, "UDP" },
-		{ PROTO_BIT_ICMP, "ICMP" },	{ PROTO_BIT_ICMPV6, "ICMPv6" },
-		{ PROTO_BIT_OTHER, "other" },
-	};
-	size_t n = 0;
-
-	for (size_t i = 0; i < sizeof(l4) / sizeof(l4[0]) && n < max; i++)
-		if (set & (1ull << l4[i].bit))
-			names[n++] = l4[i].name;
-	for (int app = NH_APP_NONE + 1; app < NH_APP_MAX && n < max; app++)
-		if (set & (1ull << app))
-			names[n++] = classify_app_name((enum nh_app)app);
-	return n;
+	return proc_key_cmp(&((const struct wire_credit *)a)->key,
+			    &((const struct wire_credit *)b)->key);
 }
 
 static struct proc_wire *proc_find(struct flows *f, const struct nh_proc_key *key)
@@ -140,111 +111,107 @@ static struct proc_wire *proc_find(struct flows *f, const struct nh_proc_key *ke
 	return bsearch(key, f->procs, f->nprocs, sizeof(*f->procs), key_vs_proc_wire);
 }
 
-static struct proc_wire *proc_get(struct flows *f, const struct nh_proc_key *key, double now)
+/* Room was made in flows_collect: one credit per flow and per connection at most. */
+static void add_credit(struct flows *f, const struct nh_proc_key *key, uint64_t tx, uint64_t rx,
+		       uint64_t protocols)
 {
-	struct proc_wire *p = proc_find(f, key);
-	size_t at = 0;
+	struct wire_credit *c;
 
-	if (p)
-		return p;
-	if (f->nprocs == f->cap_procs) {
-		size_t cap = f->cap_procs ? f->cap_procs * 2 : 256;
-		void *procs = realloc(f->procs, cap * sizeof(*f->procs));
+	if (f->ncredits == f->cap_credits)
+		return;
+	c = &f->credits[f->ncredits++];
+	c->key = *key;
+	c->bytes[NH_DIR_TX] = tx;
+	c->bytes[NH_DIR_RX] = rx;
+	c->protocols = protocols;
+}
 
-		if (!procs)
-			return NULL;
-		f->procs = procs;
-		f->cap_procs = cap;
+/*
+ * Merge this tick's credits into the sorted process states: sort the credits,
+ * then one pass over both arrays. New processes enter in order, without the
+ * shifting an insert per process would cost.
+ */
+static int apply_credits(struct flows *f, double now)
+{
+	size_t i = 0, j = 0, n = 0;
+	struct proc_wire *tmp;
+	size_t cap;
+
+	qsort(f->credits, f->ncredits, sizeof(*f->credits), credit_cmp);
+	if (array_grow((void **)&f->procs_next, &f->cap_next, f->nprocs + f->ncredits,
+		       sizeof(*f->procs_next)))
+		return -ENOMEM;
+	while (i < f->nprocs || j < f->ncredits) {
+		int order = i == f->nprocs     ? 1
+			    : j == f->ncredits ? -1
+					       : proc_key_cmp(&f->procs[i].key, &f->credits[j].key);
+		struct proc_wire *p = &f->procs_next[n++];
+
+		if (order <= 0) {
+			*p = f->procs[i++];
+		} else {
+			memset(p, 0, sizeof(*p));
+			p->key = f->credits[j].key;
+			p->seen_at = now;
+		}
+		for (; j < f->ncredits && proc_key_cmp(&f->credits[j].key, &p->key) == 0; j++) {
+			for (int d = 0; d < NH_DIR_MAX; d++)
+				p->total[d] += f->credits[j].bytes[d];
+			p->protocols |= f->credits[j].protocols;
+		}
 	}
-	while (at < f->nprocs && proc_key_cmp(&f->procs[at].key, key) < 0)
-		at++;
-	memmove(&f->procs[at + 1], &f->procs[at], (f->nprocs - at) * sizeof(*f->procs));
-	f->nprocs++;
-	p = &f->procs[at];
-	memset(p, 0, sizeof(*p));
-	p->key = *key;
-	p->seen_at = now;
-	return p;
+	tmp = f->procs;
+	f->procs = f->procs_next;
+	f->procs_next = tmp;
+	cap = f->cap_procs;
+	f->cap_procs = f->cap_next;
+	f->cap_next = cap;
+	f->nprocs = n;
+	f->ncredits = 0;
+	return 0;
 }
 
-static struct iface_row *iface_find(struct flows *f, uint32_t ifindex)
+/* table_read_fn: the per-CPU interface map, each key's values added up. */
+static long read_ifaces(void *ctx, void *keys, size_t key_size, void *vals, size_t val_size,
+			size_t cap)
 {
-	for (size_t i = 0; i < f->nifaces; i++)
-		if (f->ifaces[i].ifindex == ifindex)
-			return &f->ifaces[i];
-	return NULL;
-}
-
-/* Sum the per-CPU interface counters into f->ifaces (one row per key). */
-static int read_ifaces(struct flows *f)
-{
+	struct flows *f = ctx;
 	size_t stride = sizeof(struct nh_iface_val); /* multiple of 8: no per-CPU padding */
-	long total = mapread_all(f->ifaces_fd, f->iface_keys, sizeof(*f->iface_keys), f->iface_vals,
-				 stride * (size_t)f->ncpus, f->max_ifaces);
+	struct nh_iface_val *sums = vals;
+	long total = mapread_all(f->ifaces_fd, keys, key_size, f->iface_percpu,
+				 stride * (size_t)f->ncpus, cap);
 
-	if (total < 0)
-		return (int)total;
+	(void)val_size;
 	for (long i = 0; i < total; i++) {
-		struct iface_row *row;
-		struct nh_iface_val sum;
-		const struct nh_iface_val *cpu =
-			(const void *)((char *)f->iface_vals + i * stride * f->ncpus);
+		const struct nh_iface_val *cpu = &f->iface_percpu[(size_t)i * (size_t)f->ncpus];
+		struct nh_iface_val *sum = &sums[i];
 
-		memset(&sum, 0, sizeof(sum));
+		memset(sum, 0, sizeof(*sum));
 		for (int c = 0; c < f->ncpus; c++) {
 			for (int d = 0; d < NH_DIR_MAX; d++) {
-				sum.bytes[d] += cpu[c].bytes[d];
-				sum.packets[d] += cpu[c].packets[d];
-				sum.noflow_bytes[d] += cpu[c].noflow_bytes[d];
-				sum.noflow_packets[d] += cpu[c].noflow_packets[d];
+				sum->bytes[d] += cpu[c].bytes[d];
+				sum->packets[d] += cpu[c].packets[d];
+				sum->noflow_bytes[d] += cpu[c].noflow_bytes[d];
+				sum->noflow_packets[d] += cpu[c].noflow_packets[d];
 			}
 		}
-		row = iface_find(f, f->iface_keys[i]);
-		if (!row && f->nifaces < f->max_ifaces) {
-			row = &f->ifaces[f->nifaces++];
-			memset(row, 0, sizeof(*row));
-			row->ifindex = f->iface_keys[i];
-		}
-		if (row)
-			row->sum = sum;
 	}
-	return 0;
-}
-
-static int read_flows(struct flows *f)
-{
-	long total = mapread_all(f->flows_fd, f->keys, sizeof(*f->keys), f->vals, sizeof(*f->vals),
-				 f->max_flows + MAPREAD_SLACK);
-
-	if (total < 0)
-		return (int)total;
-	for (long i = 0; i < total; i++) {
-		memset(&f->cur.rows[i], 0, sizeof(f->cur.rows[i]));
-		f->cur.rows[i].key = f->keys[i];
-		f->cur.rows[i].val = f->vals[i];
-	}
-	f->cur.n = (size_t)total;
-	qsort(f->cur.rows, f->cur.n, sizeof(*f->cur.rows), flow_key_cmp);
-	return 0;
+	return total;
 }
 
 /* Credit what the flow counted since the last credit to its owner. */
-static void credit_owner(struct flows *f, struct flow_row *row, enum nh_app app, double now)
+static void credit_owner(struct flows *f, struct flow_row *row, enum nh_app app)
 {
-	struct proc_wire *p;
+	uint64_t delta[NH_DIR_MAX];
 
 	if (!row->owned)
 		return;
-	p = proc_get(f, &row->owner, now);
-	if (!p)
-		return;
 	for (int d = 0; d < NH_DIR_MAX; d++) {
-		p->total[d] += counter_delta(row->val.bytes[d], row->credited[d]);
+		delta[d] = counter_delta(row->val.bytes[d], row->credited[d]);
 		row->credited[d] = row->val.bytes[d];
 	}
-	p->protocols |= l4_bit(row->key.family, row->key.protocol);
-	if (app != NH_APP_NONE)
-		p->protocols |= 1ull << app;
+	add_credit(f, &row->owner, delta[NH_DIR_TX], delta[NH_DIR_RX],
+		   protocol_set_l4(row->key.family, row->key.protocol) | protocol_set_app(app));
 }
 
 static void fill_flow(struct flow_stats *out, const struct flow_row *row,
@@ -281,34 +248,28 @@ static void fill_flow(struct flow_stats *out, const struct flow_row *row,
 					      before ? before->val.packets[NH_DIR_RX] : 0);
 }
 
-static void collect_flows(struct flows *f, struct snapshot *s, flows_owner_fn owner, void *ctx,
-			  double now)
+static void collect_flows(struct flows *f, struct snapshot *s, flows_owner_fn owner, void *ctx)
 {
 	struct timespec ts;
 	uint64_t now_ns;
-	size_t kept = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts); /* the clock of bpf_ktime_get_ns */
 	now_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-	for (size_t i = 0; i < f->nifaces; i++)
-		memset(f->ifaces[i].unowned_live, 0, sizeof(f->ifaces[i].unowned_live));
+	for (size_t i = 0; i < f->iface_rows.ncur; i++) {
+		struct iface_row *iface = table_row(&f->iface_rows, i);
+
+		memset(iface->unowned_live, 0, sizeof(iface->unowned_live));
+	}
 
 	s->nflows = 0;
-	for (size_t i = 0; i < f->cur.n; i++) {
-		struct flow_row *row = &f->cur.rows[i];
-		const struct flow_row *before =
-			bsearch(row, f->prev.rows, f->prev.n, sizeof(*row), flow_key_cmp);
-		struct iface_row *iface = iface_find(f, row->key.ifindex);
+	for (size_t i = 0; i < f->flow_rows.ncur; i++) {
+		struct flow_row *row = table_row(&f->flow_rows, i);
+		const struct flow_row *before = table_before(&f->flow_rows, i);
+		struct iface_row *iface = table_find(&f->iface_rows, &row->key.ifindex);
 		bool retired = false;
 		enum nh_app app;
 
-		if (before) {
-			row->owned = before->owned;
-			row->owner = before->owner;
-			row->owner_cookie = before->owner_cookie;
-			memcpy(row->comm, before->comm, NH_COMM_LEN);
-			memcpy(row->credited, before->credited, sizeof(row->credited));
-		}
+		/* Owner and credits came with the row from the previous tick. */
 		/* A reused 5-tuple may carry a new socket: follow the cookie. */
 		if (row->val.cookie && (!row->owned || row->val.cookie != row->owner_cookie)) {
 			struct nh_proc_key who;
@@ -328,10 +289,11 @@ static void collect_flows(struct flows *f, struct snapshot *s, flows_owner_fn ow
 			if (bpf_map_lookup_and_delete_elem(f->flows_fd, &row->key, &final) == 0)
 				row->val = final;
 			retired = true;
+			table_drop(&f->flow_rows, i);
 		}
 		app = classify_app(row->val.app, row->key.protocol, row->key.local_port,
 				   row->key.remote_port);
-		credit_owner(f, row, app, now);
+		credit_owner(f, row, app);
 		if (!row->owned && iface) {
 			for (int d = 0; d < NH_DIR_MAX; d++) {
 				if (retired)
@@ -341,21 +303,26 @@ static void collect_flows(struct flows *f, struct snapshot *s, flows_owner_fn ow
 			}
 		}
 		fill_flow(&s->flows[s->nflows++], row, before, app);
-		if (!retired)
-			f->cur.rows[kept++] = *row;
 	}
-	f->cur.n = kept;
 }
 
-static void collect_ifaces(struct flows *f, struct snapshot *s)
+/*
+ * Every interface the classifier is attached to, each once: the array grows
+ * with the attach list. One the kernel's map had no room for is reported with
+ * zero counts (its bytes are in wire_drops[NH_WIRE_DROP_IFACE]).
+ */
+static int collect_ifaces(struct flows *f, struct snapshot *s)
 {
 	const struct tc_iface *list;
 	size_t n = f->tc ? tc_attach_ifaces(f->tc, &list) : 0;
 
 	s->nifaces = 0;
+	if (array_grow((void **)&f->out_ifaces, &f->cap_out_ifaces, n, sizeof(*f->out_ifaces)))
+		return -ENOMEM;
+	s->ifaces = f->out_ifaces;
 	for (size_t i = 0; i < n; i++) {
 		struct interface_stats *out = &s->ifaces[s->nifaces++];
-		struct iface_row *row = iface_find(f, list[i].ifindex);
+		struct iface_row *row = table_find(&f->iface_rows, &list[i].ifindex);
 		uint64_t unattributed[NH_DIR_MAX] = { 0, 0 };
 
 		memset(out, 0, sizeof(*out));
@@ -395,22 +362,28 @@ static void collect_ifaces(struct flows *f, struct snapshot *s)
 		if (!list[i].present) {
 			/* Reported for the last time: its ifindex may be reused by another. */
 			bpf_map_delete_elem(f->ifaces_fd, &row->ifindex);
-			*row = f->ifaces[--f->nifaces];
+			table_drop(&f->iface_rows, table_index(&f->iface_rows, row));
 		}
 	}
+	return 0;
 }
 
 /* Processes: wire traffic and protocol sets, from flows and from their sockets. */
-static void collect_procs(struct flows *f, struct snapshot *s, double now)
+static int collect_procs(struct flows *f, struct snapshot *s, double now)
 {
+	size_t kept = 0;
+	int err;
+
 	for (size_t i = 0; i < s->nconns; i++) {
 		const struct connection_stats *c = &s->conns[i];
 		struct nh_proc_key key = { .tgid = c->pid, .start_ns = c->start_ns };
-		struct proc_wire *p = proc_get(f, &key, now);
 
-		if (p)
-			p->protocols |= l4_bit(c->family == AF_INET6 ? 6 : 4, (uint8_t)c->protocol);
+		add_credit(f, &key, 0, 0,
+			   protocol_set_l4(c->family == AF_INET6 ? 6 : 4, (uint8_t)c->protocol));
 	}
+	err = apply_credits(f, now);
+	if (err)
+		return err;
 	for (size_t i = 0; i < s->nprocs; i++) {
 		struct process_stats *ps = &s->procs[i];
 		struct nh_proc_key key = { .tgid = ps->pid, .start_ns = ps->start_ns };
@@ -433,46 +406,68 @@ static void collect_procs(struct flows *f, struct snapshot *s, double now)
 			p->seen_at = 0; /* reported its last: forget below */
 	}
 	/* Forget processes that exited or have not been seen for a while. */
-	{
-		size_t kept = 0;
-
-		for (size_t i = 0; i < f->nprocs; i++)
-			if (now - f->procs[i].seen_at < PROC_FORGET_SECONDS)
-				f->procs[kept++] = f->procs[i];
-		f->nprocs = kept;
-	}
+	for (size_t i = 0; i < f->nprocs; i++)
+		if (now - f->procs[i].seen_at < PROC_FORGET_SECONDS)
+			f->procs[kept++] = f->procs[i];
+	f->nprocs = kept;
+	return 0;
 }
 
 int flows_collect(struct flows *f, struct snapshot *s, flows_owner_fn owner, void *ctx)
 {
 	double now = monotonic_seconds();
-	struct flow_set tmp;
-	int err;
+	int err = 0;
 
 	s->nifaces = 0;
 	s->nflows = 0;
 	s->ifaces = f->out_ifaces;
 	s->flows = f->out_flows;
 	if (f->flows_fd >= 0) {
-		err = read_ifaces(f);
+		err = table_read(&f->iface_rows, read_ifaces, f);
 		if (!err)
-			err = read_flows(f);
+			err = table_read(&f->flow_rows, table_read_bpf_map, &f->flows_fd);
 		if (err)
 			return err;
-		collect_flows(f, s, owner, ctx, now);
-		collect_ifaces(f, s);
-		tmp = f->prev;
-		f->prev = f->cur;
-		f->cur = tmp;
 	}
-	collect_procs(f, s, now);
-	return 0;
+	/* At most one credit per flow and one per connection. */
+	f->ncredits = 0;
+	if (array_grow((void **)&f->credits, &f->cap_credits, f->flow_rows.ncur + s->nconns,
+		       sizeof(*f->credits)))
+		err = -ENOMEM;
+	if (!err && f->flows_fd >= 0) {
+		collect_flows(f, s, owner, ctx);
+		err = collect_ifaces(f, s);
+	}
+	if (f->flows_fd >= 0) {
+		/* Retired flows and vanished interfaces left the maps: forget them too. */
+		table_end(&f->flow_rows);
+		table_end(&f->iface_rows);
+	}
+	if (!err)
+		err = collect_procs(f, s, now);
+	return err;
 }
 
-struct flows *flows_new(int ifaces_fd, int flows_fd, const struct tc_attach *tc)
+struct flows *flows_new(int ifaces_fd, size_t iface_rows, int flows_fd, size_t flow_rows,
+			const struct tc_attach *tc)
 {
 	struct flows *f = calloc(1, sizeof(*f));
-	size_t nf;
+	struct table_config flows = {
+		.key_size = sizeof(struct nh_flow_key),
+		.val_size = sizeof(struct nh_flow_val),
+		.val_offset = offsetof(struct flow_row, val),
+		.row_size = sizeof(struct flow_row),
+		.capacity = flow_rows,
+		.cmp = flow_row_cmp,
+	};
+	struct table_config ifaces = {
+		.key_size = sizeof(__u32),
+		.val_size = sizeof(struct nh_iface_val),
+		.val_offset = offsetof(struct iface_row, sum),
+		.row_size = sizeof(struct iface_row),
+		.capacity = iface_rows,
+		.cmp = iface_row_cmp,
+	};
 
 	if (!f)
 		return NULL;
@@ -487,20 +482,16 @@ struct flows *flows_new(int ifaces_fd, int flows_fd, const struct tc_attach *tc)
 		errno = EINVAL;
 		return NULL;
 	}
-	f->max_flows = NH_MAX_FLOWS;
-	f->max_ifaces = NH_MAX_IFACES;
-	nf = f->max_flows + MAPREAD_SLACK;
-	f->keys = calloc(nf, sizeof(*f->keys));
-	f->vals = calloc(nf, sizeof(*f->vals));
-	f->prev.rows = calloc(nf, sizeof(*f->prev.rows));
-	f->cur.rows = calloc(nf, sizeof(*f->cur.rows));
-	f->out_flows = calloc(nf, sizeof(*f->out_flows));
-	f->iface_keys = calloc(f->max_ifaces, sizeof(*f->iface_keys));
-	f->iface_vals = calloc(f->max_ifaces * (size_t)f->ncpus, sizeof(*f->iface_vals));
-	f->ifaces = calloc(f->max_ifaces, sizeof(*f->ifaces));
-	f->out_ifaces = calloc(f->max_ifaces, sizeof(*f->out_ifaces));
-	if (!f->keys || !f->vals || !f->prev.rows || !f->cur.rows || !f->out_flows ||
-	    !f->iface_keys || !f->iface_vals || !f->ifaces || !f->out_ifaces) {
+	if (table_init(&f->flow_rows, &flows) || table_init(&f->iface_rows, &ifaces)) {
+		flows_free(f);
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* Sized from the tables, which were sized from the maps. */
+	f->out_flows = calloc(f->flow_rows.cfg.capacity, sizeof(*f->out_flows));
+	f->iface_percpu = calloc(f->iface_rows.cfg.capacity * (size_t)f->ncpus,
+				 sizeof(*f->iface_percpu));
+	if (!f->out_flows || !f->iface_percpu) {
 		flows_free(f);
 		errno = ENOMEM;
 		return NULL;
@@ -512,15 +503,13 @@ void flows_free(struct flows *f)
 {
 	if (!f)
 		return;
-	free(f->keys);
-	free(f->vals);
-	free(f->prev.rows);
-	free(f->cur.rows);
+	table_free(&f->flow_rows);
+	table_free(&f->iface_rows);
+	free(f->iface_percpu);
 	free(f->out_flows);
-	free(f->iface_keys);
-	free(f->iface_vals);
-	free(f->ifaces);
 	free(f->out_ifaces);
 	free(f->procs);
+	free(f->procs_next);
+	free(f->credits);
 	free(f);
 }

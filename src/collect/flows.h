@@ -3,8 +3,8 @@
  * The wire side of a tick: per-interface and per-flow traffic from the TC
  * classifier's maps, flows joined to processes through their socket cookie,
  * unattributed bytes per interface, and the set of protocols each process
- * has spoken. Idle flows are retired with lookup_and_delete; what they
- * counted stays in the totals.
+ * has spoken (core/protocols.h). Idle flows are retired with
+ * lookup_and_delete; what they counted stays in the totals.
  */
 #ifndef NETHOUND_FLOWS_H
 #define NETHOUND_FLOWS_H
@@ -22,8 +22,13 @@ typedef bool (*flows_owner_fn)(void *ctx, uint64_t cookie, struct nh_proc_key *o
 
 struct flows;
 
-/* ifaces_fd/flows_fd are -1 when wire accounting is off: protocols still work. */
-struct flows *flows_new(int ifaces_fd, int flows_fd, const struct tc_attach *tc);
+/*
+ * ifaces_fd/flows_fd are -1 when wire accounting is off: protocols still work.
+ * iface_rows and flow_rows: how many rows a read of each map can return (its
+ * max_entries plus a batch read's slack); every buffer is sized from them.
+ */
+struct flows *flows_new(int ifaces_fd, size_t iface_rows, int flows_fd, size_t flow_rows,
+			const struct tc_attach *tc);
 void flows_free(struct flows *f);
 
 /*
@@ -32,8 +37,5 @@ void flows_free(struct flows *f);
  * Returns 0 or -errno if a map cannot be read.
  */
 int flows_collect(struct flows *f, struct snapshot *s, flows_owner_fn owner, void *ctx);
-
-/* Names of the protocols in a process's set, in a fixed order; returns the count. */
-size_t flows_protocol_names(uint64_t set, const char **names, size_t max);
 
 #endif

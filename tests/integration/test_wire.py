@@ -5,6 +5,7 @@ nethound runs inside namespace 'a' (ip netns exec), so it watches a's
 interfaces: loopback and veth0. Peers live in 'b' and in namespaces these
 tests add. Everything stays on this machine.
 """
+import json
 import os
 import re
 import signal
@@ -445,6 +446,64 @@ def interface_errors():
     check(res.returncode == 0 and '"tc":"off"' in res.stdout.replace(" ", ""),
           f"--tc off still counts processes: {res.returncode} {res.stderr}")
 
+
+SEND_EVERY_IFACE = """
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+for name in sys.argv[1:]:
+    s.sendto(b"nethound", ("ff02::1", 9, 0, socket.if_nametoindex(name)))
+"""
+
+
+@test
+def many_interfaces_no_crash():
+    """More interfaces than the classifier's interface map holds (1,024), each with a
+    packet: every one reported once, those the map had no room for with zero counts
+    and their packets in drops.interfaces; nothing overflows."""
+    pairs = 560  # no dummy driver on these kernels: veth pairs, both ends in the namespace
+    count = 2 * pairs
+    ns = f"nht-many-{os.getpid()}"
+    names = [f"nh{end}{i}" for i in range(pairs) for end in "ab"]
+    sh("ip", "netns", "add", ns)
+    try:
+        batch = "".join(f"link add nha{i} type veth peer name nhb{i}\n" for i in range(pairs))
+        batch += "".join(f"link set {n} up\n" for n in names)
+        res = subprocess.run(["ip", "-n", ns, "-batch", "-"], input=batch, capture_output=True,
+                             text=True)
+        check(res.returncode == 0, f"ip -batch failed: {res.stderr[:500]}")
+        sh("ip", "link", "set", "lo", "up", ns=ns)
+        proc = subprocess.Popen(["ip", "netns", "exec", ns, NETHOUND, "dump", "--json", "-n",
+                                 "--count", "4", "--interval", "0.5"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = proc.stdout.readline()
+        if first:
+            # One datagram out of each interface (link-local multicast needs no address).
+            sh(sys.executable, "-c", SEND_EVERY_IFACE, *names, ns=ns)
+        try:
+            out, err = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise TestFailure("nethound dump did not finish within 120 s")
+        check(proc.returncode == 0, f"nethound exited {proc.returncode}: {err[-2000:]}")
+        try:
+            docs = [json.loads(line) for line in (first + out).splitlines()]
+        except ValueError as e:
+            raise TestFailure(f"output is not JSON lines: {e}: {(first + out)[:300]!r}")
+        check(len(docs) == 4, f"4 documents, got {len(docs)}")
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+    last = docs[-1]
+    reported = [i["name"] for i in last["interfaces"]]
+    check(len(reported) == len(set(reported)), "an interface reported twice")
+    missing = set(names) - set(reported)
+    check(not missing, f"{len(missing)} interfaces not reported, e.g. {sorted(missing)[:5]}")
+    counted = [i for i in last["interfaces"] if i["name"] in names and i["tx_packets_total"]]
+    dropped = last["drops"]["interfaces"]
+    check(counted, "no interface counted its packet")
+    check(len(counted) == count or dropped > 0,
+          f"{count - len(counted)} interfaces without counts and no interface drops")
+    print(f"  {len(reported)} interfaces reported, {len(counted)} counted, "
+          f"{dropped} packets dropped for want of room in the interface map")
 
 if __name__ == "__main__":
     main(TESTS)

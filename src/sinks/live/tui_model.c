@@ -7,7 +7,7 @@
 #include <strings.h>
 
 #include "core/array.h"
-#include "collect/flows.h"
+#include "core/protocols.h"
 #include "core/rates.h"
 #include "sinks/live/tui_model.h"
 
@@ -220,12 +220,8 @@ static int copy_details(struct tui_model *m, const struct snapshot *s)
 		t->down_rate = traffic_rate(c->bytes.rx_bytes, s->interval);
 		t->up_total = c->bytes.tx_total;
 		t->down_total = c->bytes.rx_total;
-		/* The application comes from the connection's flow on the wire, if one was seen. */
-		for (size_t j = 0; j < s->nflows; j++)
-			if (s->flows[j].cookie == c->cookie && s->flows[j].app) {
-				t->app = s->flows[j].app;
-				break;
-			}
+		/* Sniffed on the connection's flow, else its port's: the collector decided. */
+		t->app = c->app;
 	}
 	m->nifaces = s->nifaces;
 	for (size_t i = 0; i < s->nifaces; i++) {
@@ -461,7 +457,7 @@ void tui_format_duration(char *buf, size_t len, double seconds)
 void tui_format_protocols(char *buf, size_t len, uint64_t set)
 {
 	const char *names[64];
-	size_t n = flows_protocol_names(set, names, 64), used = 0;
+	size_t n = protocol_set_names(set, names, 64), used = 0;
 
 	if (!len)
 		return;

@@ -53,7 +53,7 @@ struct tui_row {
 	double down_rate;
 	uint64_t up_total; /* since the last reset (or start) */
 	uint64_t down_total;
-	uint64_t protocols; /* set for flows_protocol_names() */
+	uint64_t protocols; /* set for protocol_set_names() */
 	bool exited;
 	double exited_at; /* model clock when the exit was seen */
 	bool over;        /* up + down rate above the threshold */
@@ -69,7 +69,7 @@ struct tui_conn {
 	uint64_t start_ns;
 	uint16_t family;
 	uint16_t protocol;
-	uint8_t app; /* enum nh_app from the connection's flow, NH_APP_NONE if none */
+	uint8_t app; /* enum nh_app: connection_stats.app, NH_APP_NONE if none */
 	uint16_t local_port;
 	uint16_t remote_port;
 	uint8_t remote_addr[16];

@@ -12,7 +12,7 @@
 #include "core/classify.h"
 #include "core/errmsg.h"
 #include "core/exitcodes.h"
-#include "collect/flows.h"
+#include "core/protocols.h"
 #include "sinks/store/rollup.h"
 #include "sinks/store/store.h"
 #include "sinks/store/store_file.h"
@@ -296,7 +296,7 @@ static int64_t hour_of(time_t t)
 static void protocols_text(uint64_t set, char *buf, size_t len)
 {
 	const char *names[64];
-	size_t n = flows_protocol_names(set, names, 64), used = 0;
+	size_t n = protocol_set_names(set, names, 64), used = 0;
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < n && used < len; i++)
@@ -367,15 +367,6 @@ static int queue_interfaces(struct store *st, const struct snapshot *s, time_t w
 	return 0;
 }
 
-/* The application a socket's flow was sniffed as, if the TC classifier saw one. */
-static enum nh_app sniffed_app(const struct snapshot *s, uint64_t cookie)
-{
-	for (size_t i = 0; i < s->nflows; i++)
-		if (s->flows[i].cookie == cookie && s->flows[i].app != NH_APP_NONE)
-			return (enum nh_app)s->flows[i].app;
-	return NH_APP_NONE;
-}
-
 /*
  * Payload bytes per protocol class, from the sockets (so every namespace
  * counts, and the split adds up to traffic_log): the application its flow
@@ -394,9 +385,8 @@ static int queue_protocols(struct store *st, const struct snapshot *s, time_t wh
 
 		if (!v[0] && !v[1])
 			continue;
-		app = s->nflows ? sniffed_app(s, c->cookie) : NH_APP_NONE;
-		if (app == NH_APP_NONE)
-			app = classify_app_by_port((uint8_t)c->protocol, c->local_port, c->remote_port);
+		/* The collector's choice: the flow's sniffed application, else the port's. */
+		app = (enum nh_app)c->app;
 		name = classify_app_name(app);
 		if (!name)
 			name = classify_l4_name(ip_version, (uint8_t)c->protocol);

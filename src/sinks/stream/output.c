@@ -7,7 +7,7 @@
 
 #include "core/addr.h"
 #include "core/classify.h"
-#include "collect/flows.h"
+#include "core/protocols.h"
 #include "core/json.h"
 #include "sinks/stream/output.h"
 #include "core/rates.h"
@@ -38,7 +38,7 @@ static void json_traffic(struct json_writer *w, const struct traffic *t, double 
 static void json_protocols(struct json_writer *w, uint64_t set)
 {
 	const char *names[64];
-	size_t n = flows_protocol_names(set, names, 64);
+	size_t n = protocol_set_names(set, names, 64);
 
 	json_key(w, "protocols");
 	json_array_begin(w);

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The table engine: one tick's cycle over a map of cumulative counters.
+ * Read the rows, sort them by key, pair each with the previous tick's row of
+ * the same key (a merge join: O(n log n) for the sort, O(n) for the pairing),
+ * let the caller compute deltas and mark rows to drop, then carry the kept
+ * rows to the next tick.
+ *
+ * A row is the caller's struct: the key at offset 0, the value at val_offset,
+ * then any state of the caller's own (last change, owner name, ...), which
+ * the engine copies from the previous row of the same key and zeroes for a
+ * new key. The engine knows nothing of BPF: a reader callback fills keys and
+ * values, so tests drive it with plain arrays.
+ */
+#ifndef NETHOUND_TABLE_H
+#define NETHOUND_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Orders two rows (or a row and a bare key): only the key at offset 0 is read. */
+typedef int (*table_cmp_fn)(const void *a, const void *b);
+
+/*
+ * Fill up to cap keys (key_size each) and values (val_size each); return
+ * the count or -errno.
+ */
+typedef long (*table_read_fn)(void *ctx, void *keys, size_t key_size, void *vals, size_t val_size,
+			      size_t cap);
+
+/* A table_read_fn for a BPF hash map: ctx points to its int fd. */
+long table_read_bpf_map(void *ctx, void *keys, size_t key_size, void *vals, size_t val_size,
+			size_t cap);
+
+struct table_config {
+	size_t key_size;
+	size_t val_size;
+	size_t val_offset; /* where the value sits in a row */
+	size_t row_size;   /* key, value and the caller's state */
+	size_t capacity;   /* rows per tick; what is past it is counted in dropped */
+	table_cmp_fn cmp;
+};
+
+struct table {
+	struct table_config cfg;
+	void *keys, *vals; /* read buffers, capacity entries each */
+	void *cur, *prev;  /* rows, sorted by key */
+	size_t ncur, nprev;
+	size_t *paired;		    /* per current row: index in prev, or TABLE_NONE */
+	bool *drop;		    /* per current row: not carried to the next tick */
+	unsigned long long dropped; /* rows past capacity, since table_init */
+};
+
+#define TABLE_NONE ((size_t)-1)
+
+/* Returns 0 or -errno (-EINVAL for a row that cannot hold key and value). */
+int table_init(struct table *t, const struct table_config *cfg);
+void table_free(struct table *t);
+
+/*
+ * Start a tick with n rows from plain arrays: copy (rows past capacity are
+ * counted in t->dropped and ignored), sort, keep the first of duplicate keys,
+ * pair with the previous tick. Returns the number of current rows.
+ */
+size_t table_load(struct table *t, const void *keys, const void *vals, size_t n);
+
+/* table_load from what read puts in the table's own buffers. Returns 0 or -errno. */
+int table_read(struct table *t, table_read_fn read, void *ctx);
+
+static inline void *table_row(const struct table *t, size_t i)
+{
+	return (char *)t->cur + i * t->cfg.row_size;
+}
+
+/* The previous tick's row of current row i, or NULL if its key is new. */
+static inline const void *table_before(const struct table *t, size_t i)
+{
+	size_t j = t->paired[i];
+
+	return j == TABLE_NONE ? NULL : (const char *)t->prev + j * t->cfg.row_size;
+}
+
+/* Value of a row, whichever tick it belongs to. */
+static inline const void *table_val(const struct table *t, const void *row)
+{
+	return (const char *)row + t->cfg.val_offset;
+}
+
+/* Current row with this key (a row or a bare key, as cmp reads it), or NULL. O(log n). */
+void *table_find(const struct table *t, const void *key);
+
+/* Index of a row table_row or table_find returned. */
+static inline size_t table_index(const struct table *t, const void *row)
+{
+	return (size_t)((const char *)row - (const char *)t->cur) / t->cfg.row_size;
+}
+
+/* Row i is not carried to the next tick; it stays findable until table_end. */
+static inline void table_drop(struct table *t, size_t i)
+{
+	t->drop[i] = true;
+}
+
+/* End the tick: the kept rows become the previous tick's, in order. */
+void table_end(struct table *t);
+
+#endif

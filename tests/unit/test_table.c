@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The table engine driven with plain arrays, as the collector drives it with map reads. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "collect/table.h"
+#include "core/proc_key.h"
+#include "core/rates.h"
+
+struct val {
+	uint64_t tx;
+	uint64_t flags;
+};
+
+struct row {
+	struct nh_proc_key key;
+	struct val val;
+	/* State the engine carries from tick to tick. */
+	uint64_t reported;
+	int ticks_seen;
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+	return proc_key_cmp(&((const struct row *)a)->key, &((const struct row *)b)->key);
+}
+
+static struct table_config config(size_t capacity)
+{
+	struct table_config cfg = {
+		.key_size = sizeof(struct nh_proc_key),
+		.val_size = sizeof(struct val),
+		.val_offset = offsetof(struct row, val),
+		.row_size = sizeof(struct row),
+		.capacity = capacity,
+		.cmp = row_cmp,
+	};
+
+	return cfg;
+}
+
+/* One tick's map contents. */
+struct tick {
+	size_t n;
+	struct nh_proc_key keys[8];
+	struct val vals[8];
+};
+
+static void put(struct tick *t, uint32_t tgid, uint64_t start_ns, uint64_t tx)
+{
+	t->keys[t->n] = (struct nh_proc_key){ .tgid = tgid, .start_ns = start_ns };
+	t->vals[t->n] = (struct val){ .tx = tx };
+	t->n++;
+}
+
+/* What a caller does per row: the delta since before, and carried state. */
+static uint64_t delta_of(struct table *t, uint32_t tgid, uint64_t start_ns)
+{
+	struct nh_proc_key key = { .tgid = tgid, .start_ns = start_ns };
+	struct row *r = table_find(t, &key);
+
+	if (!r)
+		return UINT64_MAX;
+	return counter_delta(r->val.tx, r->reported);
+}
+
+/* Apply the caller's bookkeeping to every row: remember what was reported. */
+static void report_all(struct table *t)
+{
+	for (size_t i = 0; i < t->ncur; i++) {
+		struct row *r = table_row(t, i);
+
+		r->reported = r->val.tx;
+		r->ticks_seen++;
+	}
+}
+
+static void test_deltas_and_order(void)
+{
+	struct table t;
+	struct tick a = { 0 }, b = { 0 };
+	struct table_config cfg = config(8);
+
+	CHECK_INT(table_init(&t, &cfg), 0);
+	/* Unsorted input comes out sorted. */
+	put(&a, 30, 1, 100);
+	put(&a, 10, 1, 50);
+	put(&a, 20, 1, 0);
+	CHECK_UINT(table_load(&t, a.keys, a.vals, a.n), 3);
+	CHECK_UINT(((struct row *)table_row(&t, 0))->key.tgid, 10);
+	CHECK_UINT(((struct row *)table_row(&t, 1))->key.tgid, 20);
+	CHECK_UINT(((struct row *)table_row(&t, 2))->key.tgid, 30);
+	for (size_t i = 0; i < 3; i++)
+		CHECK(table_before(&t, i) == NULL); /* first tick: all new */
+	CHECK_UINT(delta_of(&t, 30, 1), 100);
+	report_all(&t);
+	table_end(&t);
+
+	put(&b, 10, 1, 80);
+	put(&b, 30, 1, 100);
+	put(&b, 40, 1, 7);
+	table_load(&t, b.keys, b.vals, b.n);
+	CHECK_UINT(t.ncur, 3);
+	CHECK_UINT(delta_of(&t, 10, 1), 30);
+	CHECK_UINT(delta_of(&t, 30, 1), 0);
+	CHECK_UINT(delta_of(&t, 40, 1), 7);
+	/* Pairing: before points at last tick's row, carried state came along. */
+	for (size_t i = 0; i < t.ncur; i++) {
+		const struct row *r = table_row(&t, i);
+		const struct row *before = table_before(&t, i);
+
+		if (r->key.tgid == 40) {
+			CHECK(before == NULL);
+			CHECK_INT(r->ticks_seen, 0);
+		} else {
+			CHECK(before && proc_key_cmp(&before->key, &r->key) == 0);
+			CHECK_INT(r->ticks_seen, 1);
+			CHECK_UINT(before->val.tx, r->key.tgid == 10 ? 50 : 100);
+		}
+	}
+	/* 20 is not in this tick's map: it exited, and it is not found. */
+	CHECK_UINT(delta_of(&t, 20, 1), UINT64_MAX);
+	table_end(&t);
+	CHECK_UINT(t.nprev, 3);
+	table_free(&t);
+}
+
+static void test_pid_reuse(void)
+{
+	struct table t;
+	struct tick a = { 0 }, b = { 0 };
+	struct table_config cfg = config(8);
+
+	CHECK_INT(table_init(&t, &cfg), 0);
+	put(&a, 100, 5000, 1000);
+	table_load(&t, a.keys, a.vals, a.n);
+	report_all(&t);
+	table_end(&t);
+	/* Same tgid, a later start: another process, which must not inherit 1000 bytes. */
+	put(&b, 100, 5000, 1000);
+	put(&b, 100, 9000, 30);
+	table_load(&t, b.keys, b.vals, b.n);
+	CHECK_UINT(t.ncur, 2);
+	CHECK_UINT(delta_of(&t, 100, 5000), 0);
+	CHECK_UINT(delta_of(&t, 100, 9000), 30);
+	CHECK(table_before(&t, 1) == NULL);
+	CHECK_INT(((struct row *)table_row(&t, 1))->ticks_seen, 0);
+	table_end(&t);
+	table_free(&t);
+}
+
+static void test_sweep(void)
+{
+	struct table t;
+	struct tick a = { 0 };
+	struct table_config cfg = config(8);
+	struct nh_proc_key gone = { .tgid = 2, .start_ns = 1 };
+
+	CHECK_INT(table_init(&t, &cfg), 0);
+	put(&a, 1, 1, 10);
+	put(&a, 2, 1, 20);
+	put(&a, 3, 1, 30);
+	table_load(&t, a.keys, a.vals, a.n);
+	report_all(&t);
+	/* Dropped: still findable in this tick (sockets still join their owner)... */
+	table_drop(&t, table_index(&t, table_find(&t, &gone)));
+	CHECK(table_find(&t, &gone) != NULL);
+	table_end(&t);
+	/* ...and not carried: if the key comes back it is new, its bytes all new. */
+	CHECK_UINT(t.nprev, 2);
+	CHECK_UINT(((struct row *)t.prev)[0].key.tgid, 1);
+	CHECK_UINT(((struct row *)t.prev)[1].key.tgid, 3);
+	table_load(&t, a.keys, a.vals, a.n);
+	CHECK_UINT(delta_of(&t, 2, 1), 20);
+	CHECK_UINT(delta_of(&t, 3, 1), 0);
+	CHECK(table_before(&t, 1) == NULL);
+	table_end(&t);
+	/* An empty tick empties the table. */
+	table_load(&t, a.keys, a.vals, 0);
+	CHECK_UINT(t.ncur, 0);
+	table_end(&t);
+	CHECK_UINT(t.nprev, 0);
+	table_free(&t);
+}
+
+static void test_capacity_and_duplicates(void)
+{
+	struct table t;
+	struct tick a = { 0 };
+	struct table_config cfg = config(3);
+
+	CHECK_INT(table_init(&t, &cfg), 0);
+	for (uint32_t i = 0; i < 5; i++)
+		put(&a, 10 - i, 1, i);
+	/* Five rows into three: three kept, two counted, nothing written past the end. */
+	CHECK_UINT(table_load(&t, a.keys, a.vals, a.n), 3);
+	CHECK_UINT(t.dropped, 2);
+	CHECK_UINT(((struct row *)table_row(&t, 0))->key.tgid, 8);
+	table_end(&t);
+	/* A batch read that returns a key twice counts it once. */
+	a.n = 0;
+	put(&a, 7, 1, 5);
+	put(&a, 7, 1, 5);
+	put(&a, 6, 1, 1);
+	CHECK_UINT(table_load(&t, a.keys, a.vals, a.n), 2);
+	CHECK_UINT(t.dropped, 2);
+	table_end(&t);
+	table_free(&t);
+	cfg.val_offset = 0; /* overlaps the key */
+	CHECK_INT(table_init(&t, &cfg), -EINVAL);
+}
+
+static void test_backwards(void)
+{
+	struct table t;
+	struct tick a = { 0 }, b = { 0 };
+	struct table_config cfg = config(4);
+
+	CHECK_INT(table_init(&t, &cfg), 0);
+	put(&a, 1, 1, 1000);
+	table_load(&t, a.keys, a.vals, a.n);
+	report_all(&t);
+	table_end(&t);
+	/* A counter that went backwards (a recreated map entry) counts from zero again. */
+	put(&b, 1, 1, 40);
+	table_load(&t, b.keys, b.vals, b.n);
+	CHECK_UINT(((const struct row *)table_before(&t, 0))->val.tx, 1000);
+	CHECK_UINT(delta_of(&t, 1, 1), counter_delta(40, 1000));
+	CHECK(delta_of(&t, 1, 1) <= 40);
+	table_end(&t);
+	table_free(&t);
+}
+
+/* table_read: a reader callback in place of the BPF batch read. */
+struct fake_map {
+	struct tick contents;
+	int err;
+};
+
+static long fake_read(void *ctx, void *keys, size_t key_size, void *vals, size_t val_size,
+		      size_t cap)
+{
+	struct fake_map *m = ctx;
+	size_t n = m->contents.n < cap ? m->contents.n : cap;
+
+	if (m->err)
+		return -m->err;
+	memcpy(keys, m->contents.keys, n * key_size);
+	memcpy(vals, m->contents.vals, n * val_size);
+	return (long)n;
+}
+
+static void test_read_callback(void)
+{
+	struct table t;
+	struct fake_map m = { 0 };
+	struct table_config cfg = config(2);
+
+	CHECK_INT(table_init(&t, &cfg), 0);
+	put(&m.contents, 5, 1, 9);
+	put(&m.contents, 4, 1, 8);
+	put(&m.contents, 3, 1, 7);
+	CHECK_INT(table_read(&t, fake_read, &m), 0);
+	CHECK_UINT(t.ncur, 2); /* the reader is told the capacity */
+	CHECK_UINT(delta_of(&t, 4, 1), 8);
+	table_end(&t);
+	m.err = EIO;
+	CHECK_INT(table_read(&t, fake_read, &m), -EIO);
+	table_free(&t);
+}
+
+int main(void)
+{
+	test_deltas_and_order();
+	test_pid_reuse();
+	test_sweep();
+	test_capacity_and_duplicates();
+	test_backwards();
+	test_read_callback();
+	return check_finish("test_table");
+}
