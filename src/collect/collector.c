@@ -17,7 +17,6 @@
 #include "core/rates.h"
 #include "core/timefmt.h"
 #include "kernel/mapread.h"
-#include "kernel/tc_attach.h"
 
 /* A datagram socket idle this long is forgotten; it comes back if it moves again. */
 #define SOCK_IDLE_SECONDS 60.0
@@ -269,7 +268,8 @@ static int classify_conns(struct collector *c)
 	return 0;
 }
 
-const struct snapshot *collector_tick(struct collector *c)
+const struct snapshot *collector_tick(struct collector *c, const struct watched_iface *ifaces,
+				      size_t nifaces)
 {
 	struct snapshot *s = &c->snap;
 	const volatile __u64 *drops = loader_drops(c->ld);
@@ -297,7 +297,7 @@ const struct snapshot *collector_tick(struct collector *c)
 	if (loader_wire_drops(c->ld))
 		for (int i = 0; i < NH_WIRE_DROP_MAX; i++)
 			s->wire_drops[i] = loader_wire_drops(c->ld)[i];
-	err = flows_collect(c->flows, s, socket_owner, c);
+	err = flows_collect(c->flows, s, ifaces, nifaces, socket_owner, c);
 	if (!err)
 		err = classify_conns(c);
 	/* What was deleted from the maps is gone whether or not the tick completes. */
@@ -366,7 +366,7 @@ struct collector *collector_new(const struct loader *ld)
 	c->snap.procs = calloc(c->procs.cfg.capacity, sizeof(*c->snap.procs));
 	c->snap.conns = calloc(c->socks.cfg.capacity, sizeof(*c->snap.conns));
 	c->flows = flows_new(ifaces_fd, map_rows(ifaces_fd), loader_flows_fd(ld),
-			     map_rows(loader_flows_fd(ld)), ld->tc);
+			     map_rows(loader_flows_fd(ld)));
 	if (!c->flows || !c->snap.procs || !c->snap.conns) {
 		collector_free(c);
 		errno = ENOMEM;

@@ -18,9 +18,12 @@ void collector_free(struct collector *c);
 
 /*
  * Read the maps and return the snapshot of the interval since the previous
- * tick (or since collector_new). The snapshot stays valid until the next call.
+ * tick (or since collector_new), with one interface_stats per watched
+ * interface in ifaces: the list attachment keeps, handed over as data (the
+ * collector knows nothing of TC). The snapshot stays valid until the next call.
  * Returns NULL with errno set if the maps cannot be read.
  */
-const struct snapshot *collector_tick(struct collector *c);
+const struct snapshot *collector_tick(struct collector *c, const struct watched_iface *ifaces,
+				      size_t nifaces);
 
 #endif

@@ -20,7 +20,6 @@
 #include "core/rates.h"
 #include "core/timefmt.h"
 #include "kernel/mapread.h"
-#include "kernel/tc_attach.h"
 
 /* A flow without packets this long is retired; it comes back if it moves again. */
 #define FLOW_IDLE_NS (60ull * 1000000000ull)
@@ -67,7 +66,6 @@ struct wire_credit {
 
 struct flows {
 	int ifaces_fd, flows_fd;
-	const struct tc_attach *tc;
 	int ncpus;
 	struct table flow_rows, iface_rows;
 	struct nh_iface_val *iface_percpu; /* ncpus values per row of iface_rows */
@@ -311,11 +309,9 @@ static void collect_flows(struct flows *f, struct snapshot *s, flows_owner_fn ow
  * with the attach list. One the kernel's map had no room for is reported with
  * zero counts (its bytes are in wire_drops[NH_WIRE_DROP_IFACE]).
  */
-static int collect_ifaces(struct flows *f, struct snapshot *s)
+static int collect_ifaces(struct flows *f, struct snapshot *s, const struct watched_iface *list,
+			  size_t n)
 {
-	const struct tc_iface *list;
-	size_t n = f->tc ? tc_attach_ifaces(f->tc, &list) : 0;
-
 	s->nifaces = 0;
 	if (array_grow((void **)&f->out_ifaces, &f->cap_out_ifaces, n, sizeof(*f->out_ifaces)))
 		return -ENOMEM;
@@ -413,7 +409,8 @@ static int collect_procs(struct flows *f, struct snapshot *s, double now)
 	return 0;
 }
 
-int flows_collect(struct flows *f, struct snapshot *s, flows_owner_fn owner, void *ctx)
+int flows_collect(struct flows *f, struct snapshot *s, const struct watched_iface *ifaces,
+		  size_t nifaces, flows_owner_fn owner, void *ctx)
 {
 	double now = monotonic_seconds();
 	int err = 0;
@@ -436,7 +433,7 @@ int flows_collect(struct flows *f, struct snapshot *s, flows_owner_fn owner, voi
 		err = -ENOMEM;
 	if (!err && f->flows_fd >= 0) {
 		collect_flows(f, s, owner, ctx);
-		err = collect_ifaces(f, s);
+		err = collect_ifaces(f, s, ifaces, nifaces);
 	}
 	if (f->flows_fd >= 0) {
 		/* Retired flows and vanished interfaces left the maps: forget them too. */
@@ -448,8 +445,7 @@ int flows_collect(struct flows *f, struct snapshot *s, flows_owner_fn owner, voi
 	return err;
 }
 
-struct flows *flows_new(int ifaces_fd, size_t iface_rows, int flows_fd, size_t flow_rows,
-			const struct tc_attach *tc)
+struct flows *flows_new(int ifaces_fd, size_t iface_rows, int flows_fd, size_t flow_rows)
 {
 	struct flows *f = calloc(1, sizeof(*f));
 	struct table_config flows = {
@@ -473,7 +469,6 @@ struct flows *flows_new(int ifaces_fd, size_t iface_rows, int flows_fd, size_t f
 		return NULL;
 	f->ifaces_fd = ifaces_fd;
 	f->flows_fd = flows_fd;
-	f->tc = tc;
 	if (flows_fd < 0)
 		return f;
 	f->ncpus = libbpf_num_possible_cpus();

@@ -14,7 +14,6 @@
 
 #include "core/snapshot.h"
 
-struct tc_attach;
 
 /* Who owns a socket cookie: the collector answers from its socket table. */
 typedef bool (*flows_owner_fn)(void *ctx, uint64_t cookie, struct nh_proc_key *owner,
@@ -27,8 +26,7 @@ struct flows;
  * iface_rows and flow_rows: how many rows a read of each map can return (its
  * max_entries plus a batch read's slack); every buffer is sized from them.
  */
-struct flows *flows_new(int ifaces_fd, size_t iface_rows, int flows_fd, size_t flow_rows,
-			const struct tc_attach *tc);
+struct flows *flows_new(int ifaces_fd, size_t iface_rows, int flows_fd, size_t flow_rows);
 void flows_free(struct flows *f);
 
 /*
@@ -36,6 +34,7 @@ void flows_free(struct flows *f);
  * s->procs must be sorted by (pid, start_ns) and s->conns filled.
  * Returns 0 or -errno if a map cannot be read.
  */
-int flows_collect(struct flows *f, struct snapshot *s, flows_owner_fn owner, void *ctx);
+int flows_collect(struct flows *f, struct snapshot *s, const struct watched_iface *ifaces,
+		  size_t nifaces, flows_owner_fn owner, void *ctx);
 
 #endif

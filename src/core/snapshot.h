@@ -80,6 +80,13 @@ struct connection_stats {
 	struct traffic bytes;
 };
 
+/* An interface the classifier watches: what attachment hands the collector each tick. */
+struct watched_iface {
+	uint32_t ifindex;
+	char name[IF_NAMESIZE];
+	bool present; /* false once the interface vanished: reported one last time */
+};
+
 struct interface_stats {
 	uint32_t ifindex;
 	char name[IF_NAMESIZE];

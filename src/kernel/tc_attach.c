@@ -24,7 +24,7 @@
 static const char *const our_programs[] = { "wire_ingress", "wire_egress" };
 
 struct attached {
-	struct tc_iface iface;
+	struct watched_iface iface;
 	bool seen;           /* found by the current scan */
 	int link_fd[2];      /* TCX: ingress, egress; -1 when unused */
 	bool qdisc_created;  /* netlink: we added the clsact qdisc */
@@ -38,7 +38,7 @@ struct tc_attach {
 	size_t nnames;
 	struct attached *list;
 	size_t n, cap;
-	struct tc_iface *view; /* what tc_attach_ifaces hands out */
+	struct watched_iface *view; /* what tc_attach_ifaces hands out */
 	int ioctl_fd;
 };
 
@@ -405,7 +405,7 @@ enum tc_mode tc_attach_mode(const struct tc_attach *t)
 	return t->mode;
 }
 
-size_t tc_attach_ifaces(const struct tc_attach *t, const struct tc_iface **ifaces)
+size_t tc_attach_ifaces(const struct tc_attach *t, const struct watched_iface **ifaces)
 {
 	for (size_t i = 0; i < t->n; i++)
 		t->view[i] = t->list[i].iface;

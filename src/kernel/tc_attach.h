@@ -14,17 +14,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/snapshot.h"
 #include "kernel/tiers.h"
 
 /* Handle and priority that mark a netlink filter as nethound's. */
 #define TC_NETHOUND_HANDLE 0x4e48 /* "NH" */
 #define TC_NETHOUND_PRIORITY 0xc0de
 
-struct tc_iface {
-	uint32_t ifindex;
-	char name[IF_NAMESIZE];
-	bool present; /* false once the interface vanished: reported one last time */
-};
 
 struct tc_attach;
 
@@ -50,7 +46,7 @@ void tc_attach_free(struct tc_attach *t);
 enum tc_mode tc_attach_mode(const struct tc_attach *t);
 
 /* Interfaces attached now, plus those that vanished since the last refresh. */
-size_t tc_attach_ifaces(const struct tc_attach *t, const struct tc_iface **ifaces);
+size_t tc_attach_ifaces(const struct tc_attach *t, const struct watched_iface **ifaces);
 
 /*
  * Remove nethound filters (our handle and priority, our program names) from

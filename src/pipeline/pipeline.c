@@ -49,8 +49,10 @@ static int kernel_maintain(void *ctx)
 static const struct snapshot *kernel_collect(void *ctx)
 {
 	struct kernel_source *k = ctx;
+	const struct watched_iface *ifaces = NULL;
+	size_t n = k->ld.tc ? tc_attach_ifaces(k->ld.tc, &ifaces) : 0;
 
-	return collector_tick(k->col);
+	return collector_tick(k->col, ifaces, n);
 }
 
 static void kernel_close(void *ctx)
