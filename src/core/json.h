@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/text.h" /* utf8_sequence_length */
+
 #define JSON_MAX_DEPTH 16
 
 struct json_writer {
@@ -31,13 +33,6 @@ void json_i64(struct json_writer *w, int64_t v);
 void json_double(struct json_writer *w, double v);
 void json_bool(struct json_writer *w, bool v);
 void json_null(struct json_writer *w);
-
-/*
- * Length of the valid UTF-8 sequence at s (1 to 4), or 0 if it is not valid
- * (overlong forms, UTF-16 surrogates and code points past U+10FFFF are not).
- * CSV output uses the same rule.
- */
-size_t utf8_sequence_length(const unsigned char *s, size_t avail);
 
 /*
  * Escape len bytes of s as the inside of a JSON string into out.
