@@ -11,6 +11,7 @@
 #include "core/json.h"
 #include "sinks/stream/output.h"
 #include "core/rates.h"
+#include "core/text.h"
 #include "core/timefmt.h"
 #include "alerts/alerts.h"
 
@@ -344,14 +345,10 @@ static int by_interval_bytes(const void *a, const void *b)
 	return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
-/* A process name made printable for a terminal: control bytes shown as '?'. */
+/* A process name made printable for a terminal: what could drive it shown as '?'. */
 static void printable_comm(char *dst, const char *comm)
 {
-	size_t i;
-
-	for (i = 0; i < NH_COMM_LEN - 1 && comm[i]; i++)
-		dst[i] = (unsigned char)comm[i] < 0x20 || comm[i] == 0x7f ? '?' : comm[i];
-	dst[i] = '\0';
+	text_printable(dst, NH_COMM_LEN, comm, strnlen(comm, NH_COMM_LEN - 1));
 }
 
 void output_table(FILE *out, const struct snapshot *s)
