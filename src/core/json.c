@@ -130,6 +130,19 @@ void json_string(struct json_writer *w, const char *s)
 	json_bytes(w, s, strlen(s));
 }
 
+void json_bytes_or_null(struct json_writer *w, const char *s, size_t len)
+{
+	if (s && len)
+		json_bytes(w, s, len);
+	else
+		json_null(w);
+}
+
+void json_string_or_null(struct json_writer *w, const char *s)
+{
+	json_bytes_or_null(w, s, s ? strlen(s) : 0);
+}
+
 void json_u64(struct json_writer *w, uint64_t v)
 {
 	json_separate(w);

@@ -28,6 +28,9 @@ void json_key(struct json_writer *w, const char *key);
 void json_string(struct json_writer *w, const char *s);
 /* Arbitrary bytes (not NUL-terminated): valid UTF-8 is kept, the rest escaped. */
 void json_bytes(struct json_writer *w, const char *s, size_t len);
+/* A value that may be missing: NULL or empty is written as null. */
+void json_bytes_or_null(struct json_writer *w, const char *s, size_t len);
+void json_string_or_null(struct json_writer *w, const char *s);
 void json_u64(struct json_writer *w, uint64_t v);
 void json_i64(struct json_writer *w, int64_t v);
 void json_double(struct json_writer *w, double v);

@@ -186,19 +186,13 @@ static void json_flow(struct json_writer *w, const struct snapshot *s, const str
 
 	json_object_begin(w);
 	json_key(w, "interface");
-	if (ifname)
-		json_string(w, ifname);
-	else
-		json_null(w);
+	json_string_or_null(w, ifname);
 	json_key(w, "ip");
 	json_string(w, classify_l3_name(f->ip_version));
 	json_key(w, "proto");
 	json_string(w, classify_l4_name(f->ip_version, f->protocol));
 	json_key(w, "app");
-	if (app)
-		json_string(w, app);
-	else
-		json_null(w);
+	json_string_or_null(w, app);
 	format_address(addr, sizeof(addr), (uint16_t)family, f->local_addr);
 	json_key(w, "local_addr");
 	json_string(w, addr);
@@ -261,10 +255,7 @@ static void json_alert(struct json_writer *w, const struct alert_event *e)
 	else
 		json_null(w);
 	json_key(w, "direction");
-	if (dir)
-		json_string(w, dir);
-	else
-		json_null(w);
+	json_string_or_null(w, dir);
 	json_key(w, "value");
 	json_double(w, e->value);
 	json_key(w, "threshold");
