@@ -436,35 +436,40 @@ static __always_inline struct pending_call *take_call(struct pending_call *out)
 	return out;
 }
 
-#define KPROBE_SEND(func)                                                                          \
-	SEC("kprobe/" #func)                                                                       \
-	int BPF_KPROBE(kprobe_##func, struct sock *sk)                                             \
-	{                                                                                          \
-		return save_call(sk, 0);                                                           \
-	}                                                                                          \
-	SEC("kretprobe/" #func)                                                                    \
-	int BPF_KRETPROBE(kretprobe_##func, int ret)                                               \
-	{                                                                                          \
-		struct pending_call call;                                                          \
-		if (take_call(&call))                                                              \
-			count_send(call.sk, sock_key_by_read(call.sk), ret);                       \
-		return 0;                                                                          \
-	}
+/* The return half of every kprobe pair: what the entry half saved, and the result. */
+static __always_inline int finish_call(int ret, bool recv)
+{
+	struct pending_call call;
 
-#define KPROBE_RECV(func)                                                                          \
+	if (!take_call(&call))
+		return 0;
+	if (recv)
+		count_recv(call.sk, sock_key_by_read(call.sk), ret, call.flags);
+	else
+		count_send(call.sk, sock_key_by_read(call.sk), ret);
+	return 0;
+}
+
+/*
+ * One pair per function, both halves from one macro, so send and receive
+ * cannot drift apart: the entry saves the socket (and the receive flags), the
+ * return counts what the call returned, as fexit does.
+ */
+#define KPROBE_PAIR(func, recv, flags, ...)                                                        \
 	SEC("kprobe/" #func)                                                                       \
-	int BPF_KPROBE(kprobe_##func, struct sock *sk, struct msghdr *msg, size_t len, int flags)  \
+	int BPF_KPROBE(kprobe_##func, __VA_ARGS__)                                                 \
 	{                                                                                          \
 		return save_call(sk, flags);                                                       \
 	}                                                                                          \
 	SEC("kretprobe/" #func)                                                                    \
 	int BPF_KRETPROBE(kretprobe_##func, int ret)                                               \
 	{                                                                                          \
-		struct pending_call call;                                                          \
-		if (take_call(&call))                                                              \
-			count_recv(call.sk, sock_key_by_read(call.sk), ret, call.flags);           \
-		return 0;                                                                          \
+		return finish_call(ret, recv);                                                     \
 	}
+
+#define KPROBE_SEND(func) KPROBE_PAIR(func, false, 0, struct sock *sk)
+#define KPROBE_RECV(func)                                                                          \
+	KPROBE_PAIR(func, true, flags, struct sock *sk, struct msghdr *msg, size_t len, int flags)
 
 KPROBE_SEND(tcp_sendmsg)
 KPROBE_SEND(tcp_sendpage)

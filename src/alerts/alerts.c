@@ -7,6 +7,7 @@
 
 #include "alerts/alerts.h"
 #include "core/array.h"
+#include "core/rates.h"
 
 /*
  * One thing a rate threshold watches: a process, an interface or the whole
@@ -86,26 +87,19 @@ void alert_config_defaults(struct alert_config *c)
 	c->window = ALERTS_DEFAULT_WINDOW_S;
 }
 
-static void human_bytes(char *buf, size_t len, double v)
-{
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	size_t u = 0;
-
-	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
-}
-
 void alert_event_format(const struct alert_event *e, char *buf, size_t len)
 {
 	char value[32], threshold[32], who[64];
 	const char *dir = alert_direction_name(e->direction);
-	const char *per = e->kind == ALERT_DAILY_QUOTA ? "" : "/s";
 
-	human_bytes(value, sizeof(value), e->value);
-	human_bytes(threshold, sizeof(threshold), e->threshold);
+	/* A quota is an amount of bytes, every other alert a rate. */
+	if (e->kind == ALERT_DAILY_QUOTA) {
+		format_bytes(value, sizeof(value), e->value);
+		format_bytes(threshold, sizeof(threshold), e->threshold);
+	} else {
+		format_rate(value, sizeof(value), e->value, 0);
+		format_rate(threshold, sizeof(threshold), e->threshold, 0);
+	}
 	switch (e->kind) {
 	case ALERT_PROCESS_RATE:
 		snprintf(who, sizeof(who), "%s (pid %u)", e->comm, e->pid);
@@ -120,9 +114,9 @@ void alert_event_format(const struct alert_event *e, char *buf, size_t len)
 		snprintf(who, sizeof(who), "all processes");
 		break;
 	}
-	snprintf(buf, len, "%s %s: %s%s%s %s%s %s %s%s", alert_kind_name(e->kind),
-		 e->cleared ? "cleared" : "raised", who, dir ? " " : "", dir ? dir : "", value, per,
-		 e->cleared ? "back under" : "over", threshold, per);
+	snprintf(buf, len, "%s %s: %s%s%s %s %s %s", alert_kind_name(e->kind),
+		 e->cleared ? "cleared" : "raised", who, dir ? " " : "", dir ? dir : "", value,
+		 e->cleared ? "back under" : "over", threshold);
 }
 
 static size_t window_width(double window, double interval)

@@ -5,39 +5,6 @@
 
 #include "core/json.h"
 
-size_t utf8_sequence_length(const unsigned char *s, size_t avail)
-{
-	size_t need;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		need = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		need = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		need = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (avail < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Reject overlong forms, UTF-16 surrogates and code points past U+10FFFF. */
-	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return need;
-}
-
 void json_escape(FILE *out, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -161,6 +128,19 @@ void json_bytes(struct json_writer *w, const char *s, size_t len)
 void json_string(struct json_writer *w, const char *s)
 {
 	json_bytes(w, s, strlen(s));
+}
+
+void json_bytes_or_null(struct json_writer *w, const char *s, size_t len)
+{
+	if (s && len)
+		json_bytes(w, s, len);
+	else
+		json_null(w);
+}
+
+void json_string_or_null(struct json_writer *w, const char *s)
+{
+	json_bytes_or_null(w, s, s ? strlen(s) : 0);
 }
 
 void json_u64(struct json_writer *w, uint64_t v)

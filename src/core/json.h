@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/text.h" /* utf8_sequence_length */
+
 #define JSON_MAX_DEPTH 16
 
 struct json_writer {
@@ -26,18 +28,14 @@ void json_key(struct json_writer *w, const char *key);
 void json_string(struct json_writer *w, const char *s);
 /* Arbitrary bytes (not NUL-terminated): valid UTF-8 is kept, the rest escaped. */
 void json_bytes(struct json_writer *w, const char *s, size_t len);
+/* A value that may be missing: NULL or empty is written as null. */
+void json_bytes_or_null(struct json_writer *w, const char *s, size_t len);
+void json_string_or_null(struct json_writer *w, const char *s);
 void json_u64(struct json_writer *w, uint64_t v);
 void json_i64(struct json_writer *w, int64_t v);
 void json_double(struct json_writer *w, double v);
 void json_bool(struct json_writer *w, bool v);
 void json_null(struct json_writer *w);
-
-/*
- * Length of the valid UTF-8 sequence at s (1 to 4), or 0 if it is not valid
- * (overlong forms, UTF-16 surrogates and code points past U+10FFFF are not).
- * CSV output uses the same rule.
- */
-size_t utf8_sequence_length(const unsigned char *s, size_t avail);
 
 /*
  * Escape len bytes of s as the inside of a JSON string into out.

@@ -20,11 +20,11 @@ enum tc_mode {
 	TC_MODE_MAX,
 };
 
+/* The names the command line, the configuration file and every output use. */
+extern const char *const hook_tier_names[HOOKS_MAX];
+extern const char *const tc_mode_names[TC_MODE_MAX];
+
 const char *hook_tier_name(enum hook_tier tier);
 const char *tc_mode_name(enum tc_mode mode);
-
-/* "auto", "fentry", ... and "auto", "tcx", ... into *out: 0, or -1 for an unknown name. */
-int hook_tier_parse(const char *name, enum hook_tier *out);
-int tc_mode_parse(const char *name, enum tc_mode *out);
 
 #endif

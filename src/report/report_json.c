@@ -24,15 +24,6 @@ static void json_time(struct json_writer *w, time_t t)
 	json_string(w, buf);
 }
 
-/* A string, or null when empty: a missing interface is no interface. */
-static void json_string_or_null(struct json_writer *w, const char *s, size_t len)
-{
-	if (len)
-		json_bytes(w, s, len);
-	else
-		json_null(w);
-}
-
 static void json_sum_members(struct json_writer *w, const struct traffic_sum *t, bool wire)
 {
 	json_key(w, "upload_bytes");
@@ -86,11 +77,11 @@ static void json_alerts(struct json_writer *w, const struct report *r)
 		else
 			json_null(w);
 		json_key(w, "process_name");
-		json_string_or_null(w, a->process, a->process_len);
+		json_bytes_or_null(w, a->process, a->process_len);
 		json_key(w, "interface");
-		json_string_or_null(w, a->interface, strlen(a->interface));
+		json_string_or_null(w, a->interface); /* empty: no interface */
 		json_key(w, "direction");
-		json_string_or_null(w, a->direction, strlen(a->direction));
+		json_string_or_null(w, a->direction);
 		json_key(w, "bandwidth_value");
 		json_double(w, a->value);
 		json_key(w, "threshold");

@@ -1,19 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include <errno.h>
 #include <getopt.h>
-#include <math.h>
-#include <net/if.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "settings/cli.h"
-#include "settings/config.h"
 #include "core/errmsg.h"
 #include "core/exitcodes.h"
-
-#define INTERVAL_MIN 0.1
-#define INTERVAL_MAX 3600.0
 
 enum long_only {
 	OPT_HOOKS = 256,
@@ -141,42 +133,43 @@ void cli_print_usage(FILE *out)
 
 #define usage_error(err, errlen, ...) nh_error(err, errlen, NH_EXIT_USAGE, __VA_ARGS__)
 
-static int parse_interval(const char *arg, double *out)
+/* Flags whose value a setter of settings.c validates and stores. */
+static const struct {
+	int opt;
+	const char *flag;
+	settings_setter *set;
+} value_flags[] = {
+	{ 'd', "--interval", settings_set_interval },
+	{ OPT_HOOKS, "--hooks", settings_set_hooks },
+	{ OPT_COUNT, "--count", settings_set_count },
+	{ OPT_PID, "--pid", settings_add_pid },
+	{ OPT_COMM, "--comm", settings_add_comm },
+	{ OPT_TC, "--tc", settings_set_tc },
+	{ OPT_RETENTION, "--retention", settings_set_retention },
+	{ OPT_THRESHOLD, "--threshold", settings_set_threshold },
+	{ OPT_TOTAL_THRESHOLD, "--total-threshold", settings_set_total_threshold },
+	{ OPT_INTERFACE_THRESHOLD, "--interface-threshold", settings_set_interface_threshold },
+	{ OPT_DAILY_QUOTA, "--daily-quota", settings_set_daily_quota },
+	{ OPT_WINDOW, "--window", settings_set_window },
+	{ OPT_ALERT_HOLD, "--alert-hold", settings_set_alert_hold },
+	{ OPT_FORMAT, "--format", settings_set_report_format },
+	{ OPT_TOP, "--top", settings_set_report_top },
+};
+
+/* The value of a flag in value_flags: 1 if opt is not one, else 0 or NH_EXIT_USAGE. */
+static int apply_value_flag(int opt, const char *value, struct options *opts, char *err,
+			    size_t errlen)
 {
-	char *end;
-	double v;
+	char why[256];
 
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !isfinite(v) || v < INTERVAL_MIN || v > INTERVAL_MAX)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int parse_u64(const char *arg, uint64_t min, uint64_t max, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (*arg == '-' || *arg == '+' || *arg == '\0')
-		return -1;
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int cli_parse_hooks(const char *arg, enum hook_tier *out)
-{
-	return hook_tier_parse(arg, out);
-}
-
-int cli_parse_tc_mode(const char *arg, enum tc_mode *out)
-{
-	return tc_mode_parse(arg, out);
+	for (size_t i = 0; i < sizeof(value_flags) / sizeof(value_flags[0]); i++) {
+		if (value_flags[i].opt != opt)
+			continue;
+		if (value_flags[i].set(opts, value, why, sizeof(why)))
+			return usage_error(err, errlen, "%s: %s", value_flags[i].flag, why);
+		return 0;
+	}
+	return 1;
 }
 
 static int parse_command(const char *word, enum command *out)
@@ -213,35 +206,13 @@ static const char *option_word(char **args, int ind, int opt, char *buf)
 
 void cli_defaults(struct options *opts)
 {
-	memset(opts, 0, sizeof(*opts));
-	opts->interval = 1.0;
-	opts->retention_days = 30;
-	alert_config_defaults(&opts->alerts);
-	opts->report_top = 10;
+	settings_defaults(opts);
 }
 
 int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t errlen)
 {
 	cli_defaults(opts);
 	return cli_apply(argc, argv, opts, err, errlen);
-}
-
-static int parse_rate_flag(const char *flag, const char *arg, double *out, char *err, size_t errlen)
-{
-	if (config_parse_rate(arg, out))
-		return usage_error(err, errlen,
-				   "%s: '%s' is not a rate (e.g. 1024K, 1M, 100Mbit/s, off)", flag,
-				   arg);
-	return 0;
-}
-
-static int parse_seconds_flag(const char *flag, const char *arg, double min, double max,
-			      double *out, char *err, size_t errlen)
-{
-	if (config_parse_seconds(arg, min, max, out))
-		return usage_error(err, errlen, "%s: '%s' is not a number of seconds from %g to %g",
-				   flag, arg, min, max);
-	return 0;
 }
 
 /* Options that make sense only with some commands: a typo'd command line should not pass. */
@@ -274,8 +245,7 @@ static int check_command_options(const struct options *o, const bool *given, cha
 int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t errlen)
 {
 	bool given[OPT_TOP + 1] = {false}, ifaces_from_flags = false;
-	char **args, shortopt[3];
-	uint64_t v;
+	char **args, shortopt[3], why[256];
 	int c, rc = 0;
 
 	if (errlen)
@@ -292,19 +262,11 @@ int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t err
 	while (rc == 0 && (c = getopt_long(argc, args, ":d:i:nvhV", long_options, NULL)) != -1) {
 		if (c >= 0 && c <= OPT_TOP)
 			given[c] = true;
+		rc = apply_value_flag(c, optarg, opts, err, errlen);
+		if (rc != 1)
+			continue;
+		rc = 0;
 		switch (c) {
-		case 'd':
-			if (parse_interval(optarg, &opts->interval))
-				rc = usage_error(err, errlen,
-						 "--interval: '%s' is not a number of seconds from %.1f to %.0f",
-						 optarg, INTERVAL_MIN, INTERVAL_MAX);
-			break;
-		case OPT_HOOKS:
-			if (cli_parse_hooks(optarg, &opts->hooks))
-				rc = usage_error(err, errlen,
-						 "--hooks: unknown tier '%s'; use auto, fentry, tracepoint or kprobe",
-						 optarg);
-			break;
 		case OPT_BTF:
 			opts->btf_path = optarg;
 			break;
@@ -314,54 +276,13 @@ int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t err
 		case OPT_TABLE:
 			opts->format = OUTPUT_TABLE;
 			break;
-		case OPT_COUNT:
-			if (parse_u64(optarg, 1, UINT32_MAX, &opts->count))
-				rc = usage_error(err, errlen,
-						 "--count: '%s' is not a whole number from 1 to %u", optarg,
-						 UINT32_MAX);
-			opts->count_set = true;
-			break;
-		case OPT_PID:
-			if (parse_u64(optarg, 1, 4194304, &v))
-				rc = usage_error(err, errlen, "--pid: '%s' is not a process id", optarg);
-			else if (opts->npids == CLI_MAX_FILTERS)
-				rc = usage_error(err, errlen, "--pid: at most %d may be given",
-						 CLI_MAX_FILTERS);
-			else
-				opts->pids[opts->npids++] = (uint32_t)v;
-			break;
-		case OPT_COMM:
-			if (strlen(optarg) == 0 || strlen(optarg) > 15)
-				rc = usage_error(err, errlen,
-						 "--comm: '%s' is not a process name (1 to 15 bytes)",
-						 optarg);
-			else if (opts->ncomms == CLI_MAX_FILTERS)
-				rc = usage_error(err, errlen, "--comm: at most %d may be given",
-						 CLI_MAX_FILTERS);
-			else
-				opts->comms[opts->ncomms++] = optarg;
-			break;
 		case 'i':
-			if (strlen(optarg) == 0 || strlen(optarg) >= IFNAMSIZ || strchr(optarg, '/'))
-				rc = usage_error(err, errlen,
-						 "--interface: '%s' is not an interface name (1 to %d bytes)",
-						 optarg, IFNAMSIZ - 1);
-			else if (ifaces_from_flags && opts->nifaces == CLI_MAX_FILTERS)
-				rc = usage_error(err, errlen, "--interface: at most %d may be given",
-						 CLI_MAX_FILTERS);
-			else {
-				/* -i replaces the configuration file's interfaces. */
-				if (!ifaces_from_flags)
-					opts->nifaces = 0;
-				ifaces_from_flags = true;
-				opts->ifaces[opts->nifaces++] = optarg;
-			}
-			break;
-		case OPT_TC:
-			if (cli_parse_tc_mode(optarg, &opts->tc))
-				rc = usage_error(err, errlen,
-						 "--tc: unknown mode '%s'; use auto, tcx, netlink or off",
-						 optarg);
+			/* -i replaces the configuration file's interfaces. */
+			if (!ifaces_from_flags)
+				opts->nifaces = 0;
+			ifaces_from_flags = true;
+			if (settings_add_interface(opts, optarg, why, sizeof(why)))
+				rc = usage_error(err, errlen, "--interface: %s", why);
 			break;
 		case 'n':
 			opts->no_rdns = true;
@@ -378,41 +299,6 @@ int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t err
 		case OPT_NO_DB:
 			opts->no_db = true;
 			break;
-		case OPT_RETENTION:
-			if (parse_u64(optarg, 0, 36500, &v))
-				rc = usage_error(err, errlen,
-						 "--retention: '%s' is not a number of days from 0 "
-						 "(keep for good) to 36500",
-						 optarg);
-			else
-				opts->retention_days = (unsigned)v;
-			break;
-		case OPT_THRESHOLD:
-			rc = parse_rate_flag("--threshold", optarg, &opts->alerts.process_rate, err,
-					     errlen);
-			break;
-		case OPT_TOTAL_THRESHOLD:
-			rc = parse_rate_flag("--total-threshold", optarg, &opts->alerts.total_rate,
-					     err, errlen);
-			break;
-		case OPT_INTERFACE_THRESHOLD:
-			rc = parse_rate_flag("--interface-threshold", optarg,
-					     &opts->alerts.interface_rate, err, errlen);
-			break;
-		case OPT_DAILY_QUOTA:
-			if (config_parse_size(optarg, &opts->alerts.daily_quota))
-				rc = usage_error(err, errlen,
-						 "--daily-quota: '%s' is not a size (e.g. 500M, 2G, off)",
-						 optarg);
-			break;
-		case OPT_WINDOW:
-			rc = parse_seconds_flag("--window", optarg, INTERVAL_MIN, INTERVAL_MAX,
-						&opts->alerts.window, err, errlen);
-			break;
-		case OPT_ALERT_HOLD:
-			rc = parse_seconds_flag("--alert-hold", optarg, 0, 86400, &opts->alerts.hold,
-						err, errlen);
-			break;
 		case OPT_ALERT_EXEC:
 			if (!*optarg)
 				rc = usage_error(err, errlen, "--alert-exec: needs a command");
@@ -426,26 +312,6 @@ int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t err
 			break;
 		case OPT_TO:
 			opts->report_to = optarg;
-			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "text") == 0)
-				opts->report_format = REPORT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				opts->report_format = REPORT_JSON;
-			else if (strcmp(optarg, "csv") == 0)
-				opts->report_format = REPORT_CSV;
-			else
-				rc = usage_error(err, errlen,
-						 "--format: unknown format '%s'; use text, json or csv",
-						 optarg);
-			break;
-		case OPT_TOP:
-			if (parse_u64(optarg, 1, 100000, &v))
-				rc = usage_error(err, errlen,
-						 "--top: '%s' is not a whole number from 1 to 100000",
-						 optarg);
-			else
-				opts->report_top = (unsigned)v;
 			break;
 		case 'v':
 			opts->verbose = true;

@@ -10,8 +10,6 @@
  * else are left alone, so alert_exec can quote its own arguments.
  */
 #include <errno.h>
-#include <math.h>
-#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,23 +24,6 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* The same bounds as the command line's. */
-#define INTERVAL_MIN 0.1
-#define INTERVAL_MAX 3600.0
-#define WINDOW_MIN 0.1
-#define WINDOW_MAX 3600.0
-#define HOLD_MAX 86400.0
-#define RETENTION_DAYS_MAX 36500
-
-/* 1 EiB/s: far past any link, so bigger is a typo; and every value up to it fits a uint64_t. */
-#define RATE_MAX 1152921504606846976.0
-#define TWO_TO_THE_64 18446744073709551616.0
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
@@ -53,208 +34,6 @@ static const char *skip_blanks(const char *s)
 	while (is_blank(*s))
 		s++;
 	return s;
-}
-
-struct number {
-	double value;
-	uint64_t integer; /* the value, when exact */
-	bool exact;       /* digits only (no fraction or exponent), and they fit 64 bits */
-};
-
-/*
- * A decimal number: digits, then an optional fraction and exponent. No sign,
- * no hex, no inf or nan, and no locale: once a German locale is set,
- * strtod() stops at the '.' of "0.5". Returns the end of the number, or NULL.
- */
-static const char *scan_number(const char *s, struct number *n)
-{
-	double mantissa = 0, value;
-	long exponent = 0;
-	bool fits = true;
-	const char *p = s;
-
-	if (!is_digit(*p))
-		return NULL;
-	n->integer = 0;
-	for (; is_digit(*p); p++) {
-		unsigned digit = (unsigned)(*p - '0');
-
-		mantissa = mantissa * 10 + digit;
-		if (n->integer > (UINT64_MAX - digit) / 10)
-			fits = false;
-		else
-			n->integer = n->integer * 10 + digit;
-	}
-	n->exact = fits;
-	if (*p == '.') {
-		if (!is_digit(*++p))
-			return NULL;
-		for (; is_digit(*p); p++) {
-			/* Only while the mantissa stays an exact integer (below 2^53). */
-			if (mantissa < 9e14) {
-				mantissa = mantissa * 10 + (*p - '0');
-				exponent--;
-			}
-		}
-		n->exact = false;
-	}
-	/* An 'e' not followed by digits is left for the caller, which will refuse it. */
-	if ((*p == 'e' || *p == 'E') &&
-	    (is_digit(p[1]) || ((p[1] == '+' || p[1] == '-') && is_digit(p[2])))) {
-		long e = 0, sign = 1;
-
-		p++;
-		if (*p == '+' || *p == '-')
-			sign = *p++ == '-' ? -1 : 1;
-		for (; is_digit(*p); p++)
-			if (e < 100000)
-				e = e * 10 + (*p - '0');
-		exponent += sign * e;
-		n->exact = false;
-	}
-
-	/*
-	 * An exact integer times or over an exact power of ten is one rounding,
-	 * like a C literal, so "0.1" == 0.1 for any number with up to 15 digits.
-	 */
-	if (mantissa == 0)
-		value = 0;
-	else if (exponent < 0)
-		value = mantissa / pow(10, (double)-exponent);
-	else
-		value = mantissa * pow(10, (double)exponent);
-	if (!isfinite(value) || (mantissa != 0 && value == 0))
-		return NULL;
-	n->value = value;
-	return p;
-}
-
-/* K, M, G, T in either case: the power of 1024 (bytes) or 1000 (bits); 0 if none. */
-static int unit_power(char c)
-{
-	switch (c) {
-	case 'k':
-	case 'K':
-		return 1;
-	case 'm':
-	case 'M':
-		return 2;
-	case 'g':
-	case 'G':
-		return 3;
-	case 't':
-	case 'T':
-		return 4;
-	}
-	return 0;
-}
-
-/*
- * After a number and a unit prefix: an optional 'i' (KiB), then an optional
- * 'B'. Only a capital B: to most readers "Mb" is megabits, so it is refused
- * rather than taken for bytes and off by a factor of eight.
- */
-static const char *skip_byte_suffix(const char *p, int power)
-{
-	if (power && (*p == 'i' || *p == 'I'))
-		p++;
-	if (*p == 'B')
-		p++;
-	return p;
-}
-
-/*
- * A number, blanks, and an optional unit prefix (K, M, G, T): the number in
- * *n, the prefix's power in *power; returns what follows, NULL if no number.
- */
-static const char *scan_magnitude(const char *s, struct number *n, int *power)
-{
-	const char *p = scan_number(s, n);
-
-	if (!p)
-		return NULL;
-	p = skip_blanks(p);
-	*power = unit_power(*p);
-	return *power ? p + 1 : p;
-}
-
-int config_parse_rate(const char *s, double *bytes_per_second)
-{
-	struct number n;
-	const char *p;
-	double v;
-	int power;
-
-	if (strcasecmp(s, "off") == 0) {
-		*bytes_per_second = 0;
-		return 0;
-	}
-	p = scan_magnitude(s, &n, &power);
-	if (!p)
-		return -1;
-	if (strncasecmp(p, "bit", 3) == 0) {
-		/* Link speeds are written in decimal bits: 100Mbit/s is 12.5 MB/s. */
-		if (strcmp(p + 3, "/s") != 0)
-			return -1;
-		v = n.value * pow(1000, power) / 8;
-	} else {
-		p = skip_byte_suffix(p, power);
-		if (strcmp(p, "/s") == 0)
-			p += 2;
-		if (*p)
-			return -1;
-		v = n.value * pow(1024, power);
-	}
-	if (!isfinite(v) || v > RATE_MAX)
-		return -1;
-	*bytes_per_second = v;
-	return 0;
-}
-
-int config_parse_size(const char *s, uint64_t *bytes)
-{
-	struct number n;
-	const char *p;
-	int power;
-
-	if (strcasecmp(s, "off") == 0) {
-		*bytes = 0;
-		return 0;
-	}
-	p = scan_magnitude(s, &n, &power);
-	if (!p)
-		return -1;
-	p = skip_byte_suffix(p, power);
-	if (*p)
-		return -1;
-
-	if (n.exact) {
-		/* Integer arithmetic, so the largest sizes are not rounded by a double. */
-		uint64_t v = n.integer;
-
-		for (int i = 0; i < power; i++)
-			if (__builtin_mul_overflow(v, 1024, &v))
-				return -1;
-		*bytes = v;
-	} else {
-		double v = floor(n.value * pow(1024, power) + 0.5);
-
-		if (v >= TWO_TO_THE_64)
-			return -1;
-		*bytes = (uint64_t)v;
-	}
-	return 0;
-}
-
-int config_parse_seconds(const char *s, double min, double max, double *out)
-{
-	struct number n;
-	const char *end = scan_number(s, &n);
-
-	if (!end || *end || n.value < min || n.value > max)
-		return -1;
-	*out = n.value;
-	return 0;
 }
 
 /*
@@ -302,36 +81,12 @@ struct config_file {
 	unsigned line;
 	struct options opts;
 	char why[256];  /* what is wrong with the value at hand */
-	char shown[80]; /* that value, as the message quotes it */
+	char shown[SETTINGS_QUOTED_MAX]; /* that value, as the message quotes it */
 };
 
-/*
- * A value as an error message quotes it: control bytes would break the
- * one-line message (or drive the terminal), and 4 KiB would drown it.
- */
 static const char *shown(struct config_file *f, const char *value, size_t len)
 {
-	size_t n = 0, max = sizeof(f->shown) - 4;
-	size_t i;
-
-	for (i = 0; i < len && n < max; i++) {
-		unsigned char c = (unsigned char)value[i];
-
-		f->shown[n++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	if (i < len) {
-		/* Do not cut a UTF-8 character in half. */
-		if (((unsigned char)value[i] & 0xc0) == 0x80) {
-			while (n > 0 && ((unsigned char)f->shown[n - 1] & 0xc0) == 0x80)
-				n--;
-			if (n > 0)
-				n--;
-		}
-		memcpy(f->shown + n, "...", 3);
-		n += 3;
-	}
-	f->shown[n] = '\0';
-	return f->shown;
+	return settings_quote(f->shown, sizeof(f->shown), value, len);
 }
 
 static const char *shown_str(struct config_file *f, const char *value)
@@ -360,61 +115,6 @@ static int keep_string(struct config_file *f, const char *s, size_t len, const c
 	return 0;
 }
 
-static int set_seconds(struct config_file *f, const char *value, double min, double max,
-		       double *dst)
-{
-	if (config_parse_seconds(value, min, max, dst))
-		return bad_value(f, "'%s' is not a number of seconds from %g to %g",
-				 shown_str(f, value), min, max);
-	return 0;
-}
-
-static int set_interval(struct config_file *f, const char *value)
-{
-	return set_seconds(f, value, INTERVAL_MIN, INTERVAL_MAX, &f->opts.interval);
-}
-
-static int set_window(struct config_file *f, const char *value)
-{
-	return set_seconds(f, value, WINDOW_MIN, WINDOW_MAX, &f->opts.alerts.window);
-}
-
-static int set_alert_hold(struct config_file *f, const char *value)
-{
-	return set_seconds(f, value, 0, HOLD_MAX, &f->opts.alerts.hold);
-}
-
-static int set_rate(struct config_file *f, const char *value, double *dst)
-{
-	if (config_parse_rate(value, dst))
-		return bad_value(f, "'%s' is not a rate (e.g. 1024K, 1M, 100Mbit/s, off)",
-				 shown_str(f, value));
-	return 0;
-}
-
-static int set_threshold(struct config_file *f, const char *value)
-{
-	return set_rate(f, value, &f->opts.alerts.process_rate);
-}
-
-static int set_total_threshold(struct config_file *f, const char *value)
-{
-	return set_rate(f, value, &f->opts.alerts.total_rate);
-}
-
-static int set_interface_threshold(struct config_file *f, const char *value)
-{
-	return set_rate(f, value, &f->opts.alerts.interface_rate);
-}
-
-static int set_daily_quota(struct config_file *f, const char *value)
-{
-	if (config_parse_size(value, &f->opts.alerts.daily_quota))
-		return bad_value(f, "'%s' is not a size (e.g. 500M, 2G, 1TiB, off)",
-				 shown_str(f, value));
-	return 0;
-}
-
 static int set_db(struct config_file *f, const char *value)
 {
 	if (strcasecmp(value, "off") == 0) { /* as for rates: a path starts with '/' anyway */
@@ -425,18 +125,6 @@ static int set_db(struct config_file *f, const char *value)
 	if (value[0] != '/')
 		return bad_value(f, "'%s' is not an absolute path or off", shown_str(f, value));
 	return keep_string(f, value, strlen(value), &f->opts.db_path);
-}
-
-static int set_retention(struct config_file *f, const char *value)
-{
-	struct number n;
-	const char *end = scan_number(value, &n);
-
-	if (!end || *end || !n.exact || n.integer > RETENTION_DAYS_MAX)
-		return bad_value(f, "'%s' is not a whole number of days from 0 to %d",
-				 shown_str(f, value), RETENTION_DAYS_MAX);
-	f->opts.retention_days = (unsigned)n.integer;
-	return 0;
 }
 
 /* "eth0" or "eth0, wlan0"; each name is checked as -i checks it. */
@@ -452,36 +140,18 @@ static int add_interfaces(struct config_file *f, const char *value)
 		while (end > start && is_blank(end[-1]))
 			end--;
 		len = (size_t)(end - start);
+		const char *name = NULL;
+
 		if (len == 0)
 			return bad_value(f, "empty name in '%s'", shown_str(f, value));
-		if (len >= IFNAMSIZ || memchr(start, '/', len))
-			return bad_value(f, "'%s' is not an interface name (1 to %d bytes)",
-					 shown(f, start, len), IFNAMSIZ - 1);
-		if (f->opts.nifaces == CLI_MAX_FILTERS)
-			return bad_value(f, "at most %d may be given", CLI_MAX_FILTERS);
-		if (keep_string(f, start, len, &f->opts.ifaces[f->opts.nifaces]))
+		if (keep_string(f, start, len, &name))
 			return -1;
-		f->opts.nifaces++;
+		if (settings_add_interface(&f->opts, name, f->why, sizeof(f->why)))
+			return -1;
 		if (!*comma)
 			return 0;
 		p = comma + 1;
 	}
-}
-
-static int set_hooks(struct config_file *f, const char *value)
-{
-	if (cli_parse_hooks(value, &f->opts.hooks) == 0)
-		return 0;
-	return bad_value(f, "unknown tier '%s'; use auto, fentry, tracepoint or kprobe",
-			 shown_str(f, value));
-}
-
-static int set_tc(struct config_file *f, const char *value)
-{
-	if (cli_parse_tc_mode(value, &f->opts.tc) == 0)
-		return 0;
-	return bad_value(f, "unknown mode '%s'; use auto, tcx, netlink or off",
-			 shown_str(f, value));
 }
 
 static int set_numeric(struct config_file *f, const char *value)
@@ -501,25 +171,27 @@ static int set_alert_exec(struct config_file *f, const char *value)
 	return keep_string(f, value, strlen(value), &f->opts.alert_exec);
 }
 
+/* A key's value goes through the setter of settings.c the flag uses, or one of the file's own. */
 static const struct config_key {
 	const char *name;
+	settings_setter *set;
 	int (*apply)(struct config_file *f, const char *value);
 	bool repeatable;
 } config_keys[] = {
-	{ "interval", set_interval, false },
-	{ "hooks", set_hooks, false },
-	{ "tc", set_tc, false },
-	{ "interface", add_interfaces, true },
-	{ "numeric", set_numeric, false },
-	{ "db", set_db, false },
-	{ "retention", set_retention, false },
-	{ "threshold", set_threshold, false },
-	{ "total_threshold", set_total_threshold, false },
-	{ "interface_threshold", set_interface_threshold, false },
-	{ "daily_quota", set_daily_quota, false },
-	{ "window", set_window, false },
-	{ "alert_hold", set_alert_hold, false },
-	{ "alert_exec", set_alert_exec, false },
+	{ "interval", settings_set_interval, NULL, false },
+	{ "hooks", settings_set_hooks, NULL, false },
+	{ "tc", settings_set_tc, NULL, false },
+	{ "interface", NULL, add_interfaces, true },
+	{ "numeric", NULL, set_numeric, false },
+	{ "db", NULL, set_db, false },
+	{ "retention", settings_set_retention, NULL, false },
+	{ "threshold", settings_set_threshold, NULL, false },
+	{ "total_threshold", settings_set_total_threshold, NULL, false },
+	{ "interface_threshold", settings_set_interface_threshold, NULL, false },
+	{ "daily_quota", settings_set_daily_quota, NULL, false },
+	{ "window", settings_set_window, NULL, false },
+	{ "alert_hold", settings_set_alert_hold, NULL, false },
+	{ "alert_exec", NULL, set_alert_exec, false },
 };
 
 /* Levenshtein distance to a known key (at most 31 bytes), for "did you mean". */
@@ -640,7 +312,7 @@ static int apply_line(struct config_file *f, char *line, unsigned *first_line, c
 	if (*value == '\0')
 		return config_error(err, errlen, "%s:%u: %s: empty value", f->path, f->line,
 				    key->name);
-	if (key->apply(f, value))
+	if (key->set ? key->set(&f->opts, value, f->why, sizeof(f->why)) : key->apply(f, value))
 		return config_error(err, errlen, "%s:%u: %s: %s", f->path, f->line, key->name,
 				    f->why);
 	return 0;

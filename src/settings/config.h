@@ -2,8 +2,8 @@
 /*
  * The configuration file, /etc/nethound.conf: one "key = value" per line.
  * It only fills in struct options; the caller applies command-line flags
- * afterwards, so a flag always wins over the file. The value parsers are
- * shared with the command line so both accept the same spellings.
+ * afterwards, so a flag always wins over the file. Values go through the
+ * setters of settings.h, as flags do, so both accept the same spellings.
  */
 #ifndef NETHOUND_CONFIG_H
 #define NETHOUND_CONFIG_H
@@ -12,23 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "settings/cli.h"
+#include "settings/settings.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/nethound.conf"
 #define CONFIG_LINE_MAX 4096 /* bytes, without the newline */
-
-/*
- * "1024K", "1M", "2.5MiB/s", "500000", "100Mbit/s"; "off" and "0" give 0.
- * Byte units are binary (K = 1024), bit units decimal (Mbit = 10^6 bits).
- * Returns 0 or -1.
- */
-int config_parse_rate(const char *s, double *bytes_per_second);
-
-/* "500M", "2G", "1TiB", "4096"; "off" gives 0. Binary units. Returns 0 or -1. */
-int config_parse_size(const char *s, uint64_t *bytes);
-
-/* A plain decimal number of seconds ("0.5", "10", "1e1") from min to max. Returns 0 or -1. */
-int config_parse_seconds(const char *s, double min, double max, double *out);
 
 /*
  * Apply the file at path to opts, which holds the defaults. must_exist false:

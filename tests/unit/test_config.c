@@ -169,14 +169,14 @@ static void test_parse_rate(void)
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		double v = -1;
 
-		if (!CHECK_INT(config_parse_rate(good[i].text, &v), 0))
+		if (!CHECK_INT(settings_parse_rate(good[i].text, &v), 0))
 			fprintf(stderr, "  rate '%s'\n", good[i].text);
 		CHECK_DOUBLE(v, good[i].bytes_per_second, good[i].bytes_per_second * 1e-12);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		double v = -1;
 
-		if (!CHECK_INT(config_parse_rate(bad[i], &v), -1))
+		if (!CHECK_INT(settings_parse_rate(bad[i], &v), -1))
 			fprintf(stderr, "  rate '%s' gave %g\n", bad[i], v);
 		CHECK_DOUBLE(v, -1, 0); /* untouched on error */
 	}
@@ -184,9 +184,9 @@ static void test_parse_rate(void)
 	{
 		double v;
 
-		CHECK_INT(config_parse_rate("0.1", &v), 0);
+		CHECK_INT(settings_parse_rate("0.1", &v), 0);
 		CHECK(v == 0.1);
-		CHECK_INT(config_parse_rate("123456.789", &v), 0);
+		CHECK_INT(settings_parse_rate("123456.789", &v), 0);
 		CHECK(v == 123456.789);
 	}
 }
@@ -246,14 +246,14 @@ static void test_parse_size(void)
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		uint64_t v = 7;
 
-		if (!CHECK_INT(config_parse_size(good[i].text, &v), 0))
+		if (!CHECK_INT(settings_parse_size(good[i].text, &v), 0))
 			fprintf(stderr, "  size '%s'\n", good[i].text);
 		CHECK_UINT(v, good[i].bytes);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		uint64_t v = 7;
 
-		if (!CHECK_INT(config_parse_size(bad[i], &v), -1))
+		if (!CHECK_INT(settings_parse_size(bad[i], &v), -1))
 			fprintf(stderr, "  size '%s' gave %" PRIu64 "\n", bad[i], v);
 		CHECK_UINT(v, 7);
 	}
@@ -263,28 +263,28 @@ static void test_parse_seconds(void)
 {
 	double v;
 
-	CHECK_INT(config_parse_seconds("0.1", 0.1, 3600, &v), 0);
+	CHECK_INT(settings_parse_seconds("0.1", 0.1, 3600, &v), 0);
 	CHECK(v == 0.1);
-	CHECK_INT(config_parse_seconds("3600", 0.1, 3600, &v), 0);
+	CHECK_INT(settings_parse_seconds("3600", 0.1, 3600, &v), 0);
 	CHECK_DOUBLE(v, 3600, 0);
-	CHECK_INT(config_parse_seconds("1e1", 0.1, 3600, &v), 0); /* as --interval takes it */
+	CHECK_INT(settings_parse_seconds("1e1", 0.1, 3600, &v), 0); /* as --interval takes it */
 	CHECK_DOUBLE(v, 10, 0);
-	CHECK_INT(config_parse_seconds("0", 0, 86400, &v), 0);
+	CHECK_INT(settings_parse_seconds("0", 0, 86400, &v), 0);
 	CHECK_DOUBLE(v, 0, 0);
-	CHECK_INT(config_parse_seconds("2.25", 0, 86400, &v), 0);
+	CHECK_INT(settings_parse_seconds("2.25", 0, 86400, &v), 0);
 	CHECK_DOUBLE(v, 2.25, 0);
 
 	v = -1;
-	CHECK_INT(config_parse_seconds("0.09", 0.1, 3600, &v), -1);
-	CHECK_INT(config_parse_seconds("3600.5", 0.1, 3600, &v), -1);
-	CHECK_INT(config_parse_seconds("1e9", 0.1, 3600, &v), -1);
-	CHECK_INT(config_parse_seconds("1s", 0.1, 3600, &v), -1);
-	CHECK_INT(config_parse_seconds("-1", 0, 3600, &v), -1);
-	CHECK_INT(config_parse_seconds("", 0, 3600, &v), -1);
-	CHECK_INT(config_parse_seconds("nan", 0, 3600, &v), -1);
-	CHECK_INT(config_parse_seconds("inf", 0, 3600, &v), -1);
-	CHECK_INT(config_parse_seconds(" 1", 0, 3600, &v), -1);
-	CHECK_INT(config_parse_seconds("abc", 0, 3600, &v), -1);
+	CHECK_INT(settings_parse_seconds("0.09", 0.1, 3600, &v), -1);
+	CHECK_INT(settings_parse_seconds("3600.5", 0.1, 3600, &v), -1);
+	CHECK_INT(settings_parse_seconds("1e9", 0.1, 3600, &v), -1);
+	CHECK_INT(settings_parse_seconds("1s", 0.1, 3600, &v), -1);
+	CHECK_INT(settings_parse_seconds("-1", 0, 3600, &v), -1);
+	CHECK_INT(settings_parse_seconds("", 0, 3600, &v), -1);
+	CHECK_INT(settings_parse_seconds("nan", 0, 3600, &v), -1);
+	CHECK_INT(settings_parse_seconds("inf", 0, 3600, &v), -1);
+	CHECK_INT(settings_parse_seconds(" 1", 0, 3600, &v), -1);
+	CHECK_INT(settings_parse_seconds("abc", 0, 3600, &v), -1);
 	CHECK_DOUBLE(v, -1, 0);
 }
 

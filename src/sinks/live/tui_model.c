@@ -9,6 +9,7 @@
 #include "core/array.h"
 #include "core/protocols.h"
 #include "core/rates.h"
+#include "core/text.h"
 #include "sinks/live/tui_model.h"
 
 /* 512 KiB/s, then whole MiB/s: the steps a user flips through with T. */
@@ -86,12 +87,7 @@ static int row_key_cmp(const void *a, const void *b)
 
 static void printable_comm(char *dst, const char *comm)
 {
-	size_t i;
-
-	for (i = 0; i < NH_COMM_LEN - 1 && comm[i]; i++)
-		dst[i] =
-		    (unsigned char)comm[i] < 0x20 || (unsigned char)comm[i] >= 0x7f ? '?' : comm[i];
-	dst[i] = '\0';
+	text_printable(dst, NH_COMM_LEN, comm, strnlen(comm, NH_COMM_LEN - 1));
 }
 
 static double row_rate(const struct tui_row *r)

@@ -795,11 +795,6 @@ const char *store_path(const struct store *st)
 	return st ? st->path : NULL;
 }
 
-int64_t store_session_id(const struct store *st)
-{
-	return st ? st->session_id : 0;
-}
-
 void store_close(struct store *st)
 {
 	if (!st)

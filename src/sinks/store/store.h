@@ -92,7 +92,6 @@ int store_day_usage(struct store *st, time_t now,
 /* Seconds of ticks waiting in memory. */
 size_t store_pending_ticks(const struct store *st);
 const char *store_path(const struct store *st);
-int64_t store_session_id(const struct store *st);
 
 void store_close(struct store *st);
 

@@ -11,6 +11,7 @@
 #include "core/json.h"
 #include "sinks/stream/output.h"
 #include "core/rates.h"
+#include "core/text.h"
 #include "core/timefmt.h"
 #include "alerts/alerts.h"
 
@@ -229,19 +230,13 @@ static void json_flow(struct json_writer *w, const struct snapshot *s,
 
 	json_object_begin(w);
 	json_key(w, "interface");
-	if (ifname)
-		json_string(w, ifname);
-	else
-		json_null(w);
+	json_string_or_null(w, ifname);
 	json_key(w, "ip");
 	json_string(w, classify_l3_name(f->ip_version));
 	json_key(w, "proto");
 	json_string(w, classify_l4_name(f->ip_version, f->protocol));
 	json_key(w, "app");
-	if (app)
-		json_string(w, app);
-	else
-		json_null(w);
+	json_string_or_null(w, app);
 	format_address(addr, sizeof(addr), (uint16_t)family, f->local_addr);
 	json_key(w, "local_addr");
 	json_string(w, addr);
@@ -304,10 +299,7 @@ static void json_alert(struct json_writer *w, const struct alert_event *e)
 	else
 		json_null(w);
 	json_key(w, "direction");
-	if (dir)
-		json_string(w, dir);
-	else
-		json_null(w);
+	json_string_or_null(w, dir);
 	json_key(w, "value");
 	json_double(w, e->value);
 	json_key(w, "threshold");
@@ -394,14 +386,10 @@ static int by_interval_bytes(const void *a, const void *b)
 	return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
-/* A process name made printable for a terminal: control bytes shown as '?'. */
+/* A process name made printable for a terminal: what could drive it shown as '?'. */
 static void printable_comm(char *dst, const char *comm)
 {
-	size_t i;
-
-	for (i = 0; i < NH_COMM_LEN - 1 && comm[i]; i++)
-		dst[i] = (unsigned char)comm[i] < 0x20 || comm[i] == 0x7f ? '?' : comm[i];
-	dst[i] = '\0';
+	text_printable(dst, NH_COMM_LEN, comm, strnlen(comm, NH_COMM_LEN - 1));
 }
 
 void output_table(FILE *out, const struct snapshot *s)
