@@ -562,6 +562,15 @@ static void test_window_rates(void)
 		CHECK(strstr(line, "204.8 KiB/s") != NULL);
 	}
 
+	/* A measured interval's jitter does not show. */
+	fake_tick(&f);
+	f.s.interval = 0.998;
+	tui_model_toggle_rates(&m);
+	CHECK_INT(tui_model_update(&m, &f.s, 1.5), 0);
+	tui_format_rates_label(&m, true, label, sizeof(label));
+	CHECK_STR(label, "per 1s");
+	tui_model_toggle_rates(&m);
+
 	/* A window still filling says how long it is; none at all says so. */
 	fake_tick(&f);
 	f.s.window = 2.5;

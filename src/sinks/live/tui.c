@@ -446,21 +446,39 @@ static int help_layout(char (*lines)[HELP_LINE_LEN], int width)
 	return n;
 }
 
+/* The words of s that fit in room bytes, none cut: possibly "". */
+static void cut_words(const char *s, size_t room, char *out, size_t len)
+{
+	size_t n = strlen(s), end = 0;
+
+	if (n <= room) {
+		snprintf(out, len, "%s", s);
+		return;
+	}
+	for (size_t i = 0; i <= room; i++)
+		if (s[i] == ' ')
+			end = i;
+	snprintf(out, len, "%.*s", (int)end, s);
+}
+
 static void draw_help(struct tui *t)
 {
 	static char lines[HELP_MAX_LINES][HELP_LINE_LEN];
 	/* The last column stays free, so a line that reaches it was cut, never wrapped. */
 	int n = help_layout(lines, COLS - 1);
 	int rows = LINES - 3; /* title, a blank line, the status bar */
+	char title[128], line[128];
 
 	t->help_max_top = rows > 0 && n > rows ? n - rows : 0;
 	if (t->help_top > t->help_max_top)
 		t->help_top = t->help_max_top;
 	if (t->help_max_top)
-		put(0, 0, A_BOLD, "nethound %s: keys, lines %d-%d of %d (Up Down PgUp PgDn scroll)",
-		    NETHOUND_VERSION, t->help_top + 1, t->help_top + rows, n);
+		snprintf(title, sizeof(title), "nethound %s: keys, lines %d-%d of %d (Up Down scroll)",
+			 NETHOUND_VERSION, t->help_top + 1, t->help_top + rows, n);
 	else
-		put(0, 0, A_BOLD, "nethound %s: keys", NETHOUND_VERSION);
+		snprintf(title, sizeof(title), "nethound %s: keys", NETHOUND_VERSION);
+	cut_words(title, COLS > 0 ? (size_t)COLS : 0, line, sizeof(line));
+	put(0, 0, A_BOLD, "%s", line);
 	for (int i = 0; i < rows && t->help_top + i < n; i++)
 		put(2 + i, 0, A_NORMAL, "%s", lines[t->help_top + i]);
 }
@@ -506,21 +524,6 @@ static const struct {
 
 #define STATUS_SEP " | "
 #define STATUS_PATH_MIN 24 /* columns of a database path worth dropping a field for */
-
-/* The words of s that fit in room bytes, none cut: possibly "". */
-static void cut_words(const char *s, size_t room, char *out, size_t len)
-{
-	size_t n = strlen(s), end = 0;
-
-	if (n <= room) {
-		snprintf(out, len, "%s", s);
-		return;
-	}
-	for (size_t i = 0; i <= room; i++)
-		if (s[i] == ' ')
-			end = i;
-	snprintf(out, len, "%.*s", (int)end, s);
-}
 
 /*
  * path (n bytes) in at most room bytes: whole components at both ends around

@@ -464,16 +464,27 @@ size_t tui_model_connections(const struct tui_model *m, uint32_t pid, uint64_t s
 	return n;
 }
 
+/* Seconds as a label: the measured interval jitters (0.998 s), the configured one does not. */
+static void format_seconds(char *buf, size_t len, double s)
+{
+	snprintf(buf, len, s >= 10 ? "%.0f" : "%.2g", s);
+}
+
 void tui_format_rates_label(const struct tui_model *m, bool brief, char *buf, size_t len)
 {
-	if (m->rates == TUI_RATES_LAST && m->interval <= 0)
+	char secs[32];
+
+	if (m->rates == TUI_RATES_LAST && m->interval <= 0) {
 		snprintf(buf, len, "%s", brief ? "per tick" : "rates: last interval");
-	else if (m->rates == TUI_RATES_LAST)
-		snprintf(buf, len, "%s%.3gs", brief ? "per " : "rates: ", m->interval);
-	else if (m->window > 0)
-		snprintf(buf, len, "%s%.3gs avg", brief ? "" : "rates: ", m->window);
-	else
+	} else if (m->rates == TUI_RATES_LAST) {
+		format_seconds(secs, sizeof(secs), m->interval);
+		snprintf(buf, len, "%s%ss", brief ? "per " : "rates: ", secs);
+	} else if (m->window > 0) {
+		format_seconds(secs, sizeof(secs), m->window);
+		snprintf(buf, len, "%s%ss avg", brief ? "" : "rates: ", secs);
+	} else {
 		snprintf(buf, len, "%sno window", brief ? "" : "rates: ");
+	}
 }
 
 void tui_format_rate(const struct tui_model *m, char *buf, size_t len, double bytes_per_second)
