@@ -611,8 +611,15 @@ static void test_status_bar(void)
 	CHECK(strlen(line) <= 80);
 	tui_format_status(&m, 100, false, "12:34:56", db, line, sizeof(line));
 	CHECK(strlen(line) <= 100);
-	CHECK_STR(line, "STOPPED | alert 1.0 MiB/s | by total | per 0.5s | tracepoint | H help | "
-			"db /var/lib/.../history.db");
+	CHECK_STR(line, "STOPPED | alert 1.0 MiB/s | sort: total | per 0.5s | tracepoint | H help | "
+			"db /var/.../history.db");
+	/* A filter keeps its label while the path can give way instead. */
+	tui_model_set_filter(&m, "SRV");
+	tui_format_status(&m, 100, true, "12:34:56", "db /tmp/nht-tui-abcdefgh/tui.db", line,
+			  sizeof(line));
+	CHECK_STR(line, "RUNNING | alert 1.0 MiB/s | filter: SRV | per 0.5s | tracepoint | H help | "
+			"db /tmp/.../tui.db");
+	tui_model_set_filter(&m, "");
 	/*
 	 * At 80 the path gives way in its middle, the words around it stay whole;
 	 * the tier (also on the dashboard) goes before the rates label.

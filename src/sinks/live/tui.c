@@ -523,7 +523,7 @@ static const struct {
 };
 
 #define STATUS_SEP " | "
-#define STATUS_PATH_MIN 24 /* columns of a database path worth dropping a field for */
+#define STATUS_PATH_MIN 20 /* columns of a database path worth dropping a field for */
 
 /*
  * path (n bytes) in at most room bytes: whole components at both ends around
