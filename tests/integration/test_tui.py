@@ -505,7 +505,8 @@ def live_view_fits_80x24():
         p.tmux("resize-window", "-t", "nh", "-x", "80", "-y", "24")
         p.wait_for(lambda s: len(s.splitlines()) == 24, "back to 80x24")
         p.keys("x")
-        p.wait_for(lambda s: row(s, CLIENT), "the table after the help")
+        p.wait_for(lambda s: ": keys" not in s and re.search(r"PID.*NAME", s),
+                   "the table after the help")
 
         # W: the rates in use are named in the status bar, still whole at 80 columns.
         p.keys("W")
