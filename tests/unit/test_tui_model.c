@@ -507,7 +507,6 @@ static void test_connections_and_interfaces(void)
 	tui_model_free(&m);
 }
 
-
 /* W: both rates are kept per row, so switching re-sorts and re-judges at once. */
 static void test_window_rates(void)
 {
@@ -611,14 +610,16 @@ static void test_status_bar(void)
 	CHECK(strlen(line) <= 80);
 	tui_format_status(&m, 100, false, "12:34:56", db, line, sizeof(line));
 	CHECK(strlen(line) <= 100);
-	CHECK_STR(line, "STOPPED | alert 1.0 MiB/s | sort: total | per 0.5s | tracepoint | H help | "
-			"db /var/.../history.db");
+	CHECK_STR(line,
+		  "STOPPED | alert 1.0 MiB/s | sort: total | per 0.5s | tracepoint | H help | "
+		  "db /var/.../history.db");
 	/* A filter keeps its label while the path can give way instead. */
 	tui_model_set_filter(&m, "SRV");
 	tui_format_status(&m, 100, true, "12:34:56", "db /tmp/nht-tui-abcdefgh/tui.db", line,
 			  sizeof(line));
-	CHECK_STR(line, "RUNNING | alert 1.0 MiB/s | filter: SRV | per 0.5s | tracepoint | H help | "
-			"db /tmp/.../tui.db");
+	CHECK_STR(line,
+		  "RUNNING | alert 1.0 MiB/s | filter: SRV | per 0.5s | tracepoint | H help | "
+		  "db /tmp/.../tui.db");
 	tui_model_set_filter(&m, "");
 	/*
 	 * At 80 the path gives way in its middle, the words around it stay whole;
@@ -628,10 +629,11 @@ static void test_status_bar(void)
 			  "not logging: pid 4242 logs to /var/lib/nethound/some/deep/history.db",
 			  line, sizeof(line));
 	CHECK(strlen(line) <= 80);
-	CHECK_STR(line,
-		  "RUNNING | per 0.5s | not logging: pid 4242 logs to /var/lib/.../deep/history.db");
-	tui_format_status(&m, 80, true, "12:34:56", "db /var/lib/nethound/history.db (12 s waiting)",
-			  line, sizeof(line));
+	CHECK_STR(
+	    line,
+	    "RUNNING | per 0.5s | not logging: pid 4242 logs to /var/lib/.../deep/history.db");
+	tui_format_status(&m, 80, true, "12:34:56",
+			  "db /var/lib/nethound/history.db (12 s waiting)", line, sizeof(line));
 	CHECK(strlen(line) <= 80);
 	CHECK(strstr(line, "(12 s waiting)") && strstr(line, "history.db") &&
 	      strstr(line, "tracepoint"));

@@ -44,7 +44,7 @@ struct tui {
 	bool editing; /* '/': typing a filter into the status bar */
 	char edit[TUI_FILTER_LEN];
 	size_t edit_len;
-	int help_top;     /* first help line shown when it does not fit */
+	int help_top;	  /* first help line shown when it does not fit */
 	int help_max_top; /* 0: the help fits, keys do not scroll it */
 };
 
@@ -396,11 +396,12 @@ static void draw_interfaces(const struct tui_model *m)
  * Append text to lines at word boundaries: the first line starts with lead,
  * the others with indent spaces, none longer than width. Returns the count.
  */
-static int wrap_words(char (*lines)[HELP_LINE_LEN], int n, int width, const char *lead,
-		      int indent, const char *text)
+static int wrap_words(char (*lines)[HELP_LINE_LEN], int n, int width, const char *lead, int indent,
+		      const char *text)
 {
 	char *line;
 	size_t used;
+	bool fresh = true; /* no word on this line yet */
 
 	if (n >= HELP_MAX_LINES)
 		return n;
@@ -408,19 +409,22 @@ static int wrap_words(char (*lines)[HELP_LINE_LEN], int n, int width, const char
 	used = (size_t)snprintf(line, HELP_LINE_LEN, "%s", lead);
 	while (*text) {
 		size_t w = strcspn(text, " ");
-		bool first = used == (size_t)indent || used == strlen(lead);
 
-		/* A word that cannot fit on any line stays whole; the edge cuts it. */
-		if (!first && used + 1 + w > (size_t)width) {
+		/*
+		 * A word that does not fit starts the next line; one too long for
+		 * any line stays whole, and the edge cuts it.
+		 */
+		if (used + !fresh + w > (size_t)width && (!fresh || used > (size_t)indent)) {
 			if (n >= HELP_MAX_LINES)
 				return n;
 			line = lines[n++];
 			used = (size_t)snprintf(line, HELP_LINE_LEN, "%*s", indent, "");
-			first = true;
+			fresh = true;
 		}
 		if (used + 1 + w < HELP_LINE_LEN)
 			used += (size_t)snprintf(line + used, HELP_LINE_LEN - used, "%s%.*s",
-						 first ? "" : " ", (int)w, text);
+						 fresh ? "" : " ", (int)w, text);
+		fresh = false;
 		text += w;
 		text += strspn(text, " ");
 	}
@@ -473,8 +477,9 @@ static void draw_help(struct tui *t)
 	if (t->help_top > t->help_max_top)
 		t->help_top = t->help_max_top;
 	if (t->help_max_top)
-		snprintf(title, sizeof(title), "nethound %s: keys, lines %d-%d of %d (Up Down scroll)",
-			 NETHOUND_VERSION, t->help_top + 1, t->help_top + rows, n);
+		snprintf(title, sizeof(title),
+			 "nethound %s: keys, lines %d-%d of %d (Up Down scroll)", NETHOUND_VERSION,
+			 t->help_top + 1, t->help_top + rows, n);
 	else
 		snprintf(title, sizeof(title), "nethound %s: keys", NETHOUND_VERSION);
 	cut_words(title, COLS > 0 ? (size_t)COLS : 0, line, sizeof(line));
@@ -516,8 +521,8 @@ static const struct {
 	enum status_field field;
 	bool drop; /* else: its brief form */
 } status_steps[] = {
-    {ST_CLOCK, true},	   {ST_HINT, false},	  {ST_HOOKS, false}, {ST_RATES, false},
-    {ST_THRESHOLD, false}, {ST_SORT, false},	  {ST_SORT, true},   {ST_BITS, true},
+    {ST_CLOCK, true},	   {ST_HINT, false},	 {ST_HOOKS, false}, {ST_RATES, false},
+    {ST_THRESHOLD, false}, {ST_SORT, false},	 {ST_SORT, true},   {ST_BITS, true},
     {ST_FILTER, false},	   {ST_THRESHOLD, true}, {ST_HINT, true},   {ST_HOOKS, true},
     {ST_RATES, true},	   {ST_FILTER, true},
 };

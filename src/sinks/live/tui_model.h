@@ -64,7 +64,7 @@ struct tui_row {
 	uint64_t protocols; /* set for flows_protocol_names() */
 	bool exited;
 	double exited_at; /* model clock when the exit was seen */
-	bool over;        /* either shown rate (W) above the threshold */
+	bool over;	  /* either shown rate (W) above the threshold */
 	/* Cumulative counters as the snapshot has them, and their values at reset. */
 	uint64_t tx_seen, rx_seen, tx_base, rx_base;
 	bool marked;
