@@ -195,9 +195,11 @@ def traffic_process_shown_with_rate():
         # The dashboard: rates, tier, TC mode, the active count; the status bar.
         check(re.search(r"hooks \w+\s+tc tcx", text), "hooks and tc mode on the dashboard")
         check(re.search(r"active [2-9]", text), "active count")
-        # The database path ends the status bar, its start elided if it does not fit.
+        # The database path ends the status bar, its middle elided if it does not fit.
         shown = status(text).rsplit(" | ", 1)[-1].strip()
-        check(f"db {p.db}".endswith(shown.removeprefix("...")) and shown.endswith("/tui.db"),
+        head, _, tail = shown.partition("...")
+        check(f"db {p.db}".startswith(head) and f"db {p.db}".endswith(tail)
+              and shown.startswith("db /") and shown.endswith("/tui.db"),
               f"status bar {status(text)!r}")
         # Over the 1 MiB/s default threshold: an alert, newest first.
         p.wait_for(lambda s: re.search(rf"{CLIENT} \(\d+\) upload .*over 1\.0 MiB/s", s),
@@ -222,15 +224,17 @@ def threshold_key_cycles():
     with LiveView() as p:
         seen = []
         for _ in range(5):
-            m = re.search(r"threshold (\S+ \S+)", status(p.screen()))
+            # "threshold X", or "alert X" where the bar is short of room.
+            m = re.search(r"(?:threshold|alert) (\S+ \S+)", status(p.screen()))
             check(m, f"no threshold in the status bar: {status(p.screen())!r}")
             seen.append(m.group(1))
             p.keys("T")
-            p.wait_for(lambda s, old=m.group(1): f"threshold {old} " not in status(s),
+            p.wait_for(lambda s, old=m.group(0): f"{old} " not in status(s),
                        "a new threshold")
         check(seen == ["1.0 MiB/s", "2.0 MiB/s", "5.0 MiB/s", "10.0 MiB/s", "512.0 KiB/s"],
               f"threshold cycle {seen}")
-        p.wait_for(lambda s: "threshold 1.0 MiB/s" in status(s), "back to 1 MiB/s")
+        p.wait_for(lambda s: re.search(r"(threshold|alert) 1\.0 MiB/s", status(s)),
+                   "back to 1 MiB/s")
         print(f"  cycle: {' -> '.join(seen)}")
 
 
@@ -447,6 +451,72 @@ def exited_process_dimmed_then_gone():
         p.wait_for(lambda s: re.search(rf"\x1b\[[0-9;]*\b2[;m][^\n]*{CLIENT}",
                                        p.screen(escapes=True)), "the client dimmed", timeout=15)
         p.wait_for(lambda s: not row(s, CLIENT), "the client gone", timeout=15)
+
+
+def readme_keys():
+    """Every key in the README's live-view key table, as the help screen spells it."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    table = readme.split("## The live view", 1)[1].split("| key | what it does |", 1)[1]
+    keys = []
+    for line in table.splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        cell = line.split("|")[1].replace("`", " ")
+        keys += [{"↑": "Up", "↓": "Down", "←": "Left"}.get(k, k) for k in cell.split()]
+    check(len(keys) > 20, f"README key table not found: {keys}")
+    return keys
+
+
+def help_body(text):
+    """The help screen without its title and the status bar."""
+    return text.splitlines()[1:-1]
+
+
+@test
+def live_view_fits_80x24():
+    with LiveView(width=80, height=24, extra=("--no-db",)) as p:
+        text = p.wait_for(lambda s: re.search(r"hooks (\w+)", s), "the hook tier")
+        tier = re.search(r"hooks (\w+)", text).group(1)
+        bar = status(text)
+        check(len(bar.rstrip()) <= 80, f"status bar wider than 80: {bar!r}")
+        check(bar.rstrip().endswith(" | not logging"), f"status bar {bar!r}")
+        check(re.search(rf"(^| ){tier} \|", bar), f"tier {tier} not in the status bar {bar!r}")
+        check(re.search(r"\bH help\b", bar), f"no help hint in {bar!r}")
+
+        # The help at 80x24: every key of the README, nothing cut, no scrolling needed.
+        p.keys("H")
+        narrow = p.wait_for(lambda s: ": keys" in s, "the help screen")
+        check("scroll" not in narrow.splitlines()[0], f"the help scrolls at 80x24: {narrow}")
+        body = help_body(narrow)
+        check(all(len(l.rstrip()) < 80 for l in body),
+              "a help line reaches the edge: " + repr([l for l in body if len(l.rstrip()) >= 80]))
+        for key in readme_keys():
+            check(re.search(rf"^  (?:\S+ {{1,2}})*{re.escape(key)}( |$)", "\n".join(body), re.M),
+                  f"the help lacks the key {key!r}")
+        # Wrapped at spaces: the same words, in the same order, as on a terminal wide enough
+        # for one line per key.
+        p.tmux("resize-window", "-t", "nh", "-x", "200", "-y", "50")
+        wide = p.wait_for(lambda s: len(s.splitlines()) == 50 and ": keys" in s,
+                          "the help at 200x50")
+        check(" ".join(help_body(narrow)).split() == " ".join(help_body(wide)).split(),
+              f"the help at 80 columns differs from 200:\n{narrow}\n{wide}")
+        p.tmux("resize-window", "-t", "nh", "-x", "80", "-y", "24")
+        p.wait_for(lambda s: len(s.splitlines()) == 24, "back to 80x24")
+        p.keys("x")
+        p.wait_for(lambda s: ": keys" not in s and re.search(r"PID.*NAME", s),
+                   "the table after the help")
+
+        # W: the rates in use are named in the status bar, still whole at 80 columns.
+        p.keys("W")
+        text = p.wait_for(lambda s: re.search(r"\| (?:rates: )?(?:[\d.]+s avg|no window) \|",
+                                              status(s)), "window rates in the status bar")
+        check(status(text).rstrip().endswith(" | not logging"), f"status bar {status(text)!r}")
+        p.keys("W")
+        p.wait_for(lambda s: re.search(rf"\| (?:rates: |per ){INTERVAL}s \|", status(s)),
+                   "last-interval rates in the status bar")
+        print(f"  status bar: {status(text).rstrip()!r}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "sinks/live/tui.h"
 #include "sinks/live/tui_model.h"
 
 #define MIB (1024.0 * 1024.0)
@@ -505,6 +506,149 @@ static void test_connections_and_interfaces(void)
 	tui_model_free(&m);
 }
 
+/* W: both rates are kept per row, so switching re-sorts and re-judges at once. */
+static void test_window_rates(void)
+{
+	struct tui_model m;
+	struct fake f;
+	char label[32];
+
+	fake_init(&f);
+	tui_model_init(&m, 0);
+	/* scp bursts in the last interval; curl has been steady over the window. */
+	fake_move(&f, 10, "scp", 3 * MIB, 0);
+	fake_move(&f, 20, "curl", 0, 1 * MIB);
+	fake_proc(&f, 10, "")->window = (struct window_rate){.tx = 0.2 * MIB, .rx = 0};
+	fake_proc(&f, 20, "")->window = (struct window_rate){.tx = 0, .rx = 1.5 * MIB};
+	f.s.window = 5.0;
+	f.s.totals_window = (struct window_rate){.tx = 0.2 * MIB, .rx = 1.5 * MIB};
+	f.ifaces[0] = (struct interface_stats){.name = "veth0", .present = true};
+	f.ifaces[0].bytes.tx_bytes = 100;
+	f.ifaces[0].window = (struct window_rate){.tx = 40, .rx = 70};
+	f.s.nifaces = 1;
+	CHECK_INT(tui_model_update(&m, &f.s, 1.0), 0);
+
+	CHECK_INT(m.rates, TUI_RATES_LAST);
+	CHECK_STR(view_names(&m), "scp curl");
+	CHECK(m.view[0]->over && !m.view[1]->over);
+	CHECK_DOUBLE(tui_rate(&m, m.up_rate, m.up_window), 3 * MIB, 0);
+	tui_format_rates_label(&m, false, label, sizeof(label));
+	CHECK_STR(label, "rates: 1s");
+	tui_format_rates_label(&m, true, label, sizeof(label));
+	CHECK_STR(label, "per 1s");
+
+	tui_model_toggle_rates(&m);
+	CHECK_INT(m.rates, TUI_RATES_WINDOW);
+	CHECK_STR(view_names(&m), "curl scp");
+	CHECK(m.view[0]->over && !m.view[1]->over); /* curl 1.5 MiB/s, scp 0.2 */
+	CHECK_DOUBLE(tui_rate(&m, m.up_rate, m.up_window), 0.2 * MIB, 0);
+	CHECK_DOUBLE(tui_rate(&m, m.down_rate, m.down_window), 1.5 * MIB, 0);
+	CHECK_DOUBLE(tui_rate(&m, m.ifaces[0].down_rate, m.ifaces[0].down_window), 70, 0);
+	tui_format_rates_label(&m, false, label, sizeof(label));
+	CHECK_STR(label, "rates: 5s avg");
+	tui_model_set_sort(&m, TUI_SORT_UP);
+	CHECK_STR(view_names(&m), "scp curl");
+
+	/* The table shows the window's figures. */
+	{
+		struct tui_layout l;
+		char line[256];
+
+		tui_layout_columns(80, &l);
+		tui_model_set_sort(&m, TUI_SORT_PID);
+		tui_format_row(&m, &l, m.view[0], line, sizeof(line));
+		CHECK(strstr(line, "204.8 KiB/s") != NULL);
+	}
+
+	/* A measured interval's jitter does not show. */
+	fake_tick(&f);
+	f.s.interval = 0.998;
+	tui_model_toggle_rates(&m);
+	CHECK_INT(tui_model_update(&m, &f.s, 1.5), 0);
+	tui_format_rates_label(&m, true, label, sizeof(label));
+	CHECK_STR(label, "per 1s");
+	tui_model_toggle_rates(&m);
+
+	/* A window still filling says how long it is; none at all says so. */
+	fake_tick(&f);
+	f.s.window = 2.5;
+	CHECK_INT(tui_model_update(&m, &f.s, 2.0), 0);
+	tui_format_rates_label(&m, true, label, sizeof(label));
+	CHECK_STR(label, "2.5s avg");
+	fake_tick(&f);
+	f.s.window = 0;
+	CHECK_INT(tui_model_update(&m, &f.s, 3.0), 0);
+	tui_format_rates_label(&m, false, label, sizeof(label));
+	CHECK_STR(label, "rates: no window");
+
+	tui_model_toggle_rates(&m);
+	CHECK_INT(m.rates, TUI_RATES_LAST);
+	tui_model_free(&m);
+}
+
+/* The status bar at 200, 100, 80 and 40 columns: labels shorten, fields drop, words stay whole. */
+static void test_status_bar(void)
+{
+	static const char *const db = "db /var/lib/nethound/a-rather-long-directory/history.db";
+	struct tui_model m;
+	struct fake f;
+	char line[512];
+
+	fake_init(&f);
+	tui_model_init(&m, 0);
+	f.s.interval = 0.5;
+	fake_move(&f, 10, "scp", 100, 0);
+	CHECK_INT(tui_model_update(&m, &f.s, 1.0), 0);
+
+	tui_format_status(&m, 200, true, "12:34:56", db, line, sizeof(line));
+	CHECK_STR(line, "RUNNING | threshold 1.0 MiB/s | sort: total | rates: 0.5s | hooks "
+			"tracepoint | 12:34:56 | H help  Q quit | "
+			"db /var/lib/nethound/a-rather-long-directory/history.db");
+	tui_format_status(&m, 80, true, "12:34:56", "not logging", line, sizeof(line));
+	CHECK_STR(line, "RUNNING | alert 1.0 MiB/s | per 0.5s | tracepoint | H help | not logging");
+	CHECK(strlen(line) <= 80);
+	tui_format_status(&m, 100, false, "12:34:56", db, line, sizeof(line));
+	CHECK(strlen(line) <= 100);
+	CHECK_STR(line,
+		  "STOPPED | alert 1.0 MiB/s | sort: total | per 0.5s | tracepoint | H help | "
+		  "db /var/.../history.db");
+	/* A filter keeps its label while the path can give way instead. */
+	tui_model_set_filter(&m, "SRV");
+	tui_format_status(&m, 100, true, "12:34:56", "db /tmp/nht-tui-abcdefgh/tui.db", line,
+			  sizeof(line));
+	CHECK_STR(line,
+		  "RUNNING | alert 1.0 MiB/s | filter: SRV | per 0.5s | tracepoint | H help | "
+		  "db /tmp/.../tui.db");
+	tui_model_set_filter(&m, "");
+	/*
+	 * At 80 the path gives way in its middle, the words around it stay whole;
+	 * the tier (also on the dashboard) goes before the rates label.
+	 */
+	tui_format_status(&m, 80, true, "12:34:56",
+			  "not logging: pid 4242 logs to /var/lib/nethound/some/deep/history.db",
+			  line, sizeof(line));
+	CHECK(strlen(line) <= 80);
+	CHECK_STR(
+	    line,
+	    "RUNNING | per 0.5s | not logging: pid 4242 logs to /var/lib/.../deep/history.db");
+	tui_format_status(&m, 80, true, "12:34:56",
+			  "db /var/lib/nethound/history.db (12 s waiting)", line, sizeof(line));
+	CHECK(strlen(line) <= 80);
+	CHECK(strstr(line, "(12 s waiting)") && strstr(line, "history.db") &&
+	      strstr(line, "tracepoint"));
+	/* A filter outlasts the sort and threshold; the bits flag goes early. */
+	tui_model_set_filter(&m, "fire");
+	m.bits = true;
+	tui_format_status(&m, 60, true, "12:34:56", "not logging", line, sizeof(line));
+	CHECK(strlen(line) <= 60);
+	CHECK_STR(line, "RUNNING | /fire | per 0.5s | tracepoint | not logging");
+	tui_format_status(&m, 30, true, "12:34:56", "not logging", line, sizeof(line));
+	CHECK_STR(line, "RUNNING | /fire | not logging");
+	tui_format_status(&m, 12, true, "12:34:56", "not logging", line, sizeof(line));
+	CHECK_STR(line, "RUNNING");
+	tui_model_free(&m);
+}
+
 int main(void)
 {
 	test_rows_and_sorting();
@@ -517,5 +661,7 @@ int main(void)
 	test_layout();
 	test_row_text();
 	test_connections_and_interfaces();
+	test_window_rates();
+	test_status_bar();
 	return check_finish("test_tui_model");
 }

@@ -44,25 +44,41 @@ struct tui {
 	bool editing; /* '/': typing a filter into the status bar */
 	char edit[TUI_FILTER_LEN];
 	size_t edit_len;
+	int help_top;	  /* first help line shown when it does not fit */
+	int help_max_top; /* 0: the help fits, keys do not scroll it */
 };
 
-/* Every key the view knows, for the help screen and the README. */
-static const char *const help_lines[] = {
-    "S          stop / start monitoring (stopped: the view holds still, nothing counts)",
-    "Q          quit",
-    "R          reset statistics: totals count from now",
-    "H  ?  F1   this help (any key returns)",
-    "T          cycle the alert threshold: 512 KiB/s, 1, 2, 5, 10 MiB/s",
-    "B          units: bytes/s or bits/s",
-    "U D A      sort by upload, download, total (up + down) rate",
-    "N P        sort by name, by PID",
-    "< >        previous / next sort order",
-    "/          filter by name (Enter keeps it, Esc clears it)",
-    "Up Down PgUp PgDn Home End   select a process",
-    "Enter      the selected process's connections",
-    "I          interfaces: wire rates and unattributed bytes",
-    "Esc  Backspace  Left   back to the process table",
+/* Every key the view knows, for the help screen; the README's key table says the same. */
+static const struct {
+	const char *keys;
+	const char *what;
+} help_keys[] = {
+    {"S", "stop / start monitoring (stopped: the view holds still, nothing counts)"},
+    {"Q", "quit"},
+    {"R", "reset statistics: totals count from now"},
+    {"H  ?  F1", "this help (any other key returns)"},
+    {"T", "cycle the alert threshold: 512 KiB/s, 1, 2, 5, 10 MiB/s"},
+    {"B", "units: bytes/s or bits/s"},
+    {"W", "rates of the last interval, or averaged over the --window: the rate columns, "
+	  "totals and sort follow"},
+    {"U D A", "sort by upload, download, total (up + down) rate"},
+    {"N P", "sort by name, by PID"},
+    {"< >", "previous / next sort order"},
+    {"/", "filter by name (Enter keeps it, Esc clears it)"},
+    {"Up Down PgUp PgDn Home End", "select a process"},
+    {"Enter", "the selected process's connections (their rates: the last interval)"},
+    {"I", "interfaces: wire rates and unattributed bytes"},
+    {"Esc  Backspace  Left", "back to the process table"},
 };
+
+static const char *const help_notes[] = {
+    "Rows over the threshold are red (bold when without colour); exited processes are dim.",
+};
+
+/* The help's key column; longer keys push their text right. */
+#define HELP_KEYS_W 11
+#define HELP_MAX_LINES 128
+#define HELP_LINE_LEN 256
 
 void tui_set_names(struct tui *t, struct name_source names)
 {
@@ -167,8 +183,8 @@ static void draw_dashboard(const struct tui *t, const struct tui_model *m)
 	double max = 0;
 	int width;
 
-	tui_format_rate(m, up, sizeof(up), m->up_rate);
-	tui_format_rate(m, down, sizeof(down), m->down_rate);
+	tui_format_rate(m, up, sizeof(up), tui_rate(m, m->up_rate, m->up_window));
+	tui_format_rate(m, down, sizeof(down), tui_rate(m, m->down_rate, m->down_window));
 	format_bytes(sent, sizeof(sent), (double)m->up_total);
 	format_bytes(recv, sizeof(recv), (double)m->down_total);
 	tui_format_duration(session, sizeof(session), m->now - m->started);
@@ -312,8 +328,8 @@ static void draw_detail(struct tui *t, const struct tui_model *m)
 		put(0, 0, A_BOLD, "PID %u: gone (exited, or filtered out)", t->sel_pid);
 		return;
 	}
-	tui_format_rate(m, up, sizeof(up), r->up_rate);
-	tui_format_rate(m, down, sizeof(down), r->down_rate);
+	tui_format_rate(m, up, sizeof(up), tui_rate(m, r->up_rate, r->up_window));
+	tui_format_rate(m, down, sizeof(down), tui_rate(m, r->down_rate, r->down_window));
 	format_bytes(sent, sizeof(sent), (double)r->up_total);
 	format_bytes(recv, sizeof(recv), (double)r->down_total);
 	tui_format_protocols(protos, sizeof(protos), r->protocols);
@@ -366,8 +382,8 @@ static void draw_interfaces(const struct tui_model *m)
 
 		snprintf(name, sizeof(name), "%s", f->name);
 		sanitize(name);
-		tui_format_rate(m, u, sizeof(u), f->up_rate);
-		tui_format_rate(m, d, sizeof(d), f->down_rate);
+		tui_format_rate(m, u, sizeof(u), tui_rate(m, f->up_rate, f->up_window));
+		tui_format_rate(m, d, sizeof(d), tui_rate(m, f->down_rate, f->down_window));
 		tui_format_rate(m, uu, sizeof(uu), f->unattr_up_rate);
 		tui_format_rate(m, ud, sizeof(ud), f->unattr_down_rate);
 		format_bytes(s, sizeof(s), (double)f->up_total);
@@ -380,22 +396,302 @@ static void draw_interfaces(const struct tui_model *m)
 		put(4, 2, A_DIM, "no interfaces watched (--tc off?)");
 }
 
-static void draw_help(void)
+/*
+ * Append text to lines at word boundaries: the first line starts with lead,
+ * the others with indent spaces, none longer than width. Returns the count.
+ */
+static int wrap_words(char (*lines)[HELP_LINE_LEN], int n, int width, const char *lead, int indent,
+		      const char *text)
 {
-	put(0, 0, A_BOLD, "nethound %s: keys", NETHOUND_VERSION);
-	for (size_t i = 0; i < sizeof(help_lines) / sizeof(help_lines[0]); i++)
-		put(2 + (int)i, 2, A_NORMAL, "%s", help_lines[i]);
-	put(3 + (int)(sizeof(help_lines) / sizeof(help_lines[0])), 2, A_DIM,
-	    "Rows over the threshold are red (bold when without colour); exited processes are "
-	    "dim.");
+	char *line;
+	size_t used;
+	bool fresh = true; /* no word on this line yet */
+
+	if (n >= HELP_MAX_LINES)
+		return n;
+	line = lines[n++];
+	used = (size_t)snprintf(line, HELP_LINE_LEN, "%s", lead);
+	while (*text) {
+		size_t w = strcspn(text, " ");
+
+		/*
+		 * A word that does not fit starts the next line; one too long for
+		 * any line stays whole, and the edge cuts it.
+		 */
+		if (used + !fresh + w > (size_t)width && (!fresh || used > (size_t)indent)) {
+			if (n >= HELP_MAX_LINES)
+				return n;
+			line = lines[n++];
+			used = (size_t)snprintf(line, HELP_LINE_LEN, "%*s", indent, "");
+			fresh = true;
+		}
+		if (used + 1 + w < HELP_LINE_LEN)
+			used += (size_t)snprintf(line + used, HELP_LINE_LEN - used, "%s%.*s",
+						 fresh ? "" : " ", (int)w, text);
+		fresh = false;
+		text += w;
+		text += strspn(text, " ");
+	}
+	return n;
+}
+
+/* The help as lines for width columns: keys, a blank line, notes. */
+static int help_layout(char (*lines)[HELP_LINE_LEN], int width)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(help_keys) / sizeof(help_keys[0]); i++) {
+		char lead[64];
+
+		snprintf(lead, sizeof(lead), "  %-*s%s", HELP_KEYS_W, help_keys[i].keys,
+			 strlen(help_keys[i].keys) >= HELP_KEYS_W ? "  " : "");
+		n = wrap_words(lines, n, width, lead, 2 + HELP_KEYS_W, help_keys[i].what);
+	}
+	if (n < HELP_MAX_LINES)
+		lines[n++][0] = '\0';
+	for (size_t i = 0; i < sizeof(help_notes) / sizeof(help_notes[0]); i++)
+		n = wrap_words(lines, n, width, "  ", 2, help_notes[i]);
+	return n;
+}
+
+/* The words of s that fit in room bytes, none cut: possibly "". */
+static void cut_words(const char *s, size_t room, char *out, size_t len)
+{
+	size_t n = strlen(s), end = 0;
+
+	if (n <= room) {
+		snprintf(out, len, "%s", s);
+		return;
+	}
+	for (size_t i = 0; i <= room; i++)
+		if (s[i] == ' ')
+			end = i;
+	snprintf(out, len, "%.*s", (int)end, s);
+}
+
+static void draw_help(struct tui *t)
+{
+	static char lines[HELP_MAX_LINES][HELP_LINE_LEN];
+	/* The last column stays free, so a line that reaches it was cut, never wrapped. */
+	int n = help_layout(lines, COLS - 1);
+	int rows = LINES - 3; /* title, a blank line, the status bar */
+	char title[128], line[128];
+
+	t->help_max_top = rows > 0 && n > rows ? n - rows : 0;
+	if (t->help_top > t->help_max_top)
+		t->help_top = t->help_max_top;
+	if (t->help_max_top)
+		snprintf(title, sizeof(title),
+			 "nethound %s: keys, lines %d-%d of %d (Up Down scroll)", NETHOUND_VERSION,
+			 t->help_top + 1, t->help_top + rows, n);
+	else
+		snprintf(title, sizeof(title), "nethound %s: keys", NETHOUND_VERSION);
+	cut_words(title, COLS > 0 ? (size_t)COLS : 0, line, sizeof(line));
+	put(0, 0, A_BOLD, "%s", line);
+	for (int i = 0; i < rows && t->help_top + i < n; i++)
+		put(2 + i, 0, A_NORMAL, "%s", lines[t->help_top + i]);
+}
+
+/* ------------------------------------------------------------ status bar */
+
+enum status_field {
+	ST_STATE = 0,
+	ST_THRESHOLD,
+	ST_SORT,
+	ST_FILTER,
+	ST_BITS,
+	ST_RATES,
+	ST_HOOKS,
+	ST_CLOCK,
+	ST_HINT,
+	ST_MAX,
+};
+
+struct status_text {
+	char full[80];
+	char brief[80]; /* "": it has no shorter form */
+	bool shown;
+	bool brief_on;
+};
+
+/*
+ * How the bar gives way as the terminal narrows, one step at a time until it
+ * fits: shorter labels first, then the fields the rest of the screen already
+ * says (the clock, the sort mark and units in the header, the threshold in the
+ * alerts panel, the tier on the dashboard) go. The state and the
+ * database status stay; the database path is elided in its middle instead.
+ */
+static const struct {
+	enum status_field field;
+	bool drop; /* else: its brief form */
+} status_steps[] = {
+    {ST_CLOCK, true},	   {ST_HINT, false},	 {ST_HOOKS, false}, {ST_RATES, false},
+    {ST_THRESHOLD, false}, {ST_SORT, false},	 {ST_SORT, true},   {ST_BITS, true},
+    {ST_FILTER, false},	   {ST_THRESHOLD, true}, {ST_HINT, true},   {ST_HOOKS, true},
+    {ST_RATES, true},	   {ST_FILTER, true},
+};
+
+#define STATUS_SEP " | "
+#define STATUS_PATH_MIN 20 /* columns of a database path worth dropping a field for */
+
+/*
+ * path (n bytes) in at most room bytes: whole components at both ends around
+ * "...", the file name whole whenever it fits.
+ */
+static void elide_path(const char *path, size_t n, size_t room, char *out, size_t len)
+{
+	size_t keep, tail = 0, head = 0;
+
+	if (n <= room) {
+		snprintf(out, len, "%.*s", (int)n, path);
+		return;
+	}
+	if (room < 5) {
+		snprintf(out, len, "%.*s", (int)room, "...");
+		return;
+	}
+	keep = room - 3;
+	/* "/var/lib/.../history.db": the file name, and more components while within 2/3. */
+	for (size_t i = n; i > 0; i--) {
+		if (path[i - 1] != '/')
+			continue;
+		if (n - i + 1 > keep - 1 || (tail && n - i + 1 > keep * 2 / 3))
+			break;
+		tail = n - i + 1;
+	}
+	if (!tail) /* a file name longer than the room: its end */
+		tail = keep - 1;
+	for (size_t i = 1; i <= keep - tail; i++)
+		if (path[i - 1] == '/')
+			head = i;
+	if (!head) /* not an absolute path */
+		head = keep - tail;
+	snprintf(out, len, "%.*s...%.*s", (int)head, path, (int)tail, path + n - tail);
+}
+
+/*
+ * The database status in room columns. The caller's forms: "not logging",
+ * "db PATH", "session ended: PATH", "not logging: pid N logs to PATH",
+ * "db PATH (N s waiting)": the words around the path stay whole, the path
+ * gives way in its middle.
+ */
+static void elide_db(const char *db, size_t room, char *out, size_t len)
+{
+	const char *path = strchr(db, '/');
+	const char *note = path ? strstr(path, " (") : NULL;
+	size_t n = strlen(db), pre, suf, plen;
+	char mid[512];
+
+	while (note && strstr(note + 1, " ("))
+		note = strstr(note + 1, " (");
+	if (note && db[n - 1] != ')')
+		note = NULL;
+	if (n <= room || !path) {
+		cut_words(db, room, out, len);
+		return;
+	}
+	pre = (size_t)(path - db);
+	suf = note ? strlen(note) : 0;
+	if (pre + suf + 5 > room) /* no room for the note: the path matters more */
+		suf = 0;
+	if (pre + 5 > room) {
+		cut_words(db, room, out, len);
+		return;
+	}
+	plen = n - pre - (note ? strlen(note) : 0);
+	elide_path(path, plen, room - pre - suf, mid, sizeof(mid));
+	if (snprintf(out, len, "%.*s%s%s", (int)pre, db, mid, suf ? note : "") >= (int)len)
+		out[0] = '\0'; /* never half a status */
+}
+
+/* Columns the database status needs before other fields give way. */
+static size_t db_need(const char *db)
+{
+	const char *path = strchr(db, '/');
+	size_t n = strlen(db), plen;
+
+	if (!path)
+		return n;
+	plen = strlen(path);
+	return plen > STATUS_PATH_MIN ? n - plen + STATUS_PATH_MIN : n;
+}
+
+static size_t status_width(const struct status_text *f, size_t db)
+{
+	size_t w = db;
+
+	for (int i = 0; i < ST_MAX; i++)
+		if (f[i].shown)
+			w += strlen(f[i].brief_on ? f[i].brief : f[i].full) + strlen(STATUS_SEP);
+	return w;
+}
+
+void tui_format_status(const struct tui_model *m, int width, bool running, const char *clock,
+		       const char *db_status, char *buf, size_t len)
+{
+	struct status_text f[ST_MAX] = {0};
+	char thr[32], db[512];
+	size_t need = db_need(db_status), used = 0, cols = width > 0 ? (size_t)width : 0;
+
+	if (!len)
+		return;
+	tui_format_rate(m, thr, sizeof(thr), tui_model_threshold(m));
+	snprintf(f[ST_STATE].full, sizeof(f[0].full), "%s", running ? "RUNNING" : "STOPPED");
+	snprintf(f[ST_THRESHOLD].full, sizeof(f[0].full), "threshold %s", thr);
+	snprintf(f[ST_THRESHOLD].brief, sizeof(f[0].brief), "alert %s", thr);
+	snprintf(f[ST_SORT].full, sizeof(f[0].full), "sort: %s", tui_sort_name(m->sort));
+	snprintf(f[ST_SORT].brief, sizeof(f[0].brief), "by %s", tui_sort_name(m->sort));
+	snprintf(f[ST_FILTER].full, sizeof(f[0].full), "filter: %s", m->filter);
+	snprintf(f[ST_FILTER].brief, sizeof(f[0].brief), "/%s", m->filter);
+	snprintf(f[ST_BITS].full, sizeof(f[0].full), "bits");
+	tui_format_rates_label(m, false, f[ST_RATES].full, sizeof(f[0].full));
+	tui_format_rates_label(m, true, f[ST_RATES].brief, sizeof(f[0].brief));
+	snprintf(f[ST_HOOKS].full, sizeof(f[0].full), "hooks %s", m->hooks ? m->hooks : "-");
+	snprintf(f[ST_HOOKS].brief, sizeof(f[0].brief), "%s", m->hooks ? m->hooks : "-");
+	snprintf(f[ST_CLOCK].full, sizeof(f[0].full), "%s", clock);
+	snprintf(f[ST_HINT].full, sizeof(f[0].full), "H help  Q quit");
+	snprintf(f[ST_HINT].brief, sizeof(f[0].brief), "H help");
+	for (int i = 0; i < ST_MAX; i++)
+		f[i].shown = true;
+	f[ST_FILTER].shown = m->filter[0] != '\0';
+	f[ST_BITS].shown = m->bits;
+
+	for (size_t i = 0; i < sizeof(status_steps) / sizeof(status_steps[0]); i++) {
+		struct status_text *s = &f[status_steps[i].field];
+
+		if (status_width(f, need) <= cols)
+			break;
+		if (status_steps[i].drop)
+			s->shown = false;
+		else if (s->brief[0])
+			s->brief_on = true;
+	}
+
+	buf[0] = '\0';
+	for (int i = 0; i < ST_MAX; i++)
+		if (f[i].shown && used + 1 < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s" STATUS_SEP,
+						 f[i].brief_on ? f[i].brief : f[i].full);
+	if (used >= len)
+		used = len - 1;
+	/* The database status takes what is left. */
+	elide_db(db_status, cols > used ? cols - used : 0, db, sizeof(db));
+	if (db[0])
+		snprintf(buf + used, len - used, "%s", db);
+	else if (used >= strlen(STATUS_SEP))
+		buf[used - strlen(STATUS_SEP)] = '\0';
+	/* Narrower than the state and a separator: whole words only. */
+	if (strlen(buf) > cols) {
+		cut_words(buf, cols, db, sizeof(db));
+		snprintf(buf, len, "%s", db);
+	}
 }
 
 static void draw_status(const struct tui *t, const struct tui_model *m, bool running,
 			const char *db_status)
 {
-	char thr[32], clock[16], line[512];
+	char clock[16], line[512];
 	time_t now = time(NULL);
-	int left, room, len;
 	struct tm tm;
 	attr_t attr = attr_of(t, PAIR_BAR, A_REVERSE);
 
@@ -405,17 +701,7 @@ static void draw_status(const struct tui *t, const struct tui_model *m, bool run
 	}
 	localtime_r(&now, &tm);
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
-	tui_format_rate(m, thr, sizeof(thr), tui_model_threshold(m));
-	left = snprintf(line, sizeof(line), "%s | threshold %s | %s | sort: %s%s%s%s | H help  Q quit | ",
-			running ? "RUNNING" : "STOPPED", thr, clock, tui_sort_name(m->sort),
-			m->filter[0] ? " | filter: " : "", m->filter, m->bits ? " | bits" : "");
-	/* The database path last, its start elided when the line is too narrow. */
-	room = COLS - left;
-	len = (int)strlen(db_status);
-	if (left > 0 && (size_t)left < sizeof(line) && room >= 8 && len > room)
-		snprintf(line + left, sizeof(line) - (size_t)left, "...%s", db_status + len - room + 3);
-	else if (left > 0 && (size_t)left < sizeof(line))
-		snprintf(line + left, sizeof(line) - (size_t)left, "%s", db_status);
+	tui_format_status(m, COLS, running, clock, db_status, line, sizeof(line));
 	bar(LINES - 1, attr, "%s", line);
 	if (!running)
 		put(LINES - 1, 0, attr | A_BOLD | A_BLINK, "STOPPED");
@@ -435,7 +721,7 @@ void tui_draw(struct tui *t, const struct tui_model *m, bool running, const char
 		draw_interfaces(m);
 		break;
 	case VIEW_HELP:
-		draw_help();
+		draw_help(t);
 		break;
 	}
 	draw_status(t, m, running, db_status);
@@ -483,6 +769,40 @@ static void edit_key(struct tui *t, struct tui_model *m, int key)
 	tui_model_set_filter(m, t->edit);
 }
 
+/* Keys that move a help too long for the terminal; false for any other key. */
+static bool scroll_help(struct tui *t, int key)
+{
+	int page = LINES > 4 ? LINES - 4 : 1;
+
+	switch (key) {
+	case KEY_UP:
+		t->help_top--;
+		break;
+	case KEY_DOWN:
+		t->help_top++;
+		break;
+	case KEY_PPAGE:
+		t->help_top -= page;
+		break;
+	case KEY_NPAGE:
+		t->help_top += page;
+		break;
+	case KEY_HOME:
+		t->help_top = 0;
+		break;
+	case KEY_END:
+		t->help_top = t->help_max_top;
+		break;
+	default:
+		return false;
+	}
+	if (t->help_top > t->help_max_top)
+		t->help_top = t->help_max_top;
+	if (t->help_top < 0)
+		t->help_top = 0;
+	return true;
+}
+
 enum tui_action tui_handle_key(struct tui *t, struct tui_model *m, int key)
 {
 	int page = LINES > 12 ? LINES - 12 : 1;
@@ -492,7 +812,9 @@ enum tui_action tui_handle_key(struct tui *t, struct tui_model *m, int key)
 		return TUI_ACTION_NONE;
 	}
 	if (t->view == VIEW_HELP && key != KEY_RESIZE && key != 'q' && key != 'Q') {
-		t->view = t->before_help; /* any key leaves the help */
+		if (t->help_max_top && scroll_help(t, key))
+			return TUI_ACTION_NONE;
+		t->view = t->before_help; /* any other key leaves the help */
 		return TUI_ACTION_NONE;
 	}
 	switch (key) {
@@ -512,6 +834,7 @@ enum tui_action tui_handle_key(struct tui *t, struct tui_model *m, int key)
 	case KEY_F(1):
 		t->before_help = t->view;
 		t->view = VIEW_HELP;
+		t->help_top = 0;
 		break;
 	case 't':
 	case 'T':
@@ -520,6 +843,10 @@ enum tui_action tui_handle_key(struct tui *t, struct tui_model *m, int key)
 	case 'b':
 	case 'B':
 		m->bits = !m->bits;
+		break;
+	case 'w':
+	case 'W':
+		tui_model_toggle_rates(m);
 		break;
 	case 'u':
 	case 'U':

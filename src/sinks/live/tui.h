@@ -45,4 +45,14 @@ enum tui_action tui_handle_key(struct tui *t, struct tui_model *m, int key);
  */
 void tui_draw(struct tui *t, const struct tui_model *m, bool running, const char *db_status);
 
+/*
+ * The status bar's text for width columns: state, threshold, sort, filter,
+ * units, rates (W), hook tier, clock, key hint, then db_status. When that is
+ * too wide, labels shorten and fields the rest of the screen already shows
+ * drop, least important first; the database path is elided in its middle and
+ * no word is cut in half.
+ */
+void tui_format_status(const struct tui_model *m, int width, bool running, const char *clock,
+		       const char *db_status, char *buf, size_t len);
+
 #endif

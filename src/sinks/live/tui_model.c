@@ -90,31 +90,39 @@ static void printable_comm(char *dst, const char *comm)
 	text_printable(dst, NH_COMM_LEN, comm, strnlen(comm, NH_COMM_LEN - 1));
 }
 
-static double row_rate(const struct tui_row *r)
+static double row_up(const struct tui_model *m, const struct tui_row *r)
 {
-	return r->up_rate + r->down_rate;
+	return tui_rate(m, r->up_rate, r->up_window);
 }
 
-/* Alerts judge each direction on its own, as the alert engine does. */
-static bool row_over(const struct tui_row *r, double threshold)
+static double row_down(const struct tui_model *m, const struct tui_row *r)
 {
-	return !r->exited && (r->up_rate > threshold || r->down_rate > threshold);
+	return tui_rate(m, r->down_rate, r->down_window);
 }
 
-static int sort_cmp(const struct tui_row *x, const struct tui_row *y, enum tui_sort sort)
+/*
+ * Each direction on its own, as the alert engine judges; on the rates shown,
+ * so a red row always shows a figure over the threshold.
+ */
+static bool row_over(const struct tui_model *m, const struct tui_row *r)
+{
+	return !r->exited && (row_up(m, r) > m->threshold || row_down(m, r) > m->threshold);
+}
+
+static int sort_cmp(const struct tui_model *m, const struct tui_row *x, const struct tui_row *y)
 {
 	double a = 0, b = 0;
 	int c;
 
-	switch (sort) {
+	switch (m->sort) {
 	case TUI_SORT_UP:
-		a = x->up_rate, b = y->up_rate;
+		a = row_up(m, x), b = row_up(m, y);
 		break;
 	case TUI_SORT_DOWN:
-		a = x->down_rate, b = y->down_rate;
+		a = row_down(m, x), b = row_down(m, y);
 		break;
 	case TUI_SORT_TOTAL:
-		a = row_rate(x), b = row_rate(y);
+		a = row_up(m, x) + row_down(m, x), b = row_up(m, y) + row_down(m, y);
 		break;
 	case TUI_SORT_NAME:
 		c = strcasecmp(x->comm, y->comm);
@@ -131,10 +139,9 @@ static int sort_cmp(const struct tui_row *x, const struct tui_row *y, enum tui_s
 	return key_cmp(x->pid, x->start_ns, y->pid, y->start_ns);
 }
 
-static int view_cmp(const void *a, const void *b, void *sort)
+static int view_cmp(const void *a, const void *b, void *m)
 {
-	return sort_cmp(*(const struct tui_row *const *)a, *(const struct tui_row *const *)b,
-			*(enum tui_sort *)sort);
+	return sort_cmp(m, *(const struct tui_row *const *)a, *(const struct tui_row *const *)b);
 }
 
 static bool matches_filter(const struct tui_model *m, const struct tui_row *r)
@@ -148,7 +155,7 @@ static void rebuild_view(struct tui_model *m)
 	for (size_t i = 0; i < m->nrows; i++)
 		if (matches_filter(m, &m->rows[i]))
 			m->view[m->nview++] = &m->rows[i];
-	qsort_r(m->view, m->nview, sizeof(*m->view), view_cmp, &m->sort);
+	qsort_r(m->view, m->nview, sizeof(*m->view), view_cmp, m);
 }
 
 void tui_model_add_alert(struct tui_model *m, const struct alert_event *e)
@@ -185,6 +192,7 @@ static void sweep(struct tui_model *m)
 			r->exited = true;
 			r->exited_at = m->now;
 			r->up_rate = r->down_rate = 0;
+			r->up_window = r->down_window = 0;
 		}
 		if (r->exited && m->now - r->exited_at >= TUI_EXITED_KEEP_S)
 			continue;
@@ -229,6 +237,8 @@ static int copy_details(struct tui_model *m, const struct snapshot *s)
 		t->present = in->present;
 		t->up_rate = traffic_rate(in->bytes.tx_bytes, s->interval);
 		t->down_rate = traffic_rate(in->bytes.rx_bytes, s->interval);
+		t->up_window = in->window.tx;
+		t->down_window = in->window.rx;
 		t->up_total = in->bytes.tx_total;
 		t->down_total = in->bytes.rx_total;
 		t->unattr_up_rate = traffic_rate(in->unattributed.tx_bytes, s->interval);
@@ -282,6 +292,8 @@ static int take(struct tui_model *m, const struct snapshot *s, double now, bool 
 		} else {
 			r->up_rate = traffic_rate(p->all.tx_bytes, s->interval);
 			r->down_rate = traffic_rate(p->all.rx_bytes, s->interval);
+			r->up_window = p->window.tx;
+			r->down_window = p->window.rx;
 			if ((r->up_rate > 0 || r->down_rate > 0) && !p->exited)
 				m->active++;
 		}
@@ -291,7 +303,7 @@ static int take(struct tui_model *m, const struct snapshot *s, double now, bool 
 			r->exited = true;
 			r->exited_at = now;
 		}
-		r->over = row_over(r, tui_model_threshold(m));
+		r->over = row_over(m, r);
 	}
 	if (resort)
 		qsort(m->rows, m->nrows, sizeof(*m->rows), row_key_cmp);
@@ -311,6 +323,10 @@ static int take(struct tui_model *m, const struct snapshot *s, double now, bool 
 	} else {
 		m->up_rate = traffic_rate(s->totals.tx_bytes, s->interval);
 		m->down_rate = traffic_rate(s->totals.rx_bytes, s->interval);
+		m->up_window = s->totals_window.tx;
+		m->down_window = s->totals_window.rx;
+		m->interval = s->interval;
+		m->window = s->window;
 		m->spark[m->spark_head] = m->up_rate + m->down_rate;
 		m->spark_head = (m->spark_head + 1) % TUI_SPARK_LEN;
 		if (m->spark_len < TUI_SPARK_LEN)
@@ -378,7 +394,7 @@ static void judge_rows(struct tui_model *m)
 {
 	/* Rows are judged against the new value at once; alerts only come from ticks. */
 	for (size_t i = 0; i < m->nrows; i++)
-		m->rows[i].over = row_over(&m->rows[i], m->threshold);
+		m->rows[i].over = row_over(m, &m->rows[i]);
 }
 
 void tui_model_cycle_threshold(struct tui_model *m)
@@ -390,6 +406,14 @@ void tui_model_cycle_threshold(struct tui_model *m)
 		next++;
 	m->threshold = thresholds[next % NTHRESHOLDS];
 	judge_rows(m);
+}
+
+void tui_model_toggle_rates(struct tui_model *m)
+{
+	m->rates = m->rates == TUI_RATES_LAST ? TUI_RATES_WINDOW : TUI_RATES_LAST;
+	judge_rows(m);
+	if (m->view)
+		rebuild_view(m);
 }
 
 void tui_model_set_threshold(struct tui_model *m, double bytes_per_second)
@@ -430,6 +454,29 @@ size_t tui_model_connections(const struct tui_model *m, uint32_t pid, uint64_t s
 			out[n++] = &m->conns[i];
 	qsort(out, n, sizeof(*out), conn_cmp);
 	return n;
+}
+
+/* Seconds as a label: the measured interval jitters (0.998 s), the configured one does not. */
+static void format_seconds(char *buf, size_t len, double s)
+{
+	snprintf(buf, len, s >= 10 ? "%.0f" : "%.2g", s);
+}
+
+void tui_format_rates_label(const struct tui_model *m, bool brief, char *buf, size_t len)
+{
+	char secs[32];
+
+	if (m->rates == TUI_RATES_LAST && m->interval <= 0) {
+		snprintf(buf, len, "%s", brief ? "per tick" : "rates: last interval");
+	} else if (m->rates == TUI_RATES_LAST) {
+		format_seconds(secs, sizeof(secs), m->interval);
+		snprintf(buf, len, "%s%ss", brief ? "per " : "rates: ", secs);
+	} else if (m->window > 0) {
+		format_seconds(secs, sizeof(secs), m->window);
+		snprintf(buf, len, "%s%ss avg", brief ? "" : "rates: ", secs);
+	} else {
+		snprintf(buf, len, "%sno window", brief ? "" : "rates: ");
+	}
 }
 
 void tui_format_rate(const struct tui_model *m, char *buf, size_t len, double bytes_per_second)
@@ -625,10 +672,10 @@ void tui_format_row(const struct tui_model *m, const struct tui_layout *l,
 			snprintf(cell, sizeof(cell), "%s", row->comm);
 			break;
 		case TUI_COL_UP:
-			tui_format_rate(m, cell, sizeof(cell), row->up_rate);
+			tui_format_rate(m, cell, sizeof(cell), row_up(m, row));
 			break;
 		case TUI_COL_DOWN:
-			tui_format_rate(m, cell, sizeof(cell), row->down_rate);
+			tui_format_rate(m, cell, sizeof(cell), row_down(m, row));
 			break;
 		case TUI_COL_UP_TOTAL:
 			format_bytes(cell, sizeof(cell), (double)row->up_total);

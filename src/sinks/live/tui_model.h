@@ -45,18 +45,26 @@ enum tui_col {
 	TUI_COL_MAX,
 };
 
+/* Which rates the view shows (W switches): the last interval's, or the average over --window. */
+enum tui_rates {
+	TUI_RATES_LAST = 0,
+	TUI_RATES_WINDOW,
+};
+
 struct tui_row {
 	uint32_t pid;
 	uint64_t start_ns;
 	char comm[NH_COMM_LEN]; /* printable: control bytes shown as '?' */
 	double up_rate;         /* bytes/s in the last interval */
 	double down_rate;
+	double up_window; /* bytes/s over the window; both kept so W switches at once */
+	double down_window;
 	uint64_t up_total; /* since the last reset (or start) */
 	uint64_t down_total;
 	uint64_t protocols; /* set for protocol_set_names() */
 	bool exited;
 	double exited_at; /* model clock when the exit was seen */
-	bool over;        /* up + down rate above the threshold */
+	bool over;	  /* either shown rate (W) above the threshold */
 	/* Cumulative counters as the snapshot has them, and their values at reset. */
 	uint64_t tx_seen, rx_seen, tx_base, rx_base;
 	bool marked;
@@ -82,6 +90,7 @@ struct tui_iface {
 	char name[IF_NAMESIZE];
 	bool present;
 	double up_rate, down_rate;
+	double up_window, down_window; /* frames over the window */
 	uint64_t up_total, down_total;
 	double unattr_up_rate, unattr_down_rate;
 	uint64_t unattr_up_total, unattr_down_total;
@@ -96,6 +105,7 @@ struct tui_model {
 	char filter[TUI_FILTER_LEN]; /* case-insensitive substring of the name; "" = all */
 	double threshold; /* bytes/s, either direction: rows over it are red */
 	bool bits;
+	enum tui_rates rates;
 
 	double now; /* model clock (monotonic seconds) of the last update */
 	double started;
@@ -103,6 +113,9 @@ struct tui_model {
 	const char *hooks;
 	const char *tc;
 	double up_rate, down_rate;     /* whole host, last interval */
+	double up_window, down_window; /* whole host, over the window */
+	double interval;	       /* seconds the last interval covered */
+	double window; /* seconds the window rates cover; 0: no window rates (yet) */
 	uint64_t up_total, down_total; /* whole host, since reset */
 	uint64_t tx_seen, rx_seen, tx_base, rx_base;
 	size_t active; /* processes that moved bytes in the last interval */
@@ -143,6 +156,8 @@ void tui_model_set_sort(struct tui_model *m, enum tui_sort sort);
 void tui_model_set_filter(struct tui_model *m, const char *filter);
 /* T: the next step of 512 KiB/s, 1, 2, 5, 10 MiB/s above the current value. */
 void tui_model_cycle_threshold(struct tui_model *m);
+/* W: show the last interval's rates, or the window's; the order follows at once. */
+void tui_model_toggle_rates(struct tui_model *m);
 /* The configured threshold (--threshold, the configuration file). */
 void tui_model_set_threshold(struct tui_model *m, double bytes_per_second);
 /* Show an alert the engine raised, newest first. */
@@ -160,6 +175,18 @@ size_t tui_model_connections(const struct tui_model *m, uint32_t pid, uint64_t s
 			     const struct tui_conn **out, size_t max);
 
 const char *tui_sort_name(enum tui_sort sort);
+
+/* Of a pair of rates, the one the view shows (W). */
+static inline double tui_rate(const struct tui_model *m, double last, double window)
+{
+	return m->rates == TUI_RATES_WINDOW ? window : last;
+}
+
+/*
+ * Which rates are shown: "rates: 1s" or "rates: 5s avg" ("per 1s", "5s avg"
+ * when brief); "rates: no window" while the pipeline gives no window rates.
+ */
+void tui_format_rates_label(const struct tui_model *m, bool brief, char *buf, size_t len);
 
 /* Rate in the model's units: "1.5 MiB/s" or "12.0 Mbit/s". */
 void tui_format_rate(const struct tui_model *m, char *buf, size_t len, double bytes_per_second);
