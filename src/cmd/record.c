@@ -30,6 +30,7 @@ int cmd_record(const struct options *opts)
 	}
 	cmd_pipeline_config(opts, &cfg);
 	cfg.alerts_to_stderr = true; /* a service's alerts belong in its log */
+	cfg.rdns = false; /* nothing it writes names peers */
 	rc = pipeline_open(&p, &cfg, err, sizeof(err));
 	if (!rc)
 		rc = store_sink_open(&store, &scfg, err, sizeof(err));

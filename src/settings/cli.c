@@ -219,7 +219,10 @@ int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t err
 static int check_command_options(const struct options *o, const bool *given, char *err,
 				 size_t errlen)
 {
-	static const struct {
+	/* The commands that count (and so judge alerts), and those with a database. */
+	const unsigned counting = 1u << CMD_TOP | 1u << CMD_DUMP | 1u << CMD_RECORD;
+	const unsigned logging = 1u << CMD_TOP | 1u << CMD_RECORD;
+	const struct {
 		int opt;
 		const char *name;
 		unsigned commands; /* bit per enum command */
@@ -230,9 +233,26 @@ static int check_command_options(const struct options *o, const bool *given, cha
 		{OPT_FORMAT, "--format", 1u << CMD_REPORT},
 		{OPT_TOP, "--top", 1u << CMD_REPORT},
 		{OPT_NO_DB, "--no-db", 1u << CMD_TOP},
-		{OPT_RETENTION, "--retention", 1u << CMD_TOP | 1u << CMD_RECORD},
-		{OPT_ALERT_EXEC, "--alert-exec", 1u << CMD_TOP | 1u << CMD_RECORD},
+		{OPT_DB, "--db", logging | 1u << CMD_REPORT},
+		{OPT_RETENTION, "--retention", logging},
 		{OPT_COUNT, "--count", 1u << CMD_DUMP},
+		{OPT_JSON, "--json", 1u << CMD_TOP | 1u << CMD_DUMP},
+		{OPT_TABLE, "--table", 1u << CMD_TOP | 1u << CMD_DUMP},
+		{OPT_ALERT_EXEC, "--alert-exec", counting},
+		{OPT_THRESHOLD, "--threshold", counting},
+		{OPT_TOTAL_THRESHOLD, "--total-threshold", counting},
+		{OPT_INTERFACE_THRESHOLD, "--interface-threshold", counting},
+		{OPT_DAILY_QUOTA, "--daily-quota", counting},
+		{OPT_WINDOW, "--window", counting},
+		{OPT_ALERT_HOLD, "--alert-hold", counting},
+		{OPT_HOOKS, "--hooks", counting},
+		{OPT_BTF, "--btf", counting},
+		{OPT_TC, "--tc", counting},
+		{OPT_PID, "--pid", counting},
+		{OPT_COMM, "--comm", counting},
+		{'d', "--interval", counting},
+		{'i', "--interface", counting},
+		{'n', "--numeric", counting},
 	};
 
 	for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++)

@@ -186,6 +186,46 @@ def alerts_in_json():
           a["value"] > 200 * 1024 and a["since"].endswith("Z"), f"alert {a}")
 
 
+def alert_exec_hook(tmp):
+    """A hook that appends its alert's type, state and process to a file; returns (cmd, out)."""
+    out = os.path.join(tmp, "hook.out")
+    hook = os.path.join(tmp, "hook.sh")
+    with open(hook, "w") as f:
+        f.write("#!/bin/sh\necho \"$NETHOUND_ALERT_TYPE $NETHOUND_ALERT_STATE "
+                f"$NETHOUND_PROCESS\" >> '{out}'\n")
+    os.chmod(hook, 0o755)
+    return hook, out
+
+
+@test
+def alert_exec_in_dump_and_json_stream():
+    """--alert-exec runs in dump and in 'nethound --json' as it does in record."""
+    for args in (["dump", "--json", "--count", "4"], ["--json"]):
+        with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
+            hook, out = alert_exec_hook(tmp)
+            srv = start_server("tcp-server", "--name", "nht-ax-srv", "--bind", ns.b4,
+                               "--port", 42014, "--recv", "recv", ns=ns.b)
+            proc = subprocess.Popen([NETHOUND, *args, "-n", "--threshold", "200K",
+                                     "--alert-exec", hook],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(1)
+            cli = start("tcp-client", "--name", "nht-ax-cli", "--addr", ns.b4, "--port", 42014,
+                        "--send", "send", "--bytes", 2_000_000, "--rate", 800_000, ns=ns.a)
+            finish(cli)
+            finish(srv)
+            if args[0] != "dump":
+                proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=30)
+            check(proc.returncode == 0, f"{args}: exit {proc.returncode}")
+            deadline = time.time() + 10
+            while time.time() < deadline and not os.path.exists(out):
+                time.sleep(0.1)
+            text = open(out).read() if os.path.exists(out) else ""
+            check("process_rate raised nht-ax-cli" in text,
+                  f"{args}: the hook did not run for the client's alert: {text!r}")
+            print(f"  {' '.join(args)}: {text.splitlines()[0]}")
+
+
 @test
 def config_file_and_flags():
     with tempfile.TemporaryDirectory() as tmp:

@@ -445,6 +445,23 @@ def colour_and_no_color():
 
 
 @test
+def alert_exec_runs_in_live_view():
+    """--alert-exec runs from the live view as from record: the pipeline runs it for all."""
+    tmp = tempfile.mkdtemp(prefix="nht-ax-")
+    out = os.path.join(tmp, "hook.out")
+    hook = os.path.join(tmp, "hook.sh")
+    with open(hook, "w") as f:
+        f.write(f"#!/bin/sh\necho \"$NETHOUND_ALERT_STATE $NETHOUND_PROCESS\" >> '{out}'\n")
+    os.chmod(hook, 0o755)
+    try:
+        with LiveView(extra=("--alert-exec", hook)) as p:
+            p.wait_for(lambda s: os.path.exists(out) and f"raised {CLIENT}" in open(out).read(),
+                       "the alert command to run for the client")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@test
 def exited_process_dimmed_then_gone():
     with LiveView(rate=RATE, seconds=3) as p:
         # The client finishes after 3 s: dim for a few seconds, then gone.
