@@ -62,7 +62,8 @@ static long parse_positive(const char *opt, const char *s)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || *end || v <= 0) {
-		fprintf(stderr, "scale_load: --%s wants a positive whole number, not '%s'\n", opt, s);
+		fprintf(stderr, "scale_load: --%s wants a positive whole number, not '%s'\n", opt,
+			s);
 		exit(2);
 	}
 	return v;
@@ -166,7 +167,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!procs || !conns || !rate || !pids_path || optind != argc) {
-		fprintf(stderr, "usage: scale_load --procs P --conns C --rate BYTES_PER_S --pids FILE\n");
+		fprintf(stderr,
+			"usage: scale_load --procs P --conns C --rate BYTES_PER_S --pids FILE\n");
 		return 2;
 	}
 	prctl(PR_SET_NAME, "nh-scale-srv", 0, 0, 0);
