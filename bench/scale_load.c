@@ -140,8 +140,10 @@ static int listen_loopback(struct sockaddr_in *addr)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "procs", required_argument, NULL, 'p' }, { "conns", required_argument, NULL, 'c' },
-		{ "rate", required_argument, NULL, 'r' },  { "pids", required_argument, NULL, 'o' },
+		{ "procs", required_argument, NULL, 'p' },
+		{ "conns", required_argument, NULL, 'c' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "pids", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long procs = 0, conns = 0, rate = 0;
@@ -226,7 +228,8 @@ int main(int argc, char **argv)
 				int c;
 
 				while ((c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
-					ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = c };
+					ev.events = EPOLLIN;
+					ev.data.fd = c;
 					if (epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev))
 						die("epoll_ctl");
 					accepted++;
