@@ -24,6 +24,10 @@ static int exec_sql(sqlite3 *db, const char *sql)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
+/*
+ * The first column of the first row of sql in *out. SQLITE_OK only when there
+ * was a row and *out holds it; without a row, SQLITE_DONE ("no more rows").
+ */
 static int query_int(sqlite3 *db, const char *sql, int64_t *out)
 {
 	sqlite3_stmt *st;
@@ -35,6 +39,9 @@ static int query_int(sqlite3 *db, const char *sql, int64_t *out)
 	if (rc == SQLITE_ROW) {
 		*out = sqlite3_column_int64(st, 0);
 		rc = SQLITE_OK;
+	} else if (rc == SQLITE_OK) {
+		/* Not a documented result of a step, but it must never pass for a row. */
+		rc = SQLITE_DONE;
 	}
 	sqlite3_finalize(st);
 	return rc;
