@@ -58,6 +58,78 @@ void json_init(struct json_writer *w, FILE *out)
 	w->depth = 0;
 	w->first[0] = true;
 	w->after_key = false;
+	w->len = 0;
+}
+
+static void json_flush(struct json_writer *w)
+{
+	if (w->len)
+		fwrite(w->buf, 1, w->len, w->out);
+	w->len = 0;
+}
+
+/* A complete top-level value goes to the FILE at once. */
+static void json_done(struct json_writer *w)
+{
+	if (w->depth == 0)
+		json_flush(w);
+}
+
+static void json_put(struct json_writer *w, const char *s, size_t n)
+{
+	if (w->len + n > sizeof(w->buf)) {
+		json_flush(w);
+		if (n > sizeof(w->buf)) {
+			fwrite(s, 1, n, w->out);
+			return;
+		}
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static void json_putc(struct json_writer *w, char c)
+{
+	if (w->len == sizeof(w->buf))
+		json_flush(w);
+	w->buf[w->len++] = c;
+}
+
+/* json_escape into the writer's buffer: runs that need no escape are copied whole. */
+static void json_put_escaped(struct json_writer *w, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, run = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		char esc[8];
+		size_t n;
+
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			i++;
+			continue;
+		}
+		json_put(w, str + run, i - run);
+		if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t') {
+			esc[0] = '\\';
+			esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : (char)c;
+			json_put(w, esc, 2);
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			json_put(w, esc, 6);
+			i++;
+		} else if ((n = utf8_sequence_length(s + i, len - i)) == 0) {
+			json_put(w, "\\ufffd", 6);
+			i++;
+		} else {
+			json_put(w, str + i, n);
+			i += n;
+		}
+		run = i;
+	}
+	json_put(w, str + run, len - run);
 }
 
 /* Comma before every member of an object or array except the first. */
@@ -68,14 +140,14 @@ static void json_separate(struct json_writer *w)
 		return;
 	}
 	if (!w->first[w->depth])
-		fputc(',', w->out);
+		json_putc(w, ',');
 	w->first[w->depth] = false;
 }
 
 static void json_open(struct json_writer *w, char c)
 {
 	json_separate(w);
-	fputc(c, w->out);
+	json_putc(w, c);
 	if (w->depth + 1 < JSON_MAX_DEPTH)
 		w->depth++;
 	w->first[w->depth] = true;
@@ -83,9 +155,10 @@ static void json_open(struct json_writer *w, char c)
 
 static void json_close(struct json_writer *w, char c)
 {
-	fputc(c, w->out);
+	json_putc(w, c);
 	if (w->depth > 0)
 		w->depth--;
+	json_done(w);
 }
 
 void json_object_begin(struct json_writer *w)
@@ -111,18 +184,19 @@ void json_array_end(struct json_writer *w)
 void json_key(struct json_writer *w, const char *key)
 {
 	json_separate(w);
-	fputc('"', w->out);
-	json_escape(w->out, key, strlen(key));
-	fputs("\":", w->out);
+	json_putc(w, '"');
+	json_put_escaped(w, key, strlen(key));
+	json_put(w, "\":", 2);
 	w->after_key = true;
 }
 
 void json_bytes(struct json_writer *w, const char *s, size_t len)
 {
 	json_separate(w);
-	fputc('"', w->out);
-	json_escape(w->out, s, len);
-	fputc('"', w->out);
+	json_putc(w, '"');
+	json_put_escaped(w, s, len);
+	json_putc(w, '"');
+	json_done(w);
 }
 
 void json_string(struct json_writer *w, const char *s)
@@ -143,36 +217,67 @@ void json_string_or_null(struct json_writer *w, const char *s)
 	json_bytes_or_null(w, s, s ? strlen(s) : 0);
 }
 
+/* Digits of v, last first: printf's generality costs more than the whole document. */
+static void json_put_u64(struct json_writer *w, uint64_t v)
+{
+	char digits[20];
+	size_t n = 0;
+
+	do {
+		digits[sizeof(digits) - ++n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	json_put(w, digits + sizeof(digits) - n, n);
+}
+
 void json_u64(struct json_writer *w, uint64_t v)
 {
 	json_separate(w);
-	fprintf(w->out, "%" PRIu64, v);
+	json_put_u64(w, v);
+	json_done(w);
 }
 
 void json_i64(struct json_writer *w, int64_t v)
 {
 	json_separate(w);
-	fprintf(w->out, "%" PRId64, v);
+	if (v < 0) {
+		json_putc(w, '-');
+		json_put_u64(w, (uint64_t)0 - (uint64_t)v);
+	} else {
+		json_put_u64(w, (uint64_t)v);
+	}
+	json_done(w);
 }
 
 void json_double(struct json_writer *w, double v)
 {
+	char text[352]; /* %.3f of the largest double: 309 digits, a point, 3 decimals */
+	int n;
+
 	json_separate(w);
 	/* JSON has no NaN or infinity. */
-	if (!isfinite(v))
-		fputs("null", w->out);
-	else
-		fprintf(w->out, "%.3f", v);
+	if (!isfinite(v)) {
+		json_put(w, "null", 4);
+	} else {
+		n = snprintf(text, sizeof(text), "%.3f", v);
+		json_put(w, text, n > 0 && (size_t)n < sizeof(text) ? (size_t)n : 0);
+	}
+	json_done(w);
 }
 
 void json_bool(struct json_writer *w, bool v)
 {
 	json_separate(w);
-	fputs(v ? "true" : "false", w->out);
+	if (v)
+		json_put(w, "true", 4);
+	else
+		json_put(w, "false", 5);
+	json_done(w);
 }
 
 void json_null(struct json_writer *w)
 {
 	json_separate(w);
-	fputs("null", w->out);
+	json_put(w, "null", 4);
+	json_done(w);
 }

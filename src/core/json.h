@@ -12,11 +12,21 @@
 
 #define JSON_MAX_DEPTH 16
 
+/* Bytes gathered before they go to the FILE: one fwrite per this much, not one per token. */
+#define JSON_BUFFER_SIZE 16384
+
+/*
+ * Output is buffered in the writer and handed to out in large writes, and
+ * whenever a top-level value is complete, so a caller may write or flush
+ * out between documents.
+ */
 struct json_writer {
 	FILE *out;
 	int depth;
 	bool first[JSON_MAX_DEPTH]; /* no member written yet at this depth */
 	bool after_key;
+	size_t len;
+	char buf[JSON_BUFFER_SIZE];
 };
 
 void json_init(struct json_writer *w, FILE *out);

@@ -767,6 +767,44 @@ static void test_validator(void)
 	CHECK(json_string_decode((const unsigned char *)"\xf4\x8f\xbf\xbf", 4, out, &why) == 4);
 }
 
+/* Documents far larger than the writer's buffer, with values that span its edge. */
+static void doc_large(struct json_writer *w)
+{
+	char text[3001];
+
+	for (size_t i = 0; i < sizeof(text) - 1; i++)
+		text[i] = i % 97 == 0 ? '"' : i % 89 == 0 ? '\n' : (char)('a' + i % 26);
+	text[sizeof(text) - 1] = '\0';
+	json_array_begin(w);
+	for (int i = 0; i < 2000; i++) {
+		json_double(w, i % 2 ? 1.7976931348623157e308 : -0.0005);
+		json_string(w, text);
+		json_u64(w, UINT64_MAX - (uint64_t)i);
+		json_i64(w, INT64_MIN + i);
+	}
+	json_array_end(w);
+}
+
+static void test_writer_large(void)
+{
+	char *doc = write_doc(doc_large);
+	char max_u64[32], min_i64[32];
+
+	snprintf(max_u64, sizeof(max_u64), "%" PRIu64, UINT64_MAX);
+	snprintf(min_i64, sizeof(min_i64), "%" PRId64, INT64_MIN);
+	CHECK(doc && is_wellformed((const unsigned char *)doc, strlen(doc)));
+	CHECK(doc && strlen(doc) > 2000 * 3000);
+	CHECK(doc && strstr(doc, "179769313486231570814527423731704356798070567525844996598917476803"
+				 "157260780028538760589558632766878171540458953514382464234321326889"
+				 "464182768467546703537516986049910576551282076245490090389328944075"
+				 "868508455133942304583236903222948165808559332123348274797826204144"
+				 "723168738177180919299881250404026184124858368.000"));
+	CHECK(doc && strncmp(doc, "[-0.00", 6) == 0);
+	CHECK_CONTAINS(doc, max_u64);
+	CHECK_CONTAINS(doc, min_i64);
+	free(doc);
+}
+
 int main(void)
 {
 	test_escape_ascii();
@@ -775,6 +813,7 @@ int main(void)
 	test_escape_length();
 	test_writer();
 	test_writer_reuse();
+	test_writer_large();
 	test_validator();
 	test_escape_property();
 	return check_finish("test_json");
