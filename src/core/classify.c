@@ -97,8 +97,22 @@ static const struct port_row port_table[] = {
 	{ IPPROTO_UDP, 514, NH_APP_SYSLOG },
 };
 
+/* The highest port in the table: ephemeral ports, most of every tick's, skip the scan. */
+static uint16_t port_table_max(void)
+{
+	static uint16_t max;
+
+	if (!max)
+		for (size_t i = 0; i < ARRAY_SIZE(port_table); i++)
+			if (port_table[i].port > max)
+				max = port_table[i].port;
+	return max;
+}
+
 static enum nh_app port_lookup(uint8_t protocol, uint16_t port)
 {
+	if (port > port_table_max())
+		return NH_APP_NONE;
 	for (size_t i = 0; i < ARRAY_SIZE(port_table); i++) {
 		if (port_table[i].protocol == protocol && port_table[i].port == port)
 			return port_table[i].app;
