@@ -343,6 +343,7 @@ struct collector *collector_new(const struct loader *ld)
 		.val_offset = offsetof(struct sock_row, val),
 		.row_size = sizeof(struct sock_row),
 		.cmp = sock_row_cmp,
+		.unordered = true, /* tens of thousands of rows: a hash join, no sort */
 	};
 	int ifaces_fd, err;
 

@@ -455,6 +455,7 @@ struct flows *flows_new(int ifaces_fd, size_t iface_rows, int flows_fd, size_t f
 		.row_size = sizeof(struct flow_row),
 		.capacity = flow_rows,
 		.cmp = flow_row_cmp,
+		.unordered = true, /* tens of thousands of rows: a hash join, no sort */
 	};
 	struct table_config ifaces = {
 		.key_size = sizeof(__u32),

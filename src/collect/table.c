@@ -26,7 +26,15 @@ int table_init(struct table *t, const struct table_config *cfg)
 	t->prev = calloc(cap, cfg->row_size);
 	t->paired = calloc(cap, sizeof(*t->paired));
 	t->drop = calloc(cap, sizeof(*t->drop));
-	if (!t->keys || !t->vals || !t->cur || !t->prev || !t->paired || !t->drop) {
+	if (cfg->unordered) {
+		t->index_slots = 16;
+		while (t->index_slots < 2 * cap)
+			t->index_slots *= 2;
+		t->index_cur = calloc(t->index_slots, sizeof(*t->index_cur));
+		t->index_prev = calloc(t->index_slots, sizeof(*t->index_prev));
+	}
+	if (!t->keys || !t->vals || !t->cur || !t->prev || !t->paired || !t->drop ||
+	    (cfg->unordered && (!t->index_cur || !t->index_prev))) {
 		table_free(t);
 		return -ENOMEM;
 	}
@@ -41,12 +49,87 @@ void table_free(struct table *t)
 	free(t->prev);
 	free(t->paired);
 	free(t->drop);
+	free(t->index_cur);
+	free(t->index_prev);
 	memset(t, 0, sizeof(*t));
 }
 
 static void *prev_row(const struct table *t, size_t i)
 {
 	return (char *)t->prev + i * t->cfg.row_size;
+}
+
+/* Keys are map keys: byte-equal exactly when the map holds them as one entry. */
+static uint64_t key_hash(const void *key, size_t n)
+{
+	const unsigned char *p = key;
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		uint64_t w;
+
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	while (n--)
+		h = (h ^ *p++) * 0x100000001b3ull;
+	h ^= h >> 29;
+	return h * 0xc4ceb9fe1a85ec53ull;
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static size_t *index_slot(const struct table *t, size_t *index, const void *rows,
+			  const void *key)
+{
+	size_t mask = t->index_slots - 1, at = (size_t)key_hash(key, t->cfg.key_size) & mask;
+
+	for (;; at = (at + 1) & mask) {
+		size_t *slot = &index[at];
+
+		if (!*slot || memcmp((const char *)rows + (*slot - 1) * t->cfg.row_size, key,
+				     t->cfg.key_size) == 0)
+			return slot;
+	}
+}
+
+/* Index rows[0..n); a key seen before is left out and reported. Returns rows kept in order. */
+static size_t index_build(const struct table *t, size_t *index, void *rows, size_t n)
+{
+	size_t kept = 0;
+
+	memset(index, 0, t->index_slots * sizeof(*index));
+	for (size_t i = 0; i < n; i++) {
+		char *row = (char *)rows + i * t->cfg.row_size;
+		size_t *slot;
+
+		if (kept != i)
+			memcpy((char *)rows + kept * t->cfg.row_size, row, t->cfg.row_size);
+		row = (char *)rows + kept * t->cfg.row_size;
+		slot = index_slot(t, index, rows, row);
+		if (*slot)
+			continue; /* a batch read racing with updates returned the key twice */
+		*slot = ++kept;
+	}
+	return kept;
+}
+
+/* Current rows against the previous tick's by hash: one lookup each. */
+static void pair_rows_hashed(struct table *t)
+{
+	size_t state = t->cfg.val_offset + t->cfg.val_size;
+
+	index_build(t, t->index_prev, t->prev, t->nprev);
+	for (size_t i = 0; i < t->ncur; i++) {
+		char *row = table_row(t, i);
+		size_t *slot = index_slot(t, t->index_prev, t->prev, row);
+
+		t->drop[i] = false;
+		t->paired[i] = *slot ? *slot - 1 : TABLE_NONE;
+		if (*slot)
+			memcpy(row + state, (char *)prev_row(t, *slot - 1) + state,
+			       t->cfg.row_size - state);
+	}
 }
 
 /* Sorted current rows against sorted previous rows: one pass over both. */
@@ -88,6 +171,11 @@ size_t table_load(struct table *t, const void *keys, const void *vals, size_t n)
 		memcpy(row + cfg->val_offset, (const char *)vals + i * cfg->val_size,
 		       cfg->val_size);
 	}
+	if (cfg->unordered) {
+		t->ncur = index_build(t, t->index_cur, t->cur, n);
+		pair_rows_hashed(t);
+		return t->ncur;
+	}
 	qsort(t->cur, n, cfg->row_size, cfg->cmp);
 	/* A batch read racing with updates may return a key twice: count it once. */
 	for (size_t i = 0; i < n; i++) {
@@ -114,6 +202,11 @@ int table_read(struct table *t, table_read_fn read, void *ctx)
 
 void *table_find(const struct table *t, const void *key)
 {
+	if (t->cfg.unordered) {
+		size_t *slot = index_slot(t, t->index_cur, t->cur, key);
+
+		return *slot ? table_row(t, *slot - 1) : NULL;
+	}
 	return bsearch(key, t->cur, t->ncur, t->cfg.row_size, t->cfg.cmp);
 }
 

@@ -2,7 +2,9 @@
 /*
  * The table engine: one tick's cycle over a map of cumulative counters.
  * Read the rows, sort them by key, pair each with the previous tick's row of
- * the same key (a merge join: O(n log n) for the sort, O(n) for the pairing),
+ * the same key (a merge join: O(n log n) for the sort, O(n) for the pairing;
+ * or, for an unordered table, a hash join in O(n) with rows left in the order
+ * the map gave them),
  * let the caller compute deltas and mark rows to drop, then carry the kept
  * rows to the next tick.
  *
@@ -39,6 +41,12 @@ struct table_config {
 	size_t row_size;   /* key, value and the caller's state */
 	size_t capacity;   /* rows per tick; what is past it is counted in dropped */
 	table_cmp_fn cmp;
+	/*
+	 * Pair and find by a hash of the key bytes instead of sorting: for the
+	 * large tables (sockets, flows), whose readers need no order. cmp is
+	 * then unused.
+	 */
+	bool unordered;
 };
 
 struct table {
@@ -47,6 +55,8 @@ struct table {
 	void *cur, *prev;  /* rows, sorted by key */
 	size_t ncur, nprev;
 	size_t *paired;		    /* per current row: index in prev, or TABLE_NONE */
+	size_t *index_cur, *index_prev; /* unordered: open addressing, row index + 1 */
+	size_t index_slots;		/* a power of two, at least twice the capacity */
 	bool *drop;		    /* per current row: not carried to the next tick */
 	unsigned long long dropped; /* rows past capacity, since table_init */
 };
@@ -86,7 +96,7 @@ static inline const void *table_val(const struct table *t, const void *row)
 	return (const char *)row + t->cfg.val_offset;
 }
 
-/* Current row with this key (a row or a bare key, as cmp reads it), or NULL. O(log n). */
+/* Current row with this key (a row or a bare key), or NULL. O(log n), unordered O(1). */
 void *table_find(const struct table *t, const void *key);
 
 /* Index of a row table_row or table_find returned. */

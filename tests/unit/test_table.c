@@ -27,6 +27,9 @@ static int row_cmp(const void *a, const void *b)
 	return proc_key_cmp(&((const struct row *)a)->key, &((const struct row *)b)->key);
 }
 
+/* Every test runs twice: sorted tables (merge join) and unordered ones (hash join). */
+static bool unordered;
+
 static struct table_config config(size_t capacity)
 {
 	struct table_config cfg = {
@@ -36,6 +39,7 @@ static struct table_config config(size_t capacity)
 		.row_size = sizeof(struct row),
 		.capacity = capacity,
 		.cmp = row_cmp,
+		.unordered = unordered,
 	};
 
 	return cfg;
@@ -84,14 +88,14 @@ static void test_deltas_and_order(void)
 	struct table_config cfg = config(8);
 
 	CHECK_INT(table_init(&t, &cfg), 0);
-	/* Unsorted input comes out sorted. */
+	/* Unsorted input comes out sorted; an unordered table keeps the read order. */
 	put(&a, 30, 1, 100);
 	put(&a, 10, 1, 50);
 	put(&a, 20, 1, 0);
 	CHECK_UINT(table_load(&t, a.keys, a.vals, a.n), 3);
-	CHECK_UINT(((struct row *)table_row(&t, 0))->key.tgid, 10);
-	CHECK_UINT(((struct row *)table_row(&t, 1))->key.tgid, 20);
-	CHECK_UINT(((struct row *)table_row(&t, 2))->key.tgid, 30);
+	CHECK_UINT(((struct row *)table_row(&t, 0))->key.tgid, unordered ? 30 : 10);
+	CHECK_UINT(((struct row *)table_row(&t, 1))->key.tgid, unordered ? 10 : 20);
+	CHECK_UINT(((struct row *)table_row(&t, 2))->key.tgid, unordered ? 20 : 30);
 	for (size_t i = 0; i < 3; i++)
 		CHECK(table_before(&t, i) == NULL); /* first tick: all new */
 	CHECK_UINT(delta_of(&t, 30, 1), 100);
@@ -197,7 +201,7 @@ static void test_capacity_and_duplicates(void)
 	/* Five rows into three: three kept, two counted, nothing written past the end. */
 	CHECK_UINT(table_load(&t, a.keys, a.vals, a.n), 3);
 	CHECK_UINT(t.dropped, 2);
-	CHECK_UINT(((struct row *)table_row(&t, 0))->key.tgid, 8);
+	CHECK_UINT(((struct row *)table_row(&t, 0))->key.tgid, unordered ? 10 : 8);
 	table_end(&t);
 	/* A batch read that returns a key twice counts it once. */
 	a.n = 0;
@@ -271,13 +275,56 @@ static void test_read_callback(void)
 	table_free(&t);
 }
 
+/* Many keys that share hash slots' neighbourhoods: every one pairs with its own row. */
+static void test_many_keys(void)
+{
+	enum { N = 5000 };
+	struct nh_proc_key *keys = calloc(N, sizeof(*keys));
+	struct val *vals = calloc(N, sizeof(*vals));
+	struct table_config cfg = config(N);
+	struct table t;
+	bool all = true;
+
+	CHECK_INT(table_init(&t, &cfg), 0);
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < N; i++) {
+			/* Reversed each round, and one key in ten replaced by a new one. */
+			size_t k = round % 2 ? N - 1 - i : i;
+
+			keys[i] = (struct nh_proc_key){ .tgid = (uint32_t)k,
+							.start_ns = k % 10 == 0 ? (uint64_t)round : 0 };
+			vals[i].tx = k * 10 + (uint64_t)round;
+		}
+		CHECK_UINT(table_load(&t, keys, vals, N), N);
+		for (size_t i = 0; i < N; i++) {
+			const struct row *r = table_row(&t, i);
+			const struct row *before = table_before(&t, i);
+			bool fresh = r->key.tgid % 10 == 0 || round == 0;
+
+			all &= (before == NULL) == fresh;
+			all &= !before || (before->val.tx + 1 == r->val.tx &&
+					   proc_key_cmp(&before->key, &r->key) == 0);
+			all &= table_find(&t, &r->key) == r;
+		}
+		table_end(&t);
+	}
+	CHECK(all);
+	table_free(&t);
+	free(keys);
+	free(vals);
+}
+
 int main(void)
 {
-	test_deltas_and_order();
-	test_pid_reuse();
-	test_sweep();
-	test_capacity_and_duplicates();
-	test_backwards();
-	test_read_callback();
+	for (int pass = 0; pass < 2; pass++) {
+		unordered = pass == 1;
+		test_deltas_and_order();
+		test_pid_reuse();
+		test_sweep();
+		test_capacity_and_duplicates();
+		test_backwards();
+		test_read_callback();
+		test_many_keys();
+	}
 	return check_finish("test_table");
 }
