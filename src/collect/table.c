@@ -32,6 +32,7 @@ int table_init(struct table *t, const struct table_config *cfg)
 			t->index_slots *= 2;
 		t->index_cur = calloc(t->index_slots, sizeof(*t->index_cur));
 		t->index_prev = calloc(t->index_slots, sizeof(*t->index_prev));
+		t->slots_cur = t->slots_prev = 16; /* empty until the first load */
 	}
 	if (!t->keys || !t->vals || !t->cur || !t->prev || !t->paired || !t->drop ||
 	    (cfg->unordered && (!t->index_cur || !t->index_prev))) {
@@ -59,6 +60,9 @@ static void *prev_row(const struct table *t, size_t i)
 	return (char *)t->prev + i * t->cfg.row_size;
 }
 
+/* A slot whose row was dropped: occupied for probing, matching nothing. */
+#define SLOT_GONE SIZE_MAX
+
 /* Keys are map keys: byte-equal exactly when the map holds them as one entry. */
 static uint64_t key_hash(const void *key, size_t n)
 {
@@ -78,58 +82,114 @@ static uint64_t key_hash(const void *key, size_t n)
 	return h * 0xc4ceb9fe1a85ec53ull;
 }
 
-/* The slot holding key, or the empty slot where it would go. */
-static size_t *index_slot(const struct table *t, size_t *index, const void *rows,
-			  const void *key)
+/*
+ * The slot holding key, or the empty slot where it would go (its hash set).
+ * A row is read only when its hash matches: the index stays in cache.
+ */
+static struct table_slot *index_slot(const struct table *t, struct table_slot *index,
+				     size_t slots, const void *rows, const void *key)
 {
-	size_t mask = t->index_slots - 1, at = (size_t)key_hash(key, t->cfg.key_size) & mask;
+	uint64_t hash = key_hash(key, t->cfg.key_size);
+	size_t mask = slots - 1, at = (size_t)hash & mask;
 
 	for (;; at = (at + 1) & mask) {
-		size_t *slot = &index[at];
+		struct table_slot *slot = &index[at];
 
-		if (!*slot || memcmp((const char *)rows + (*slot - 1) * t->cfg.row_size, key,
-				     t->cfg.key_size) == 0)
+		if (!slot->row) {
+			slot->hash = hash;
+			return slot;
+		}
+		if (slot->hash == hash && slot->row != SLOT_GONE &&
+		    memcmp((const char *)rows + (slot->row - 1) * t->cfg.row_size, key,
+			   t->cfg.key_size) == 0)
 			return slot;
 	}
 }
 
 /* Index rows[0..n); a key seen before is left out and reported. Returns rows kept in order. */
-static size_t index_build(const struct table *t, size_t *index, void *rows, size_t n)
+static size_t index_build(const struct table *t, struct table_slot *index, size_t *slots,
+			  void *rows, size_t n)
 {
 	size_t kept = 0;
 
-	memset(index, 0, t->index_slots * sizeof(*index));
+	/* Twice the rows, not the capacity: clearing it is part of every tick. */
+	for (*slots = 16; *slots < 2 * n && *slots < t->index_slots; *slots *= 2)
+		;
+	memset(index, 0, *slots * sizeof(*index));
 	for (size_t i = 0; i < n; i++) {
 		char *row = (char *)rows + i * t->cfg.row_size;
-		size_t *slot;
+		struct table_slot *slot;
 
 		if (kept != i)
 			memcpy((char *)rows + kept * t->cfg.row_size, row, t->cfg.row_size);
 		row = (char *)rows + kept * t->cfg.row_size;
-		slot = index_slot(t, index, rows, row);
-		if (*slot)
+		slot = index_slot(t, index, *slots, rows, row);
+		if (slot->row)
 			continue; /* a batch read racing with updates returned the key twice */
-		*slot = ++kept;
+		slot->row = ++kept;
 	}
 	return kept;
 }
 
-/* Current rows against the previous tick's by hash: one lookup each. */
+/* The previous tick's row of cur's key: where the cursor expects it, else by hash. */
+static size_t find_prev(const struct table *t, const char *row, size_t *cursor)
+{
+	const struct table_slot *slot;
+
+	/*
+	 * A batch read walks the map's buckets in order, so the keys that stay
+	 * come back in the order they came last tick: mostly one comparison
+	 * with the row after the last one paired, no hash and no cache miss.
+	 */
+	for (size_t j = *cursor; j < t->nprev && j < *cursor + 2; j++) {
+		if (memcmp(prev_row(t, j), row, t->cfg.key_size) == 0) {
+			*cursor = j + 1;
+			return j;
+		}
+	}
+	slot = index_slot(t, t->index_prev, t->slots_prev, t->prev, row);
+	if (!slot->row)
+		return TABLE_NONE;
+	*cursor = slot->row;
+	return slot->row - 1;
+}
+
+/* Current rows against the previous tick's. */
 static void pair_rows_hashed(struct table *t)
 {
-	size_t state = t->cfg.val_offset + t->cfg.val_size;
+	size_t state = t->cfg.val_offset + t->cfg.val_size, cursor = 0;
 
-	index_build(t, t->index_prev, t->prev, t->nprev);
 	for (size_t i = 0; i < t->ncur; i++) {
 		char *row = table_row(t, i);
-		size_t *slot = index_slot(t, t->index_prev, t->prev, row);
+		size_t j = find_prev(t, row, &cursor);
 
 		t->drop[i] = false;
-		t->paired[i] = *slot ? *slot - 1 : TABLE_NONE;
-		if (*slot)
-			memcpy(row + state, (char *)prev_row(t, *slot - 1) + state,
+		t->paired[i] = j;
+		if (j != TABLE_NONE)
+			memcpy(row + state, (char *)prev_row(t, j) + state,
 			       t->cfg.row_size - state);
 	}
+}
+
+/*
+ * The current index becomes the previous one: row numbers follow the
+ * compaction in one pass over the slots, and a dropped row leaves a marker
+ * so the keys probed past it are still found.
+ */
+static void index_carry(struct table *t, const size_t *new_row)
+{
+	struct table_slot *tmp;
+
+	for (size_t s = 0; s < t->slots_cur; s++) {
+		struct table_slot *slot = &t->index_cur[s];
+
+		if (slot->row && slot->row != SLOT_GONE)
+			slot->row = new_row[slot->row - 1] ? new_row[slot->row - 1] : SLOT_GONE;
+	}
+	tmp = t->index_prev;
+	t->index_prev = t->index_cur;
+	t->index_cur = tmp;
+	t->slots_prev = t->slots_cur;
 }
 
 /* Sorted current rows against sorted previous rows: one pass over both. */
@@ -172,7 +232,7 @@ size_t table_load(struct table *t, const void *keys, const void *vals, size_t n)
 		       cfg->val_size);
 	}
 	if (cfg->unordered) {
-		t->ncur = index_build(t, t->index_cur, t->cur, n);
+		t->ncur = index_build(t, t->index_cur, &t->slots_cur, t->cur, n);
 		pair_rows_hashed(t);
 		return t->ncur;
 	}
@@ -203,9 +263,10 @@ int table_read(struct table *t, table_read_fn read, void *ctx)
 void *table_find(const struct table *t, const void *key)
 {
 	if (t->cfg.unordered) {
-		size_t *slot = index_slot(t, t->index_cur, t->cur, key);
+		const struct table_slot *slot =
+			index_slot(t, t->index_cur, t->slots_cur, t->cur, key);
 
-		return *slot ? table_row(t, *slot - 1) : NULL;
+		return slot->row ? table_row(t, slot->row - 1) : NULL;
 	}
 	return bsearch(key, t->cur, t->ncur, t->cfg.row_size, t->cfg.cmp);
 }
@@ -216,12 +277,16 @@ void table_end(struct table *t)
 	void *tmp;
 
 	for (size_t i = 0; i < t->ncur; i++) {
+		/* paired is done with: it holds where each row goes, for the index. */
+		t->paired[i] = t->drop[i] ? 0 : kept + 1;
 		if (t->drop[i])
 			continue;
 		if (kept != i)
 			memcpy(table_row(t, kept), table_row(t, i), t->cfg.row_size);
 		kept++;
 	}
+	if (t->cfg.unordered)
+		index_carry(t, t->paired);
 	tmp = t->prev;
 	t->prev = t->cur;
 	t->nprev = kept;

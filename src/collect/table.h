@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Orders two rows (or a row and a bare key): only the key at offset 0 is read. */
 typedef int (*table_cmp_fn)(const void *a, const void *b);
@@ -49,14 +50,21 @@ struct table_config {
 	bool unordered;
 };
 
+struct table_slot {
+	uint64_t hash;
+	size_t row; /* index + 1; 0: empty */
+};
+
 struct table {
 	struct table_config cfg;
 	void *keys, *vals; /* read buffers, capacity entries each */
 	void *cur, *prev;  /* rows, sorted by key */
 	size_t ncur, nprev;
 	size_t *paired;		    /* per current row: index in prev, or TABLE_NONE */
-	size_t *index_cur, *index_prev; /* unordered: open addressing, row index + 1 */
-	size_t index_slots;		/* a power of two, at least twice the capacity */
+	/* Unordered: open addressing by key hash; a slot holds the hash and row index + 1. */
+	struct table_slot *index_cur, *index_prev;
+	size_t index_slots;		  /* allocated: a power of two, twice the capacity */
+	size_t slots_cur, slots_prev;	  /* in use: a power of two, twice the rows */
 	bool *drop;		    /* per current row: not carried to the next tick */
 	unsigned long long dropped; /* rows past capacity, since table_init */
 };

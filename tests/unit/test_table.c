@@ -286,9 +286,9 @@ static void test_many_keys(void)
 	bool all = true;
 
 	CHECK_INT(table_init(&t, &cfg), 0);
-	for (int round = 0; round < 3; round++) {
+	for (int round = 0; round < 6; round++) {
 		for (size_t i = 0; i < N; i++) {
-			/* Reversed each round, and one key in ten replaced by a new one. */
+			/* Reversed every other round, and one key in ten replaced by a new one. */
 			size_t k = round % 2 ? N - 1 - i : i;
 
 			keys[i] = (struct nh_proc_key){ .tgid = (uint32_t)k,
@@ -299,13 +299,19 @@ static void test_many_keys(void)
 		for (size_t i = 0; i < N; i++) {
 			const struct row *r = table_row(&t, i);
 			const struct row *before = table_before(&t, i);
-			bool fresh = r->key.tgid % 10 == 0 || round == 0;
+			/* New: the first round, a replaced key, or one dropped last round. */
+			bool fresh = round == 0 || r->key.tgid % 10 == 0 ||
+				     r->key.tgid % 7 == (uint32_t)(round - 1) % 7;
 
 			all &= (before == NULL) == fresh;
 			all &= !before || (before->val.tx + 1 == r->val.tx &&
 					   proc_key_cmp(&before->key, &r->key) == 0);
 			all &= table_find(&t, &r->key) == r;
 		}
+		/* Drop a seventh of the rows: they must come back as new next round. */
+		for (size_t i = 0; i < N; i++)
+			if (((const struct row *)table_row(&t, i))->key.tgid % 7 == (uint32_t)round % 7)
+				table_drop(&t, i);
 		table_end(&t);
 	}
 	CHECK(all);
