@@ -5,53 +5,6 @@
 
 #include "core/json.h"
 
-void json_escape(FILE *out, const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n;
-
-		switch (c) {
-		case '"':
-			fputs("\\\"", out);
-			i++;
-			continue;
-		case '\\':
-			fputs("\\\\", out);
-			i++;
-			continue;
-		case '\n':
-			fputs("\\n", out);
-			i++;
-			continue;
-		case '\r':
-			fputs("\\r", out);
-			i++;
-			continue;
-		case '\t':
-			fputs("\\t", out);
-			i++;
-			continue;
-		}
-		if (c < 0x20 || c == 0x7f) {
-			fprintf(out, "\\u%04x", c);
-			i++;
-			continue;
-		}
-		n = utf8_sequence_length(s + i, len - i);
-		if (n == 0) {
-			fputs("\\ufffd", out);
-			i++;
-			continue;
-		}
-		fwrite(s + i, 1, n, out);
-		i += n;
-	}
-}
-
 void json_init(struct json_writer *w, FILE *out)
 {
 	w->out = out;
@@ -103,7 +56,8 @@ static void json_put_escaped(struct json_writer *w, const char *str, size_t len)
 
 	while (i < len) {
 		unsigned char c = s[i];
-		char esc[8];
+		char esc[16];
+		uint32_t cp;
 		size_t n;
 
 		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
@@ -120,9 +74,14 @@ static void json_put_escaped(struct json_writer *w, const char *str, size_t len)
 			snprintf(esc, sizeof(esc), "\\u%04x", c);
 			json_put(w, esc, 6);
 			i++;
-		} else if ((n = utf8_sequence_length(s + i, len - i)) == 0) {
+		} else if ((n = utf8_sequence_unsafe(s + i, len - i, &cp)) == 0) {
 			json_put(w, "\\ufffd", 6);
 			i++;
+		} else if (cp != UINT32_MAX) {
+			/* C1 and bidi controls: the same text, but inert on a terminal. */
+			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)cp);
+			json_put(w, esc, 6);
+			i += n;
 		} else {
 			json_put(w, str + i, n);
 			i += n;
@@ -179,6 +138,15 @@ void json_array_begin(struct json_writer *w)
 void json_array_end(struct json_writer *w)
 {
 	json_close(w, ']');
+}
+
+void json_escape(FILE *out, const char *s, size_t len)
+{
+	struct json_writer w;
+
+	json_init(&w, out);
+	json_put_escaped(&w, s, len);
+	json_flush(&w);
 }
 
 void json_key(struct json_writer *w, const char *key)

@@ -49,8 +49,10 @@ void json_null(struct json_writer *w);
 
 /*
  * Escape len bytes of s as the inside of a JSON string into out.
- * Valid UTF-8 passes through, control characters become \uXXXX, and bytes
- * that are not valid UTF-8 become U+FFFD so the document stays valid.
+ * Valid UTF-8 passes through; control characters (C0, DEL, C1) and the bidi
+ * overrides and isolates become \uXXXX, so the same text shows inert on a
+ * terminal; bytes that are not valid UTF-8 become U+FFFD so the document
+ * stays valid.
  */
 void json_escape(FILE *out, const char *s, size_t len);
 

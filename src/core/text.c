@@ -56,6 +56,15 @@ static int is_unsafe(uint32_t cp)
 	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
+size_t utf8_sequence_unsafe(const unsigned char *s, size_t avail, uint32_t *cp)
+{
+	size_t n = utf8_decode(s, avail, cp);
+
+	if (n == 0 || !is_unsafe(*cp))
+		*cp = UINT32_MAX;
+	return n;
+}
+
 size_t text_printable(char *dst, size_t dstlen, const char *src, size_t srclen)
 {
 	const unsigned char *s = (const unsigned char *)src;

@@ -14,6 +14,14 @@
 size_t utf8_sequence_length(const unsigned char *s, size_t avail);
 
 /*
+ * As utf8_sequence_length, and *cp is set to the code point when it is one
+ * that a terminal acts on instead of showing (C0, DEL, C1, bidi overrides
+ * and isolates; see text_printable), else to UINT32_MAX. Outputs with an
+ * escape of their own (JSON's \uXXXX) use it to escape exactly those.
+ */
+size_t utf8_sequence_unsafe(const unsigned char *s, size_t avail, uint32_t *cp);
+
+/*
  * Copy srclen bytes of src into dst as text a terminal may show: C0 controls
  * (NUL too), DEL, C1 controls (U+0080 to U+009F), bidi overrides and isolates
  * (U+202A to U+202E, U+2066 to U+2069) become one '?' per code point, and

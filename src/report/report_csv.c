@@ -51,10 +51,18 @@ static void csv_text(FILE *out, const char *str, size_t len)
 	if (len && strchr("=+-@\t\r", s[0]))
 		fputc('\'', out);
 	for (size_t i = 0, n; i < len; i += n) {
-		n = utf8_sequence_length(s + i, len - i);
+		uint32_t cp;
+
+		n = utf8_sequence_unsafe(s + i, len - i, &cp);
 		if (n == 0) {
 			fputs("\xef\xbf\xbd", out); /* U+FFFD */
 			n = 1;
+		} else if (cp != UINT32_MAX) {
+			/*
+			 * A control or bidi character would act on the terminal of
+			 * whoever reads the report; CSV has no escape, so it shows as '?'.
+			 */
+			fputc('?', out);
 		} else if (s[i] == '"') {
 			fputs("\"\"", out);
 		} else {

@@ -48,11 +48,11 @@ INSERT INTO payload VALUES
 	('2026-11-20 06:00:00', 'apt', 2097152, 367001600);
 -- A name that a spreadsheet would run as a formula, with a quote, a comma, a
 -- backslash, a newline and a byte that is not UTF-8 (comm is any bytes but
--- NUL): =ev"il,\<LF>v2<FF>.
+-- NUL): =ev"il,\<LF><ESC>]0;x<BEL><U+009B, 8-bit CSI>v2<FF>.
 INSERT INTO payload VALUES
-	('2026-11-20 03:00:00', '=ev"il,\' || char(10) || 'v2' || CAST(X'FF' AS TEXT),
+	('2026-11-20 03:00:00', '=ev"il,\' || char(10) || char(27) || ']0;x' || char(7) || CAST(X'C29B' AS TEXT) || 'v2' || CAST(X'FF' AS TEXT),
 	 734003200, 5242880),
-	('2026-11-20 04:00:00', '=ev"il,\' || char(10) || 'v2' || CAST(X'FF' AS TEXT),
+	('2026-11-20 04:00:00', '=ev"il,\' || char(10) || char(27) || ']0;x' || char(7) || CAST(X'C29B' AS TEXT) || 'v2' || CAST(X'FF' AS TEXT),
 	 629145600, 4194304);
 
 -- On the wire: 4 % headers plus some ACKs and handshakes per hour.
@@ -116,11 +116,11 @@ VALUES
 	('2026-11-19 14:21:09', NULL, 'curl', 'daily_quota', 1074790400.0, 1073741824.0, 1, 'raised', NULL, NULL),
 	('2026-11-19 14:35:50', 4242, 'curl', 'process_rate', 0.0, 1048576.0, 1, 'cleared', 'download', NULL),
 	('2026-11-19 14:35:51', NULL, NULL, 'total_rate', 1048576.0, 20971520.0, 1, 'cleared', 'download', NULL),
-	('2026-11-20 03:00:41', 31337, '=ev"il,\' || char(10) || 'v2' || CAST(X'FF' AS TEXT),
+	('2026-11-20 03:00:41', 31337, '=ev"il,\' || char(10) || char(27) || ']0;x' || char(7) || CAST(X'C29B' AS TEXT) || 'v2' || CAST(X'FF' AS TEXT),
 	 'process_rate', 204472320.0, 1048576.0, 2, 'raised', 'upload', NULL),
-	('2026-11-20 04:27:16', NULL, '=ev"il,\' || char(10) || 'v2' || CAST(X'FF' AS TEXT),
+	('2026-11-20 04:27:16', NULL, '=ev"il,\' || char(10) || char(27) || ']0;x' || char(7) || CAST(X'C29B' AS TEXT) || 'v2' || CAST(X'FF' AS TEXT),
 	 'daily_quota', 1073807360.0, 1073741824.0, 2, 'raised', NULL, NULL),
-	('2026-11-20 04:58:02', 31337, '=ev"il,\' || char(10) || 'v2' || CAST(X'FF' AS TEXT),
+	('2026-11-20 04:58:02', 31337, '=ev"il,\' || char(10) || char(27) || ']0;x' || char(7) || CAST(X'C29B' AS TEXT) || 'v2' || CAST(X'FF' AS TEXT),
 	 'process_rate', 0.0, 1048576.0, 2, 'cleared', 'upload', NULL);
 
 INSERT INTO interface_log VALUES

@@ -60,7 +60,12 @@ static void test_escape_ascii(void)
 
 static void test_escape_valid_utf8(void)
 {
-	CHECK_ESCAPE("\xc2\x80", "\xc2\x80");		      /* U+0080, smallest 2-byte */
+	CHECK_ESCAPE("\xc2\xa0", "\xc2\xa0");		      /* U+00A0, after the C1 controls */
+	CHECK_ESCAPE("\xc2\x80", "\\u0080");		      /* U+0080, a C1 control */
+	CHECK_ESCAPE("\xc2\x9b[2J", "\\u009b[2J");	      /* 8-bit CSI */
+	CHECK_ESCAPE("a\xe2\x80\xae" "b", "a\\u202e" "b");	      /* right-to-left override */
+	CHECK_ESCAPE("\xe2\x81\xa9", "\\u2069");		      /* pop directional isolate */
+	CHECK_ESCAPE("\xe2\x80\xa9", "\xe2\x80\xa9");	      /* U+2029: not a bidi control */
 	CHECK_ESCAPE("caf\xc3\xa9", "caf\xc3\xa9");	      /* U+00E9 */
 	CHECK_ESCAPE("\xdf\xbf", "\xdf\xbf");		      /* U+07FF */
 	CHECK_ESCAPE("\xe0\xa0\x80", "\xe0\xa0\x80");	      /* U+0800, smallest 3-byte */
@@ -538,6 +543,17 @@ static size_t reference_escape(const unsigned char *s, size_t len, char *out)
 			memcpy(out + o, "\\ufffd", 6);
 			o += 6;
 			i++;
+		} else if (n == 2 && c == 0xc2 && s[i + 1] <= 0x9f) {
+			/* C1 controls, U+0080 to U+009F: escaped, inert on a terminal. */
+			o += (size_t)sprintf(out + o, "\\u%04x", s[i + 1]);
+			i += 2;
+		} else if (n == 3 && c == 0xe2 &&
+			   ((s[i + 1] == 0x80 && s[i + 2] >= 0xaa && s[i + 2] <= 0xae) ||
+			    (s[i + 1] == 0x81 && s[i + 2] >= 0xa6 && s[i + 2] <= 0xa9))) {
+			/* Bidi overrides U+202A..U+202E and isolates U+2066..U+2069. */
+			o += (size_t)sprintf(out + o, "\\u%04x",
+					     0x2000 | (s[i + 1] & 0x3f) << 6 | (s[i + 2] & 0x3f));
+			i += 3;
 		} else {
 			memcpy(out + o, s + i, n);
 			o += n;
