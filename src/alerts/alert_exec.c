@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +129,8 @@ static void spawn_one(struct alert_exec *x, const struct alert_event *e, int slo
 	char vars[10][300], message[256], when[32], *envp[256];
 	const char *dir = alert_direction_name(e->direction);
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t mask, defaults;
 	size_t n = 0;
 	struct tm tm;
 	pid_t pid;
@@ -157,7 +160,22 @@ static void spawn_one(struct alert_exec *x, const struct alert_event *e, int slo
 
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	rc = posix_spawn(&pid, x->argv[0], &fa, NULL, x->argv, envp);
+	/*
+	 * The command starts with every signal at its default and none blocked
+	 * (nethound ignores SIGPIPE and blocks its stop signals between ticks,
+	 * and both would outlive exec), in a session of its own, away from the
+	 * terminal's signals.
+	 */
+	posix_spawnattr_init(&attr);
+	sigemptyset(&mask);
+	sigemptyset(&defaults);
+	sigaddset(&defaults, SIGPIPE); /* the only one nethound ignores: handlers do not outlive exec */
+	posix_spawnattr_setsigmask(&attr, &mask);
+	posix_spawnattr_setsigdefault(&attr, &defaults);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+						POSIX_SPAWN_SETSID);
+	rc = posix_spawn(&pid, x->argv[0], &fa, &attr, x->argv, envp);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc) {
 		fprintf(stderr, "nethound: --alert-exec: cannot run %s (%s)\n", x->argv[0],

@@ -296,7 +296,7 @@ static int wait_for_tick(struct pipeline *p, const struct timespec *deadline)
 
 		if (!runloop_time_until(deadline, &left))
 			return SINK_CONTINUE;
-		ready = ppoll(fds, nfds, &left, NULL);
+		ready = ppoll(fds, nfds, &left, runloop_wait_mask());
 		if (ready < 0 && errno != EINTR) {
 			fprintf(stderr, "nethound: waiting for the next tick failed (%s)\n",
 				strerror(errno));

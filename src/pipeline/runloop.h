@@ -7,12 +7,15 @@
 #ifndef NETHOUND_RUNLOOP_H
 #define NETHOUND_RUNLOOP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <time.h>
 
 /* No SA_RESTART: a poll must end early when a signal asks us to stop. SIGPIPE is ignored. */
 void runloop_install_stop_handlers(void);
 bool runloop_stop_requested(void);
+/* The signal mask to wait with (ppoll): the stop signals, blocked otherwise, let through. */
+const sigset_t *runloop_wait_mask(void);
 
 void runloop_add_seconds(struct timespec *ts, double seconds);
 
