@@ -311,10 +311,13 @@ static struct watched *find_iface(struct alerts *a, const char *name)
 	return w;
 }
 
+/* src may be shorter than NH_COMM_LEN (a name read back from the database): never read past it. */
 static void copy_comm(char *dst, const char *src)
 {
-	memcpy(dst, src, NH_COMM_LEN);
-	dst[NH_COMM_LEN - 1] = '\0';
+	size_t n = strnlen(src, NH_COMM_LEN - 1);
+
+	memcpy(dst, src, n);
+	memset(dst + n, 0, NH_COMM_LEN - n);
 }
 
 static int update_processes(struct alerts *a, const struct snapshot *s)

@@ -180,6 +180,35 @@ def record_logs_exact_bytes_and_closes_session():
 
 
 @test
+def planted_triggers_never_run():
+    """A database someone planted with triggers and views: record and report run neither."""
+    with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
+        db = os.path.join(tmp, "h.db")
+        with Recorder(db, "--threshold", "off", ns=ns.a) as rec:
+            time.sleep(1.5)
+            rec.stop()
+        con = sqlite3.connect(db)
+        con.executescript("""
+            CREATE TABLE pwned (what TEXT);
+            CREATE TRIGGER on_log AFTER INSERT ON traffic_log
+                BEGIN INSERT INTO pwned VALUES ('trigger ran as root'); END;
+            CREATE TRIGGER on_session AFTER UPDATE ON sessions
+                BEGIN INSERT INTO pwned VALUES ('trigger ran as root'); END;
+        """)
+        con.close()
+        with Recorder(db, "--threshold", "off", ns=ns.a) as rec:
+            client, server = tcp_transfer(ns, 500_000, 41009)
+            time.sleep(1.5)
+            rc = rec.stop()
+        check(rc == 0, f"record exit code {rc}: {rec.stderr()}")
+        up, _, rows = logged(db, client["pid"])
+        check(rows > 0 and up == 500_000, f"the transfer was logged: {up} in {rows} rows")
+        pwned = query(db, "SELECT count(*) FROM pwned")[0][0]
+        check(pwned == 0, f"a planted trigger ran {pwned} times")
+        print(f"  {rows} rows written, planted triggers ran 0 times")
+
+
+@test
 def alerts_fire_once_per_crossing():
     with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
         db = os.path.join(tmp, "h.db")

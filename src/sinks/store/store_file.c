@@ -162,6 +162,20 @@ static int create_file(const char *path, bool default_path, char *err, size_t er
 	return 0;
 }
 
+/*
+ * A database file is input like any other: someone may plant one with
+ * triggers or views that would run as root when we write or read. Our schema
+ * has neither, so both are off, as are writes to the schema through
+ * PRAGMA tricks (defensive mode), and functions called from the schema.
+ */
+static void harden(sqlite3 *db)
+{
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+}
+
 int store_file_open_writer(const char *path, sqlite3 **out, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
@@ -178,6 +192,7 @@ int store_file_open_writer(const char *path, sqlite3 **out, char *err, size_t er
 			  db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		goto failed;
 	}
+	harden(db);
 	sqlite3_extended_result_codes(db, 0);
 	if (sqlite3_db_readonly(db, "main") == 1) {
 		rc = fail(err, errlen,
@@ -238,6 +253,7 @@ static int open_readonly(const char *name, int flags, const char *path, sqlite3 
 	if (*sqlite_rc != SQLITE_OK) {
 		rc = fail(err, errlen, "cannot open %s (%s)", path, sqlite3_errstr(*sqlite_rc));
 	} else {
+		harden(*out);
 		sqlite3_busy_timeout(*out, OPEN_BUSY_MS);
 		rc = check_identity(*out, path, &fresh, &version, sqlite_rc, err, errlen);
 		if (rc == 0 && fresh)
