@@ -47,6 +47,7 @@ struct alerts {
 
 	struct quota *quotas;
 	size_t nquotas, quotas_cap;
+	bool quotas_sorted; /* false after a seed appended names */
 	long quota_day; /* UTC day number the quotas count */
 
 	struct alert_event *events;
@@ -257,58 +258,94 @@ static int judge(struct alerts *a, struct watched *w, double threshold, struct a
 	return add_event(a, e);
 }
 
-static int proc_cmp(uint32_t pid, uint64_t start, const struct watched *w)
+/*
+ * Processes, interfaces and quota names are kept sorted and found by binary
+ * search. Entries first seen in a tick are appended, then sorted in once:
+ * n log n a tick, where inserting each in place would move the array n times.
+ */
+static int watched_proc_cmp(const void *x, const void *y)
 {
-	if (pid != w->pid)
-		return pid < w->pid ? -1 : 1;
-	if (start != w->start_ns)
-		return start < w->start_ns ? -1 : 1;
+	const struct watched *a = x, *b = y;
+
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	if (a->start_ns != b->start_ns)
+		return a->start_ns < b->start_ns ? -1 : 1;
 	return 0;
 }
 
-/* The watched entry of a process, inserted in (pid, start) order if new. */
-static struct watched *find_proc(struct alerts *a, const struct process_stats *p)
+static int watched_name_cmp(const void *x, const void *y)
 {
-	size_t lo = 0, hi = a->nprocs;
+	return strcmp(((const struct watched *)x)->name, ((const struct watched *)y)->name);
+}
+
+static struct watched *watched_append(struct watched **arr, size_t *n, size_t *cap)
+{
 	struct watched *w;
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = proc_cmp(p->pid, p->start_ns, &a->procs[mid]);
-
-		if (c == 0)
-			return &a->procs[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	if (array_grow((void **)&a->procs, &a->procs_cap, a->nprocs + 1, sizeof(*a->procs)))
+	if (array_grow((void **)arr, cap, *n + 1, sizeof(**arr)))
 		return NULL;
-	memmove(&a->procs[lo + 1], &a->procs[lo], (a->nprocs - lo) * sizeof(*a->procs));
-	a->nprocs++;
-	w = &a->procs[lo];
+	w = &(*arr)[(*n)++];
 	memset(w, 0, sizeof(*w));
-	w->pid = p->pid;
-	w->start_ns = p->start_ns;
 	w->below_since = -1;
 	return w;
 }
 
-static struct watched *find_iface(struct alerts *a, const char *name)
+static struct watched *find_proc(const struct alerts *a, const struct process_stats *p)
 {
-	struct watched *w;
+	struct watched key = { .pid = p->pid, .start_ns = p->start_ns };
 
-	for (size_t i = 0; i < a->nifaces; i++)
-		if (strcmp(a->ifaces[i].name, name) == 0)
-			return &a->ifaces[i];
-	if (array_grow((void **)&a->ifaces, &a->ifaces_cap, a->nifaces + 1, sizeof(*a->ifaces)))
-		return NULL;
-	w = &a->ifaces[a->nifaces++];
-	memset(w, 0, sizeof(*w));
-	snprintf(w->name, sizeof(w->name), "%s", name);
-	w->below_since = -1;
-	return w;
+	return bsearch(&key, a->procs, a->nprocs, sizeof(*a->procs), watched_proc_cmp);
+}
+
+/* Watched entries for this tick's new processes. 0 or -ENOMEM. */
+static int add_new_procs(struct alerts *a, const struct snapshot *s)
+{
+	size_t known = a->nprocs;
+
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct process_stats *p = &s->procs[i];
+		struct watched key = { .pid = p->pid, .start_ns = p->start_ns }, *w;
+
+		if (p->exited || bsearch(&key, a->procs, known, sizeof(*a->procs), watched_proc_cmp))
+			continue;
+		w = watched_append(&a->procs, &a->nprocs, &a->procs_cap);
+		if (!w)
+			return -ENOMEM;
+		w->pid = p->pid;
+		w->start_ns = p->start_ns;
+	}
+	if (a->nprocs != known)
+		qsort(a->procs, a->nprocs, sizeof(*a->procs), watched_proc_cmp);
+	return 0;
+}
+
+static struct watched *find_iface(const struct alerts *a, const char *name)
+{
+	struct watched key;
+
+	snprintf(key.name, sizeof(key.name), "%s", name);
+	return bsearch(&key, a->ifaces, a->nifaces, sizeof(*a->ifaces), watched_name_cmp);
+}
+
+static int add_new_ifaces(struct alerts *a, const struct snapshot *s)
+{
+	size_t known = a->nifaces;
+
+	for (size_t i = 0; i < s->nifaces; i++) {
+		struct watched key, *w;
+
+		snprintf(key.name, sizeof(key.name), "%s", s->ifaces[i].name);
+		if (bsearch(&key, a->ifaces, known, sizeof(*a->ifaces), watched_name_cmp))
+			continue;
+		w = watched_append(&a->ifaces, &a->nifaces, &a->ifaces_cap);
+		if (!w)
+			return -ENOMEM;
+		snprintf(w->name, sizeof(w->name), "%s", s->ifaces[i].name);
+	}
+	if (a->nifaces != known)
+		qsort(a->ifaces, a->nifaces, sizeof(*a->ifaces), watched_name_cmp);
+	return 0;
 }
 
 /* src may be shorter than NH_COMM_LEN (a name read back from the database): never read past it. */
@@ -324,6 +361,8 @@ static int update_processes(struct alerts *a, const struct snapshot *s)
 {
 	size_t out = 0;
 
+	if (add_new_procs(a, s))
+		return -ENOMEM;
 	for (size_t i = 0; i < a->nprocs; i++)
 		a->procs[i].seen = false;
 	for (size_t i = 0; i < s->nprocs; i++) {
@@ -334,7 +373,7 @@ static int update_processes(struct alerts *a, const struct snapshot *s)
 
 		if (p->exited)
 			continue; /* swept below: an exited process's alert clears */
-		w = find_proc(a, p);
+		w = find_proc(a, p); /* added by add_new_procs */
 		if (!w || watched_sample(w, a->width, p->all.tx_bytes, p->all.rx_bytes, s->interval))
 			return -ENOMEM;
 		w->seen = true;
@@ -370,6 +409,12 @@ static int update_interfaces(struct alerts *a, const struct snapshot *s)
 {
 	if (a->cfg.interface_rate <= 0)
 		return 0;
+	size_t out = 0;
+
+	if (add_new_ifaces(a, s))
+		return -ENOMEM;
+	for (size_t i = 0; i < a->nifaces; i++)
+		a->ifaces[i].seen = false;
 	for (size_t i = 0; i < s->nifaces; i++) {
 		const struct interface_stats *f = &s->ifaces[i];
 		struct alert_event e = {.when = s->wall.tv_sec, .kind = ALERT_INTERFACE_RATE};
@@ -378,10 +423,30 @@ static int update_interfaces(struct alerts *a, const struct snapshot *s)
 		if (!w || watched_sample(w, a->width, f->bytes.tx_bytes, f->bytes.rx_bytes,
 					 s->interval))
 			return -ENOMEM;
+		w->seen = true;
 		snprintf(e.interface, sizeof(e.interface), "%s", f->name);
 		if (judge(a, w, a->cfg.interface_rate, &e))
 			return -ENOMEM;
 	}
+	/* An interface that is gone is forgotten (container hosts churn veths); its alert clears. */
+	for (size_t i = 0; i < a->nifaces; i++) {
+		struct watched *w = &a->ifaces[i];
+
+		if (w->seen) {
+			a->ifaces[out++] = *w;
+			continue;
+		}
+		if (w->raised) {
+			struct alert_event e = {.when = s->wall.tv_sec, .kind = ALERT_INTERFACE_RATE,
+						.cleared = true, .threshold = a->cfg.interface_rate};
+
+			snprintf(e.interface, sizeof(e.interface), "%s", w->name);
+			if (add_event(a, &e))
+				return -ENOMEM;
+		}
+		watched_free(w);
+	}
+	a->nifaces = out;
 	return 0;
 }
 
@@ -408,20 +473,49 @@ static void quota_day_begins(struct alerts *a, time_t now)
 	}
 }
 
-/* Today's count for a process name, added at zero if new; NULL when out of memory. */
-static struct quota *quota_of(struct alerts *a, const char *comm)
+static int quota_cmp(const void *x, const void *y)
+{
+	return strncmp(((const struct quota *)x)->comm, ((const struct quota *)y)->comm,
+		       NH_COMM_LEN);
+}
+
+static struct quota *quota_append(struct alerts *a, const char *comm)
 {
 	struct quota *q;
 
-	for (size_t j = 0; j < a->nquotas; j++)
-		if (strncmp(a->quotas[j].comm, comm, NH_COMM_LEN) == 0)
-			return &a->quotas[j];
 	if (array_grow((void **)&a->quotas, &a->quotas_cap, a->nquotas + 1, sizeof(*a->quotas)))
 		return NULL;
 	q = &a->quotas[a->nquotas++];
 	memset(q, 0, sizeof(*q));
 	copy_comm(q->comm, comm);
 	return q;
+}
+
+/* Sort what was appended in, adding up the counts of a name that came twice. */
+static void quotas_settle(struct alerts *a)
+{
+	size_t kept = 0;
+
+	qsort(a->quotas, a->nquotas, sizeof(*a->quotas), quota_cmp);
+	for (size_t i = 0; i < a->nquotas; i++) {
+		if (kept && quota_cmp(&a->quotas[kept - 1], &a->quotas[i]) == 0) {
+			a->quotas[kept - 1].bytes += a->quotas[i].bytes;
+			a->quotas[kept - 1].raised |= a->quotas[i].raised;
+			continue;
+		}
+		a->quotas[kept++] = a->quotas[i];
+	}
+	a->nquotas = kept;
+	a->quotas_sorted = true;
+}
+
+/* Today's count for a process name; all of this tick's names were added beforehand. */
+static struct quota *quota_of(const struct alerts *a, const char *comm)
+{
+	struct quota key;
+
+	copy_comm(key.comm, comm);
+	return bsearch(&key, a->quotas, a->nquotas, sizeof(*a->quotas), quota_cmp);
 }
 
 int alerts_seed_quota(struct alerts *a, time_t now, const char *comm, uint64_t bytes,
@@ -432,20 +526,40 @@ int alerts_seed_quota(struct alerts *a, time_t now, const char *comm, uint64_t b
 	if (!a->cfg.daily_quota)
 		return 0;
 	quota_day_begins(a, now);
-	q = quota_of(a, comm);
+	/* Appended now, sorted in (and merged with the same name) before the next tick. */
+	q = quota_append(a, comm);
 	if (!q)
 		return -ENOMEM;
-	q->bytes += bytes;
-	q->raised = q->raised || already_raised;
+	q->bytes = bytes;
+	q->raised = already_raised;
+	a->quotas_sorted = false;
 	return 0;
 }
 
 /* Bytes per process name since UTC midnight; one alert per name and day. */
 static int update_quotas(struct alerts *a, const struct snapshot *s)
 {
+	size_t known;
+
 	if (!a->cfg.daily_quota)
 		return 0;
 	quota_day_begins(a, s->wall.tv_sec);
+	if (!a->quotas_sorted)
+		quotas_settle(a);
+	known = a->nquotas;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct process_stats *p = &s->procs[i];
+		struct quota key;
+
+		copy_comm(key.comm, p->comm);
+		if (!(p->all.tx_bytes + p->all.rx_bytes) ||
+		    bsearch(&key, a->quotas, known, sizeof(*a->quotas), quota_cmp))
+			continue;
+		if (!quota_append(a, p->comm))
+			return -ENOMEM;
+	}
+	if (a->nquotas != known)
+		quotas_settle(a);
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct process_stats *p = &s->procs[i];
 		uint64_t bytes = p->all.tx_bytes + p->all.rx_bytes;

@@ -4,6 +4,8 @@
  * window, either direction, exits, total and interface thresholds, the
  * daily quota and its count carried over a restart; alert_exec.c's command splitting.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alerts/alert_exec.h"
@@ -288,12 +290,76 @@ static void test_exec_split(void)
 	CHECK_STR(w[1], "$(rm"); /* no shell: just words */
 }
 
+/*
+ * Many processes and interfaces new in one tick, names shared for the quota,
+ * and an interface that goes away while over: each judged once, in n log n.
+ */
+static void test_many_at_once(void)
+{
+	enum { N = 3000, IFACES = 1200 };
+	struct process_stats *procs = calloc(N, sizeof(*procs));
+	struct interface_stats *ifaces = calloc(IFACES, sizeof(*ifaces));
+	struct alert_config cfg;
+	const struct alert_event *e;
+	struct snapshot s;
+	struct alerts *a;
+	size_t n, raised_procs = 0, raised_ifaces = 0, quotas = 0, cleared_ifaces = 0;
+
+	alert_config_defaults(&cfg);
+	cfg.process_rate = 100;
+	cfg.interface_rate = 100;
+	cfg.daily_quota = 1000;
+	cfg.hold = 1;
+	a = alerts_new(&cfg, 1.0);
+	CHECK(a != NULL);
+	/* Yesterday's runs, read back from the database: two rows for one name merge. */
+	CHECK_INT(alerts_seed_quota(a, 86400 * 100 + 3600, "name7", 400, false), 0);
+	CHECK_INT(alerts_seed_quota(a, 86400 * 100 + 3600, "name7", 400, false), 0);
+	memset(&s, 0, sizeof(s));
+	s.interval = 1.0;
+	s.wall.tv_sec = 86400 * 100 + 3601;
+	s.procs = procs;
+	s.ifaces = ifaces;
+	s.nprocs = N;
+	s.nifaces = IFACES;
+	for (size_t i = 0; i < N; i++) {
+		procs[i].pid = (uint32_t)(N - i); /* in reverse: each new one would go first */
+		procs[i].start_ns = 1;
+		snprintf(procs[i].comm, sizeof(procs[i].comm), "name%zu", i % 10);
+		procs[i].all.tx_bytes = 150; /* over the rate; ten names each over the quota */
+	}
+	for (size_t i = 0; i < IFACES; i++) {
+		snprintf(ifaces[i].name, sizeof(ifaces[i].name), "veth%zu", IFACES - i);
+		ifaces[i].bytes.rx_bytes = 500;
+	}
+	e = alerts_update(a, &s, &n);
+	for (size_t i = 0; i < n; i++) {
+		raised_procs += e[i].kind == ALERT_PROCESS_RATE && !e[i].cleared;
+		raised_ifaces += e[i].kind == ALERT_INTERFACE_RATE && !e[i].cleared;
+		quotas += e[i].kind == ALERT_DAILY_QUOTA;
+	}
+	CHECK_UINT(raised_procs, N);
+	CHECK_UINT(raised_ifaces, IFACES);
+	CHECK_UINT(quotas, 10);
+	/* Half the interfaces are gone: their alerts clear at once, the rest hold. */
+	s.wall.tv_sec++;
+	s.nifaces = IFACES / 2;
+	e = alerts_update(a, &s, &n);
+	for (size_t i = 0; i < n; i++)
+		cleared_ifaces += e[i].kind == ALERT_INTERFACE_RATE && e[i].cleared;
+	CHECK_UINT(cleared_ifaces, IFACES / 2);
+	alerts_free(a);
+	free(procs);
+	free(ifaces);
+}
+
 int main(void)
 {
 	test_raise_once_and_clear_after_hold();
 	test_window_and_threshold_change();
 	test_total_interface_quota();
 	test_quota_seeded_from_today();
+	test_many_at_once();
 	test_format();
 	test_exec_split();
 	return check_finish("test_alerts");
