@@ -541,6 +541,8 @@ int settings_set_listen(struct options *opts, const char *value, char *why, size
 	uint64_t v;
 	size_t hostlen;
 
+	if (!value[0])
+		goto bad;
 	if (strcmp(value, "off") == 0) {
 		opts->listen_set = false;
 		return 0;

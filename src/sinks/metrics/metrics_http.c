@@ -249,7 +249,8 @@ int metrics_http_start(struct metrics_http **out, const struct sockaddr *addr, s
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_HTTP_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)METRICS_HTTP_REQUEST_MAX * 2,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)METRICS_HTTP_MAX_CONNECTIONS,
-		MHD_OPTION_END);
+		/* HTTP/1.1 without Host, blanks in header names and the like get 400. */
+		MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
 	saved = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!h->daemon) {
