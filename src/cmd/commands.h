@@ -25,6 +25,14 @@ int cmd_metrics_open(const struct options *opts, struct metrics_sink **out);
 /* Add the metrics sink (if any), reporting the store's backlog (if any). */
 void cmd_metrics_add(struct pipeline *p, struct metrics_sink *m, const struct store_sink *store);
 
+/*
+ * After loading and attaching (or, for report, at once): keep only the
+ * capabilities still used (kernel/privileges.h), in every set. 0 or
+ * NH_EXIT_FAILURE (the error printed): running on with more privilege than
+ * the README promises would be worse than stopping.
+ */
+int cmd_drop_privileges(bool reading);
+
 /* 'nethound dump' and the plain refreshing table (nethound with --json/--table or no terminal). */
 int cmd_dump(const struct options *opts);
 /* 'nethound' on a terminal: the live view until Q, SIGINT or SIGTERM. */

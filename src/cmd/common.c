@@ -2,7 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/exitcodes.h"
+
 #include "cmd/commands.h"
+#include "kernel/privileges.h"
 #include "sinks/metrics/metrics_sink.h"
 #include "sinks/store/store_sink.h"
 
@@ -64,4 +67,15 @@ void cmd_metrics_add(struct pipeline *p, struct metrics_sink *m, const struct st
 		metrics_sink_set_backlog(m, store_backlog, store);
 	sink = metrics_sink(m);
 	pipeline_add_sink(p, &sink);
+}
+
+int cmd_drop_privileges(bool reading)
+{
+	char err[256];
+
+	if (privileges_drop(reading ? PRIVILEGES_KEEP_READING : PRIVILEGES_KEEP_COUNTING, err,
+			    sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "nethound: cannot drop the capabilities it no longer needs (%s)\n", err);
+	return NH_EXIT_FAILURE;
 }

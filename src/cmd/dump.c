@@ -50,7 +50,9 @@ int cmd_dump(const struct options *opts)
 	sink = stream_sink(stream);
 	pipeline_add_sink(p, &sink);
 	cmd_metrics_add(p, metrics, NULL);
-	rc = pipeline_run(p);
+	rc = cmd_drop_privileges(false);
+	if (!rc)
+		rc = pipeline_run(p);
 	closed = pipeline_close(p);
 	metrics_sink_free(metrics);
 	stream_sink_free(stream);

@@ -52,7 +52,9 @@ int cmd_live(const struct options *opts)
 	cmd_metrics_add(p, metrics, store);
 	sink = live_sink(live);
 	pipeline_add_sink(p, &sink);
-	rc = pipeline_run(p);
+	rc = cmd_drop_privileges(false);
+	if (!rc)
+		rc = pipeline_run(p);
 	closed = pipeline_close(p);
 	live_sink_free(live);
 	metrics_sink_free(metrics);

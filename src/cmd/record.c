@@ -49,7 +49,9 @@ int cmd_record(const struct options *opts)
 	pipeline_add_sink(p, &sink);
 	/* After the store, so the backlog it reports includes this tick. */
 	cmd_metrics_add(p, metrics, store);
-	rc = pipeline_run(p);
+	rc = cmd_drop_privileges(false);
+	if (!rc)
+		rc = pipeline_run(p);
 	closed = pipeline_close(p);
 	metrics_sink_free(metrics);
 	store_sink_free(store);
