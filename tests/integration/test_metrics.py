@@ -542,5 +542,50 @@ def listen_errors_and_live_view():
         check(proc.returncode == 0, f"exit {proc.returncode}: {proc.stderr.read()}")
 
 
+@test
+def live_view_serves_metrics():
+    """The live view on a terminal (a tmux pane) with --listen serves /metrics while it draws;
+    Q ends both, exit 0."""
+    check(shutil.which("tmux"), "tmux is not installed (scripts/install-deps installs it)")
+    port = free_port()
+    sock = f"nhm{os.getpid()}"
+
+    def tmux(*args):
+        return subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", *args],
+                              capture_output=True, text=True, timeout=10).stdout
+
+    shell = (f"{NETHOUND} -n --no-db --interval 0.5 --listen {port}; echo NETHOUND-EXIT=$?; "
+             "exec sleep 600")
+    tmux("new-session", "-d", "-s", "nh", "-x", "100", "-y", "30", shell)
+    try:
+        deadline, text = time.monotonic() + 20, None
+        while time.monotonic() < deadline:
+            try:
+                status, _, body = http_get(f"http://127.0.0.1:{port}/metrics")
+                if status == 200 and (value(body, "nethound_ticks_total") or 0) >= 2:
+                    text = body
+                    break
+            except OSError:
+                pass
+            time.sleep(0.3)
+        check(text, f"no metrics from the live view; the pane shows:\n{tmux('capture-pane', '-p')}")
+        promtool_check(text)
+        check("RUNNING" in tmux("capture-pane", "-p", "-t", "nh"), "the view is not drawn")
+        tmux("send-keys", "-t", "nh", "q")
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and "NETHOUND-EXIT" not in tmux("capture-pane", "-p"):
+            time.sleep(0.2)
+        screen = tmux("capture-pane", "-p", "-t", "nh")
+        check("NETHOUND-EXIT=0" in screen, f"live view exit: {screen}")
+        try:
+            http_get(f"http://127.0.0.1:{port}/metrics", timeout=2)
+            raise TestFailure("the listener outlived the live view")
+        except OSError:
+            pass
+        print(f"  live view served {len(text)} bytes of metrics on port {port}; Q exits 0")
+    finally:
+        tmux("kill-server")
+
+
 if __name__ == "__main__":
     main(TESTS)
