@@ -180,10 +180,22 @@ _nethound()
 }}
 complete -F _nethound nethound
 """
+    # zsh and fish: the same words, from the same --help.
+    takes_value = {m.group(1) for title, entries in sections for term, _ in entries
+                   for m in re.finditer(r"(--[a-z][a-z-]+)[ =][A-Z]", term)}
+    zsh = ("#compdef nethound\n# zsh completion for nethound; generated from 'nethound --help'\n"
+           "_arguments '1:command:(" + " ".join(commands) + ")' " +
+           " ".join(f"'{o}[]:value: '" if o in takes_value else f"'{o}[]'" for o in options) +
+           "\n")
+    fish = ("# fish completion for nethound; generated from 'nethound --help'\n"
+            "complete -c nethound -n __fish_use_subcommand -f -a '" + " ".join(commands) + "'\n" +
+            "".join(f"complete -c nethound -l {o[2:]}{' -r' if o in takes_value else ''}\n"
+                    for o in options))
     os.makedirs(outdir, exist_ok=True)
     for name, text in (("nethound.8", "\n".join(man8) + "\n"),
                        ("nethound.conf.5", "\n".join(man5) + "\n"),
-                       ("nethound.bash-completion", completion)):
+                       ("nethound.bash-completion", completion),
+                       ("_nethound", zsh), ("nethound.fish", fish)):
         with open(os.path.join(outdir, name), "w") as f:
             f.write(text)
 

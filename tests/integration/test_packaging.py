@@ -27,7 +27,8 @@ CAP_NET_ADMIN, CAP_BPF = 12, 39
 KEPT = (1 << CAP_NET_ADMIN) | (1 << CAP_BPF)
 FILES = ["sbin/nethound", "share/man/man8/nethound.8", "share/man/man5/nethound.conf.5",
          "lib/systemd/system/nethound.service", "etc/nethound.conf",
-         "share/bash-completion/completions/nethound", "share/doc/nethound/README.md"]
+         "share/bash-completion/completions/nethound", "share/zsh/vendor-completions/_nethound",
+         "share/fish/vendor_completions.d/nethound.fish", "share/doc/nethound/README.md"]
 
 
 def test(fn):
