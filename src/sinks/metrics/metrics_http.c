@@ -119,7 +119,7 @@ static int bpf_stats_enabled(void)
 /* The rendered text of the latest frame in fmt, with a reference for the response. */
 static struct blob *current_text(struct metrics_http *h, enum metrics_format fmt)
 {
-	struct metrics_text text = { 0 };
+	struct metrics_text text = {0};
 	struct metrics_frame *f;
 	struct blob *b = NULL;
 
@@ -155,8 +155,8 @@ out:
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *text)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
-								 MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
 
 	if (!r)
@@ -171,10 +171,11 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 
 static enum metrics_format wanted_format(struct MHD_Connection *c)
 {
-	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	const char *accept =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 
 	return accept && strstr(accept, "application/openmetrics-text") ? METRICS_FORMAT_OPENMETRICS
-									 : METRICS_FORMAT_PROMETHEUS;
+									: METRICS_FORMAT_PROMETHEUS;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -207,7 +208,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (!b)
 		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no snapshot yet\n");
 	r = MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data, blob_release,
-								    b);
+								   b);
 	if (!r) {
 		blob_release(b);
 		return MHD_NO;
@@ -243,14 +244,14 @@ int metrics_http_start(struct metrics_http **out, const struct sockaddr *addr, s
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	errno = 0;
 	h->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, addr,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_HTTP_MAX_CONNECTIONS,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)METRICS_HTTP_MAX_PER_IP,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_HTTP_TIMEOUT_S,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)METRICS_HTTP_REQUEST_MAX * 2,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)METRICS_HTTP_MAX_CONNECTIONS,
-		/* HTTP/1.1 without Host, blanks in header names and the like get 400. */
-		MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
+	    flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, addr,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_HTTP_MAX_CONNECTIONS,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)METRICS_HTTP_MAX_PER_IP,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_HTTP_TIMEOUT_S,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)METRICS_HTTP_REQUEST_MAX * 2,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)METRICS_HTTP_MAX_CONNECTIONS,
+	    /* HTTP/1.1 without Host, blanks in header names and the like get 400. */
+	    MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
 	saved = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!h->daemon) {

@@ -49,8 +49,8 @@ static int add_processes(struct metrics_state *s, const struct snapshot *snap)
 {
 	for (size_t i = 0; i < snap->nprocs; i++) {
 		const struct process_stats *p = &snap->procs[i];
-		uint64_t v[4] = { p->all.tx_bytes, p->all.rx_bytes, p->wire.tx_bytes,
-				  p->wire.rx_bytes };
+		uint64_t v[4] = {p->all.tx_bytes, p->all.rx_bytes, p->wire.tx_bytes,
+				 p->wire.rx_bytes};
 		struct metrics_process_key key;
 
 		/* A series appears when a process first moves bytes, not for every idle one. */
@@ -68,9 +68,9 @@ static int add_interfaces(struct metrics_state *s, const struct snapshot *snap)
 {
 	for (size_t i = 0; i < snap->nifaces; i++) {
 		const struct interface_stats *f = &snap->ifaces[i];
-		uint64_t v[6] = { f->bytes.tx_bytes,	    f->bytes.rx_bytes,
-				  f->packets.tx_bytes,	    f->packets.rx_bytes,
-				  f->unattributed.tx_bytes, f->unattributed.rx_bytes };
+		uint64_t v[6] = {f->bytes.tx_bytes,	   f->bytes.rx_bytes,
+				 f->packets.tx_bytes,	   f->packets.rx_bytes,
+				 f->unattributed.tx_bytes, f->unattributed.rx_bytes};
 		struct iface_key key;
 
 		printable_key(key.name, sizeof(key.name), f->name, sizeof(f->name));
@@ -85,7 +85,7 @@ static int add_protocols(struct metrics_state *s, const struct snapshot *snap)
 {
 	for (size_t i = 0; i < snap->nconns; i++) {
 		const struct connection_stats *c = &snap->conns[i];
-		uint64_t v[2] = { c->bytes.tx_bytes, c->bytes.rx_bytes };
+		uint64_t v[2] = {c->bytes.tx_bytes, c->bytes.rx_bytes};
 		struct protocol_key key;
 		const char *name;
 
@@ -93,7 +93,8 @@ static int add_protocols(struct metrics_state *s, const struct snapshot *snap)
 			continue;
 		name = classify_app_name((enum nh_app)c->app);
 		if (!name)
-			name = classify_l4_name(c->family == AF_INET6 ? 6 : 4, (uint8_t)c->protocol);
+			name =
+			    classify_l4_name(c->family == AF_INET6 ? 6 : 4, (uint8_t)c->protocol);
 		memset(&key, 0, sizeof(key));
 		snprintf(key.name, sizeof(key.name), "%s", name ? name : "other");
 		if (metrics_table_add(&s->protocols, &key, v, 2))
@@ -134,7 +135,8 @@ struct metrics_frame *metrics_frame_new(const struct metrics_state *s, uint64_t 
 
 	if (!f)
 		return NULL;
-	if (metrics_table_copy(&f->procs, &s->procs) || metrics_table_copy(&f->ifaces, &s->ifaces) ||
+	if (metrics_table_copy(&f->procs, &s->procs) ||
+	    metrics_table_copy(&f->ifaces, &s->ifaces) ||
 	    metrics_table_copy(&f->protocols, &s->protocols)) {
 		metrics_frame_free(f);
 		return NULL;
@@ -167,8 +169,8 @@ void metrics_frame_free(struct metrics_frame *f)
 const char *metrics_content_type(enum metrics_format fmt)
 {
 	return fmt == METRICS_FORMAT_OPENMETRICS
-		       ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
-		       : "text/plain; version=0.0.4; charset=utf-8";
+		   ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+		   : "text/plain; version=0.0.4; charset=utf-8";
 }
 
 /* Rendering. An allocation failure sets failed; the caller checks once at the end. */
@@ -242,7 +244,7 @@ __attribute__((format(printf, 2, 3))) static void putf(struct out *o, const char
 
 void metrics_escape_label(struct metrics_text *t, const char *s)
 {
-	struct out o = { .t = t };
+	struct out o = {.t = t};
 
 	for (; *s; s++) {
 		if (*s == '\\')
@@ -281,13 +283,15 @@ struct family {
 static void header(struct out *o, const struct family *f, char *sample, size_t len)
 {
 	bool om = o->fmt == METRICS_FORMAT_OPENMETRICS;
-	const char *type = f->kind == COUNTER ? "counter" : f->kind == INFO && om ? "info" : "gauge";
+	const char *type = f->kind == COUNTER	   ? "counter"
+			   : f->kind == INFO && om ? "info"
+						   : "gauge";
 	char family[128];
 
 	snprintf(sample, len, "%s%s", f->name, f->kind == COUNTER ? "_total" : "");
 	if (om)
-		snprintf(family, sizeof(family), "%.*s", (int)(strlen(f->name) -
-				(f->kind == INFO ? strlen("_info") : 0)), f->name);
+		snprintf(family, sizeof(family), "%.*s",
+			 (int)(strlen(f->name) - (f->kind == INFO ? strlen("_info") : 0)), f->name);
 	else
 		snprintf(family, sizeof(family), "%s", sample);
 	putf(o, "# HELP %s %s\n# TYPE %s %s\n", family, f->help, family, type);
@@ -306,7 +310,7 @@ static size_t *process_labels(struct out *o, const struct metrics_frame *f,
 			      struct metrics_text *labels)
 {
 	size_t *at = calloc(f->procs.n + 1, sizeof(*at));
-	struct out lo = { .t = labels, .fmt = o->fmt };
+	struct out lo = {.t = labels, .fmt = o->fmt};
 
 	if (!at) {
 		o->failed = true;
@@ -340,22 +344,22 @@ static size_t *process_labels(struct out *o, const struct metrics_frame *f,
 }
 
 static const struct family process_families[] = {
-	[MP_TX] = { "nethound_process_transmit_bytes", COUNTER, "bytes",
-		    "Payload bytes sent by processes of this name and user since nethound started." },
-	[MP_RX] = { "nethound_process_receive_bytes", COUNTER, "bytes",
-		    "Payload bytes received by processes of this name and user since nethound "
-		    "started." },
-	[MP_WIRE_TX] = { "nethound_process_wire_transmit_bytes", COUNTER, "bytes",
-			 "Frame bytes of these processes' flows sent on monitored interfaces." },
-	[MP_WIRE_RX] = { "nethound_process_wire_receive_bytes", COUNTER, "bytes",
-			 "Frame bytes of these processes' flows received on monitored "
-			 "interfaces." },
+    [MP_TX] = {"nethound_process_transmit_bytes", COUNTER, "bytes",
+	       "Payload bytes sent by processes of this name and user since nethound started."},
+    [MP_RX] = {"nethound_process_receive_bytes", COUNTER, "bytes",
+	       "Payload bytes received by processes of this name and user since nethound "
+	       "started."},
+    [MP_WIRE_TX] = {"nethound_process_wire_transmit_bytes", COUNTER, "bytes",
+		    "Frame bytes of these processes' flows sent on monitored interfaces."},
+    [MP_WIRE_RX] = {"nethound_process_wire_receive_bytes", COUNTER, "bytes",
+		    "Frame bytes of these processes' flows received on monitored "
+		    "interfaces."},
 };
 
 static void render_processes(struct out *o, const struct metrics_frame *f,
 			     metrics_user_name_fn *user_name, void *user_ctx)
 {
-	struct metrics_text labels = { 0 };
+	struct metrics_text labels = {0};
 	size_t *at = process_labels(o, f, user_name, user_ctx, &labels);
 	char sample[128];
 
@@ -379,18 +383,18 @@ out:
 }
 
 static const struct family iface_families[] = {
-	[MI_TX] = { "nethound_interface_transmit_bytes", COUNTER, "bytes",
-		    "Frame bytes sent on the interface, as TC sees them." },
-	[MI_RX] = { "nethound_interface_receive_bytes", COUNTER, "bytes",
-		    "Frame bytes received on the interface, as TC sees them." },
-	[MI_TX_PACKETS] = { "nethound_interface_transmit_packets", COUNTER, NULL,
-			    "Frames sent on the interface." },
-	[MI_RX_PACKETS] = { "nethound_interface_receive_packets", COUNTER, NULL,
-			    "Frames received on the interface." },
-	[MI_UNATTR_TX] = { "nethound_interface_unattributed_transmit_bytes", COUNTER, "bytes",
-			   "Frame bytes sent that no local socket owns (forwarding, ARP, ...)." },
-	[MI_UNATTR_RX] = { "nethound_interface_unattributed_receive_bytes", COUNTER, "bytes",
-			   "Frame bytes received that no local socket owns." },
+    [MI_TX] = {"nethound_interface_transmit_bytes", COUNTER, "bytes",
+	       "Frame bytes sent on the interface, as TC sees them."},
+    [MI_RX] = {"nethound_interface_receive_bytes", COUNTER, "bytes",
+	       "Frame bytes received on the interface, as TC sees them."},
+    [MI_TX_PACKETS] = {"nethound_interface_transmit_packets", COUNTER, NULL,
+		       "Frames sent on the interface."},
+    [MI_RX_PACKETS] = {"nethound_interface_receive_packets", COUNTER, NULL,
+		       "Frames received on the interface."},
+    [MI_UNATTR_TX] = {"nethound_interface_unattributed_transmit_bytes", COUNTER, "bytes",
+		      "Frame bytes sent that no local socket owns (forwarding, ARP, ...)."},
+    [MI_UNATTR_RX] = {"nethound_interface_unattributed_receive_bytes", COUNTER, "bytes",
+		      "Frame bytes received that no local socket owns."},
 };
 
 static void render_keyed(struct out *o, const struct metrics_table *t, const struct family *fam,
@@ -414,49 +418,47 @@ static void render_keyed(struct out *o, const struct metrics_table *t, const str
 }
 
 static const struct family protocol_families[] = {
-	{ "nethound_protocol_transmit_bytes", COUNTER, "bytes",
-	  "Payload bytes sent per protocol class: the application its flow was recognised as, "
-	  "else a well-known port's, else the L4 protocol." },
-	{ "nethound_protocol_receive_bytes", COUNTER, "bytes",
-	  "Payload bytes received per protocol class." },
+    {"nethound_protocol_transmit_bytes", COUNTER, "bytes",
+     "Payload bytes sent per protocol class: the application its flow was recognised as, "
+     "else a well-known port's, else the L4 protocol."},
+    {"nethound_protocol_receive_bytes", COUNTER, "bytes",
+     "Payload bytes received per protocol class."},
 };
 
 static void render_own(struct out *o, const struct metrics_frame *f, int bpf_stats_enabled)
 {
-	static const struct family drops = { "nethound_drops", COUNTER, NULL,
-					     "Updates lost because a BPF map was full." };
-	static const struct family alerts = { "nethound_alerts_active", GAUGE, NULL,
-					      "Alerts raised and not cleared, by type." };
+	static const struct family drops = {"nethound_drops", COUNTER, NULL,
+					    "Updates lost because a BPF map was full."};
+	static const struct family alerts = {"nethound_alerts_active", GAUGE, NULL,
+					     "Alerts raised and not cleared, by type."};
 	static const struct family folded = {
-		"nethound_metrics_series_folded", COUNTER, NULL,
-		"Distinct label sets folded into the 'other' series past --metrics-max-series."
-	};
-	static const struct family series = { "nethound_metrics_series", GAUGE, NULL,
-					      "Series kept, by table." };
-	static const struct family max = { "nethound_metrics_max_series", GAUGE, NULL,
-					   "Series kept at most per table (--metrics-max-series)." };
+	    "nethound_metrics_series_folded", COUNTER, NULL,
+	    "Distinct label sets folded into the 'other' series past --metrics-max-series."};
+	static const struct family series = {"nethound_metrics_series", GAUGE, NULL,
+					     "Series kept, by table."};
+	static const struct family max = {"nethound_metrics_max_series", GAUGE, NULL,
+					  "Series kept at most per table (--metrics-max-series)."};
 	static const struct family run_time = {
-		"nethound_bpf_program_run_seconds", COUNTER, "seconds",
-		"Time the kernel spent in this BPF program (counts only while bpf_stats is on)."
-	};
-	static const struct family runs = { "nethound_bpf_program_runs", COUNTER, NULL,
-					    "Runs of this BPF program (counts only while "
-					    "bpf_stats is on)." };
-	static const struct family stats_on = { "nethound_bpf_stats_enabled", GAUGE, NULL,
-						"1 if kernel.bpf_stats_enabled is on." };
-	static const struct family ticks = { "nethound_ticks", COUNTER, NULL,
-					     "Snapshots taken since nethound started." };
-	static const struct family tick_dur = { "nethound_tick_duration_seconds", GAUGE,
-						"seconds",
-						"Duration of the last tick: collect, alerts, sinks." };
-	static const struct family backlog = { "nethound_store_backlog_ticks", GAUGE, NULL,
-					       "Ticks waiting to be written to the database." };
-	static const struct family start = { "nethound_start_time_seconds", GAUGE, "seconds",
-					     "Unix time nethound started counting." };
-	static const struct family build = { "nethound_build_info", INFO, NULL,
-					     "nethound's version and how it attached." };
-	static const char *const drop_maps[NH_DROP_MAX] = { "processes", "sockets" };
-	static const char *const wire_drop_maps[NH_WIRE_DROP_MAX] = { "flows", "interfaces" };
+	    "nethound_bpf_program_run_seconds", COUNTER, "seconds",
+	    "Time the kernel spent in this BPF program (counts only while bpf_stats is on)."};
+	static const struct family runs = {"nethound_bpf_program_runs", COUNTER, NULL,
+					   "Runs of this BPF program (counts only while "
+					   "bpf_stats is on)."};
+	static const struct family stats_on = {"nethound_bpf_stats_enabled", GAUGE, NULL,
+					       "1 if kernel.bpf_stats_enabled is on."};
+	static const struct family ticks = {"nethound_ticks", COUNTER, NULL,
+					    "Snapshots taken since nethound started."};
+	static const struct family tick_dur = {
+	    "nethound_tick_duration_seconds", GAUGE, "seconds",
+	    "Duration of the last tick: collect, alerts, sinks."};
+	static const struct family backlog = {"nethound_store_backlog_ticks", GAUGE, NULL,
+					      "Ticks waiting to be written to the database."};
+	static const struct family start = {"nethound_start_time_seconds", GAUGE, "seconds",
+					    "Unix time nethound started counting."};
+	static const struct family build = {"nethound_build_info", INFO, NULL,
+					    "nethound's version and how it attached."};
+	static const char *const drop_maps[NH_DROP_MAX] = {"processes", "sockets"};
+	static const char *const wire_drop_maps[NH_WIRE_DROP_MAX] = {"flows", "interfaces"};
 	char sample[128];
 
 	header(o, &drops, sample, sizeof(sample));
@@ -526,7 +528,7 @@ int metrics_render(const struct metrics_frame *f, enum metrics_format fmt,
 		   metrics_user_name_fn *user_name, void *user_ctx, int bpf_stats_enabled,
 		   struct metrics_text *out)
 {
-	struct out o = { .t = out, .fmt = fmt };
+	struct out o = {.t = out, .fmt = fmt};
 
 	out->len = 0;
 	reserve(&o, 4096 + f->procs.n * 400 + f->ifaces.n * 600);

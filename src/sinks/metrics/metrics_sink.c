@@ -63,9 +63,9 @@ void metrics_sink_free(struct metrics_sink *m)
 
 static int publish(struct metrics_sink *m)
 {
-	struct metrics_frame *f = metrics_frame_new(&m->state, ++m->generation,
-						    pipeline_hooks(m->pipeline),
-						    pipeline_tc(m->pipeline), m->start_time);
+	struct metrics_frame *f =
+	    metrics_frame_new(&m->state, ++m->generation, pipeline_hooks(m->pipeline),
+			      pipeline_tc(m->pipeline), m->start_time);
 
 	if (!f)
 		return -ENOMEM;
@@ -94,16 +94,17 @@ static int metrics_sink_tick(void *ctx, const struct sink_tick *t)
 	struct pipeline_program progs[METRICS_PROGRAMS_MAX];
 	struct metrics_program out[METRICS_PROGRAMS_MAX];
 	struct metrics_extra extra = {
-		.tick_seconds = pipeline_last_tick_seconds(m->pipeline),
-		.has_backlog = m->backlog != NULL,
-		.backlog = m->backlog ? m->backlog(m->backlog_ctx) : 0,
-		.programs = out,
+	    .tick_seconds = pipeline_last_tick_seconds(m->pipeline),
+	    .has_backlog = m->backlog != NULL,
+	    .backlog = m->backlog ? m->backlog(m->backlog_ctx) : 0,
+	    .programs = out,
 	};
 
 	/* A handful of bpf(BPF_OBJ_GET_INFO_BY_FD) calls: one per loaded program. */
 	extra.nprograms = pipeline_programs(m->pipeline, progs, METRICS_PROGRAMS_MAX);
 	for (size_t i = 0; i < extra.nprograms; i++) {
-		_Static_assert(sizeof(out[i].name) == sizeof(progs[i].name), "program names differ");
+		_Static_assert(sizeof(out[i].name) == sizeof(progs[i].name),
+			       "program names differ");
 		memcpy(out[i].name, progs[i].name, sizeof(out[i].name));
 		out[i].name[sizeof(out[i].name) - 1] = '\0';
 		out[i].run_time_ns = progs[i].run_time_ns;
@@ -117,9 +118,9 @@ static int metrics_sink_tick(void *ctx, const struct sink_tick *t)
 struct sink metrics_sink(struct metrics_sink *m)
 {
 	return (struct sink){
-		.name = "metrics",
-		.ctx = m,
-		.start = metrics_sink_start,
-		.tick = metrics_sink_tick,
+	    .name = "metrics",
+	    .ctx = m,
+	    .start = metrics_sink_start,
+	    .tick = metrics_sink_tick,
 	};
 }

@@ -20,8 +20,8 @@ struct metrics_table {
 	size_t max;    /* entries before folding */
 	size_t n, cap;
 	unsigned char *entries; /* insertion order, so output is stable */
-	uint32_t *index;        /* open addressing: entry number + 1, 0 = empty */
-	size_t index_cap;       /* a power of two, at least twice cap */
+	uint32_t *index;	/* open addressing: entry number + 1, 0 = empty */
+	size_t index_cap;	/* a power of two, at least twice cap */
 	uint64_t other[METRICS_TABLE_VALUES];
 	bool other_used;
 	/* Hashes of keys folded into other, so each key is counted once. */
@@ -44,8 +44,8 @@ static inline const void *metrics_table_key(const struct metrics_table *t, size_
 
 static inline const uint64_t *metrics_table_values(const struct metrics_table *t, size_t i)
 {
-	return (const uint64_t *)(t->entries + i * t->stride + (t->stride - sizeof(uint64_t) *
-									     METRICS_TABLE_VALUES));
+	return (const uint64_t *)(t->entries + i * t->stride +
+				  (t->stride - sizeof(uint64_t) * METRICS_TABLE_VALUES));
 }
 
 /* A copy for another thread: same keys and values, no index. Returns 0 or -ENOMEM. */
