@@ -14,9 +14,11 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
+import urllib.request
 
 from nhtest import NETHOUND, Namespaces, TestFailure, check, finish, main, start, start_server
 
@@ -249,6 +251,40 @@ def capabilities_dropped_after_attach():
                     proc.kill()
             check(proc.returncode == 0, f"{args[0]} exit {proc.returncode}: "
                   f"{proc.stderr.read()[-500:]}")
+
+
+@test
+def unit_capabilities_suffice():
+    """The unit cannot be started here (PID 1 is not systemd), but its capability set can be
+    imposed with setpriv: record runs under exactly the unit's CapabilityBoundingSet with
+    no_new_privs, counts, serves metrics, and ends with cap_bpf + cap_net_admin."""
+    unit = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "packaging",
+                        "nethound.service")
+    with open(unit) as f:
+        bounding = re.search(r"^CapabilityBoundingSet=(.*)$", f.read(), re.M).group(1).split()
+    caps_arg = "-all," + ",".join("+" + c.lower().removeprefix("cap_") for c in bounding)
+    with tempfile.TemporaryDirectory() as tmp:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        proc = subprocess.Popen(["setpriv", f"--bounding-set={caps_arg}", "--no-new-privs",
+                                 NETHOUND, "record", "-n", "--db", os.path.join(tmp, "u.db"),
+                                 "--interval", "0.5", "--listen", str(port)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            wait_started(proc, "recording to")
+            time.sleep(1.5)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                text = r.read().decode()
+            ticks = int(re.search(r"^nethound_ticks_total (\d+)$", text, re.M).group(1))
+            check(ticks >= 2, f"ticks {ticks}")
+            c = caps(proc.pid)
+            check(c["CapEff"] == KEPT and c["CapBnd"] == KEPT, f"caps {c}")
+            print(f"  under {' '.join(bounding)}: {ticks} ticks, then CapEff {c['CapEff']:016x}")
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=30)
+        check(proc.returncode == 0, f"exit {proc.returncode}")
 
 
 if __name__ == "__main__":
