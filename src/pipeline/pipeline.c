@@ -71,15 +71,18 @@ static size_t object_programs(struct bpf_object *obj, struct pipeline_program *o
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);
 
-		if (n == max)
-			break;
-		memset(&info, 0, sizeof(info));
 		/* Programs the tier probe left out are not loaded. */
-		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		if (fd < 0)
 			continue;
-		snprintf(out[n].name, sizeof(out[n].name), "%s", bpf_program__name(prog));
-		out[n].run_time_ns = info.run_time_ns;
-		out[n].run_cnt = info.run_cnt;
+		/* Past max they are only counted, so the caller learns how many there are. */
+		if (n < max) {
+			memset(&info, 0, sizeof(info));
+			if (bpf_obj_get_info_by_fd(fd, &info, &len))
+				memset(&info, 0, sizeof(info));
+			snprintf(out[n].name, sizeof(out[n].name), "%s", bpf_program__name(prog));
+			out[n].run_time_ns = info.run_time_ns;
+			out[n].run_cnt = info.run_cnt;
+		}
 		n++;
 	}
 	return n;

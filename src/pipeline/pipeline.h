@@ -48,7 +48,10 @@ struct pipeline_source {
 	int (*maintain)(void *ctx);
 	const struct snapshot *(*collect)(void *ctx);
 	void (*close)(void *ctx);
-	/* The loaded programs' run statistics; NULL: none (fake sources). Returns the count. */
+	/*
+	 * The loaded programs' run statistics, at most max of them; NULL: none
+	 * (fake sources). Returns how many are loaded (more than max: call again).
+	 */
 	size_t (*programs)(void *ctx, struct pipeline_program *out, size_t max);
 	const char *hooks; /* tier in use */
 	const char *tc;    /* "tcx", "netlink" or "off" */
@@ -93,7 +96,7 @@ const char *pipeline_hooks(const struct pipeline *p);
 const char *pipeline_tc(const struct pipeline *p);
 /* Seconds the last complete tick took (collect, alerts, every sink); < 0 before one. */
 double pipeline_last_tick_seconds(const struct pipeline *p);
-/* Run statistics of the loaded BPF programs, for the metrics sink. Returns the count. */
+/* Run statistics of the loaded BPF programs (at most max); returns how many are loaded. */
 size_t pipeline_programs(struct pipeline *p, struct pipeline_program *out, size_t max);
 /* For a sink that restores alert state (the store seeds daily quotas). */
 struct alerts *pipeline_alerts(struct pipeline *p);

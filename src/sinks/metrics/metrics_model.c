@@ -37,6 +37,7 @@ void metrics_state_free(struct metrics_state *s)
 	metrics_table_free(&s->procs);
 	metrics_table_free(&s->ifaces);
 	metrics_table_free(&s->protocols);
+	free(s->programs);
 }
 
 static void printable_key(char *dst, size_t dstlen, const char *src, size_t srcmax)
@@ -117,12 +118,19 @@ int metrics_state_update(struct metrics_state *s, const struct snapshot *snap, b
 			s->alerts_active[snap->alerts[i].kind]++;
 	s->ticks++;
 	if (extra) {
+		if (extra->nprograms > s->programs_cap) {
+			struct pipeline_program *p =
+			    realloc(s->programs, extra->nprograms * sizeof(*p));
+
+			if (!p)
+				return -ENOMEM;
+			s->programs = p;
+			s->programs_cap = extra->nprograms;
+		}
 		s->extra = *extra;
-		if (s->extra.nprograms > METRICS_PROGRAMS_MAX)
-			s->extra.nprograms = METRICS_PROGRAMS_MAX;
 		if (extra->nprograms)
 			memcpy(s->programs, extra->programs,
-			       s->extra.nprograms * sizeof(s->programs[0]));
+			       extra->nprograms * sizeof(s->programs[0]));
 	}
 	s->extra.programs = NULL; /* the frame reads s->programs */
 	return 0;
@@ -149,7 +157,14 @@ struct metrics_frame *metrics_frame_new(const struct metrics_state *s, uint64_t 
 	f->ticks = s->ticks;
 	f->max_series = s->procs.max;
 	f->extra = s->extra;
-	memcpy(f->programs, s->programs, sizeof(f->programs));
+	if (s->extra.nprograms) {
+		f->programs = malloc(s->extra.nprograms * sizeof(f->programs[0]));
+		if (!f->programs) {
+			metrics_frame_free(f);
+			return NULL;
+		}
+		memcpy(f->programs, s->programs, s->extra.nprograms * sizeof(f->programs[0]));
+	}
 	f->start_time = start_time;
 	snprintf(f->hooks, sizeof(f->hooks), "%s", hooks ? hooks : "");
 	snprintf(f->tc, sizeof(f->tc), "%s", tc ? tc : "");
@@ -163,6 +178,7 @@ void metrics_frame_free(struct metrics_frame *f)
 	metrics_table_free(&f->procs);
 	metrics_table_free(&f->ifaces);
 	metrics_table_free(&f->protocols);
+	free(f->programs);
 	free(f);
 }
 

@@ -16,6 +16,7 @@
 
 #include "alerts/alerts.h"
 #include "core/snapshot.h"
+#include "pipeline/pipeline.h"
 #include "sinks/metrics/metrics_table.h"
 
 /*
@@ -33,22 +34,13 @@ enum { MP_TX, MP_RX, MP_WIRE_TX, MP_WIRE_RX };
 /* Values of an interface series. */
 enum { MI_TX, MI_RX, MI_TX_PACKETS, MI_RX_PACKETS, MI_UNATTR_TX, MI_UNATTR_RX };
 
-#define METRICS_PROGRAMS_MAX 32
-#define METRICS_PROGRAM_NAME 64
-
-struct metrics_program {
-	char name[METRICS_PROGRAM_NAME];
-	uint64_t run_time_ns;
-	uint64_t run_cnt;
-};
-
 /* What the tick side knows besides the snapshot (pipeline and other sinks). */
 struct metrics_extra {
 	double tick_seconds; /* the last tick's duration; < 0: not known yet */
 	bool has_backlog;
 	uint64_t backlog; /* ticks waiting for the database */
 	size_t nprograms;
-	const struct metrics_program *programs;
+	const struct pipeline_program *programs;
 };
 
 struct metrics_state {
@@ -57,8 +49,9 @@ struct metrics_state {
 	uint64_t wire_drops[NH_WIRE_DROP_MAX];
 	uint64_t alerts_active[ALERT_KIND_MAX];
 	uint64_t ticks;
-	struct metrics_extra extra;
-	struct metrics_program programs[METRICS_PROGRAMS_MAX];
+	struct metrics_extra extra; /* extra.programs points to programs */
+	struct pipeline_program *programs;
+	size_t programs_cap;
 };
 
 /* An immutable copy of the state, handed to the server's thread. */
@@ -72,8 +65,8 @@ struct metrics_frame {
 	uint64_t ticks;
 	size_t max_series;
 	struct metrics_extra extra;
-	struct metrics_program programs[METRICS_PROGRAMS_MAX];
-	double start_time; /* Unix seconds nethound started counting */
+	struct pipeline_program *programs; /* extra.nprograms of them */
+	double start_time;		   /* Unix seconds nethound started counting */
 	char hooks[32], tc[16];
 };
 

@@ -20,6 +20,8 @@ struct metrics_sink {
 	double start_time;
 	metrics_backlog_fn *backlog;
 	const void *backlog_ctx;
+	struct pipeline_program *programs; /* sized by the pipeline's count */
+	size_t programs_cap;
 };
 
 void metrics_sink_set_backlog(struct metrics_sink *m, metrics_backlog_fn *fn, const void *ctx)
@@ -58,6 +60,7 @@ void metrics_sink_free(struct metrics_sink *m)
 		return;
 	metrics_http_stop(m->http);
 	metrics_state_free(&m->state);
+	free(m->programs);
 	free(m);
 }
 
@@ -88,28 +91,36 @@ static int metrics_sink_start(void *ctx, struct pipeline *p, char *err, size_t e
 	return 0;
 }
 
+/* Run statistics of every loaded program: a handful of bpf(BPF_OBJ_GET_INFO_BY_FD) calls. */
+static int read_programs(struct metrics_sink *m, size_t *n)
+{
+	*n = pipeline_programs(m->pipeline, m->programs, m->programs_cap);
+	if (*n > m->programs_cap) {
+		struct pipeline_program *p = realloc(m->programs, *n * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		m->programs = p;
+		m->programs_cap = *n;
+		*n = pipeline_programs(m->pipeline, m->programs, m->programs_cap);
+		if (*n > m->programs_cap)
+			*n = m->programs_cap;
+	}
+	return 0;
+}
+
 static int metrics_sink_tick(void *ctx, const struct sink_tick *t)
 {
 	struct metrics_sink *m = ctx;
-	struct pipeline_program progs[METRICS_PROGRAMS_MAX];
-	struct metrics_program out[METRICS_PROGRAMS_MAX];
 	struct metrics_extra extra = {
 	    .tick_seconds = pipeline_last_tick_seconds(m->pipeline),
 	    .has_backlog = m->backlog != NULL,
 	    .backlog = m->backlog ? m->backlog(m->backlog_ctx) : 0,
-	    .programs = out,
 	};
 
-	/* A handful of bpf(BPF_OBJ_GET_INFO_BY_FD) calls: one per loaded program. */
-	extra.nprograms = pipeline_programs(m->pipeline, progs, METRICS_PROGRAMS_MAX);
-	for (size_t i = 0; i < extra.nprograms; i++) {
-		_Static_assert(sizeof(out[i].name) == sizeof(progs[i].name),
-			       "program names differ");
-		memcpy(out[i].name, progs[i].name, sizeof(out[i].name));
-		out[i].name[sizeof(out[i].name) - 1] = '\0';
-		out[i].run_time_ns = progs[i].run_time_ns;
-		out[i].run_cnt = progs[i].run_cnt;
-	}
+	if (read_programs(m, &extra.nprograms))
+		return -ENOMEM;
+	extra.programs = m->programs;
 	if (metrics_state_update(&m->state, t->snap, t->running, &extra) || publish(m))
 		return -ENOMEM;
 	return SINK_CONTINUE;
