@@ -3,7 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "check.h"
+#include "settings/settings.h"
 #include "sinks/metrics/metrics_model.h"
 #include "sinks/metrics/metrics_table.h"
 
@@ -140,8 +144,79 @@ static void test_labels_escaped(void)
 	metrics_state_free(&st);
 }
 
+/* --listen and 'listen': what each form binds to. */
+static void test_listen_values(void)
+{
+	static const struct {
+		const char *value;
+		int family; /* 0: refused */
+		const char *addr;
+		unsigned port;
+	} cases[] = {
+		{ "9077", AF_INET, "127.0.0.1", 9077 },
+		{ ":9100", AF_INET, "127.0.0.1", 9100 },
+		{ "localhost:80", AF_INET, "127.0.0.1", 80 },
+		{ "0.0.0.0:9077", AF_INET, "0.0.0.0", 9077 },
+		{ "10.1.2.3", AF_INET, "10.1.2.3", SETTINGS_METRICS_PORT },
+		{ "on", AF_INET, "127.0.0.1", SETTINGS_METRICS_PORT },
+		{ "[::1]:9077", AF_INET6, "::1", 9077 },
+		{ "[::]", AF_INET6, "::", SETTINGS_METRICS_PORT },
+		{ "", 0, NULL, 0 },
+		{ "0", 0, NULL, 0 },
+		{ "65536", 0, NULL, 0 },
+		{ "::1:9077", 0, NULL, 0 },
+		{ "[::1", 0, NULL, 0 },
+		{ "[::1]x", 0, NULL, 0 },
+		{ "host.example:9077", 0, NULL, 0 },
+		{ "1.2.3.4:", 0, NULL, 0 },
+		{ "1.2.3.4:-1", 0, NULL, 0 },
+	};
+	char why[256], shown[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct options o;
+		int rc;
+
+		settings_defaults(&o);
+		rc = settings_set_listen(&o, cases[i].value, why, sizeof(why));
+		if (!cases[i].family) {
+			CHECK_INT(rc, -1);
+			CHECK(!o.listen_set);
+			continue;
+		}
+		CHECK_INT(rc, 0);
+		CHECK(o.listen_set);
+		CHECK_INT(o.listen_addr.ss_family, cases[i].family);
+		if (cases[i].family == AF_INET) {
+			const struct sockaddr_in *sin = (const void *)&o.listen_addr;
+
+			inet_ntop(AF_INET, &sin->sin_addr, shown, sizeof(shown));
+			CHECK_UINT(ntohs(sin->sin_port), cases[i].port);
+		} else {
+			const struct sockaddr_in6 *sin6 = (const void *)&o.listen_addr;
+
+			inet_ntop(AF_INET6, &sin6->sin6_addr, shown, sizeof(shown));
+			CHECK_UINT(ntohs(sin6->sin6_port), cases[i].port);
+		}
+		CHECK_STR(shown, cases[i].addr);
+	}
+	{
+		struct options o;
+
+		settings_defaults(&o);
+		CHECK_INT(settings_set_listen(&o, "9077", why, sizeof(why)), 0);
+		CHECK_INT(settings_set_listen(&o, "off", why, sizeof(why)), 0);
+		CHECK(!o.listen_set);
+		CHECK_UINT(o.metrics_max_series, SETTINGS_METRICS_SERIES_DEFAULT);
+		CHECK_INT(settings_set_metrics_max_series(&o, "0", why, sizeof(why)), -1);
+		CHECK_INT(settings_set_metrics_max_series(&o, "5", why, sizeof(why)), 0);
+		CHECK_UINT(o.metrics_max_series, 5);
+	}
+}
+
 int main(void)
 {
+	test_listen_values();
 	test_table_folds();
 	test_sums_and_exits();
 	test_labels_escaped();
