@@ -13,6 +13,26 @@
 /* The pipeline settings every counting command shares, from the options. */
 void cmd_pipeline_config(const struct options *opts, struct pipeline_config *cfg);
 
+struct metrics_sink;
+struct store_sink;
+
+/*
+ * The metrics listener when --listen (or 'listen' in the file) asks for one:
+ * *out stays NULL otherwise. Opened before the pipeline so a taken port fails
+ * before anything is loaded. 0 or an NH_EXIT_* code (the error printed).
+ */
+int cmd_metrics_open(const struct options *opts, struct metrics_sink **out);
+/* Add the metrics sink (if any), reporting the store's backlog (if any). */
+void cmd_metrics_add(struct pipeline *p, struct metrics_sink *m, const struct store_sink *store);
+
+/*
+ * After loading and attaching (or, for report, at once): keep only the
+ * capabilities still used (kernel/privileges.h), in every set. 0 or
+ * NH_EXIT_FAILURE (the error printed): running on with more privilege than
+ * the README promises would be worse than stopping.
+ */
+int cmd_drop_privileges(bool reading);
+
 /* 'nethound dump' and the plain refreshing table (nethound with --json/--table or no terminal). */
 int cmd_dump(const struct options *opts);
 /* 'nethound' on a terminal: the live view until Q, SIGINT or SIGTERM. */

@@ -4,6 +4,7 @@
 
 #include "cmd/commands.h"
 #include "core/exitcodes.h"
+#include "sinks/metrics/metrics_sink.h"
 #include "sinks/stream/stream_sink.h"
 
 int cmd_dump(const struct options *opts)
@@ -12,6 +13,7 @@ int cmd_dump(const struct options *opts)
 	struct pipeline_config cfg;
 	struct pipeline *p = NULL;
 	struct stream_sink *stream;
+	struct metrics_sink *metrics = NULL;
 	char err[1024];
 	struct sink sink;
 	int rc, closed;
@@ -25,22 +27,34 @@ int cmd_dump(const struct options *opts)
 			    (opts->format == OUTPUT_AUTO && !isatty(STDOUT_FILENO));
 		scfg.count = opts->count_set ? opts->count : 1;
 	}
+	/* The plain refreshing table is the live view without a terminal: it serves metrics too. */
+	if (opts->command == CMD_TOP) {
+		rc = cmd_metrics_open(opts, &metrics);
+		if (rc)
+			return rc;
+	}
 	cmd_pipeline_config(opts, &cfg);
 	stream = stream_sink_new(&scfg);
 	if (!stream) {
 		fprintf(stderr, "nethound: out of memory\n");
+		metrics_sink_free(metrics);
 		return NH_EXIT_FAILURE;
 	}
 	rc = pipeline_open(&p, &cfg, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "%s\n", err);
 		stream_sink_free(stream);
+		metrics_sink_free(metrics);
 		return rc;
 	}
 	sink = stream_sink(stream);
 	pipeline_add_sink(p, &sink);
-	rc = pipeline_run(p);
+	cmd_metrics_add(p, metrics, NULL);
+	rc = cmd_drop_privileges(false);
+	if (!rc)
+		rc = pipeline_run(p);
 	closed = pipeline_close(p);
+	metrics_sink_free(metrics);
 	stream_sink_free(stream);
 	return rc ? rc : closed;
 }

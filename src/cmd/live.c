@@ -4,6 +4,7 @@
 #include "cmd/commands.h"
 #include "core/exitcodes.h"
 #include "sinks/live/live_sink.h"
+#include "sinks/metrics/metrics_sink.h"
 #include "sinks/store/store.h"
 #include "sinks/store/store_sink.h"
 
@@ -20,10 +21,14 @@ int cmd_live(const struct options *opts)
 	struct pipeline *p = NULL;
 	struct store_sink *store = NULL;
 	struct live_sink *live = NULL;
+	struct metrics_sink *metrics = NULL;
 	char err[1024];
 	struct sink sink;
 	int rc, closed;
 
+	rc = cmd_metrics_open(opts, &metrics);
+	if (rc)
+		return rc;
 	cmd_pipeline_config(opts, &cfg);
 	/* Errors while loading are ordinary one-line errors, before the screen is taken. */
 	rc = pipeline_open(&p, &cfg, err, sizeof(err));
@@ -36,6 +41,7 @@ int cmd_live(const struct options *opts)
 		fprintf(stderr, "%s\n", err);
 		pipeline_close(p);
 		store_sink_free(store);
+		metrics_sink_free(metrics);
 		return rc;
 	}
 	/* Finished in reverse: the terminal is back before the database says anything. */
@@ -43,11 +49,15 @@ int cmd_live(const struct options *opts)
 		sink = store_sink(store);
 		pipeline_add_sink(p, &sink);
 	}
+	cmd_metrics_add(p, metrics, store);
 	sink = live_sink(live);
 	pipeline_add_sink(p, &sink);
-	rc = pipeline_run(p);
+	rc = cmd_drop_privileges(false);
+	if (!rc)
+		rc = pipeline_run(p);
 	closed = pipeline_close(p);
 	live_sink_free(live);
+	metrics_sink_free(metrics);
 	store_sink_free(store);
 	return rc ? rc : closed;
 }

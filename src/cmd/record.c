@@ -3,6 +3,7 @@
 
 #include "cmd/commands.h"
 #include "core/exitcodes.h"
+#include "sinks/metrics/metrics_sink.h"
 #include "sinks/store/store.h"
 #include "sinks/store/store_sink.h"
 
@@ -19,6 +20,7 @@ int cmd_record(const struct options *opts)
 	struct pipeline_config cfg;
 	struct pipeline *p = NULL;
 	struct store_sink *store = NULL;
+	struct metrics_sink *metrics = NULL;
 	char err[1024];
 	struct sink sink;
 	int rc, closed;
@@ -28,6 +30,9 @@ int cmd_record(const struct options *opts)
 				"from the configuration or pass --db FILE\n");
 		return NH_EXIT_USAGE;
 	}
+	rc = cmd_metrics_open(opts, &metrics);
+	if (rc)
+		return rc;
 	cmd_pipeline_config(opts, &cfg);
 	cfg.alerts_to_stderr = true; /* a service's alerts belong in its log */
 	cfg.rdns = false; /* nothing it writes names peers */
@@ -37,12 +42,18 @@ int cmd_record(const struct options *opts)
 	if (rc) {
 		fprintf(stderr, "%s\n", err);
 		pipeline_close(p);
+		metrics_sink_free(metrics);
 		return rc;
 	}
 	sink = store_sink(store);
 	pipeline_add_sink(p, &sink);
-	rc = pipeline_run(p);
+	/* After the store, so the backlog it reports includes this tick. */
+	cmd_metrics_add(p, metrics, store);
+	rc = cmd_drop_privileges(false);
+	if (!rc)
+		rc = pipeline_run(p);
 	closed = pipeline_close(p);
+	metrics_sink_free(metrics);
 	store_sink_free(store);
 	return rc ? rc : closed;
 }

@@ -16,8 +16,11 @@ int cmd_report(const struct options *opts)
 		.top = opts->report_top,
 	};
 	char err[1024];
-	int rc = report_run(&cfg, time(NULL), stdout, err, sizeof(err));
+	int rc = cmd_drop_privileges(true);
 
+	if (rc)
+		return rc;
+	rc = report_run(&cfg, time(NULL), stdout, err, sizeof(err));
 	if (rc)
 		fprintf(stderr, "%s\n", err);
 	return rc;

@@ -6,6 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
 #include "alerts/alert_exec.h"
 #include "collect/collector.h"
 #include "collect/rdns.h"
@@ -15,6 +18,8 @@
 #include "pipeline/pipeline.h"
 #include "pipeline/runloop.h"
 #include "pipeline/window.h"
+#include "counters.skel.h"
+#include "wire.skel.h"
 
 struct pipeline {
 	struct pipeline_config cfg;
@@ -30,6 +35,7 @@ struct pipeline {
 	size_t nsinks;
 	bool running;
 	bool stop;
+	double last_tick_s; /* < 0 until a tick completed */
 };
 
 /* The real source: BPF programs on this kernel and the collector over their maps. */
@@ -53,6 +59,45 @@ static const struct snapshot *kernel_collect(void *ctx)
 	size_t n = k->ld.tc ? tc_attach_ifaces(k->ld.tc, &ifaces) : 0;
 
 	return collector_tick(k->col, ifaces, n);
+}
+
+static size_t object_programs(struct bpf_object *obj, struct pipeline_program *out, size_t n,
+			      size_t max)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		/* Programs the tier probe left out are not loaded. */
+		if (fd < 0)
+			continue;
+		/* Past max they are only counted, so the caller learns how many there are. */
+		if (n < max) {
+			memset(&info, 0, sizeof(info));
+			if (bpf_obj_get_info_by_fd(fd, &info, &len))
+				memset(&info, 0, sizeof(info));
+			snprintf(out[n].name, sizeof(out[n].name), "%s", bpf_program__name(prog));
+			out[n].run_time_ns = info.run_time_ns;
+			out[n].run_cnt = info.run_cnt;
+		}
+		n++;
+	}
+	return n;
+}
+
+static size_t kernel_programs(void *ctx, struct pipeline_program *out, size_t max)
+{
+	struct kernel_source *k = ctx;
+	size_t n = 0;
+
+	if (k->ld.skel)
+		n = object_programs(k->ld.skel->obj, out, n, max);
+	if (k->ld.wire)
+		n = object_programs(k->ld.wire->obj, out, n, max);
+	return n;
 }
 
 static void kernel_close(void *ctx)
@@ -92,6 +137,7 @@ static int kernel_source_open(struct pipeline_source *src, const struct loader_c
 		.maintain = kernel_maintain,
 		.collect = kernel_collect,
 		.close = kernel_close,
+		.programs = kernel_programs,
 		.hooks = hook_tier_name(k->ld.tier),
 		.tc = tc_mode_name(k->ld.tc_mode),
 	};
@@ -117,6 +163,7 @@ static int pipeline_prepare(struct pipeline **out, const struct pipeline_config 
 	}
 	p->cfg = *cfg;
 	p->running = true;
+	p->last_tick_s = -1;
 	if (cfg->alert_exec) {
 		p->exec = alert_exec_new(cfg->alert_exec, err, errlen);
 		if (!p->exec) {
@@ -256,6 +303,7 @@ int pipeline_tick(struct pipeline *p)
 		if (rc == SINK_STOP)
 			status = SINK_STOP;
 	}
+	p->last_tick_s = monotonic_seconds() - t.now;
 	return status;
 }
 
@@ -411,4 +459,14 @@ const char *pipeline_tc(const struct pipeline *p)
 struct alerts *pipeline_alerts(struct pipeline *p)
 {
 	return p->alerts;
+}
+
+double pipeline_last_tick_seconds(const struct pipeline *p)
+{
+	return p->last_tick_s;
+}
+
+size_t pipeline_programs(struct pipeline *p, struct pipeline_program *out, size_t max)
+{
+	return p->src.programs ? p->src.programs(p->src.ctx, out, max) : 0;
 }

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "alerts/alerts.h"
 #include "kernel/loader.h"
@@ -36,11 +37,22 @@ struct pipeline_config {
  * TC re-attachment); collect returns the interval's snapshot, valid until the
  * next call, or NULL with errno set.
  */
+struct pipeline_program {
+	char name[64];
+	uint64_t run_time_ns; /* cumulative; grow only while kernel.bpf_stats_enabled is on */
+	uint64_t run_cnt;
+};
+
 struct pipeline_source {
 	void *ctx;
 	int (*maintain)(void *ctx);
 	const struct snapshot *(*collect)(void *ctx);
 	void (*close)(void *ctx);
+	/*
+	 * The loaded programs' run statistics, at most max of them; NULL: none
+	 * (fake sources). Returns how many are loaded (more than max: call again).
+	 */
+	size_t (*programs)(void *ctx, struct pipeline_program *out, size_t max);
 	const char *hooks; /* tier in use */
 	const char *tc;    /* "tcx", "netlink" or "off" */
 };
@@ -82,6 +94,10 @@ void pipeline_request_stop(struct pipeline *p);
 
 const char *pipeline_hooks(const struct pipeline *p);
 const char *pipeline_tc(const struct pipeline *p);
+/* Seconds the last complete tick took (collect, alerts, every sink); < 0 before one. */
+double pipeline_last_tick_seconds(const struct pipeline *p);
+/* Run statistics of the loaded BPF programs (at most max); returns how many are loaded. */
+size_t pipeline_programs(struct pipeline *p, struct pipeline_program *out, size_t max);
 /* For a sink that restores alert state (the store seeds daily quotas). */
 struct alerts *pipeline_alerts(struct pipeline *p);
 

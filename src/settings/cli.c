@@ -32,6 +32,9 @@ enum long_only {
 	OPT_TO,
 	OPT_FORMAT,
 	OPT_TOP,
+	OPT_LISTEN,
+	OPT_METRICS_MAX_SERIES,
+	OPT_LAST, /* keep last: sizes the table of flags given */
 };
 
 static const struct option long_options[] = {
@@ -62,6 +65,8 @@ static const struct option long_options[] = {
 	{ "to", required_argument, NULL, OPT_TO },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "top", required_argument, NULL, OPT_TOP },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "metrics-max-series", required_argument, NULL, OPT_METRICS_MAX_SERIES },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -117,6 +122,13 @@ void cli_print_usage(FILE *out)
 	      "      --alert-exec CMD run CMD (no shell) for each alert, details in NETHOUND_*\n"
 	      "                       environment variables\n"
 	      "\n"
+	      "Metrics (record and the live view):\n"
+	      "      --listen ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics;\n"
+	      "                       a port alone listens on 127.0.0.1, an address alone on\n"
+	      "                       port 9077; [::1]:PORT for IPv6 (default off)\n"
+	      "      --metrics-max-series N  process (and interface) series kept, the rest\n"
+	      "                       summed in one 'other' series (default 1000)\n"
+	      "\n"
 	      "Report:\n"
 	      "      --date YYYY-MM-DD          one day (default today, local time)\n"
 	      "      --from TIME --to TIME      a range: YYYY-MM-DD or 'YYYY-MM-DD HH:MM'\n"
@@ -154,6 +166,8 @@ static const struct {
 	{ OPT_ALERT_HOLD, "--alert-hold", settings_set_alert_hold },
 	{ OPT_FORMAT, "--format", settings_set_report_format },
 	{ OPT_TOP, "--top", settings_set_report_top },
+	{ OPT_LISTEN, "--listen", settings_set_listen },
+	{ OPT_METRICS_MAX_SERIES, "--metrics-max-series", settings_set_metrics_max_series },
 };
 
 /* The value of a flag in value_flags: 1 if opt is not one, else 0 or NH_EXIT_USAGE. */
@@ -253,6 +267,8 @@ static int check_command_options(const struct options *o, const bool *given, cha
 		{'d', "--interval", counting},
 		{'i', "--interface", counting},
 		{'n', "--numeric", counting},
+		{OPT_LISTEN, "--listen", logging},
+		{OPT_METRICS_MAX_SERIES, "--metrics-max-series", logging},
 	};
 
 	for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++)
@@ -264,7 +280,7 @@ static int check_command_options(const struct options *o, const bool *given, cha
 
 int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t errlen)
 {
-	bool given[OPT_TOP + 1] = {false}, ifaces_from_flags = false;
+	bool given[OPT_LAST] = {false}, ifaces_from_flags = false;
 	char **args, shortopt[3], why[256];
 	int c, rc = 0;
 
@@ -280,7 +296,7 @@ int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t err
 	optind = 0; /* glibc: full re-initialisation, so parsing can run more than once */
 	opterr = 0;
 	while (rc == 0 && (c = getopt_long(argc, args, ":d:i:nvhV", long_options, NULL)) != -1) {
-		if (c >= 0 && c <= OPT_TOP)
+		if (c >= 0 && c < OPT_LAST)
 			given[c] = true;
 		rc = apply_value_flag(c, optarg, opts, err, errlen);
 		if (rc != 1)

@@ -192,6 +192,8 @@ static const struct config_key {
 	{ "window", settings_set_window, NULL, false },
 	{ "alert_hold", settings_set_alert_hold, NULL, false },
 	{ "alert_exec", NULL, set_alert_exec, false },
+	{ "listen", settings_set_listen, NULL, false },
+	{ "metrics_max_series", settings_set_metrics_max_series, NULL, false },
 };
 
 /* Levenshtein distance to a known key (at most 31 bytes), for "did you mean". */

@@ -4,8 +4,10 @@
  * rather than with strtod()/strtoull(): those take a locale's decimal comma,
  * hex, "inf", leading blanks and signs, none of which a setting should mean.
  */
+#include <arpa/inet.h>
 #include <math.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +33,7 @@ void settings_defaults(struct options *opts)
 	opts->retention_days = 30;
 	alert_config_defaults(&opts->alerts);
 	opts->report_top = 10;
+	opts->metrics_max_series = SETTINGS_METRICS_SERIES_DEFAULT;
 }
 
 static bool is_digit(char c)
@@ -495,5 +498,115 @@ int settings_add_interface(struct options *opts, const char *value, char *why, s
 	if (opts->nifaces == CLI_MAX_FILTERS)
 		return why_not(why, whylen, "at most %d may be given", CLI_MAX_FILTERS);
 	opts->ifaces[opts->nifaces++] = value;
+	return 0;
+}
+
+static void listen_v4(struct options *opts, struct in_addr a, uint16_t port)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&opts->listen_addr;
+
+	memset(&opts->listen_addr, 0, sizeof(opts->listen_addr));
+	sin->sin_family = AF_INET;
+	sin->sin_addr = a;
+	sin->sin_port = htons(port);
+	opts->listen_addrlen = sizeof(*sin);
+	opts->listen_set = true;
+}
+
+static void listen_v6(struct options *opts, const struct in6_addr *a, uint16_t port)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&opts->listen_addr;
+
+	memset(&opts->listen_addr, 0, sizeof(opts->listen_addr));
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_addr = *a;
+	sin6->sin6_port = htons(port);
+	opts->listen_addrlen = sizeof(*sin6);
+	opts->listen_set = true;
+}
+
+/*
+ * Numeric addresses only (and localhost): a name that resolves differently
+ * tomorrow should not move a listener. A bare port means loopback, so
+ * metrics are never exposed to the network by accident.
+ */
+int settings_set_listen(struct options *opts, const char *value, char *why, size_t whylen)
+{
+	const char *colon = strrchr(value, ':'), *port_text = NULL;
+	struct in_addr loopback = { .s_addr = htonl(INADDR_LOOPBACK) };
+	char host[INET6_ADDRSTRLEN + 2];
+	uint16_t port = SETTINGS_METRICS_PORT;
+	struct in6_addr a6;
+	struct in_addr a4;
+	uint64_t v;
+	size_t hostlen;
+
+	if (!value[0])
+		goto bad;
+	if (strcmp(value, "off") == 0) {
+		opts->listen_set = false;
+		return 0;
+	}
+	if (strcmp(value, "on") == 0) {
+		listen_v4(opts, loopback, port);
+		return 0;
+	}
+	if (value[0] == '[') {
+		const char *close = strchr(value, ']');
+
+		if (!close || (close[1] && close[1] != ':'))
+			goto bad;
+		hostlen = (size_t)(close - value - 1);
+		if (hostlen >= sizeof(host))
+			goto bad;
+		memcpy(host, value + 1, hostlen);
+		host[hostlen] = '\0';
+		if (close[1] == ':')
+			port_text = close + 2;
+	} else if (colon && strchr(value, ':') != colon) {
+		goto bad; /* an IPv6 address needs brackets: [::1]:9077 */
+	} else if (colon) {
+		hostlen = (size_t)(colon - value);
+		if (hostlen >= sizeof(host))
+			goto bad;
+		memcpy(host, value, hostlen);
+		host[hostlen] = '\0';
+		port_text = colon + 1;
+	} else if (settings_parse_whole(value, 0, UINT64_MAX, &v) == 0) {
+		host[0] = '\0';
+		port_text = value;
+	} else {
+		if (strlen(value) >= sizeof(host))
+			goto bad;
+		snprintf(host, sizeof(host), "%s", value);
+	}
+	if (port_text) {
+		if (settings_parse_whole(port_text, 1, 65535, &v))
+			return bad_value(why, whylen, value,
+					 "has no port from 1 to 65535 (e.g. 9077, 127.0.0.1:9077, "
+					 "[::1]:9077)");
+		port = (uint16_t)v;
+	}
+	if (!host[0] || strcmp(host, "localhost") == 0)
+		listen_v4(opts, loopback, port);
+	else if (inet_pton(AF_INET, host, &a4) == 1)
+		listen_v4(opts, a4, port);
+	else if (inet_pton(AF_INET6, host, &a6) == 1)
+		listen_v6(opts, &a6, port);
+	else
+		goto bad;
+	return 0;
+bad:
+	return bad_value(why, whylen, value,
+			 "is not PORT, ADDRESS:PORT, [IPv6]:PORT, ADDRESS, on or off (numeric "
+			 "addresses; a port alone listens on 127.0.0.1)");
+}
+
+int settings_set_metrics_max_series(struct options *opts, const char *value, char *why,
+				    size_t whylen)
+{
+	if (settings_parse_whole(value, 1, SETTINGS_METRICS_SERIES_MAX, &opts->metrics_max_series))
+		return bad_value(why, whylen, value, "is not a whole number from 1 to %d",
+				 SETTINGS_METRICS_SERIES_MAX);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "alerts/alerts.h"
 #include "kernel/tiers.h"
@@ -59,6 +60,12 @@ struct options {
 	struct alert_config alerts;
 	const char *alert_exec; /* run for each alert event, without a shell */
 
+	/* Metrics (record, the live view): --listen, --metrics-max-series. */
+	bool listen_set; /* false: no HTTP listener */
+	struct sockaddr_storage listen_addr;
+	socklen_t listen_addrlen;
+	uint64_t metrics_max_series;
+
 	/* report */
 	const char *report_date; /* YYYY-MM-DD, local time; default today */
 	const char *report_from; /* YYYY-MM-DD or 'YYYY-MM-DD HH:MM', local time */
@@ -76,6 +83,11 @@ struct options {
 #define SETTINGS_PID_MAX 4194304 /* PID_MAX_LIMIT */
 #define SETTINGS_COMM_MAX 15     /* bytes: TASK_COMM_LEN without its NUL */
 #define SETTINGS_TOP_MAX 100000
+/* The metrics port when --listen gives only an address (see the README: not a Prometheus
+ * exporter's allocated port). */
+#define SETTINGS_METRICS_PORT 9077
+#define SETTINGS_METRICS_SERIES_DEFAULT 1000
+#define SETTINGS_METRICS_SERIES_MAX 1000000
 /* 1 EiB/s: far past any link, so bigger is a typo; and every value up to it fits a uint64_t. */
 #define SETTINGS_RATE_MAX 1152921504606846976.0
 
@@ -130,5 +142,7 @@ settings_setter settings_add_pid;
 settings_setter settings_add_comm;
 settings_setter settings_set_report_format;
 settings_setter settings_set_report_top;
+settings_setter settings_set_listen; /* PORT, ADDR:PORT, [ADDR6]:PORT, ADDR, on, off */
+settings_setter settings_set_metrics_max_series;
 
 #endif
