@@ -46,6 +46,26 @@ struct name_source {
 	void *ctx;
 };
 
+/*
+ * Who moved the bytes (README, "Identity"): names resolved from the uid, the
+ * cgroup id and the process, by a cache that never delays a tick. NULL until
+ * resolved, or where none applies (container_runtime NULL: not in a
+ * container). Bytes as found, NUL-terminated: each sink escapes them. Filled
+ * by the pipeline; valid until the next tick, so a sink keeping a row copies.
+ */
+struct process_identity {
+	const char *user; /* name of uid */
+	const char *exe;  /* /proc/PID/exe at first sight; "... (deleted)" as the kernel says */
+	const char *cgroup_path; /* in the cgroup v2 hierarchy, "/" for its root */
+	const char *unit;        /* systemd unit: nginx.service, session-3.scope, a slice */
+	const char *container_runtime; /* docker, podman, containerd, cri-o, lxc, systemd-nspawn */
+	const char *container_id;
+	const char *container_name; /* from the runtime's state on disk, or the path */
+	const char *pod_uid;
+	const char *pod_namespace;
+	const char *pod_name;
+};
+
 struct process_stats {
 	uint32_t pid;
 	uint64_t start_ns; /* with pid, identifies the process */
@@ -58,6 +78,7 @@ struct process_stats {
 	struct traffic wire; /* frames of its flows on the monitored interfaces */
 	uint64_t protocols;  /* set of protocols seen; see protocol_set_names() */
 	struct window_rate window; /* payload rates over the window */
+	struct process_identity ident;
 };
 
 struct connection_stats {

@@ -15,6 +15,9 @@ enum long_only {
 	OPT_COUNT,
 	OPT_PID,
 	OPT_COMM,
+	OPT_USER,
+	OPT_UNIT,
+	OPT_CONTAINER,
 	OPT_TC,
 	OPT_CONFIG,
 	OPT_DB,
@@ -43,6 +46,9 @@ static const struct option long_options[] = {
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "pid", required_argument, NULL, OPT_PID },
 	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "unit", required_argument, NULL, OPT_UNIT },
+	{ "container", required_argument, NULL, OPT_CONTAINER },
 	{ "interface", required_argument, NULL, 'i' },
 	{ "tc", required_argument, NULL, OPT_TC },
 	{ "numeric", no_argument, NULL, 'n' },
@@ -91,6 +97,10 @@ void cli_print_usage(FILE *out)
 	      "      --table          dump: table output (default on a terminal)\n"
 	      "      --pid PID        only this process (repeatable)\n"
 	      "      --comm NAME      only processes with this name (repeatable)\n"
+	      "      --user USER      only processes of this user name or uid (repeatable)\n"
+	      "      --unit UNIT      only processes of this systemd unit (repeatable)\n"
+	      "      --container C    only processes of this container, by name or id\n"
+	      "                       (12 or more digits; repeatable)\n"
 	      "  -i, --interface IF   count wire bytes on IF only (repeatable; default: every\n"
 	      "                       interface that is up, and those that come up later)\n"
 	      "      --tc MODE        attach the wire classifier with auto, tcx, netlink or off\n"
@@ -144,6 +154,9 @@ static const struct {
 	{ OPT_COUNT, "--count", settings_set_count },
 	{ OPT_PID, "--pid", settings_add_pid },
 	{ OPT_COMM, "--comm", settings_add_comm },
+	{ OPT_USER, "--user", settings_add_user },
+	{ OPT_UNIT, "--unit", settings_add_unit },
+	{ OPT_CONTAINER, "--container", settings_add_container },
 	{ OPT_TC, "--tc", settings_set_tc },
 	{ OPT_RETENTION, "--retention", settings_set_retention },
 	{ OPT_THRESHOLD, "--threshold", settings_set_threshold },
@@ -250,6 +263,9 @@ static int check_command_options(const struct options *o, const bool *given, cha
 		{OPT_TC, "--tc", counting},
 		{OPT_PID, "--pid", counting},
 		{OPT_COMM, "--comm", counting},
+		{OPT_USER, "--user", counting},
+		{OPT_UNIT, "--unit", counting},
+		{OPT_CONTAINER, "--container", counting},
 		{'d', "--interval", counting},
 		{'i', "--interface", counting},
 		{'n', "--numeric", counting},

@@ -485,6 +485,37 @@ int settings_add_comm(struct options *opts, const char *value, char *why, size_t
 	return 0;
 }
 
+/* A user, unit or container name: bytes as found, so only length and NUL-free are checked. */
+static int add_name(const char **list, size_t *n, const char *value, const char *what, char *why,
+		    size_t whylen)
+{
+	size_t len = strlen(value);
+
+	if (len == 0 || len > SETTINGS_NAME_MAX)
+		return bad_value(why, whylen, value, "is not a %s (1 to %d bytes)", what,
+				 SETTINGS_NAME_MAX);
+	if (*n == CLI_MAX_FILTERS)
+		return why_not(why, whylen, "at most %d may be given", CLI_MAX_FILTERS);
+	list[(*n)++] = value;
+	return 0;
+}
+
+int settings_add_user(struct options *opts, const char *value, char *why, size_t whylen)
+{
+	return add_name(opts->users, &opts->nusers, value, "user name or uid", why, whylen);
+}
+
+int settings_add_unit(struct options *opts, const char *value, char *why, size_t whylen)
+{
+	return add_name(opts->units, &opts->nunits, value, "unit name", why, whylen);
+}
+
+int settings_add_container(struct options *opts, const char *value, char *why, size_t whylen)
+{
+	return add_name(opts->containers, &opts->ncontainers, value, "container name or id", why,
+			whylen);
+}
+
 int settings_add_interface(struct options *opts, const char *value, char *why, size_t whylen)
 {
 	size_t len = strlen(value);

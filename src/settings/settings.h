@@ -46,6 +46,13 @@ struct options {
 	uint32_t pids[CLI_MAX_FILTERS];
 	int ncomms;
 	const char *comms[CLI_MAX_FILTERS];
+	/* By identity (README, "Identity"). */
+	size_t nusers;
+	const char *users[CLI_MAX_FILTERS];
+	size_t nunits;
+	const char *units[CLI_MAX_FILTERS];
+	size_t ncontainers;
+	const char *containers[CLI_MAX_FILTERS];
 	enum tc_mode tc;
 	size_t nifaces; /* -i: only these interfaces; none = every interface that is up */
 	const char *ifaces[CLI_MAX_FILTERS];
@@ -75,6 +82,7 @@ struct options {
 #define SETTINGS_COUNT_MAX UINT32_MAX
 #define SETTINGS_PID_MAX 4194304 /* PID_MAX_LIMIT */
 #define SETTINGS_COMM_MAX 15     /* bytes: TASK_COMM_LEN without its NUL */
+#define SETTINGS_NAME_MAX 255    /* bytes of a user, unit or container name: NAME_MAX */
 #define SETTINGS_TOP_MAX 100000
 /* 1 EiB/s: far past any link, so bigger is a typo; and every value up to it fits a uint64_t. */
 #define SETTINGS_RATE_MAX 1152921504606846976.0
@@ -128,6 +136,9 @@ settings_setter settings_set_alert_hold;
 settings_setter settings_set_count;
 settings_setter settings_add_pid;
 settings_setter settings_add_comm;
+settings_setter settings_add_user;      /* a user name or a uid */
+settings_setter settings_add_unit;      /* a systemd unit name */
+settings_setter settings_add_container; /* a container name or id */
 settings_setter settings_set_report_format;
 settings_setter settings_set_report_top;
 
