@@ -167,6 +167,14 @@ static inline bool snapshot_host_name(const struct snapshot *s, int family,
 	return s->names.lookup && s->names.lookup(s->names.ctx, family, addr, host, hostlen);
 }
 
+/* How a container is named where one word must do: its name, else its id; NULL if none. */
+static inline const char *process_container_label(const struct process_identity *id)
+{
+	if (!id->container_runtime)
+		return NULL;
+	return id->container_name ? id->container_name : id->container_id;
+}
+
 static inline double traffic_rate(uint64_t bytes, double interval)
 {
 	return interval > 0 ? (double)bytes / interval : 0.0;

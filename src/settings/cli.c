@@ -34,7 +34,8 @@ enum long_only {
 	OPT_FROM,
 	OPT_TO,
 	OPT_FORMAT,
-	OPT_TOP,
+	OPT_BY,
+	OPT_TOP, /* last: the size of given[] */
 };
 
 static const struct option long_options[] = {
@@ -68,6 +69,7 @@ static const struct option long_options[] = {
 	{ "to", required_argument, NULL, OPT_TO },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "top", required_argument, NULL, OPT_TOP },
+	{ "by", required_argument, NULL, OPT_BY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -132,6 +134,8 @@ void cli_print_usage(FILE *out)
 	      "      --from TIME --to TIME      a range: YYYY-MM-DD or 'YYYY-MM-DD HH:MM'\n"
 	      "      --format text|json|csv     (default text)\n"
 	      "      --top N          processes listed (default 10)\n"
+	      "      --by WHAT        list the top processes, users, units or containers:\n"
+	      "                       process (default), user, unit or container\n"
 	      "  -V, --version        print the version\n"
 	      "  -h, --help           show this help\n"
 	      "\n"
@@ -167,6 +171,7 @@ static const struct {
 	{ OPT_ALERT_HOLD, "--alert-hold", settings_set_alert_hold },
 	{ OPT_FORMAT, "--format", settings_set_report_format },
 	{ OPT_TOP, "--top", settings_set_report_top },
+	{ OPT_BY, "--by", settings_set_report_by },
 };
 
 /* The value of a flag in value_flags: 1 if opt is not one, else 0 or NH_EXIT_USAGE. */
@@ -245,6 +250,7 @@ static int check_command_options(const struct options *o, const bool *given, cha
 		{OPT_TO, "--to", 1u << CMD_REPORT},
 		{OPT_FORMAT, "--format", 1u << CMD_REPORT},
 		{OPT_TOP, "--top", 1u << CMD_REPORT},
+		{OPT_BY, "--by", 1u << CMD_REPORT},
 		{OPT_NO_DB, "--no-db", 1u << CMD_TOP},
 		{OPT_DB, "--db", logging | 1u << CMD_REPORT},
 		{OPT_RETENTION, "--retention", logging},

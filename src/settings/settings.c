@@ -360,6 +360,17 @@ int settings_set_tc(struct options *opts, const char *value, char *why, size_t w
 	return 0;
 }
 
+int settings_set_report_by(struct options *opts, const char *value, char *why, size_t whylen)
+{
+	static const char *const names[] = { "process", "user", "unit", "container" };
+	int i = name_index(names, ARRAY_SIZE(names), "grouping", value, why, whylen);
+
+	if (i < 0)
+		return -1;
+	opts->report_by = (enum report_by)i;
+	return 0;
+}
+
 int settings_set_report_format(struct options *opts, const char *value, char *why, size_t whylen)
 {
 	int i = name_index(report_format_names, ARRAY_SIZE(report_format_names), "format", value,

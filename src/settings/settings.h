@@ -72,6 +72,7 @@ struct options {
 	const char *report_to;   /* exclusive */
 	enum report_format report_format;
 	unsigned report_top; /* processes listed; default 10 */
+	enum report_by report_by; /* --by */
 };
 
 /* The bounds of every numeric setting. */
@@ -141,5 +142,6 @@ settings_setter settings_add_unit;      /* a systemd unit name */
 settings_setter settings_add_container; /* a container name or id */
 settings_setter settings_set_report_format;
 settings_setter settings_set_report_top;
+settings_setter settings_set_report_by;
 
 #endif

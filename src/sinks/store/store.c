@@ -35,7 +35,10 @@ struct log_row {
 	uint64_t protocols;
 	uint32_t uid;
 	uint64_t cgroup_id;
+	size_t user, unit, container; /* offsets into the store's label text; NO_LABEL: none */
 };
+
+#define NO_LABEL SIZE_MAX
 
 struct iface_row {
 	time_t when;
@@ -60,8 +63,8 @@ enum statement {
 static const char *const statement_sql[SQL_MAX] = {
 	[SQL_INSERT_LOG] = "INSERT INTO traffic_log (timestamp, pid, process_name, upload_bytes,"
 			   " download_bytes, upload_rate, download_rate, protocols, session_id,"
-			   " uid, cgroup_id, wire_upload_bytes, wire_download_bytes)"
-			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			   " uid, cgroup_id, wire_upload_bytes, wire_download_bytes, user, unit,"
+			   " container) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[SQL_INSERT_IFACE] = "INSERT INTO interface_log (timestamp, interface, upload_bytes,"
 			     " download_bytes, unattributed_upload, unattributed_download,"
 			     " session_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -69,13 +72,17 @@ static const char *const statement_sql[SQL_MAX] = {
 			     " bandwidth_value, threshold, session_id, state, direction, interface)"
 			     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[SQL_UPSERT_HOURLY] =
-	    "INSERT INTO traffic_hourly VALUES (?, ?, ?, ?, ?, ?)"
+	    "INSERT INTO traffic_hourly (hour, process_name, upload_bytes, download_bytes,"
+	    " wire_upload_bytes, wire_download_bytes, user, unit, container)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	    " ON CONFLICT DO UPDATE SET upload_bytes = upload_bytes + excluded.upload_bytes,"
 	    " download_bytes = download_bytes + excluded.download_bytes,"
 	    " wire_upload_bytes = wire_upload_bytes + excluded.wire_upload_bytes,"
 	    " wire_download_bytes = wire_download_bytes + excluded.wire_download_bytes",
 	[SQL_UPSERT_DAILY] =
-	    "INSERT INTO traffic_daily VALUES (substr(?, 1, 10), ?, ?, ?, ?, ?)"
+	    "INSERT INTO traffic_daily (day, process_name, upload_bytes, download_bytes,"
+	    " wire_upload_bytes, wire_download_bytes, user, unit, container)"
+	    " VALUES (substr(?, 1, 10), ?, ?, ?, ?, ?, ?, ?, ?)"
 	    " ON CONFLICT DO UPDATE SET upload_bytes = upload_bytes + excluded.upload_bytes,"
 	    " download_bytes = download_bytes + excluded.download_bytes,"
 	    " wire_upload_bytes = wire_upload_bytes + excluded.wire_upload_bytes,"
@@ -111,6 +118,8 @@ struct store {
 	/* Waiting to be written. */
 	struct log_row *rows;
 	size_t nrows, rows_cap;
+	char *labels; /* the rows' user, unit and container names, NUL-terminated, end to end */
+	size_t labels_len, labels_cap;
 	struct iface_row *ifrows;
 	size_t nifrows, ifrows_cap;
 	struct alert_event *events;
@@ -303,19 +312,42 @@ static void protocols_text(uint64_t set, char *buf, size_t len)
 		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "", names[i]);
 }
 
+/* A copy of name in the label text, for a queued row; NO_LABEL for none, SIZE_MAX - 1 if no memory. */
+static size_t keep_label(struct store *st, const char *name)
+{
+	size_t n, at;
+
+	if (!name || !*name)
+		return NO_LABEL;
+	n = strlen(name) + 1;
+	if (array_grow((void **)&st->labels, &st->labels_cap, st->labels_len + n, 1))
+		return SIZE_MAX - 1;
+	at = st->labels_len;
+	memcpy(st->labels + at, name, n);
+	st->labels_len += n;
+	return at;
+}
+
+static const char *label_at(const struct store *st, size_t at)
+{
+	return at < st->labels_len ? st->labels + at : NULL;
+}
+
 static int queue_processes(struct store *st, const struct snapshot *s, time_t when)
 {
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct process_stats *p = &s->procs[i];
 		uint64_t v[4] = {p->all.tx_bytes, p->all.rx_bytes, p->wire.tx_bytes,
 				 p->wire.rx_bytes};
+		struct rollup_who who = { p->ident.user, p->ident.unit,
+					  process_container_label(&p->ident) };
 		struct log_row *r;
 
 		if (!v[0] && !v[1] && !v[2] && !v[3])
 			continue;
 		st->total_up += v[0];
 		st->total_down += v[1];
-		if (rollup_add(&st->hourly, hour_of(when), p->comm, v))
+		if (rollup_add(&st->hourly, hour_of(when), p->comm, &who, v))
 			return -ENOMEM;
 		if (st->nrows >= STORE_PENDING_ROWS_MAX) {
 			st->rows_dropped++;
@@ -337,6 +369,11 @@ static int queue_processes(struct store *st, const struct snapshot *s, time_t wh
 		r->protocols = p->protocols;
 		r->uid = p->uid;
 		r->cgroup_id = p->cgroup_id;
+		r->user = keep_label(st, who.user);
+		r->unit = keep_label(st, who.unit);
+		r->container = keep_label(st, who.container);
+		if (r->user == SIZE_MAX - 1 || r->unit == SIZE_MAX - 1 || r->container == SIZE_MAX - 1)
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -390,7 +427,7 @@ static int queue_protocols(struct store *st, const struct snapshot *s, time_t wh
 		name = classify_app_name(app);
 		if (!name)
 			name = classify_l4_name(ip_version, (uint8_t)c->protocol);
-		if (rollup_add(&st->protocols, hour, name, v))
+		if (rollup_add(&st->protocols, hour, name, NULL, v))
 			return -ENOMEM;
 	}
 	return 0;
@@ -490,6 +527,13 @@ static int write_rows(struct store *st)
 		sqlite3_bind_int64(q, 11, (sqlite3_int64)r->cgroup_id);
 		sqlite3_bind_int64(q, 12, (sqlite3_int64)r->wire_up);
 		sqlite3_bind_int64(q, 13, (sqlite3_int64)r->wire_down);
+		/* Unbound parameters are NULL: no identity known. */
+		if (label_at(st, r->user))
+			sqlite3_bind_text(q, 14, label_at(st, r->user), -1, SQLITE_STATIC);
+		if (label_at(st, r->unit))
+			sqlite3_bind_text(q, 15, label_at(st, r->unit), -1, SQLITE_STATIC);
+		if (label_at(st, r->container))
+			sqlite3_bind_text(q, 16, label_at(st, r->container), -1, SQLITE_STATIC);
 		rc = run(q);
 	}
 	q = st->stmt[SQL_INSERT_IFACE];
@@ -553,6 +597,10 @@ static int write_rollups(struct store *st)
 			sqlite3_bind_text(q, 2, r->name, -1, SQLITE_STATIC);
 			for (int k = 0; k < 4; k++)
 				sqlite3_bind_int64(q, 3 + k, (sqlite3_int64)r->v[k]);
+			sqlite3_bind_text(q, 7, r->user ? r->user : "", -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 8, r->unit ? r->unit : "", -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 9, r->container ? r->container : "", -1,
+					  SQLITE_STATIC);
 			rc = run(q);
 		}
 	}
@@ -610,6 +658,7 @@ static int prune(struct store *st)
 static void clear_pending(struct store *st)
 {
 	st->nrows = st->nifrows = st->nevents = 0;
+	st->labels_len = 0;
 	rollup_clear(&st->hourly);
 	rollup_clear(&st->protocols);
 	st->pending_ticks = 0;
@@ -803,6 +852,7 @@ void store_close(struct store *st)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
 	free(st->rows);
+	free(st->labels);
 	free(st->ifrows);
 	free(st->events);
 	rollup_free(&st->hourly);
