@@ -66,6 +66,7 @@ struct entry {
 	int next; /* bucket chain while in use, free list otherwise */
 	bool in_use;
 	bool pending; /* queued or being resolved */
+	bool settled; /* resolved at least once (res NULL: nothing found) */
 	struct result *res;
 	double refresh_at;
 	double last_use;
@@ -606,11 +607,16 @@ static bool request(struct identity *id, struct entry *e)
 	return queued;
 }
 
-/* What is known of k; asks the worker if nothing is, or if it is time to ask again. */
-static const struct result *ask(struct identity *id, struct key k, bool may_request)
+/*
+ * What is known of k; asks the worker if nothing is, or if it is time to ask
+ * again. *settled: k has been resolved (even to nothing).
+ */
+static const struct result *ask(struct identity *id, struct key k, bool may_request,
+				bool *settled)
 {
 	struct entry *e = find_entry(id, &k);
 
+	*settled = e && e->settled;
 	if (!e) {
 		unsigned int b;
 		int i;
@@ -681,6 +687,7 @@ static void settle(struct identity *id, struct done *d)
 		return;
 	}
 	e->pending = false;
+	e->settled = true;
 	if (d->res && e->res && d->key.kind == KIND_CGROUP)
 		merge_into(d->res, e->res);
 	/* A cgroup or user that vanished keeps its last name. */
@@ -729,14 +736,18 @@ void identity_tick(struct identity *id, double now)
 void identity_fill(struct identity *id, struct process_stats *p)
 {
 	const struct result *user, *cg, *proc, *c;
+	bool user_known, cg_known, proc_known;
 
 	memset(&p->ident, 0, sizeof(p->ident));
 	if (!id)
 		return;
-	user = ask(id, (struct key){ KIND_USER, p->uid, 0 }, true);
-	cg = ask(id, (struct key){ KIND_CGROUP, p->cgroup_id, 0 }, true);
+	user = ask(id, (struct key){ KIND_USER, p->uid, 0 }, true, &user_known);
+	cg = ask(id, (struct key){ KIND_CGROUP, p->cgroup_id, 0 }, true, &cg_known);
 	/* An exited process has no /proc entry left to read. */
-	proc = ask(id, (struct key){ KIND_PROC, p->pid, p->start_ns }, !p->exited);
+	proc = ask(id, (struct key){ KIND_PROC, p->pid, p->start_ns }, !p->exited, &proc_known);
+	/* On a hybrid host the container may come from the process's v1 paths. */
+	p->ident.pending = !user_known || !cg_known ||
+			   (!p->exited && !proc_known && !(cg && (cg->runtime || cg->pod_uid)));
 	p->ident.user = user ? user->text : NULL;
 	p->ident.exe = proc ? proc->text : NULL;
 	if (cg) {

@@ -64,6 +64,11 @@ struct process_identity {
 	const char *pod_uid;
 	const char *pod_namespace;
 	const char *pod_name;
+	/*
+	 * The user or cgroup has not been looked up yet (it will be, within a
+	 * tick or two): a sink that keys sums by identity may hold the bytes.
+	 */
+	bool pending;
 };
 
 struct process_stats {

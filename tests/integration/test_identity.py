@@ -13,11 +13,13 @@ Usage: test_identity.py [TEST ...]   (all tests when none is named)
 import json
 import os
 import shutil
+import signal
+import sqlite3
 import subprocess
 import tempfile
 import time
 
-from nhtest import (TRAFFIC, Namespaces, Nethound, TestFailure, check, finish, main, sh,
+from nhtest import (NETHOUND, TRAFFIC, Namespaces, Nethound, TestFailure, check, finish, main, sh,
                     start_server)
 
 TESTS = {}
@@ -382,6 +384,93 @@ def hostile_names_deleted_exe_vanished_cgroup():
     brief_proc = last_seen(nh, t4["pid"])
     check(nh.process(t4["pid"])["tx"] == 1003, "bytes of the brief process")
     print(f"  brief cgroup: unit {brief_proc['unit']!r}, path {brief_proc['cgroup_path']!r}")
+
+
+@test
+def record_report_keep_impostor_apart():
+    """record keeps a process calling itself sshd apart from the real sshd, by user and
+    unit, in traffic_log and the rollups; report --by process|unit|container shows the
+    exact bytes of each."""
+    p = os.getpid()
+    real_unit, fake_unit = f"nht{p}-sshd.service", f"session-nht{p}.scope"
+    docker = dict(case="docker", runtime="docker", id=hexid(9), name=f"nht{p}-app")
+    cases = [dict(case="real", path=f"system.slice/{real_unit}", name="sshd", user=None),
+             dict(case="impostor", path=f"user.slice/user-65534.slice/{fake_unit}",
+                  name="sshd", user=65534),
+             dict(case="docker", path=f"system.slice/docker-{docker['id']}.scope",
+                  name="nht-app", user=None)]
+    with tempfile.TemporaryDirectory(prefix="nht-rec-") as tmp, Cgroups() as cg:
+        os.chmod(tmp, 0o755)
+        state_tree(tmp, [docker])
+        db = os.path.join(tmp, "h.db")
+        os.environ["NETHOUND_STATE_ROOT"] = tmp
+        try:
+            with Namespaces() as ns:
+                rec = subprocess.Popen([NETHOUND, "record", "--db", db, "-n", "--interval", "0.5",
+                                        "--threshold", "off"], stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE, text=True)
+                time.sleep(3)
+                if rec.poll() is not None:
+                    raise TestFailure(f"record exited: {rec.stderr.read()}")
+                port = 46000 + p % 400 * 10
+                truths = {}
+                for i, c in enumerate(cases):
+                    srv = start_server("tcp-server", "--name", "nht-srv", "--bind", ns.b4,
+                                       "--port", port + i, "--recv", "recv", ns=ns.b)
+                    cli = start_in([cg.make(c["path"])], "tcp-client", "--name", c["name"],
+                                   "--addr", ns.b4, "--port", port + i, "--send", "send",
+                                   "--bytes", 250_007 + i, "--rate", 100_000, ns=ns.a,
+                                   user=c["user"])
+                    c["proc"], c["srv"] = cli, srv
+                for c in cases:
+                    truths[c["case"]], = finish(c["proc"])
+                    finish(c["srv"])
+                time.sleep(1.5)
+                rec.send_signal(signal.SIGINT)
+                rc = rec.wait(30)
+                check(rc == 0, f"record exit {rc}: {rec.stderr.read()}")
+        finally:
+            del os.environ["NETHOUND_STATE_ROOT"]
+        con = sqlite3.connect(db)
+        for c in cases:
+            t = truths[c["case"]]
+            rows = con.execute("SELECT user, unit, container, sum(upload_bytes) FROM traffic_log"
+                               " WHERE pid = ? GROUP BY 1, 2, 3", (t["pid"],)).fetchall()
+            check(sum(r[3] for r in rows) == t["tx"], f"{c['case']}: traffic_log {rows}")
+            print(f"  traffic_log {c['case']:<9} {rows}")
+        hourly = con.execute("SELECT user, unit, container, sum(upload_bytes) FROM traffic_hourly"
+                             " WHERE process_name = 'sshd' AND unit IN (?, ?) GROUP BY 1, 2, 3",
+                             (real_unit, fake_unit)).fetchall()
+        con.close()
+        want = sorted([("nobody", fake_unit, "", truths["impostor"]["tx"]),
+                       ("root", real_unit, "", truths["real"]["tx"])])
+        check(sorted(hourly) == want, f"traffic_hourly sshd rows {hourly}, want {want}")
+        print(f"  traffic_hourly: {hourly}")
+
+        def report(by):
+            out = subprocess.run([NETHOUND, "report", "--db", db, "--format", "json", "--top",
+                                  "100000", "--by", by, "--from",
+                                  time.strftime("%Y-%m-%d", time.localtime(time.time() - 120))],
+                                 capture_output=True, text=True)
+            check(out.returncode == 0, f"report --by {by}: {out.stderr}")
+            return json.loads(out.stdout)
+        procs = [e for e in report("process")["processes"] if e["name"] == "sshd" and
+                 e["unit"] in (real_unit, fake_unit)]
+        got = sorted((e["user"], e["unit"], e["upload_bytes"]) for e in procs)
+        want = sorted([("nobody", fake_unit, truths["impostor"]["tx"]),
+                       ("root", real_unit, truths["real"]["tx"])])
+        check(got == want, f"report --by process: {got}, want {want}")
+        units = {e["unit"]: e["upload_bytes"] for e in report("unit")["units"]}
+        check(units.get(real_unit) == truths["real"]["tx"] and
+              units.get(fake_unit) == truths["impostor"]["tx"], f"report --by unit: {units}")
+        conts = {e["container"]: e["upload_bytes"] for e in report("container")["containers"]}
+        check(conts.get(docker["name"]) == truths["docker"]["tx"],
+              f"report --by container: {conts}")
+        text = subprocess.run([NETHOUND, "report", "--db", db, "--top", "100000"],
+                              capture_output=True, text=True).stdout
+        check("Top containers" in text and docker["name"] in text, "text report containers")
+        print(f"  report: sshd rows {got}; container {docker['name']}: "
+              f"{conts.get(docker['name'])}")
 
 
 def podman_rootfs(root):

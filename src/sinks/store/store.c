@@ -13,6 +13,7 @@
 #include "core/errmsg.h"
 #include "core/exitcodes.h"
 #include "core/protocols.h"
+#include "sinks/store/held.h"
 #include "sinks/store/rollup.h"
 #include "sinks/store/store.h"
 #include "sinks/store/store_file.h"
@@ -125,6 +126,7 @@ struct store {
 	struct alert_event *events;
 	size_t nevents, events_cap;
 	struct rollup_table hourly, protocols;
+	struct held held; /* bytes of processes whose identity is being looked up */
 	size_t pending_ticks;
 	uint64_t rows_dropped; /* per-second rows past STORE_PENDING_ROWS_MAX */
 
@@ -333,6 +335,54 @@ static const char *label_at(const struct store *st, size_t at)
 	return at < st->labels_len ? st->labels + at : NULL;
 }
 
+/* Held bytes of a process that left the snapshot still identity-less: summed under none known. */
+static int release_held(void *ctx, const struct held_bytes *b)
+{
+	struct store *st = ctx;
+
+	return rollup_add(&st->hourly, b->hour, b->comm, NULL, b->v);
+}
+
+/*
+ * The rollups get a process's bytes under who ran it. While that is being
+ * looked up (a tick or two) they are held, so a process's first second is
+ * not summed apart from the rest; at most HELD_MAX_S, and an exited process's
+ * go in at once under what is known.
+ */
+static int rollup_process(struct store *st, const struct process_stats *p, time_t when,
+			  const uint64_t v[4], const struct rollup_who *who)
+{
+	struct held_bytes b;
+	bool held = held_take(&st->held, p->pid, p->start_ns, &b);
+	bool moved = v[0] || v[1] || v[2] || v[3];
+
+	if (!held && !moved)
+		return 0;
+	if (p->ident.pending && !p->exited && (!held || when - b.since < HELD_MAX_S)) {
+		if (held && b.hour != hour_of(when)) {
+			/* An hour ended while holding: that hour's bytes go in as they are. */
+			if (rollup_add(&st->hourly, b.hour, b.comm, who, b.v))
+				return -ENOMEM;
+			held = false;
+		}
+		if (!held) {
+			memset(&b, 0, sizeof(b));
+			b.pid = p->pid;
+			b.start_ns = p->start_ns;
+			b.hour = hour_of(when);
+			b.since = when;
+		}
+		memcpy(b.comm, p->comm, sizeof(b.comm));
+		b.comm[sizeof(b.comm) - 1] = '\0';
+		for (int k = 0; k < 4; k++)
+			b.v[k] += v[k];
+		return held_keep(&st->held, &b);
+	}
+	if (held && rollup_add(&st->hourly, b.hour, p->comm, who, b.v))
+		return -ENOMEM;
+	return moved ? rollup_add(&st->hourly, hour_of(when), p->comm, who, v) : 0;
+}
+
 static int queue_processes(struct store *st, const struct snapshot *s, time_t when)
 {
 	for (size_t i = 0; i < s->nprocs; i++) {
@@ -343,12 +393,12 @@ static int queue_processes(struct store *st, const struct snapshot *s, time_t wh
 					  process_container_label(&p->ident) };
 		struct log_row *r;
 
+		if (rollup_process(st, p, when, v, &who))
+			return -ENOMEM;
 		if (!v[0] && !v[1] && !v[2] && !v[3])
 			continue;
 		st->total_up += v[0];
 		st->total_down += v[1];
-		if (rollup_add(&st->hourly, hour_of(when), p->comm, &who, v))
-			return -ENOMEM;
 		if (st->nrows >= STORE_PENDING_ROWS_MAX) {
 			st->rows_dropped++;
 			continue;
@@ -451,7 +501,8 @@ int store_tick(struct store *st, const struct snapshot *s, const struct alert_ev
 
 	if (!st->in_session)
 		return 0;
-	if (queue_processes(st, s, when) || queue_interfaces(st, s, when) ||
+	if (queue_processes(st, s, when) || held_end_tick(&st->held, release_held, st) ||
+	    queue_interfaces(st, s, when) ||
 	    queue_protocols(st, s, when) || queue_events(st, events, nevents))
 		return -ENOMEM;
 	st->pending_ticks++;
@@ -757,6 +808,11 @@ int store_session_end(struct store *st, double wait_s)
 
 	if (!st || !st->in_session)
 		return 0;
+	/* Nothing is held past the end: what is still held goes in under none known. */
+	if (held_end_tick(&st->held, release_held, st) ||
+	    held_end_tick(&st->held, release_held, st))
+		fprintf(stderr, "nethound: out of memory: bytes of the last seconds are only "
+				"in the session's totals\n");
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += (time_t)wait_s;
 	for (;;) {
@@ -855,6 +911,7 @@ void store_close(struct store *st)
 	free(st->labels);
 	free(st->ifrows);
 	free(st->events);
+	held_free(&st->held);
 	rollup_free(&st->hourly);
 	rollup_free(&st->protocols);
 	free(st->path);
