@@ -89,7 +89,7 @@ struct identity {
 	struct done *done;
 
 	/* The worker's own, set before it starts. */
-	char *cgroup_root;
+	int cgroup_fd; /* the cgroup v2 root, opened once: walks need no privilege after */
 	char *state_root;
 
 	/* The pipeline thread's own. */
@@ -200,10 +200,10 @@ static bool walk_for(int dfd, char *path, size_t len, size_t cap, uint64_t ino, 
  * privilege beyond reading directories, which nethound keeps after it drops
  * capabilities.
  */
-static bool cgroup_path_of(const char *root, uint64_t id, char *path, size_t cap)
+static bool cgroup_path_of(int root_fd, uint64_t id, char *path, size_t cap)
 {
 	struct stat st;
-	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
 		return false;
@@ -238,7 +238,7 @@ static struct result *resolve_cgroup(const struct identity *id, uint64_t cgid)
 	struct cgroup_labels l;
 	struct result *r;
 
-	if (!id->cgroup_root || !cgroup_path_of(id->cgroup_root, cgid, path, sizeof(path)))
+	if (id->cgroup_fd < 0 || !cgroup_path_of(id->cgroup_fd, cgid, path, sizeof(path)))
 		return NULL;
 	r = calloc(1, sizeof(*r));
 	if (!r)
@@ -385,7 +385,8 @@ static void destroy(struct identity *id)
 	}
 	for (int i = 0; i < IDENTITY_CACHE_CAPACITY; i++)
 		result_free(id->entries[i].res);
-	free(id->cgroup_root);
+	if (id->cgroup_fd >= 0)
+		close(id->cgroup_fd);
 	free(id->state_root);
 	pthread_cond_destroy(&id->work);
 	pthread_mutex_destroy(&id->lock);
@@ -437,10 +438,10 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* The first cgroup2 mount point in mountinfo (octal escapes undone). */
-static char *find_cgroup2(void)
+/* The first cgroup2 mount point in a mountinfo file (octal escapes undone). */
+static char *find_cgroup2(const char *mountinfo)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
+	FILE *f = fopen(mountinfo, "re");
 	char line[4096], *found = NULL;
 
 	if (!f)
@@ -473,6 +474,34 @@ static char *find_cgroup2(void)
 	return found;
 }
 
+/*
+ * The cgroup v2 root: given, else our mount namespace's, else (ip netns exec
+ * mounts a fresh /sys over the cgroup mounts) the one init or our parent
+ * sees, through /proc/PID/root. -1 if there is none: cgroup paths stay unknown.
+ */
+static int open_cgroup_root(const char *given)
+{
+	char *mnt = given ? strdup(given) : find_cgroup2("/proc/self/mountinfo");
+	int others[2] = { 1, (int)getppid() };
+	int fd = -1;
+
+	if (mnt)
+		fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(mnt);
+	for (size_t i = 0; fd < 0 && !given && i < sizeof(others) / sizeof(others[0]); i++) {
+		char info[64], path[4096 + 32];
+
+		snprintf(info, sizeof(info), "/proc/%d/mountinfo", others[i]);
+		mnt = find_cgroup2(info);
+		if (mnt) {
+			snprintf(path, sizeof(path), "/proc/%d/root%s", others[i], mnt);
+			fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		}
+		free(mnt);
+	}
+	return fd;
+}
+
 struct identity *identity_new(const struct identity_config *cfg)
 {
 	const char *state_root = cfg && cfg->state_root ? cfg->state_root : NULL;
@@ -502,7 +531,7 @@ struct identity *identity_new(const struct identity_config *cfg)
 		return NULL;
 	}
 	id->refs = 1;
-	id->cgroup_root = cfg && cfg->cgroup_root ? strdup(cfg->cgroup_root) : find_cgroup2();
+	id->cgroup_fd = open_cgroup_root(cfg ? cfg->cgroup_root : NULL);
 	id->state_root = strdup(state_root ? state_root : "");
 	for (int i = 0; i < BUCKETS; i++)
 		id->buckets[i] = NONE;

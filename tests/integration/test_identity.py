@@ -12,6 +12,7 @@ Usage: test_identity.py [TEST ...]   (all tests when none is named)
 """
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -471,6 +472,60 @@ def record_report_keep_impostor_apart():
         check("Top containers" in text and docker["name"] in text, "text report containers")
         print(f"  report: sshd rows {got}; container {docker['name']}: "
               f"{conts.get(docker['name'])}")
+
+
+@test
+def live_view_groups_by_container():
+    """The live view's C column names each process's container, and G groups the test's
+    container's processes under one subtotal row whose rates add up theirs."""
+    from test_tui import Pane, to_bytes
+    p = os.getpid()
+    cid, name = hexid(11), f"nht{p}-grp"
+    docker = dict(case="docker", runtime="docker", id=cid, name=name)
+    with tempfile.TemporaryDirectory(prefix="nht-live-") as tmp, Cgroups() as cg, \
+            Namespaces() as ns:
+        os.chmod(tmp, 0o755)
+        state_tree(tmp, [docker])
+        scope = cg.make(f"system.slice/docker-{cid}.scope")
+        port = 47000 + p % 400 * 10
+        procs = []
+        try:
+            with Pane(ns.a, width=120, height=40, env={"NETHOUND_STATE_ROOT": tmp},
+                      extra=("--no-db", "--container", name)) as pane:
+                for i, rate in enumerate((200_000, 300_000)):
+                    procs.append(start_server("tcp-server", "--name", "nht-grp-srv", "--bind",
+                                              ns.b4, "--port", port + i, "--recv", "recv",
+                                              ns=ns.b))
+                    procs.append(start_in([scope], "tcp-client", "--name", f"nht-grp-{i}",
+                                          "--addr", ns.b4, "--port", port + i, "--send", "send",
+                                          "--bytes", rate * 60, "--rate", rate, ns=ns.a))
+                pane.keys("c", "c", "c")  # the WHO column: user, unit, container
+                text = pane.wait_for(lambda t: re.search(rf"nht-grp-0 .*{name}", t) and
+                                     re.search(rf"nht-grp-1 .*{name}", t),
+                                     "the container's name beside both processes", timeout=20)
+                check("CONTAINER" in text, "the WHO column's title")
+                pane.keys("g", "g")  # group by unit, then by container
+                group = rf"^{re.escape(name)} \(2\)\s+(\S+ \S+/s)\s+(\S+ \S+/s)"
+                text = pane.wait_for(lambda t: re.search(group, t, re.M) and all(
+                    re.search(rf"^\s*\d+\s+nht-grp-{i}\s+(\S+ \S+/s)", t, re.M)
+                    for i in (0, 1)), "a subtotal row for the container", timeout=20)
+                lines = text.splitlines()
+                head = next(i for i, ln in enumerate(lines) if re.match(group, ln))
+                members = lines[head + 1:head + 3]
+                check(all("nht-grp-" in ln for ln in members),
+                      f"the container's rows follow its subtotal: {lines[head:head + 3]}")
+                up = to_bytes(re.match(group, lines[head]).group(1))
+                parts = [to_bytes(re.match(r"^\s*\d+\s+\S+\s+(\S+ \S+/s)", ln).group(1))
+                         for ln in members]
+                check(abs(up - sum(parts)) <= 0.02 * up + 1024,
+                      f"subtotal {up} != {parts} summed")
+                print(f"  {lines[head].rstrip()}")
+                for ln in members:
+                    print(f"  {ln.rstrip()}")
+        finally:
+            for pr in procs:
+                pr.kill()
+                pr.wait()
 
 
 def podman_rootfs(root):

@@ -65,10 +65,9 @@ static const struct {
     {"N P", "sort by name, by PID"},
     {"< >", "previous / next sort order"},
     {"/", "filter by name (Enter keeps it, Esc clears it)"},
-    {"C", "a column of who ran each process: user, unit, container, none"},
-    {"G", "group rows by unit, container, user, none: a subtotal row heads each group"},
+    {"C G", "a user, unit or container column (C); rows grouped by them (G)"},
     {"Up Down PgUp PgDn Home End", "select a process"},
-    {"Enter", "the selected process's connections (their rates: the last interval)"},
+    {"Enter", "the selected process's connections, with the last interval's rates"},
     {"I", "interfaces: wire rates and unattributed bytes"},
     {"Esc  Backspace  Left", "back to the process table"},
 };
