@@ -21,7 +21,8 @@
  *   pid, interface, alert_type, state (alert state or session status),
  *   direction, bandwidth_value (bytes/s; bytes for daily_quota), threshold,
  *   session_id, mode, hooks, tc,
- *   user, unit, container  who ran a process (process rows)
+ *   user, unit, container  who ran a process (process rows); the unit or
+ *                         container of a unit_rate or container_rate alert
  * Fields are quoted as RFC 4180 says (lines end in LF); bytes that are not
  * UTF-8 become U+FFFD so the file decodes as UTF-8; a text field that a
  * spreadsheet would run as a formula begins with an apostrophe.
@@ -84,7 +85,8 @@ struct csv_row {
 	const double *value, *threshold;
 	const int64_t *session_id;
 	const char *mode, *hooks, *tc;
-	const struct named_sum *who; /* a process row: its user, unit and container */
+	/* Who ran a process (process rows); the unit or container of a unit or container alert. */
+	const struct label *user, *unit, *container;
 };
 
 static const char csv_header[] =
@@ -154,15 +156,14 @@ static void csv_write_row(FILE *out, const struct csv_row *c)
 	csv_word(out, c->mode);
 	csv_word(out, c->hooks);
 	csv_word(out, c->tc);
-	if (c->who) {
-		const struct label *l[3] = { &c->who->user, &c->who->unit, &c->who->container };
+	{
+		const struct label *l[3] = { c->user, c->unit, c->container };
 
 		for (int i = 0; i < 3; i++) {
 			fputc(',', out);
-			csv_text(out, l[i]->s, l[i]->len);
+			if (l[i])
+				csv_text(out, l[i]->s, l[i]->len);
 		}
-	} else {
-		fputs(",,,", out);
 	}
 	fputc('\n', out);
 }
@@ -179,7 +180,9 @@ static void csv_named_rows(FILE *out, const char *section, const struct named_su
 						     .bytes = &rows[i].bytes,
 						     .wire = wire,
 						     .share = &share,
-						     .who = with_who ? &rows[i] : NULL});
+						     .user = with_who ? &rows[i].user : NULL,
+						     .unit = with_who ? &rows[i].unit : NULL,
+						     .container = with_who ? &rows[i].container : NULL});
 	}
 }
 
@@ -232,7 +235,9 @@ void report_csv(FILE *out, const struct report *r)
 						.direction = a->direction[0] ? a->direction : NULL,
 						.value = &a->value,
 						.threshold = &a->threshold,
-						.session_id = &a->session_id});
+						.session_id = &a->session_id,
+						.unit = &a->unit,
+						.container = &a->container});
 	}
 	for (size_t i = 0; i < r->nsessions; i++) {
 		const struct session_row *s = &r->sessions[i];

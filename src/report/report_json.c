@@ -96,6 +96,8 @@ static void json_alerts(struct json_writer *w, const struct report *r)
 		json_bytes_or_null(w, a->process, a->process_len);
 		json_key(w, "interface");
 		json_string_or_null(w, a->interface); /* empty: no interface */
+		json_label(w, "unit", &a->unit);
+		json_label(w, "container", &a->container);
 		json_key(w, "direction");
 		json_string_or_null(w, a->direction);
 		json_key(w, "bandwidth_value");

@@ -418,16 +418,22 @@ static int read_alert_count(struct reader *rd, struct report *r)
 /* The newest limit alerts (-1: all), read newest first and kept oldest first. */
 static int read_alerts(struct reader *rd, struct report *r, int limit)
 {
+	/* A schema 1 file has no unit and container columns. */
 	static const char sql[] =
 	    "SELECT timestamp, alert_type, state, pid, process_name, interface, direction,"
-	    " bandwidth_value, threshold, session_id FROM alerts"
+	    " bandwidth_value, threshold, session_id, unit, container FROM alerts"
+	    " WHERE timestamp >= ?1 AND timestamp < ?2 ORDER BY timestamp DESC, id DESC"
+	    " LIMIT ?3";
+	static const char sql_1[] =
+	    "SELECT timestamp, alert_type, state, pid, process_name, interface, direction,"
+	    " bandwidth_value, threshold, session_id, NULL, NULL FROM alerts"
 	    " WHERE timestamp >= ?1 AND timestamp < ?2 ORDER BY timestamp DESC, id DESC"
 	    " LIMIT ?3";
 	sqlite3_stmt *q;
 	size_t cap = 0;
 	int rc;
 
-	if ((rc = reader_prepare(rd, sql, &q)))
+	if ((rc = reader_prepare(rd, rd->identity ? sql : sql_1, &q)))
 		return rc;
 	sqlite3_bind_int(q, 3, limit);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -449,6 +455,8 @@ static int read_alerts(struct reader *rd, struct report *r, int limit)
 		a->process_len = column_copy(q, 4, a->process, sizeof(a->process));
 		column_copy(q, 5, a->interface, sizeof(a->interface));
 		column_copy(q, 6, a->direction, sizeof(a->direction));
+		column_label(q, 10, &a->unit);
+		column_label(q, 11, &a->container);
 		a->value = sqlite3_column_double(q, 7);
 		a->threshold = sqlite3_column_double(q, 8);
 		a->session_id = sqlite3_column_int64(q, 9);

@@ -192,6 +192,12 @@ static void alert_source(char *buf, size_t len, const struct alert_row *a)
 			snprintf(buf, len, "%s", name);
 	} else if (a->interface[0]) {
 		printable_word(buf, len, a->interface);
+	} else if (a->unit.len || a->container.len) {
+		const struct label *l = a->unit.len ? &a->unit : &a->container;
+		int n = snprintf(buf, len, "%s ", a->unit.len ? "unit" : "container");
+
+		if (n > 0 && (size_t)n < len)
+			printable(buf + n, len - (size_t)n, l->s, l->len);
 	} else {
 		snprintf(buf, len, "all processes");
 	}

@@ -26,6 +26,8 @@ enum long_only {
 	OPT_THRESHOLD,
 	OPT_TOTAL_THRESHOLD,
 	OPT_INTERFACE_THRESHOLD,
+	OPT_UNIT_THRESHOLD,
+	OPT_CONTAINER_THRESHOLD,
 	OPT_DAILY_QUOTA,
 	OPT_WINDOW,
 	OPT_ALERT_HOLD,
@@ -60,6 +62,8 @@ static const struct option long_options[] = {
 	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 	{ "total-threshold", required_argument, NULL, OPT_TOTAL_THRESHOLD },
 	{ "interface-threshold", required_argument, NULL, OPT_INTERFACE_THRESHOLD },
+	{ "threshold-unit", required_argument, NULL, OPT_UNIT_THRESHOLD },
+	{ "threshold-container", required_argument, NULL, OPT_CONTAINER_THRESHOLD },
 	{ "daily-quota", required_argument, NULL, OPT_DAILY_QUOTA },
 	{ "window", required_argument, NULL, OPT_WINDOW },
 	{ "alert-hold", required_argument, NULL, OPT_ALERT_HOLD },
@@ -122,6 +126,8 @@ void cli_print_usage(FILE *out)
 	      "                       1024K; units K, M, G per second, or 100Mbit/s; off)\n"
 	      "      --total-threshold RATE      ... all processes together (default off)\n"
 	      "      --interface-threshold RATE  ... any one interface (default off)\n"
+	      "      --threshold-unit RATE       ... all processes of one systemd unit (off)\n"
+	      "      --threshold-container RATE  ... all processes of one container (off)\n"
 	      "      --daily-quota SIZE          ... a process name moves more today (off)\n"
 	      "      --window SECS    rates over a sliding window, for alerts, the live view's\n"
 	      "                       w key and JSON *_rate_window fields (default 1)\n"
@@ -166,6 +172,8 @@ static const struct {
 	{ OPT_THRESHOLD, "--threshold", settings_set_threshold },
 	{ OPT_TOTAL_THRESHOLD, "--total-threshold", settings_set_total_threshold },
 	{ OPT_INTERFACE_THRESHOLD, "--interface-threshold", settings_set_interface_threshold },
+	{ OPT_UNIT_THRESHOLD, "--threshold-unit", settings_set_unit_threshold },
+	{ OPT_CONTAINER_THRESHOLD, "--threshold-container", settings_set_container_threshold },
 	{ OPT_DAILY_QUOTA, "--daily-quota", settings_set_daily_quota },
 	{ OPT_WINDOW, "--window", settings_set_window },
 	{ OPT_ALERT_HOLD, "--alert-hold", settings_set_alert_hold },
@@ -261,6 +269,8 @@ static int check_command_options(const struct options *o, const bool *given, cha
 		{OPT_THRESHOLD, "--threshold", counting},
 		{OPT_TOTAL_THRESHOLD, "--total-threshold", counting},
 		{OPT_INTERFACE_THRESHOLD, "--interface-threshold", counting},
+		{OPT_UNIT_THRESHOLD, "--threshold-unit", counting},
+		{OPT_CONTAINER_THRESHOLD, "--threshold-container", counting},
 		{OPT_DAILY_QUOTA, "--daily-quota", counting},
 		{OPT_WINDOW, "--window", counting},
 		{OPT_ALERT_HOLD, "--alert-hold", counting},

@@ -432,6 +432,17 @@ int settings_set_interface_threshold(struct options *opts, const char *value, ch
 	return set_rate(value, &opts->alerts.interface_rate, why, whylen);
 }
 
+int settings_set_unit_threshold(struct options *opts, const char *value, char *why, size_t whylen)
+{
+	return set_rate(value, &opts->alerts.unit_rate, why, whylen);
+}
+
+int settings_set_container_threshold(struct options *opts, const char *value, char *why,
+				     size_t whylen)
+{
+	return set_rate(value, &opts->alerts.container_rate, why, whylen);
+}
+
 int settings_set_daily_quota(struct options *opts, const char *value, char *why, size_t whylen)
 {
 	if (settings_parse_size(value, &opts->alerts.daily_quota))

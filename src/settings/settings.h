@@ -131,6 +131,8 @@ settings_setter settings_set_retention;
 settings_setter settings_set_threshold;
 settings_setter settings_set_total_threshold;
 settings_setter settings_set_interface_threshold;
+settings_setter settings_set_unit_threshold;      /* --threshold-unit, threshold_unit */
+settings_setter settings_set_container_threshold; /* --threshold-container, ... */
 settings_setter settings_set_daily_quota;
 settings_setter settings_set_window;
 settings_setter settings_set_alert_hold;

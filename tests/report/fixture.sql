@@ -137,6 +137,15 @@ VALUES
 	('2026-11-20 04:58:02', 31337, '=ev"il,\' || char(10) || 'v2' || CAST(X'FF' AS TEXT),
 	 'process_rate', 0.0, 1048576.0, 2, 'cleared', 'upload', NULL);
 
+-- The hostile upload's unit and container over --threshold-unit and --threshold-container.
+INSERT INTO alerts (timestamp, pid, process_name, alert_type, bandwidth_value, threshold,
+		    session_id, state, direction, interface, unit, container)
+VALUES
+	('2026-11-20 03:00:42', NULL, NULL, 'unit_rate', 204472320.0, 104857600.0, 2, 'raised',
+	 'upload', NULL, 'docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope', NULL),
+	('2026-11-20 03:00:42', NULL, NULL, 'container_rate', 204472320.0, 104857600.0, 2, 'raised',
+	 'upload', NULL, NULL, '@web' || char(9) || '"1"');
+
 INSERT INTO interface_log VALUES
 	('2026-11-19 14:02:37', 'eth0', 1093120, 53687091, 4096, 81920, 1),
 	('2026-11-20 03:00:41', 'eth0', 212860928, 1572864, 2048, 40960, 2),

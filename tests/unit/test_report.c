@@ -406,8 +406,12 @@ static void test_partial_range(void)
 	CHECK_CONTAINS(text, "\"timeline_bucket\":\"hour\",\"timeline\":[{\"start\":"
 			     "\"2026-11-20T03:00:00Z\",\"end\":\"2026-11-20T04:00:00Z\"");
 	CHECK_INT(count_substrings(text, "\"start\":\"2026-11-20T0"), 1);
-	CHECK_INT(count_substrings(text, "\"alert_type\""), 1);
+	/* The process's alert, then its unit's and its container's a second later. */
+	CHECK_INT(count_substrings(text, "\"alert_type\""), 3);
 	CHECK_CONTAINS(text, "\"time\":\"2026-11-20T03:00:41Z\"");
+	CHECK_CONTAINS(text, "\"alert_type\":\"unit_rate\",\"state\":\"raised\",\"pid\":null,"
+			     "\"process_name\":null,\"interface\":null,\"unit\":\"docker-0123");
+	CHECK_CONTAINS(text, "\"interface\":null,\"unit\":null,\"container\":\"@web\\t\\\"1\\\"\"");
 	/* Only session 2 was running then. */
 	CHECK_CONTAINS(text, "\"sessions\":[{\"id\":2,");
 	CHECK_INT(count_substrings(text, "\"status\""), 1);

@@ -70,8 +70,8 @@ static const char *const statement_sql[SQL_MAX] = {
 			     " download_bytes, unattributed_upload, unattributed_download,"
 			     " session_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	[SQL_INSERT_ALERT] = "INSERT INTO alerts (timestamp, pid, process_name, alert_type,"
-			     " bandwidth_value, threshold, session_id, state, direction, interface)"
-			     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			     " bandwidth_value, threshold, session_id, state, direction, interface,"
+			     " unit, container) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[SQL_UPSERT_HOURLY] =
 	    "INSERT INTO traffic_hourly (hour, process_name, upload_bytes, download_bytes,"
 	    " wire_upload_bytes, wire_download_bytes, user, unit, container)"
@@ -626,6 +626,10 @@ static int write_events(struct store *st)
 			sqlite3_bind_text(q, 9, dir, -1, SQLITE_STATIC);
 		if (e->kind == ALERT_INTERFACE_RATE)
 			sqlite3_bind_text(q, 10, e->interface, -1, SQLITE_STATIC);
+		if (e->kind == ALERT_UNIT_RATE)
+			sqlite3_bind_text(q, 11, e->group, -1, SQLITE_STATIC);
+		if (e->kind == ALERT_CONTAINER_RATE)
+			sqlite3_bind_text(q, 12, e->group, -1, SQLITE_STATIC);
 		rc = run(q);
 	}
 	return rc;

@@ -113,6 +113,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE traffic_log ADD COLUMN user TEXT;"
 	"ALTER TABLE traffic_log ADD COLUMN unit TEXT;"
 	"ALTER TABLE traffic_log ADD COLUMN container TEXT;"
+	/* Unit and container alerts name theirs here (NULL for the other kinds). */
+	"ALTER TABLE alerts ADD COLUMN unit TEXT;"
+	"ALTER TABLE alerts ADD COLUMN container TEXT;"
 	"CREATE TABLE traffic_hourly_2 ("
 	"  hour TEXT NOT NULL,"
 	"  process_name TEXT NOT NULL,"

@@ -338,6 +338,10 @@ static void json_alert(struct json_writer *w, const struct alert_event *e)
 		json_string(w, e->interface);
 	else
 		json_null(w);
+	json_key(w, "unit");
+	json_string_or_null(w, e->kind == ALERT_UNIT_RATE ? e->group : NULL);
+	json_key(w, "container");
+	json_string_or_null(w, e->kind == ALERT_CONTAINER_RATE ? e->group : NULL);
 	json_key(w, "direction");
 	json_string_or_null(w, dir);
 	json_key(w, "value");
