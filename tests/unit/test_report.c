@@ -658,6 +658,17 @@ static void test_migration_from_1(void)
 	CHECK_INT(sqlite3_column_int(q, 2), 5);
 	CHECK_INT(sqlite3_column_int(q, 3), 3);
 	sqlite3_finalize(q);
+	/* And the rebuilt tables take upserts and check clean. */
+	CHECK(sqlite3_exec(db,
+			   "INSERT INTO traffic_daily (day, process_name, upload_bytes, download_bytes,"
+			   " wire_upload_bytes, wire_download_bytes, user) VALUES"
+			   " ('2026-11-20', 'sshd', 1, 1, 1, 1, 'root')",
+			   NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &q, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(q) == SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(q, 0), "ok");
+	CHECK(sqlite3_step(q) == SQLITE_DONE);
+	sqlite3_finalize(q);
 	sqlite3_close(db);
 	unlink(path);
 }

@@ -107,8 +107,9 @@ static const char *const migrations[] = {
 	 * or not applicable. The rollups are keyed by them too, so a process
 	 * that names itself sshd is not summed with the real sshd: rebuilt with
 	 * the wider key ('' for none: key columns cannot be NULL), their rows
-	 * so far kept as rows of no known identity. New columns go last, so
-	 * queries naming columns keep working.
+	 * so far kept as rows of no known identity. The key's columns come
+	 * first: SQLite 3.40's integrity_check misreads a WITHOUT ROWID table
+	 * whose key columns follow others (it reports NULLs that are not there).
 	 */
 	"ALTER TABLE traffic_log ADD COLUMN user TEXT;"
 	"ALTER TABLE traffic_log ADD COLUMN unit TEXT;"
@@ -119,13 +120,13 @@ static const char *const migrations[] = {
 	"CREATE TABLE traffic_hourly_2 ("
 	"  hour TEXT NOT NULL,"
 	"  process_name TEXT NOT NULL,"
+	"  user TEXT NOT NULL DEFAULT '',"
+	"  unit TEXT NOT NULL DEFAULT '',"
+	"  container TEXT NOT NULL DEFAULT '',"
 	"  upload_bytes INTEGER NOT NULL,"
 	"  download_bytes INTEGER NOT NULL,"
 	"  wire_upload_bytes INTEGER NOT NULL,"
 	"  wire_download_bytes INTEGER NOT NULL,"
-	"  user TEXT NOT NULL DEFAULT '',"
-	"  unit TEXT NOT NULL DEFAULT '',"
-	"  container TEXT NOT NULL DEFAULT '',"
 	"  PRIMARY KEY (hour, process_name, user, unit, container)"
 	") WITHOUT ROWID;"
 	"INSERT INTO traffic_hourly_2 (hour, process_name, upload_bytes, download_bytes,"
@@ -137,13 +138,13 @@ static const char *const migrations[] = {
 	"CREATE TABLE traffic_daily_2 ("
 	"  day TEXT NOT NULL,"
 	"  process_name TEXT NOT NULL,"
+	"  user TEXT NOT NULL DEFAULT '',"
+	"  unit TEXT NOT NULL DEFAULT '',"
+	"  container TEXT NOT NULL DEFAULT '',"
 	"  upload_bytes INTEGER NOT NULL,"
 	"  download_bytes INTEGER NOT NULL,"
 	"  wire_upload_bytes INTEGER NOT NULL,"
 	"  wire_download_bytes INTEGER NOT NULL,"
-	"  user TEXT NOT NULL DEFAULT '',"
-	"  unit TEXT NOT NULL DEFAULT '',"
-	"  container TEXT NOT NULL DEFAULT '',"
 	"  PRIMARY KEY (day, process_name, user, unit, container)"
 	") WITHOUT ROWID;"
 	"INSERT INTO traffic_daily_2 (day, process_name, upload_bytes, download_bytes,"
