@@ -528,6 +528,69 @@ def live_view_groups_by_container():
                 pr.wait()
 
 
+@test
+def unit_and_container_alerts():
+    """--threshold-unit and --threshold-container judge the sum of a unit's or a container's
+    processes: two processes each under the threshold raise one alert together, named by
+    unit and by container in JSON and in --alert-exec's environment."""
+    p = os.getpid()
+    cid, name = hexid(12), f"nht{p}-alrt"
+    unit = f"docker-{cid}.scope"
+    with tempfile.TemporaryDirectory(prefix="nht-alert-") as tmp, Cgroups() as cg, \
+            Namespaces() as ns:
+        os.chmod(tmp, 0o755)
+        state_tree(tmp, [dict(case="docker", runtime="docker", id=cid, name=name)])
+        hook = os.path.join(tmp, "hook.sh")
+        out = os.path.join(tmp, "hook.out")
+        with open(hook, "w") as f:
+            f.write(f"#!/bin/sh\necho \"$NETHOUND_ALERT_TYPE $NETHOUND_ALERT_STATE "
+                    f"unit=$NETHOUND_UNIT container=$NETHOUND_CONTAINER\" >> {out}\n")
+        os.chmod(hook, 0o755)
+        scope = cg.make(f"system.slice/{unit}")
+        port = 48000 + p % 400 * 10
+        os.environ["NETHOUND_STATE_ROOT"] = tmp
+        procs = []
+        try:
+            with Nethound("--threshold", "off", "--threshold-unit", "120K",
+                          "--threshold-container", "130K", "--alert-exec", hook) as nh:
+                for i in range(2):
+                    procs.append(start_server("tcp-server", "--name", "nht-al-srv", "--bind",
+                                              ns.b4, "--port", port + i, "--recv", "recv",
+                                              ns=ns.b))
+                    procs.append(start_in([scope], "tcp-client", "--name", f"nht-al-{i}",
+                                          "--addr", ns.b4, "--port", port + i, "--send", "send",
+                                          "--bytes", 80_000 * 5, "--chunk", 8000, "--rate",
+                                          80_000, ns=ns.a))
+                for pr in procs:
+                    finish(pr)
+                nh.settle()
+                time.sleep(1)
+        finally:
+            del os.environ["NETHOUND_STATE_ROOT"]
+            for pr in procs:
+                if pr.poll() is None:
+                    pr.kill()
+        seen = {}
+        for doc in nh.snapshot_docs():
+            for a in doc["alerts"]:
+                if a["unit"] == unit or a["container"] == name:
+                    seen[a["type"]] = a
+        check(set(seen) == {"unit_rate", "container_rate"}, f"alerts seen: {seen}")
+        check(seen["unit_rate"]["container"] is None and seen["unit_rate"]["pid"] is None and
+              seen["container_rate"]["unit"] is None, f"fields: {seen}")
+        for a in seen.values():
+            check(a["value"] > a["threshold"] and a["direction"] == "upload", f"alert {a}")
+        for _ in range(50):
+            if os.path.exists(out):
+                break
+            time.sleep(0.1)
+        hooked = open(out).read() if os.path.exists(out) else ""
+        check(f"unit_rate raised unit={unit} container=" in hooked and
+              f"container_rate raised unit= container={name}" in hooked,
+              f"--alert-exec saw: {hooked!r}")
+        print(f"  JSON: {sorted(seen)}; hook: {hooked.splitlines()}")
+
+
 def podman_rootfs(root):
     """A root directory with nh_traffic and the libraries it needs (no image, no registry)."""
     for d in ("bin", "lib64", "lib/x86_64-linux-gnu", "proc", "sys", "dev", "tmp", "etc"):
