@@ -39,7 +39,7 @@ static struct part middle(struct part p, const char *prefix, const char *suffix)
 {
 	size_t a = strlen(prefix), b = strlen(suffix);
 
-	return (struct part){ p.s + a, p.len - a - b };
+	return (struct part){p.s + a, p.len - a - b};
 }
 
 /* Container ids of Docker, Podman, containerd and CRI-O: 64 lowercase hex digits. */
@@ -128,10 +128,10 @@ static const struct {
 	const char *prefix;
 	const char *runtime;
 } scopes[] = {
-	{ "docker-", "docker" },
-	{ "libpod-", "podman" },
-	{ "crio-", "cri-o" },
-	{ "cri-containerd-", "containerd" },
+    {"docker-", "docker"},
+    {"libpod-", "podman"},
+    {"crio-", "cri-o"},
+    {"cri-containerd-", "containerd"},
 };
 
 /* kubepods-besteffort-pod<uid>.slice, kubepods-pod<uid>.slice (systemd driver). */
@@ -141,7 +141,7 @@ static bool pod_slice(struct part p, struct cgroup_labels *out)
 
 	if (!has_prefix(p, "kubepods-") || !has_suffix(p, ".slice") || p.len < 36 + 9)
 		return false;
-	uid = (struct part){ p.s + p.len - 6 - 36, 36 };
+	uid = (struct part){p.s + p.len - 6 - 36, 36};
 	if (!is_pod_uid(uid, '_') || uid.s - p.s < 12 || memcmp(uid.s - 4, "-pod", 4) != 0)
 		return false;
 	copy_part(out->pod_uid, sizeof(out->pod_uid), uid);
@@ -192,13 +192,14 @@ static void match_component(struct part prev, struct part c, bool *in_pod, bool 
 		   has_suffix(c, ".scope") && c.len > 14) {
 		set_container(out, "systemd-nspawn", middle(c, "machine-", ".scope"), true);
 	} else if (has_prefix(c, "systemd-nspawn@") && has_suffix(c, ".service") && c.len > 23) {
-		set_container(out, "systemd-nspawn", middle(c, "systemd-nspawn@", ".service"), true);
+		set_container(out, "systemd-nspawn", middle(c, "systemd-nspawn@", ".service"),
+			      true);
 	}
 }
 
 bool cgroup_path_parse(const char *path, struct cgroup_labels *out)
 {
-	struct part prev = { "", 0 }, slice = { "", 0 };
+	struct part prev = {"", 0}, slice = {"", 0};
 	bool unit_found = false, in_pod = false, kubepods = false;
 	const char *p = path ? path : "";
 

@@ -302,7 +302,8 @@ static bool same_process(int dirfd, uint64_t start_ns)
 	return started + 2 * tick >= start_ns && start_ns + 2 * tick >= started;
 }
 
-/* cgroup v1 lines of /proc/PID/cgroup: where the cgroupfs drivers put containers on hybrid hosts. */
+/* cgroup v1 lines of /proc/PID/cgroup: where the cgroupfs drivers put containers on hybrid hosts.
+ */
 static void proc_v1_labels(int dirfd, struct result *r, const char *state_root)
 {
 	char line[4096];
@@ -340,7 +341,8 @@ static struct result *resolve_proc(const struct identity *id, uint32_t pid, uint
 	int fd;
 
 	snprintf(dir, sizeof(dir), "/proc/%u", pid);
-	/* Everything below is read through this one directory: the process cannot change under us. */
+	/* Everything below is read through this one directory: the process cannot change under us.
+	 */
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
@@ -461,7 +463,8 @@ static char *find_cgroup2(const char *mountinfo)
 				field++;
 		while (*p && *p != ' ' && o + 1 < sizeof(mnt)) {
 			if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] && p[3]) {
-				mnt[o++] = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+				mnt[o++] =
+				    (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
 				p += 4;
 			} else {
 				mnt[o++] = *p++;
@@ -482,7 +485,7 @@ static char *find_cgroup2(const char *mountinfo)
 static int open_cgroup_root(const char *given)
 {
 	char *mnt = given ? strdup(given) : find_cgroup2("/proc/self/mountinfo");
-	int others[2] = { 1, (int)getppid() };
+	int others[2] = {1, (int)getppid()};
 	int fd = -1;
 
 	if (mnt)
@@ -640,8 +643,7 @@ static bool request(struct identity *id, struct entry *e)
  * What is known of k; asks the worker if nothing is, or if it is time to ask
  * again. *settled: k has been resolved (even to nothing).
  */
-static const struct result *ask(struct identity *id, struct key k, bool may_request,
-				bool *settled)
+static const struct result *ask(struct identity *id, struct key k, bool may_request, bool *settled)
 {
 	struct entry *e = find_entry(id, &k);
 
@@ -656,7 +658,7 @@ static const struct result *ask(struct identity *id, struct key k, bool may_requ
 		e = &id->entries[i];
 		id->free_list = e->next;
 		b = key_bucket(&k);
-		*e = (struct entry){ .key = k, .in_use = true, .next = id->buckets[b] };
+		*e = (struct entry){.key = k, .in_use = true, .next = id->buckets[b]};
 		id->buckets[b] = i;
 		e->last_use = id->now;
 		request(id, e);
@@ -672,12 +674,12 @@ static const struct result *ask(struct identity *id, struct key k, bool may_requ
 static void merge_into(struct result *new, struct result *old)
 {
 	char **pairs[][2] = {
-		{ &new->unit, &old->unit },
-		{ &new->container_id, &old->container_id },
-		{ &new->container_name, &old->container_name },
-		{ &new->pod_uid, &old->pod_uid },
-		{ &new->pod_namespace, &old->pod_namespace },
-		{ &new->pod_name, &old->pod_name },
+	    {&new->unit, &old->unit},
+	    {&new->container_id, &old->container_id},
+	    {&new->container_name, &old->container_name},
+	    {&new->pod_uid, &old->pod_uid},
+	    {&new->pod_namespace, &old->pod_namespace},
+	    {&new->pod_name, &old->pod_name},
 	};
 
 	if (!new->runtime)
@@ -770,10 +772,10 @@ void identity_fill(struct identity *id, struct process_stats *p)
 	memset(&p->ident, 0, sizeof(p->ident));
 	if (!id)
 		return;
-	user = ask(id, (struct key){ KIND_USER, p->uid, 0 }, true, &user_known);
-	cg = ask(id, (struct key){ KIND_CGROUP, p->cgroup_id, 0 }, true, &cg_known);
+	user = ask(id, (struct key){KIND_USER, p->uid, 0}, true, &user_known);
+	cg = ask(id, (struct key){KIND_CGROUP, p->cgroup_id, 0}, true, &cg_known);
 	/* An exited process has no /proc entry left to read. */
-	proc = ask(id, (struct key){ KIND_PROC, p->pid, p->start_ns }, !p->exited, &proc_known);
+	proc = ask(id, (struct key){KIND_PROC, p->pid, p->start_ns}, !p->exited, &proc_known);
 	/* On a hybrid host the container may come from the process's v1 paths. */
 	p->ident.pending = !user_known || !cg_known ||
 			   (!p->exited && !proc_known && !(cg && (cg->runtime || cg->pod_uid)));

@@ -54,7 +54,7 @@ static bool string_at(struct json_span doc, const char *const *keys, size_t nkey
 
 static void docker_names(const char *root, const char *id, struct state_names *out)
 {
-	static const char *const name_key[] = { "Name" };
+	static const char *const name_key[] = {"Name"};
 	char path[512], name[CGROUP_LABEL_LEN];
 	size_t len;
 	char *doc;
@@ -63,7 +63,7 @@ static void docker_names(const char *root, const char *id, struct state_names *o
 	doc = read_file(path, &len);
 	if (!doc)
 		return;
-	if (string_at((struct json_span){ doc, len }, name_key, 1, name, sizeof(name)))
+	if (string_at((struct json_span){doc, len}, name_key, 1, name, sizeof(name)))
 		snprintf(out->container, sizeof(out->container), "%s",
 			 name[0] == '/' ? name + 1 : name);
 	free(doc);
@@ -72,10 +72,10 @@ static void docker_names(const char *root, const char *id, struct state_names *o
 /* containers/storage's list: [{"id": "...", "names": ["web"], ...}, ...] */
 static void storage_names(const char *root, const char *id, struct state_names *out)
 {
-	static const char *const drivers[] = { "overlay", "vfs", "btrfs", "zfs" };
+	static const char *const drivers[] = {"overlay", "vfs", "btrfs", "zfs"};
 
 	for (size_t d = 0; d < sizeof(drivers) / sizeof(drivers[0]) && !out->container[0]; d++) {
-		static const char *const id_key[] = { "id" }, *const names_key[] = { "names" };
+		static const char *const id_key[] = {"id"}, *const names_key[] = {"names"};
 		struct json_span all, elem;
 		char path[512], found[CGROUP_ID_LEN];
 		size_t len;
@@ -87,7 +87,7 @@ static void storage_names(const char *root, const char *id, struct state_names *
 		doc = read_file(path, &len);
 		if (!doc)
 			continue;
-		all = (struct json_span){ doc, len };
+		all = (struct json_span){doc, len};
 		while (json_scan_next(&all, &elem)) {
 			struct json_span names, first;
 
@@ -106,14 +106,14 @@ static void storage_names(const char *root, const char *id, struct state_names *
 static void bundle_names(const char *path, const char *container_key, const char *pod_key,
 			 const char *ns_key, struct state_names *out)
 {
-	const char *keys[2] = { "annotations", NULL };
+	const char *keys[2] = {"annotations", NULL};
 	struct json_span doc;
 	size_t len;
 	char *buf = read_file(path, &len);
 
 	if (!buf)
 		return;
-	doc = (struct json_span){ buf, len };
+	doc = (struct json_span){buf, len};
 	keys[1] = container_key;
 	if (!out->container[0])
 		string_at(doc, keys, 2, out->container, sizeof(out->container));

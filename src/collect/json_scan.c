@@ -155,7 +155,7 @@ static int hex4(const char *s)
 
 	for (int i = 0; i < 4; i++) {
 		char ch = s[i];
-		int d = ch >= '0' && ch <= '9'   ? ch - '0'
+		int d = ch >= '0' && ch <= '9'	 ? ch - '0'
 			: ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
 			: ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
 						 : -1;
@@ -209,11 +209,21 @@ bool json_scan_string(struct json_span value, char *out, size_t outlen)
 
 			i += 2;
 			switch (e) {
-			case 'b': buf[0] = '\b'; break;
-			case 'f': buf[0] = '\f'; break;
-			case 'n': buf[0] = '\n'; break;
-			case 'r': buf[0] = '\r'; break;
-			case 't': buf[0] = '\t'; break;
+			case 'b':
+				buf[0] = '\b';
+				break;
+			case 'f':
+				buf[0] = '\f';
+				break;
+			case 'n':
+				buf[0] = '\n';
+				break;
+			case 'r':
+				buf[0] = '\r';
+				break;
+			case 't':
+				buf[0] = '\t';
+				break;
 			case 'u': {
 				int cp = i + 4 <= value.len - 1 ? hex4(s + i) : -1;
 
@@ -225,7 +235,8 @@ bool json_scan_string(struct json_span value, char *out, size_t outlen)
 					int lo = hex4(s + i + 2);
 
 					if (lo >= 0xdc00 && lo < 0xe000) {
-						cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+						cp =
+						    0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 						i += 6;
 					}
 				}
@@ -234,7 +245,9 @@ bool json_scan_string(struct json_span value, char *out, size_t outlen)
 				n = put_utf8(buf, (unsigned)cp);
 				break;
 			}
-			default: buf[0] = e; break;
+			default:
+				buf[0] = e;
+				break;
 			}
 		} else {
 			return false;

@@ -10,16 +10,16 @@
 #define POD_ "4c1b9f3e_7a2d_4e5f_9a0b_1c2d3e4f5a6b"
 
 /* path gives unit, runtime, container id, container name and pod UID ("" for none). */
-#define CHECK_PATH(path_, unit_, runtime_, id_, name_, pod_)                                             \
+#define CHECK_PATH(path_, unit_, runtime_, id_, name_, pod_)                                       \
 	do {                                                                                       \
 		struct cgroup_labels l_;                                                           \
-		bool any_ = cgroup_path_parse((path_), &l_);                                        \
-		CHECK_STR(l_.unit, (unit_));                                                        \
-		CHECK_STR(l_.runtime, (runtime_));                                                  \
-		CHECK_STR(l_.container_id, (id_));                                                  \
-		CHECK_STR(l_.container_name, (name_));                                              \
-		CHECK_STR(l_.pod_uid, (pod_));                                                      \
-		CHECK(any_ == (*(unit_) || *(runtime_) || *(pod_)));                                   \
+		bool any_ = cgroup_path_parse((path_), &l_);                                       \
+		CHECK_STR(l_.unit, (unit_));                                                       \
+		CHECK_STR(l_.runtime, (runtime_));                                                 \
+		CHECK_STR(l_.container_id, (id_));                                                 \
+		CHECK_STR(l_.container_name, (name_));                                             \
+		CHECK_STR(l_.pod_uid, (pod_));                                                     \
+		CHECK(any_ == (*(unit_) || *(runtime_) || *(pod_)));                               \
 	} while (0)
 
 static void test_systemd_units(void)
@@ -45,11 +45,12 @@ static void test_systemd_units(void)
 
 static void test_docker(void)
 {
-	CHECK_PATH("/system.slice/docker-" ID ".scope", "docker-" ID ".scope", "docker", ID, "", "");
+	CHECK_PATH("/system.slice/docker-" ID ".scope", "docker-" ID ".scope", "docker", ID, "",
+		   "");
 	/* A container running systemd: its own units are inside, the host's unit stays. */
 	CHECK_PATH("/system.slice/docker-" ID ".scope/system.slice/nginx.service",
 		   "docker-" ID ".scope", "docker", ID, "", "");
-	CHECK_PATH("/docker/" ID, "", "docker", ID, "", "");                 /* cgroupfs driver */
+	CHECK_PATH("/docker/" ID, "", "docker", ID, "", ""); /* cgroupfs driver */
 	CHECK_PATH("/docker/" ID "/sub", "", "docker", ID, "", "");
 	/* Rootless Docker under the user's manager. */
 	CHECK_PATH("/user.slice/user-1000.slice/user@1000.service/user.slice/docker-" ID ".scope",
@@ -68,29 +69,30 @@ static void test_podman(void)
 	CHECK_PATH("/machine.slice/libpod-" ID ".scope/container", "libpod-" ID ".scope", "podman",
 		   ID, "", "");
 	/* conmon watches the container from outside it. */
-	CHECK_PATH("/machine.slice/libpod-conmon-" ID ".scope", "libpod-conmon-" ID ".scope", "", "",
-		   "", "");
-	CHECK_PATH("/libpod_parent/libpod-" ID, "", "podman", ID, "", "");     /* cgroupfs */
+	CHECK_PATH("/machine.slice/libpod-conmon-" ID ".scope", "libpod-conmon-" ID ".scope", "",
+		   "", "", "");
+	CHECK_PATH("/libpod_parent/libpod-" ID, "", "podman", ID, "", ""); /* cgroupfs */
 	CHECK_PATH("/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" ID ".scope",
 		   "user@1000.service", "podman", ID, "", "");
 }
 
 static void test_kubernetes(void)
 {
-	const char *qos[] = { "burstable", "besteffort" };
+	const char *qos[] = {"burstable", "besteffort"};
 
 	for (size_t i = 0; i < 2; i++) {
 		char path[512], slice[128];
 
 		snprintf(slice, sizeof(slice), "kubepods-%s-pod" POD_ ".slice", qos[i]);
-		snprintf(path, sizeof(path), "/kubepods.slice/kubepods-%s.slice/%s/cri-containerd-" ID
-			 ".scope", qos[i], slice);
+		snprintf(path, sizeof(path),
+			 "/kubepods.slice/kubepods-%s.slice/%s/cri-containerd-" ID ".scope", qos[i],
+			 slice);
 		CHECK_PATH(path, "cri-containerd-" ID ".scope", "containerd", ID, "", POD);
-		snprintf(path, sizeof(path), "/kubepods.slice/kubepods-%s.slice/%s/crio-" ID ".scope",
-			 qos[i], slice);
+		snprintf(path, sizeof(path),
+			 "/kubepods.slice/kubepods-%s.slice/%s/crio-" ID ".scope", qos[i], slice);
 		CHECK_PATH(path, "crio-" ID ".scope", "cri-o", ID, "", POD);
-		snprintf(path, sizeof(path), "/kubepods.slice/kubepods-%s.slice/%s/docker-" ID ".scope",
-			 qos[i], slice);
+		snprintf(path, sizeof(path),
+			 "/kubepods.slice/kubepods-%s.slice/%s/docker-" ID ".scope", qos[i], slice);
 		CHECK_PATH(path, "docker-" ID ".scope", "docker", ID, "", POD);
 		/* The pod's own slice: a pod, no container. */
 		snprintf(path, sizeof(path), "/kubepods.slice/kubepods-%s.slice/%s", qos[i], slice);
@@ -120,10 +122,10 @@ static void test_lxc_and_nspawn(void)
 	CHECK_PATH("/lxc.payload.web1", "", "lxc", "web1", "web1", "");
 	CHECK_PATH("/lxc.payload.web1/init.scope", "init.scope", "lxc", "web1", "web1", "");
 	CHECK_PATH("/lxc.monitor.web1", "", "", "", "", "");
-	CHECK_PATH("/lxc/web1", "", "lxc", "web1", "web1", "");     /* LXC 3, cgroup v1 */
+	CHECK_PATH("/lxc/web1", "", "lxc", "web1", "web1", ""); /* LXC 3, cgroup v1 */
 	CHECK_PATH("/lxc.payload/web1", "", "lxc", "web1", "web1", "");
-	CHECK_PATH("/machine.slice/machine-debian.scope", "machine-debian.scope",
-		   "systemd-nspawn", "debian", "debian", "");
+	CHECK_PATH("/machine.slice/machine-debian.scope", "machine-debian.scope", "systemd-nspawn",
+		   "debian", "debian", "");
 	CHECK_PATH("/machine.slice/machine-my\\x2dbox.scope/payload", "machine-my\\x2dbox.scope",
 		   "systemd-nspawn", "my\\x2dbox", "my-box", "");
 	CHECK_PATH("/machine.slice/systemd-nspawn@deb12.service", "systemd-nspawn@deb12.service",
@@ -131,7 +133,9 @@ static void test_lxc_and_nspawn(void)
 	/* Escapes that would make NUL or '/' stay escaped; bytes pass as they are. */
 	CHECK_PATH("/machine.slice/machine-a\\x00b\\x2fc\\xffd.scope",
 		   "machine-a\\x00b\\x2fc\\xffd.scope", "systemd-nspawn", "a\\x00b\\x2fc\\xffd",
-		   "a\\x00b\\x2fc\xff" "d", "");
+		   "a\\x00b\\x2fc\xff"
+		   "d",
+		   "");
 	CHECK_PATH("/lxc.payload.\x1b[31mred", "", "lxc", "\x1b[31mred", "\x1b[31mred", "");
 }
 

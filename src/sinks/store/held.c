@@ -16,7 +16,7 @@ static int held_cmp(const void *a, const void *b)
 
 bool held_take(struct held *h, uint32_t pid, uint64_t start_ns, struct held_bytes *out)
 {
-	struct held_bytes key = { .pid = pid, .start_ns = start_ns }, *found;
+	struct held_bytes key = {.pid = pid, .start_ns = start_ns}, *found;
 
 	memset(out, 0, sizeof(*out));
 	found = h->ncur ? bsearch(&key, h->cur, h->ncur, sizeof(key), held_cmp) : NULL;
@@ -36,8 +36,7 @@ int held_keep(struct held *h, const struct held_bytes *b)
 	return 0;
 }
 
-int held_end_tick(struct held *h, int (*release)(void *ctx, const struct held_bytes *b),
-		  void *ctx)
+int held_end_tick(struct held *h, int (*release)(void *ctx, const struct held_bytes *b), void *ctx)
 {
 	struct held_bytes *swap = h->cur;
 	size_t swap_cap = h->cur_cap;

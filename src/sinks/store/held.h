@@ -43,8 +43,7 @@ int held_keep(struct held *h, const struct held_bytes *b);
  * from the snapshot) is handed to release, then this tick's become the
  * held. release returns 0 or -ENOMEM.
  */
-int held_end_tick(struct held *h, int (*release)(void *ctx, const struct held_bytes *b),
-		  void *ctx);
+int held_end_tick(struct held *h, int (*release)(void *ctx, const struct held_bytes *b), void *ctx);
 
 void held_free(struct held *h);
 
