@@ -89,7 +89,8 @@ struct identity {
 	struct done *done;
 
 	/* The worker's own, set before it starts. */
-	int cgroup_fd; /* the cgroup v2 root, opened once: walks need no privilege after */
+	int cgroup_fd;	      /* the cgroup v2 root, opened once: walks need no privilege after */
+	char *cgroup_fd_path; /* where cgroup_fd is, as /proc/self/fd says; NULL: unknown */
 	char *state_root;
 
 	/* The pipeline thread's own. */
@@ -200,6 +201,40 @@ static bool walk_for(int dfd, char *path, size_t len, size_t cap, uint64_t ino, 
  * privilege beyond reading directories, which nethound keeps after it drops
  * capabilities.
  */
+/*
+ * The quick way, with CAP_DAC_READ_SEARCH: the kernel opens the cgroup by
+ * its id (a kernfs file handle is the id), and /proc/self/fd names it.
+ */
+static bool cgroup_path_by_handle(int root_fd, const char *root_path, uint64_t id, char *path,
+				  size_t cap)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h = {.fh = {.handle_bytes = sizeof(uint64_t), .handle_type = 0xfe /* FILEID_KERNFS */},
+	       .id = id};
+	char link[64], target[PATH_MAX];
+	size_t len = root_path ? strlen(root_path) : 0;
+	ssize_t n;
+	int fd;
+
+	if (!root_path)
+		return false;
+	fd = open_by_handle_at(root_fd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	close(fd);
+	if (n <= 0 || (size_t)n < len)
+		return false;
+	target[n] = '\0';
+	if (memcmp(target, root_path, len) != 0 || (target[len] != '/' && target[len] != '\0'))
+		return false;
+	snprintf(path, cap, "%s", target[len] ? target + len : "/");
+	return true;
+}
+
 static bool cgroup_path_of(int root_fd, uint64_t id, char *path, size_t cap)
 {
 	struct stat st;
@@ -238,7 +273,9 @@ static struct result *resolve_cgroup(const struct identity *id, uint64_t cgid)
 	struct cgroup_labels l;
 	struct result *r;
 
-	if (id->cgroup_fd < 0 || !cgroup_path_of(id->cgroup_fd, cgid, path, sizeof(path)))
+	if (id->cgroup_fd < 0 ||
+	    (!cgroup_path_by_handle(id->cgroup_fd, id->cgroup_fd_path, cgid, path, sizeof(path)) &&
+	     !cgroup_path_of(id->cgroup_fd, cgid, path, sizeof(path))))
 		return NULL;
 	r = calloc(1, sizeof(*r));
 	if (!r)
@@ -389,6 +426,7 @@ static void destroy(struct identity *id)
 		result_free(id->entries[i].res);
 	if (id->cgroup_fd >= 0)
 		close(id->cgroup_fd);
+	free(id->cgroup_fd_path);
 	free(id->state_root);
 	pthread_cond_destroy(&id->work);
 	pthread_mutex_destroy(&id->lock);
@@ -505,6 +543,23 @@ static int open_cgroup_root(const char *given)
 	return fd;
 }
 
+/* What /proc/self/fd says fd is; NULL if it cannot. */
+static char *fd_path(int fd)
+{
+	char link[64], target[PATH_MAX];
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0)
+		return NULL;
+	target[n] = '\0';
+	/* The root itself is "/": the prefix to strip is then empty. */
+	return strdup(strcmp(target, "/") == 0 ? "" : target);
+}
+
 struct identity *identity_new(const struct identity_config *cfg)
 {
 	const char *state_root = cfg && cfg->state_root ? cfg->state_root : NULL;
@@ -535,6 +590,7 @@ struct identity *identity_new(const struct identity_config *cfg)
 	}
 	id->refs = 1;
 	id->cgroup_fd = open_cgroup_root(cfg ? cfg->cgroup_root : NULL);
+	id->cgroup_fd_path = fd_path(id->cgroup_fd);
 	id->state_root = strdup(state_root ? state_root : "");
 	for (int i = 0; i < BUCKETS; i++)
 		id->buckets[i] = NONE;
