@@ -239,6 +239,10 @@ static void rebuild_grouped(struct tui_model *m, size_t n)
 		memset(g, 0, sizeof(*g));
 		g->group = true;
 		g->first = i;
+		/* PID 0 and the name's hash: the selection stays on a group across ticks. */
+		g->start_ns = 1469598103934665603ull;
+		for (const char *c = name; *c; c++)
+			g->start_ns = (g->start_ns ^ (unsigned char)*c) * 1099511628211ull;
 		snprintf(g->who[m->group], sizeof(g->who[m->group]), "%s", name);
 		snprintf(g->comm, sizeof(g->comm), "%s", name);
 		add_to_group(g, rows[i]);
