@@ -126,7 +126,7 @@ static int key_cmp(const void *a, const void *b)
 
 static bool kept(const struct selection *sel, size_t n, uint32_t pid, uint64_t start_ns)
 {
-	struct selected_key k = { pid, start_ns };
+	struct selected_key k = {pid, start_ns};
 
 	return n && bsearch(&k, sel->kept, n, sizeof(k), key_cmp);
 }
@@ -143,7 +143,7 @@ int selection_apply_identity(const struct selection_config *cfg, struct selectio
 	for (size_t i = 0; i < out->nprocs; i++) {
 		if (!identity_selected(cfg, &out->procs[i]))
 			continue;
-		sel->kept[n] = (struct selected_key){ out->procs[i].pid, out->procs[i].start_ns };
+		sel->kept[n] = (struct selected_key){out->procs[i].pid, out->procs[i].start_ns};
 		out->procs[n++] = out->procs[i];
 	}
 	out->nprocs = n;
@@ -156,7 +156,8 @@ int selection_apply_identity(const struct selection_config *cfg, struct selectio
 	out->nconns = n;
 	n = 0;
 	for (size_t i = 0; i < out->nflows; i++)
-		if (out->flows[i].owned && kept(sel, nkept, out->flows[i].pid, out->flows[i].start_ns))
+		if (out->flows[i].owned &&
+		    kept(sel, nkept, out->flows[i].pid, out->flows[i].start_ns))
 			out->flows[n++] = out->flows[i];
 	out->nflows = n;
 	return 0;

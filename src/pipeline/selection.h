@@ -15,7 +15,8 @@ struct selection_config {
 	const uint32_t *pids;
 	size_t ncomms;
 	const char *const *comms;
-	/* By identity, once it is known (README, "Identity"): a process not yet resolved is left out. */
+	/* By identity, once it is known (README, "Identity"): a process not yet resolved is left
+	 * out. */
 	size_t nusers;
 	const char *const *users; /* a user name, or a uid in decimal */
 	size_t nunits;

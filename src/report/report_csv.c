@@ -157,7 +157,7 @@ static void csv_write_row(FILE *out, const struct csv_row *c)
 	csv_word(out, c->hooks);
 	csv_word(out, c->tc);
 	{
-		const struct label *l[3] = { c->user, c->unit, c->container };
+		const struct label *l[3] = {c->user, c->unit, c->container};
 
 		for (int i = 0; i < 3; i++) {
 			fputc(',', out);
@@ -174,15 +174,16 @@ static void csv_named_rows(FILE *out, const char *section, const struct named_su
 	for (size_t i = 0; i < n; i++) {
 		double share = share_percent(sum_total(&rows[i].bytes), whole);
 
-		csv_write_row(out, &(struct csv_row){.section = section,
-						     .name = rows[i].name,
-						     .name_len = rows[i].name_len,
-						     .bytes = &rows[i].bytes,
-						     .wire = wire,
-						     .share = &share,
-						     .user = with_who ? &rows[i].user : NULL,
-						     .unit = with_who ? &rows[i].unit : NULL,
-						     .container = with_who ? &rows[i].container : NULL});
+		csv_write_row(out,
+			      &(struct csv_row){.section = section,
+						.name = rows[i].name,
+						.name_len = rows[i].name_len,
+						.bytes = &rows[i].bytes,
+						.wire = wire,
+						.share = &share,
+						.user = with_who ? &rows[i].user : NULL,
+						.unit = with_who ? &rows[i].unit : NULL,
+						.container = with_who ? &rows[i].container : NULL});
 	}
 }
 
@@ -195,9 +196,9 @@ void report_csv(FILE *out, const struct report *r)
 						     .end = &r->to,
 						     .bytes = &r->total,
 						     .wire = true});
-	static const char *const sections[] = { "process", "user", "unit", "container" };
-	static const char *const others[] = { "other_processes", "other_users", "other_units",
-					      "other_containers" };
+	static const char *const sections[] = {"process", "user", "unit", "container"};
+	static const char *const others[] = {"other_processes", "other_users", "other_units",
+					     "other_containers"};
 
 	csv_named_rows(out, sections[r->by], r->top, r->ntop, sum_total(&r->total), true,
 		       r->by == REPORT_BY_PROCESS);

@@ -57,7 +57,7 @@ struct alert_row {
 	char type[WORD_BYTES], state[WORD_BYTES], direction[WORD_BYTES];
 	char process[NAME_BYTES]; /* process and quota alerts */
 	size_t process_len;
-	char interface[NAME_BYTES]; /* interface alerts */
+	char interface[NAME_BYTES];   /* interface alerts */
 	struct label unit, container; /* unit and container alerts */
 	bool has_pid;
 	int64_t pid;

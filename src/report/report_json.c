@@ -142,11 +142,11 @@ static void json_sessions(struct json_writer *w, const struct report *r)
 	json_array_end(w);
 }
 
-static const char *const by_words[] = { "process", "user", "unit", "container" };
-static const char *const by_lists[] = { "processes", "users", "units", "containers" };
-static const char *const by_keys[] = { "name", "user", "unit", "container" };
-static const char *const by_others[] = { "other_processes", "other_users", "other_units",
-					 "other_containers" };
+static const char *const by_words[] = {"process", "user", "unit", "container"};
+static const char *const by_lists[] = {"processes", "users", "units", "containers"};
+static const char *const by_keys[] = {"name", "user", "unit", "container"};
+static const char *const by_others[] = {"other_processes", "other_users", "other_units",
+					"other_containers"};
 
 void report_json(FILE *out, const struct report *r)
 {
@@ -169,8 +169,8 @@ void report_json(FILE *out, const struct report *r)
 
 	json_key(&w, "by");
 	json_string(&w, by_words[r->by]);
-	json_named_array(&w, by_lists[r->by], by_keys[r->by], r->top, r->ntop,
-			 sum_total(&r->total), true, r->by == REPORT_BY_PROCESS);
+	json_named_array(&w, by_lists[r->by], by_keys[r->by], r->top, r->ntop, sum_total(&r->total),
+			 true, r->by == REPORT_BY_PROCESS);
 	json_key(&w, by_others[r->by]);
 	json_object_begin(&w);
 	json_key(&w, "count");
@@ -181,10 +181,10 @@ void report_json(FILE *out, const struct report *r)
 	json_object_end(&w);
 
 	if (r->by == REPORT_BY_PROCESS) {
-		json_named_array(&w, "top_units", "unit", r->units, r->nunits,
+		json_named_array(&w, "top_units", "unit", r->units, r->nunits, sum_total(&r->total),
+				 true, false);
+		json_named_array(&w, "top_containers", "container", r->containers, r->ncontainers,
 				 sum_total(&r->total), true, false);
-		json_named_array(&w, "top_containers", "container", r->containers,
-				 r->ncontainers, sum_total(&r->total), true, false);
 	}
 	json_named_array(&w, "protocols", "protocol", r->protocols, r->nprotocols,
 			 r->protocol_total, false, false);

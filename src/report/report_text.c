@@ -65,7 +65,7 @@ static void who_cell(char *dst, size_t size, const struct label *l)
 
 static struct who_widths who_widths(const struct named_sum *rows, size_t n)
 {
-	struct who_widths w = { (int)strlen("USER"), (int)strlen("UNIT") };
+	struct who_widths w = {(int)strlen("USER"), (int)strlen("UNIT")};
 
 	for (size_t i = 0; i < n; i++) {
 		if ((int)rows[i].user.len > w.user)
@@ -119,8 +119,8 @@ static void text_named_table(FILE *out, const char *header, const struct named_s
 	}
 	if (more && (int)strlen(more) > width)
 		width = (int)strlen(more);
-	fprintf(out, "  %-*s  %10s  %10s  %10s  %6s", width, header, "UPLOAD", "DOWNLOAD",
-		"TOTAL", "SHARE");
+	fprintf(out, "  %-*s  %10s  %10s  %10s  %6s", width, header, "UPLOAD", "DOWNLOAD", "TOTAL",
+		"SHARE");
 	if (with_who)
 		fprintf(out, "  %-*s  %-*s  %s", who.user, "USER", who.unit, "UNIT", "CONTAINER");
 	fputc('\n', out);
@@ -142,16 +142,16 @@ static void text_named_table(FILE *out, const char *header, const struct named_s
 }
 
 static const char *const by_titles[] = {
-	[REPORT_BY_PROCESS] = "Processes",
-	[REPORT_BY_USER] = "Users",
-	[REPORT_BY_UNIT] = "Units",
-	[REPORT_BY_CONTAINER] = "Containers",
+    [REPORT_BY_PROCESS] = "Processes",
+    [REPORT_BY_USER] = "Users",
+    [REPORT_BY_UNIT] = "Units",
+    [REPORT_BY_CONTAINER] = "Containers",
 };
 static const char *const by_headers[] = {
-	[REPORT_BY_PROCESS] = "PROCESS",
-	[REPORT_BY_USER] = "USER",
-	[REPORT_BY_UNIT] = "UNIT",
-	[REPORT_BY_CONTAINER] = "CONTAINER",
+    [REPORT_BY_PROCESS] = "PROCESS",
+    [REPORT_BY_USER] = "USER",
+    [REPORT_BY_UNIT] = "UNIT",
+    [REPORT_BY_CONTAINER] = "CONTAINER",
 };
 
 static void text_chart(FILE *out, const struct report *r)
@@ -311,8 +311,8 @@ void report_text(FILE *out, const struct report *r)
 	fputc('\n', out);
 	if (r->nunits) {
 		fputs("Top units\n", out);
-		text_named_table(out, "UNIT", r->units, r->nunits, sum_total(&r->total), NULL,
-				 NULL, false);
+		text_named_table(out, "UNIT", r->units, r->nunits, sum_total(&r->total), NULL, NULL,
+				 false);
 		fputc('\n', out);
 	}
 	if (r->ncontainers) {

@@ -43,11 +43,15 @@ static const char *const col_title[TUI_COL_MAX] = {
 };
 
 static const char *const who_names[TUI_WHO_MAX] = {
-    [TUI_WHO_NONE] = "", [TUI_WHO_USER] = "user", [TUI_WHO_UNIT] = "unit",
+    [TUI_WHO_NONE] = "",
+    [TUI_WHO_USER] = "user",
+    [TUI_WHO_UNIT] = "unit",
     [TUI_WHO_CONTAINER] = "container",
 };
 static const char *const who_titles[TUI_WHO_MAX] = {
-    [TUI_WHO_NONE] = "WHO", [TUI_WHO_USER] = "USER", [TUI_WHO_UNIT] = "UNIT",
+    [TUI_WHO_NONE] = "WHO",
+    [TUI_WHO_USER] = "USER",
+    [TUI_WHO_UNIT] = "UNIT",
     [TUI_WHO_CONTAINER] = "CONTAINER",
 };
 
@@ -525,10 +529,10 @@ void tui_model_cycle_who(struct tui_model *m)
 int tui_model_cycle_group(struct tui_model *m)
 {
 	static const enum tui_who next[TUI_WHO_MAX] = {
-		[TUI_WHO_NONE] = TUI_WHO_UNIT,
-		[TUI_WHO_UNIT] = TUI_WHO_CONTAINER,
-		[TUI_WHO_CONTAINER] = TUI_WHO_USER,
-		[TUI_WHO_USER] = TUI_WHO_NONE,
+	    [TUI_WHO_NONE] = TUI_WHO_UNIT,
+	    [TUI_WHO_UNIT] = TUI_WHO_CONTAINER,
+	    [TUI_WHO_CONTAINER] = TUI_WHO_USER,
+	    [TUI_WHO_USER] = TUI_WHO_NONE,
 	};
 
 	m->group = next[m->group];
@@ -856,8 +860,8 @@ void tui_format_row(const struct tui_model *m, const struct tui_layout *l,
 			/* A subtotal row: its name over PID and NAME, and how many rows it sums. */
 			if (row->group) {
 				group_cell(m, row, cell, sizeof(cell));
-				put_cell(buf, len, &used, 0, l->cols[i + 1].x + l->cols[i + 1].width,
-					 false, cell);
+				put_cell(buf, len, &used, 0,
+					 l->cols[i + 1].x + l->cols[i + 1].width, false, cell);
 				i++;
 				continue;
 			}

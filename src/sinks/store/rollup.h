@@ -36,8 +36,8 @@ struct rollup_table {
 };
 
 /* Add v to the sums of (hour, name, who); hour must not be 0; who may be NULL. 0 or -ENOMEM. */
-int rollup_add(struct rollup_table *t, int64_t hour, const char *name,
-	       const struct rollup_who *who, const uint64_t v[4]);
+int rollup_add(struct rollup_table *t, int64_t hour, const char *name, const struct rollup_who *who,
+	       const uint64_t v[4]);
 
 /* Empty the table, keeping its memory. */
 void rollup_clear(struct rollup_table *t);
