@@ -640,6 +640,19 @@ static void test_migration_from_1(void)
 	sqlite3_free(msg);
 	sqlite3_close(db);
 
+	/* report reads it as it is (read-only: no migration): no one known. */
+	{
+		struct report_config o = report_options("2026-11-20", "2026-11-21", REPORT_JSON, 0);
+		char *text = NULL;
+
+		o.db_path = path;
+		CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_OK);
+		CHECK_CONTAINS(text, "\"processes\":[{\"name\":\"sshd\",\"user\":null,\"unit\":null,"
+				     "\"container\":null,\"upload_bytes\":1,");
+		CHECK_CONTAINS(text, "\"top_units\":[],\"top_containers\":[]");
+		free(text);
+	}
+
 	CHECK_INT(store_open(&st, path, 30, err, sizeof(err)), 0);
 	store_close(st);
 
