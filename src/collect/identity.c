@@ -569,9 +569,12 @@ struct identity *identity_new(const struct identity_config *cfg)
 	pthread_t tid;
 	int err;
 
-	/* Tests point the state directories at a tree of their own (README, "Identity"). */
+	/*
+	 * Tests point the state directories at a tree of their own (README,
+	 * "Identity"); never when run with file capabilities by someone else.
+	 */
 	if (!state_root)
-		state_root = getenv("NETHOUND_STATE_ROOT");
+		state_root = secure_getenv("NETHOUND_STATE_ROOT");
 	id = calloc(1, sizeof(*id));
 	if (!id)
 		return NULL;
