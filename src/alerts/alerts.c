@@ -345,10 +345,13 @@ static struct watched *find_iface(struct alerts *a, const char *name)
 	return w;
 }
 
+/* src is a comm (16 bytes) or a shorter name (a quota seeded from the database): read no further. */
 static void copy_comm(char *dst, const char *src)
 {
-	memcpy(dst, src, NH_COMM_LEN);
-	dst[NH_COMM_LEN - 1] = '\0';
+	size_t n = strnlen(src, NH_COMM_LEN - 1);
+
+	memset(dst, 0, NH_COMM_LEN);
+	memcpy(dst, src, n);
 }
 
 static int update_processes(struct alerts *a, const struct snapshot *s)

@@ -248,7 +248,7 @@ static void rebuild_grouped(struct tui_model *m, size_t n)
 		for (const char *c = name; *c; c++)
 			g->start_ns = (g->start_ns ^ (unsigned char)*c) * 1099511628211ull;
 		snprintf(g->who[m->group], sizeof(g->who[m->group]), "%s", name);
-		snprintf(g->comm, sizeof(g->comm), "%s", name);
+		snprintf(g->comm, sizeof(g->comm), "%.*s", (int)sizeof(g->comm) - 1, name);
 		add_to_group(g, rows[i]);
 	}
 	for (size_t i = 0; i < m->ngroups; i++)
