@@ -41,6 +41,7 @@ enum kind {
 	KIND_USER = 1,
 	KIND_CGROUP,
 	KIND_PROC,
+	KIND_PID, /* start-up only: a pid's executable and boot-time start, to match a process */
 };
 
 struct key {
@@ -59,6 +60,7 @@ struct result {
 	char *pod_uid;
 	char *pod_namespace;
 	char *pod_name;
+	uint64_t boot_start_ns; /* KIND_PID: the process's start, CLOCK_BOOTTIME */
 };
 
 struct entry {
@@ -76,7 +78,11 @@ struct done {
 	struct done *next;
 	struct key key;
 	struct result *res; /* NULL: not found */
+	bool prefetched;    /* not asked for: the start-up sweep's (an entry is made for it) */
 };
+
+/* Cgroups and uids named at start-up, before any tick asks: at most this many of each. */
+#define PREFETCH_MAX (IDENTITY_CACHE_CAPACITY / 4)
 
 struct identity {
 	/* Shared with the worker, under lock. */
@@ -95,6 +101,7 @@ struct identity {
 
 	/* The pipeline thread's own. */
 	double now, swept;
+	uint64_t boot_offset_ns; /* CLOCK_BOOTTIME - CLOCK_MONOTONIC at the last tick */
 	int free_list;
 	int buckets[BUCKETS];
 	struct entry entries[IDENTITY_CACHE_CAPACITY];
@@ -267,17 +274,12 @@ static bool result_labels(struct result *r, const char *state_root, const struct
 	return true;
 }
 
-static struct result *resolve_cgroup(const struct identity *id, uint64_t cgid)
+/* What a cgroup's path says, with the names its runtime's state gives. */
+static struct result *cgroup_result(const struct identity *id, const char *path)
 {
-	char path[PATH_MAX];
 	struct cgroup_labels l;
-	struct result *r;
+	struct result *r = calloc(1, sizeof(*r));
 
-	if (id->cgroup_fd < 0 ||
-	    (!cgroup_path_by_handle(id->cgroup_fd, id->cgroup_fd_path, cgid, path, sizeof(path)) &&
-	     !cgroup_path_of(id->cgroup_fd, cgid, path, sizeof(path))))
-		return NULL;
-	r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
 	r->text = strdup(path[0] ? path : "/");
@@ -285,6 +287,17 @@ static struct result *resolve_cgroup(const struct identity *id, uint64_t cgid)
 	r->unit = dup_or_null(l.unit);
 	result_labels(r, id->state_root, &l);
 	return r;
+}
+
+static struct result *resolve_cgroup(const struct identity *id, uint64_t cgid)
+{
+	char path[PATH_MAX];
+
+	if (id->cgroup_fd < 0 ||
+	    (!cgroup_path_by_handle(id->cgroup_fd, id->cgroup_fd_path, cgid, path, sizeof(path)) &&
+	     !cgroup_path_of(id->cgroup_fd, cgid, path, sizeof(path))))
+		return NULL;
+	return cgroup_result(id, path);
 }
 
 /* /proc/PID/stat's start time (field 22, clock ticks since boot) in ns. */
@@ -324,19 +337,31 @@ static bool proc_start_boottime(int dirfd, uint64_t *ns)
  * /proc/PID: its boot-time start, less the boot-to-monotonic offset, agrees
  * within two clock ticks. Otherwise the PID was reused.
  */
-static bool same_process(int dirfd, uint64_t start_ns)
+static uint64_t boot_offset_ns(void)
 {
 	struct timespec mono, boot;
-	uint64_t started, offset, tick = 1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
 
-	if (!proc_start_boottime(dirfd, &started))
-		return false;
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_BOOTTIME, &boot);
-	offset = (uint64_t)(boot.tv_sec - mono.tv_sec) * 1000000000ull + (uint64_t)boot.tv_nsec -
-		 (uint64_t)mono.tv_nsec;
+	return (uint64_t)(boot.tv_sec - mono.tv_sec) * 1000000000ull + (uint64_t)boot.tv_nsec -
+	       (uint64_t)mono.tv_nsec;
+}
+
+/* A boot-time start from /proc and the kernel's CLOCK_MONOTONIC start_ns agree within 2 ticks. */
+static bool same_start(uint64_t boot_started, uint64_t start_ns, uint64_t offset)
+{
+	uint64_t tick = 1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
+
 	start_ns += offset;
-	return started + 2 * tick >= start_ns && start_ns + 2 * tick >= started;
+	return boot_started + 2 * tick >= start_ns && start_ns + 2 * tick >= boot_started;
+}
+
+static bool same_process(int dirfd, uint64_t start_ns)
+{
+	uint64_t started;
+
+	return proc_start_boottime(dirfd, &started) &&
+	       same_start(started, start_ns, boot_offset_ns());
 }
 
 /* cgroup v1 lines of /proc/PID/cgroup: where the cgroupfs drivers put containers on hybrid hosts.
@@ -443,10 +468,166 @@ static void put_locked(struct identity *id)
 		destroy(id);
 }
 
+/* Hand a start-up result to the pipeline's thread; false once stopping. */
+static bool post_prefetched(struct identity *id, struct key k, struct result *r)
+{
+	struct done *d = calloc(1, sizeof(*d));
+	bool go_on;
+
+	if (!d) {
+		result_free(r);
+		return false;
+	}
+	d->key = k;
+	d->res = r;
+	d->prefetched = true;
+	pthread_mutex_lock(&id->lock);
+	d->next = id->done;
+	id->done = d;
+	go_on = !id->stopping;
+	pthread_mutex_unlock(&id->lock);
+	return go_on;
+}
+
+/* Every cgroup under dfd (whose path below the root is path), depth first. */
+static void prefetch_walk(struct identity *id, int dfd, char *path, size_t len, size_t cap,
+			  int depth, size_t *budget)
+{
+	struct stat st;
+	struct dirent *e;
+	DIR *d;
+
+	if (fstat(dfd, &st) || !*budget ||
+	    !post_prefetched(id, (struct key){KIND_CGROUP, st.st_ino, 0},
+			     cgroup_result(id, len ? path : "/"))) {
+		close(dfd);
+		*budget = 0;
+		return;
+	}
+	--*budget;
+	d = depth < WALK_MAX_DEPTH ? fdopendir(dfd) : NULL;
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	while (*budget && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		int fd;
+
+		if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    len + 1 + n + 1 > cap)
+			continue;
+		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			continue;
+		path[len] = '/';
+		memcpy(path + len + 1, e->d_name, n + 1);
+		prefetch_walk(id, fd, path, len + 1 + n, cap, depth + 1, budget);
+		path[len] = '\0';
+	}
+	closedir(d);
+}
+
+/* A running process's executable, with its start to match the kernel's key later. */
+static struct result *pid_result(int dirfd)
+{
+	char exe[PATH_MAX];
+	struct result *r;
+	uint64_t started;
+	ssize_t n;
+
+	if (!proc_start_boottime(dirfd, &started))
+		return NULL;
+	n = readlinkat(dirfd, "exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	r = calloc(1, sizeof(*r));
+	if (r) {
+		r->text = strdup(exe);
+		r->boot_start_ns = started;
+	}
+	return r;
+}
+
+/*
+ * The processes running now (/proc/PID/status and exe): their users, and
+ * their executables by pid, so processes first seen at the first tick are
+ * named in it too.
+ */
+static void prefetch_processes(struct identity *id)
+{
+	uint32_t *seen = calloc(PREFETCH_MAX, sizeof(*seen));
+	size_t nseen = 0, nprocs = 0;
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+
+	while (seen && d && nprocs < PREFETCH_MAX && (e = readdir(d))) {
+		char file[64], line[256];
+		unsigned int uid = 0;
+		bool known = false, found = false;
+		FILE *f;
+		int fd, dfd;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(file, sizeof(file), "/proc/%.20s", e->d_name);
+		dfd = open(file, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			continue;
+		nprocs++;
+		if (!post_prefetched(id, (struct key){KIND_PID, strtoul(e->d_name, NULL, 10), 0},
+				     pid_result(dfd))) {
+			close(dfd);
+			break;
+		}
+		fd = openat(dfd, "status", O_RDONLY | O_CLOEXEC);
+		close(dfd);
+		f = fd >= 0 ? fdopen(fd, "r") : NULL;
+		if (!f) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		while (!found && fgets(line, sizeof(line), f))
+			found = sscanf(line, "Uid: %u", &uid) == 1;
+		fclose(f);
+		for (size_t i = 0; i < nseen && !known; i++)
+			known = seen[i] == uid;
+		if (!found || known || nseen == PREFETCH_MAX)
+			continue;
+		seen[nseen++] = uid;
+		if (!post_prefetched(id, (struct key){KIND_USER, uid, 0}, resolve_user(uid)))
+			break;
+	}
+	if (d)
+		closedir(d);
+	free(seen);
+}
+
+/*
+ * Before the first tick asks: every cgroup that exists and the users of the
+ * processes running, so a first snapshot (a one-shot dump) has their names.
+ * On the worker, while the pipeline loads and attaches; never waited for.
+ */
+static void prefetch(struct identity *id)
+{
+	char path[PATH_MAX];
+	size_t budget = PREFETCH_MAX;
+	int fd = id->cgroup_fd >= 0 ? openat(id->cgroup_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+				    : -1;
+
+	path[0] = '\0';
+	if (fd >= 0)
+		prefetch_walk(id, fd, path, 0, sizeof(path), 0, &budget);
+	prefetch_processes(id);
+}
+
 static void *worker_main(void *arg)
 {
 	struct identity *id = arg;
 
+	prefetch(id);
 	pthread_mutex_lock(&id->lock);
 	for (;;) {
 		struct key k;
@@ -768,10 +949,35 @@ static double next_refresh(const struct key *k, const struct result *r, double n
 	}
 }
 
+/* An entry for a start-up result nothing asked for yet; NULL if known already or no room. */
+static struct entry *prefetched_entry(struct identity *id, const struct done *d)
+{
+	unsigned int b = key_bucket(&d->key);
+	struct entry *e;
+	int i;
+
+	if (id->free_list == NONE)
+		return NULL;
+	i = id->free_list;
+	e = &id->entries[i];
+	id->free_list = e->next;
+	*e = (struct entry){
+	    .key = d->key, .in_use = true, .next = id->buckets[b], .last_use = id->now};
+	id->buckets[b] = i;
+	return e;
+}
+
 static void settle(struct identity *id, struct done *d)
 {
 	struct entry *e = find_entry(id, &d->key);
 
+	/* A start-up result for a key already asked for: the asked one is on its way. */
+	if (d->prefetched && e && (e->pending || e->settled)) {
+		result_free(d->res);
+		return;
+	}
+	if (!e && d->prefetched)
+		e = prefetched_entry(id, d);
 	if (!e) {
 		result_free(d->res);
 		return;
@@ -800,6 +1006,7 @@ void identity_tick(struct identity *id, double now)
 	if (!id)
 		return;
 	id->now = now;
+	id->boot_offset_ns = boot_offset_ns();
 	pthread_mutex_lock(&id->lock);
 	list = id->done;
 	id->done = NULL;
@@ -835,6 +1042,15 @@ void identity_fill(struct identity *id, struct process_stats *p)
 	cg = ask(id, (struct key){KIND_CGROUP, p->cgroup_id, 0}, true, &cg_known);
 	/* An exited process has no /proc entry left to read. */
 	proc = ask(id, (struct key){KIND_PROC, p->pid, p->start_ns}, !p->exited, &proc_known);
+	if (!proc_known) {
+		/* Running when nethound started: named by the start-up sweep if it is this process.
+		 */
+		const struct entry *e = find_entry(id, &(struct key){KIND_PID, p->pid, 0});
+
+		if (e && e->res &&
+		    same_start(e->res->boot_start_ns, p->start_ns, id->boot_offset_ns))
+			proc = e->res;
+	}
 	/* On a hybrid host the container may come from the process's v1 paths. */
 	p->ident.pending = !user_known || !cg_known ||
 			   (!p->exited && !proc_known && !(cg && (cg->runtime || cg->pod_uid)));

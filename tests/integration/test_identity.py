@@ -591,6 +591,46 @@ def unit_and_container_alerts():
         print(f"  JSON: {sorted(seen)}; hook: {hooked.splitlines()}")
 
 
+@test
+def one_shot_dump_names_running_processes():
+    """A single `dump --json` (one interval): a process already running in a container's
+    cgroup when nethound starts is named in it, exe and all (the start-up sweep)."""
+    p = os.getpid()
+    cid, name = hexid(13), f"nht{p}-once"
+    with tempfile.TemporaryDirectory(prefix="nht-once-") as tmp, Cgroups() as cg, \
+            Namespaces() as ns:
+        os.chmod(tmp, 0o755)
+        state_tree(tmp, [dict(case="docker", runtime="docker", id=cid, name=name)])
+        scope = cg.make(f"system.slice/docker-{cid}.scope")
+        port = 49000 + p % 400 * 10
+        srv = start_server("tcp-server", "--name", "nht-once-srv", "--bind", ns.b4, "--port",
+                           port, "--recv", "recv", ns=ns.b)
+        cli = start_in([scope], "tcp-client", "--name", "nht-once-cli", "--addr", ns.b4,
+                       "--port", port, "--send", "send", "--bytes", 60 * 50_000, "--rate",
+                       50_000, ns=ns.a)
+        try:
+            time.sleep(1)
+            res = subprocess.run([NETHOUND, "dump", "--json", "-n", "--interval", "1"],
+                                 capture_output=True, text=True, timeout=60,
+                                 env=dict(os.environ, NETHOUND_STATE_ROOT=tmp))
+        finally:
+            cli.kill()
+            srv.kill()
+            cli.wait()
+            srv.wait()
+        check(res.returncode == 0, f"dump: {res.stderr}")
+        doc = json.loads(res.stdout)
+        mine = [x for x in doc["processes"] if x["comm"] == "nht-once-cli"]
+        check(len(mine) == 1, f"the client in the one snapshot: {mine}")
+        got = mine[0]
+        want = {"user": "root", "exe": os.path.realpath(TRAFFIC),
+                "cgroup_path": f"/system.slice/docker-{cid}.scope",
+                "unit": f"docker-{cid}.scope",
+                "container": {"runtime": "docker", "id": cid, "name": name}}
+        check({k: got[k] for k in want} == want, f"one-shot identity {got}")
+        print(f"  one snapshot: user {got['user']}, exe {got['exe']}, container {name}")
+
+
 def podman_rootfs(root):
     """A root directory with nh_traffic and the libraries it needs (no image, no registry)."""
     for d in ("bin", "lib64", "lib/x86_64-linux-gnu", "proc", "sys", "dev", "tmp", "etc"):
