@@ -529,7 +529,7 @@ static void prefetch_walk(struct identity *id, int dfd, char *path, size_t len, 
 }
 
 /* A running process's executable, with its start to match the kernel's key later. */
-static struct result *pid_result(int dirfd)
+static struct result *pid_result(const struct identity *id, int dirfd)
 {
 	char exe[PATH_MAX];
 	struct result *r;
@@ -546,6 +546,7 @@ static struct result *pid_result(int dirfd)
 	if (r) {
 		r->text = strdup(exe);
 		r->boot_start_ns = started;
+		proc_v1_labels(dirfd, r, id->state_root);
 	}
 	return r;
 }
@@ -577,7 +578,7 @@ static void prefetch_processes(struct identity *id)
 			continue;
 		nprocs++;
 		if (!post_prefetched(id, (struct key){KIND_PID, strtoul(e->d_name, NULL, 10), 0},
-				     pid_result(dfd))) {
+				     pid_result(id, dfd))) {
 			close(dfd);
 			break;
 		}
@@ -1048,8 +1049,10 @@ void identity_fill(struct identity *id, struct process_stats *p)
 		const struct entry *e = find_entry(id, &(struct key){KIND_PID, p->pid, 0});
 
 		if (e && e->res &&
-		    same_start(e->res->boot_start_ns, p->start_ns, id->boot_offset_ns))
+		    same_start(e->res->boot_start_ns, p->start_ns, id->boot_offset_ns)) {
 			proc = e->res;
+			proc_known = true;
+		}
 	}
 	/* On a hybrid host the container may come from the process's v1 paths. */
 	p->ident.pending = !user_known || !cg_known ||
