@@ -126,7 +126,7 @@ static bool rate_allows(const struct alert_exec *x, time_t now)
 
 static void spawn_one(struct alert_exec *x, const struct alert_event *e, int slot, time_t now)
 {
-	char vars[10][300], message[256], when[32], *envp[256];
+	char vars[12][300], message[256], when[32], *envp[256];
 	const char *dir = alert_direction_name(e->direction);
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -150,7 +150,11 @@ static void spawn_one(struct alert_exec *x, const struct alert_event *e, int slo
 	snprintf(vars[7], sizeof(vars[7]), "NETHOUND_THRESHOLD=%.0f", e->threshold);
 	snprintf(vars[8], sizeof(vars[8]), "NETHOUND_TIME=%s", when);
 	snprintf(vars[9], sizeof(vars[9]), "NETHOUND_MESSAGE=%s", message);
-	for (int i = 0; i < 10; i++)
+	snprintf(vars[10], sizeof(vars[10]), "NETHOUND_UNIT=%s",
+		 e->kind == ALERT_UNIT_RATE ? e->group : "");
+	snprintf(vars[11], sizeof(vars[11]), "NETHOUND_CONTAINER=%s",
+		 e->kind == ALERT_CONTAINER_RATE ? e->group : "");
+	for (int i = 0; i < 12; i++)
 		envp[n++] = vars[i];
 	/* The rest of our environment, minus stale NETHOUND_* values. */
 	for (char **v = environ; *v && n < 255; v++)

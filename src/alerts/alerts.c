@@ -27,6 +27,19 @@ struct watched {
 	bool seen;          /* in this snapshot: kept by the sweep */
 };
 
+/* A unit or container: the sums of its processes' bytes, judged like a process. */
+struct group_watch {
+	char *name;
+	struct watched w;
+};
+
+/* The unit or container groups of one kind, sorted by name. */
+struct group_set {
+	enum alert_kind kind;
+	struct group_watch *items;
+	size_t n, cap;
+};
+
 struct quota {
 	char comm[NH_COMM_LEN];
 	uint64_t bytes; /* today */
@@ -44,6 +57,7 @@ struct alerts {
 	struct watched *ifaces;
 	size_t nifaces, ifaces_cap;
 	struct watched total;
+	struct group_set units, containers;
 
 	struct quota *quotas;
 	size_t nquotas, quotas_cap;
@@ -61,6 +75,8 @@ static const char *const kind_names[ALERT_KIND_MAX] = {
 	[ALERT_TOTAL_RATE] = "total_rate",
 	[ALERT_INTERFACE_RATE] = "interface_rate",
 	[ALERT_DAILY_QUOTA] = "daily_quota",
+	[ALERT_UNIT_RATE] = "unit_rate",
+	[ALERT_CONTAINER_RATE] = "container_rate",
 };
 
 const char *alert_kind_name(enum alert_kind kind)
@@ -111,6 +127,12 @@ void alert_event_format(const struct alert_event *e, char *buf, size_t len)
 	case ALERT_DAILY_QUOTA:
 		snprintf(who, sizeof(who), "%s today", e->comm);
 		break;
+	case ALERT_UNIT_RATE:
+		snprintf(who, sizeof(who), "unit %.50s", e->group);
+		break;
+	case ALERT_CONTAINER_RATE:
+		snprintf(who, sizeof(who), "container %.50s", e->group);
+		break;
 	default:
 		snprintf(who, sizeof(who), "all processes");
 		break;
@@ -141,6 +163,8 @@ struct alerts *alerts_new(const struct alert_config *cfg, double interval)
 	a->width = window_width(cfg->window, interval);
 	a->quota_day = -1;
 	a->total.below_since = -1;
+	a->units.kind = ALERT_UNIT_RATE;
+	a->containers.kind = ALERT_CONTAINER_RATE;
 	return a;
 }
 
@@ -159,6 +183,15 @@ void alerts_free(struct alerts *a)
 	for (size_t i = 0; i < a->nifaces; i++)
 		watched_free(&a->ifaces[i]);
 	watched_free(&a->total);
+	for (int k = 0; k < 2; k++) {
+		struct group_set *g = k ? &a->containers : &a->units;
+
+		for (size_t i = 0; i < g->n; i++) {
+			free(g->items[i].name);
+			watched_free(&g->items[i].w);
+		}
+		free(g->items);
+	}
 	free(a->procs);
 	free(a->ifaces);
 	free(a->quotas);
@@ -213,7 +246,8 @@ static int add_event(struct alerts *a, const struct alert_event *e)
 		const struct alert_event *r = &a->active[i];
 
 		if (r->kind == e->kind && r->pid == e->pid && r->start_ns == e->start_ns &&
-		    strcmp(r->interface, e->interface) == 0 && strcmp(r->comm, e->comm) == 0) {
+		    strcmp(r->interface, e->interface) == 0 && strcmp(r->comm, e->comm) == 0 &&
+		    strcmp(r->group, e->group) == 0) {
 			memmove(&a->active[i], &a->active[i + 1],
 				(a->nactive - i - 1) * sizeof(*a->active));
 			a->nactive--;
@@ -462,6 +496,112 @@ static int update_total(struct alerts *a, const struct snapshot *s)
 	return judge(a, &a->total, a->cfg.total_rate, &e);
 }
 
+/* A process's bytes under a group name, for one tick. */
+struct group_sample {
+	const char *name;
+	uint64_t up, down;
+};
+
+static int sample_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct group_sample *)a)->name,
+		      ((const struct group_sample *)b)->name);
+}
+
+static const char *group_of(enum alert_kind kind, const struct process_stats *p)
+{
+	return kind == ALERT_UNIT_RATE ? p->ident.unit : process_container_label(&p->ident);
+}
+
+static void group_event(const struct group_set *g, const struct group_watch *gw, time_t when,
+			struct alert_event *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->when = when;
+	e->kind = g->kind;
+	snprintf(e->group, sizeof(e->group), "%s", gw->name);
+}
+
+/*
+ * Units or containers: the tick's bytes summed per name (sorted: n log n),
+ * merged with the sorted groups watched so far. A group without bytes this
+ * tick gets a zero sample, and is forgotten once its window is empty and no
+ * alert of it is raised.
+ */
+static int update_groups(struct alerts *a, struct group_set *g, double threshold,
+			 const struct snapshot *s)
+{
+	struct group_sample *samples;
+	struct group_watch *merged;
+	size_t n = 0, m = 0, i = 0, j = 0;
+	int rc = 0;
+
+	if (threshold <= 0 && !g->n)
+		return 0;
+	samples = calloc(s->nprocs + 1, sizeof(*samples));
+	merged = calloc(g->n + s->nprocs + 1, sizeof(*merged));
+	if (!samples || !merged) {
+		free(samples);
+		free(merged);
+		return -ENOMEM;
+	}
+	for (size_t k = 0; k < s->nprocs; k++) {
+		const char *name = group_of(g->kind, &s->procs[k]);
+
+		if (name && *name)
+			samples[n++] = (struct group_sample){ name, s->procs[k].all.tx_bytes,
+							      s->procs[k].all.rx_bytes };
+	}
+	qsort(samples, n, sizeof(*samples), sample_cmp);
+	while (rc == 0 && (i < n || j < g->n)) {
+		int c = i == n ? 1 : j == g->n ? -1 : strcmp(samples[i].name, g->items[j].name);
+		uint64_t up = 0, down = 0;
+		struct group_watch gw;
+		struct alert_event e;
+
+		if (c <= 0) {
+			const char *name = samples[i].name;
+
+			for (; i < n && strcmp(samples[i].name, name) == 0; i++) {
+				up += samples[i].up;
+				down += samples[i].down;
+			}
+		}
+		if (c < 0) {
+			memset(&gw, 0, sizeof(gw));
+			gw.name = strdup(samples[i - 1].name);
+			gw.w.below_since = -1;
+			if (!gw.name) {
+				rc = -ENOMEM;
+				break;
+			}
+		} else {
+			gw = g->items[j++];
+		}
+		if (watched_sample(&gw.w, a->width, up, down, s->interval)) {
+			rc = -ENOMEM;
+		} else {
+			group_event(g, &gw, s->wall.tv_sec, &e);
+			rc = judge(a, &gw.w, threshold, &e);
+		}
+		if (!gw.w.raised && gw.w.sum[0] == 0 && gw.w.sum[1] == 0 && rc == 0) {
+			free(gw.name);
+			watched_free(&gw.w);
+			continue;
+		}
+		merged[m++] = gw;
+	}
+	/* Out of memory midway: what was not merged yet is kept as it was. */
+	for (; j < g->n; j++)
+		merged[m++] = g->items[j];
+	free(samples);
+	free(g->items);
+	g->items = merged;
+	g->n = m;
+	g->cap = m;
+	return rc;
+}
+
 /* The quotas count UTC days: a new day starts every name from zero. */
 static void quota_day_begins(struct alerts *a, time_t now)
 {
@@ -592,7 +732,8 @@ const struct alert_event *alerts_update(struct alerts *a, const struct snapshot 
 	a->interval = s->interval;
 	errno = 0;
 	if (update_processes(a, s) || update_interfaces(a, s) || update_total(a, s) ||
-	    update_quotas(a, s)) {
+	    update_groups(a, &a->units, a->cfg.unit_rate, s) ||
+	    update_groups(a, &a->containers, a->cfg.container_rate, s) || update_quotas(a, s)) {
 		errno = ENOMEM;
 		*n = 0;
 		return NULL;

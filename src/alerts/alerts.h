@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Bandwidth alerts from snapshots: per-process, total and per-interface rate
- * thresholds over a sliding window, and a daily byte quota per process name.
+ * thresholds over a sliding window, per systemd unit and per container (the
+ * sums of their processes), and a daily byte quota per process name.
  * An alert is raised once when a threshold is crossed and cleared when the
  * rate has stayed at or below it for the hold time, so a steady hog is one
  * alert, not one per tick. Pure: no I/O, unit-tested.
@@ -23,12 +24,16 @@
 #define ALERTS_DEFAULT_WINDOW_S 1.0
 /* Samples a window may span: window / interval at most this. */
 #define ALERTS_WINDOW_SAMPLES_MAX 3600
+/* Bytes of a unit's or container's name an alert keeps (longer ones are cut). */
+#define ALERT_GROUP_LEN 128
 
 struct alert_config {
 	double process_rate;   /* bytes/s, upload or download; 0 = off */
 	double total_rate;     /* bytes/s for the whole host; 0 = off */
 	double interface_rate; /* bytes/s on any one interface; 0 = off */
 	uint64_t daily_quota;  /* bytes up + down per process name per UTC day; 0 = off */
+	double unit_rate;      /* bytes/s of all processes of one systemd unit; 0 = off */
+	double container_rate; /* bytes/s of all processes of one container; 0 = off */
 	double hold;           /* seconds at or below the threshold before clearing */
 	double window;         /* seconds the rates are averaged over */
 };
@@ -40,6 +45,8 @@ enum alert_kind {
 	ALERT_TOTAL_RATE,
 	ALERT_INTERFACE_RATE,
 	ALERT_DAILY_QUOTA,
+	ALERT_UNIT_RATE,      /* group: the unit */
+	ALERT_CONTAINER_RATE, /* group: the container's name, else its id */
 	ALERT_KIND_MAX,
 };
 
@@ -60,6 +67,7 @@ struct alert_event {
 	char interface[IF_NAMESIZE];  /* interface alerts */
 	double value;                 /* bytes/s; bytes for the quota */
 	double threshold;
+	char group[ALERT_GROUP_LEN];  /* unit and container alerts: bytes as found */
 };
 
 const char *alert_kind_name(enum alert_kind kind);           /* "process_rate", ... */

@@ -25,6 +25,12 @@ void cmd_pipeline_config(const struct options *opts, struct pipeline_config *cfg
 		.pids = opts->pids,
 		.ncomms = (size_t)opts->ncomms,
 		.comms = opts->comms,
+		.nusers = opts->nusers,
+		.users = opts->users,
+		.nunits = opts->nunits,
+		.units = opts->units,
+		.ncontainers = opts->ncontainers,
+		.containers = opts->containers,
 	};
 	cfg->interval = opts->interval;
 	cfg->window = opts->alerts.window;

@@ -14,6 +14,7 @@ int cmd_report(const struct options *opts)
 		.to = opts->report_to,
 		.format = opts->report_format,
 		.top = opts->report_top,
+		.by = opts->report_by,
 	};
 	char err[1024];
 	int rc = cmd_drop_privileges(true);

@@ -46,6 +46,31 @@ struct name_source {
 	void *ctx;
 };
 
+/*
+ * Who moved the bytes (README, "Identity"): names resolved from the uid, the
+ * cgroup id and the process, by a cache that never delays a tick. NULL until
+ * resolved, or where none applies (container_runtime NULL: not in a
+ * container). Bytes as found, NUL-terminated: each sink escapes them. Filled
+ * by the pipeline; valid until the next tick, so a sink keeping a row copies.
+ */
+struct process_identity {
+	const char *user; /* name of uid */
+	const char *exe;  /* /proc/PID/exe at first sight; "... (deleted)" as the kernel says */
+	const char *cgroup_path; /* in the cgroup v2 hierarchy, "/" for its root */
+	const char *unit;        /* systemd unit: nginx.service, session-3.scope, a slice */
+	const char *container_runtime; /* docker, podman, containerd, cri-o, lxc, systemd-nspawn */
+	const char *container_id;
+	const char *container_name; /* from the runtime's state on disk, or the path */
+	const char *pod_uid;
+	const char *pod_namespace;
+	const char *pod_name;
+	/*
+	 * The user or cgroup has not been looked up yet (it will be, within a
+	 * tick or two): a sink that keys sums by identity may hold the bytes.
+	 */
+	bool pending;
+};
+
 struct process_stats {
 	uint32_t pid;
 	uint64_t start_ns; /* with pid, identifies the process */
@@ -58,6 +83,7 @@ struct process_stats {
 	struct traffic wire; /* frames of its flows on the monitored interfaces */
 	uint64_t protocols;  /* set of protocols seen; see protocol_set_names() */
 	struct window_rate window; /* payload rates over the window */
+	struct process_identity ident;
 };
 
 struct connection_stats {
@@ -144,6 +170,14 @@ static inline bool snapshot_host_name(const struct snapshot *s, int family,
 				      const unsigned char addr[16], char *host, size_t hostlen)
 {
 	return s->names.lookup && s->names.lookup(s->names.ctx, family, addr, host, hostlen);
+}
+
+/* How a container is named where one word must do: its name, else its id; NULL if none. */
+static inline const char *process_container_label(const struct process_identity *id)
+{
+	if (!id->container_runtime)
+		return NULL;
+	return id->container_name ? id->container_name : id->container_id;
 }
 
 static inline double traffic_rate(uint64_t bytes, double interval)

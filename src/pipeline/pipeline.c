@@ -11,6 +11,7 @@
 
 #include "alerts/alert_exec.h"
 #include "collect/collector.h"
+#include "collect/identity.h"
 #include "collect/rdns.h"
 #include "core/exitcodes.h"
 #include "core/timefmt.h"
@@ -29,6 +30,7 @@ struct pipeline {
 	struct alerts *alerts;
 	struct alert_exec *exec;
 	struct rdns *names;
+	struct identity *identity;
 	struct timespec opened; /* the source's first interval starts here */
 	struct sink sinks[PIPELINE_MAX_SINKS];
 	bool started[PIPELINE_MAX_SINKS];
@@ -174,7 +176,8 @@ static int pipeline_prepare(struct pipeline **out, const struct pipeline_config 
 	p->alerts = alerts_new(&cfg->alerts, cfg->interval);
 	if (cfg->rdns)
 		p->names = rdns_new();
-	if (!p->alerts || (cfg->rdns && !p->names)) {
+	p->identity = identity_new(NULL);
+	if (!p->alerts || (cfg->rdns && !p->names) || !p->identity) {
 		snprintf(err, errlen, "nethound: cannot set up the pipeline (%s)",
 			 strerror(errno ? errno : ENOMEM));
 		pipeline_close(p);
@@ -280,11 +283,17 @@ int pipeline_tick(struct pipeline *p)
 	if (selection_apply(&p->cfg.selection, raw, &p->selection))
 		return -ENOMEM;
 	snap = &p->selection.out;
+	/* Names the worker found since the last tick, then one cache lookup per process. */
+	identity_tick(p->identity, t.now);
+	for (size_t i = 0; i < snap->nprocs; i++)
+		identity_fill(p->identity, &snap->procs[i]);
+	if (selection_apply_identity(&p->cfg.selection, &p->selection))
+		return -ENOMEM;
 	if (window_update(p->window, snap, t.now))
 		return -ENOMEM;
 	if (p->names)
 		snap->names = (struct name_source){ .lookup = rdns_name, .ctx = p->names };
-	/* Alerts judge what is shown (--pid/--comm narrow them too), and only while running. */
+	/* Alerts judge what is shown (--pid/--comm/--user/... narrow them too), and only while running. */
 	if (p->running) {
 		t.events = alerts_update(p->alerts, snap, &t.nevents);
 		if (!t.events && errno == ENOMEM)
@@ -420,6 +429,7 @@ int pipeline_close(struct pipeline *p)
 	selection_free(&p->selection);
 	window_free(p->window);
 	rdns_free(p->names);
+	identity_free(p->identity);
 	alert_exec_free(p->exec);
 	alerts_free(p->alerts);
 	free(p);

@@ -20,6 +20,14 @@ enum report_format {
 	REPORT_CSV,
 };
 
+/* What the top list is of: processes (name with who ran it), users, units or containers. */
+enum report_by {
+	REPORT_BY_PROCESS = 0,
+	REPORT_BY_USER,
+	REPORT_BY_UNIT,
+	REPORT_BY_CONTAINER,
+};
+
 struct report_config {
 	const char *db_path; /* NULL: STORE_DEFAULT_PATH */
 	const char *date;    /* YYYY-MM-DD, local time; default today */
@@ -27,6 +35,7 @@ struct report_config {
 	const char *to;      /* exclusive */
 	enum report_format format;
 	unsigned top; /* processes listed; 0: the default */
+	enum report_by by;
 };
 
 /* Text output lists at most this many alerts, the newest; JSON and CSV list all. */

@@ -4,9 +4,12 @@
  *
  * CSV is one long table, one row per item, so it loads as one frame
  * (pandas.read_csv, a spreadsheet). Columns, empty where they do not apply:
- *   section               total, process, other_processes, protocol, hour or
- *                         day (the chart), alert, session
- *   name                  process name (process, alert), protocol
+ *   section               total, process (or user, unit, container with --by),
+ *                         other_processes (other_users, ...), unit and
+ *                         container (the top ones, beside processes),
+ *                         protocol, hour or day (the chart), alert, session
+ *   name                  process name (process, alert), protocol, user,
+ *                         unit or container
  *   start, end            RFC 3339 UTC: the range (total), the bar (hour, day),
  *                         the alert's time (start), the session (end empty
  *                         while it runs)
@@ -17,7 +20,9 @@
  *   wire_upload_bytes, wire_download_bytes
  *   pid, interface, alert_type, state (alert state or session status),
  *   direction, bandwidth_value (bytes/s; bytes for daily_quota), threshold,
- *   session_id, mode, hooks, tc
+ *   session_id, mode, hooks, tc,
+ *   user, unit, container  who ran a process (process rows); the unit or
+ *                         container of a unit_rate or container_rate alert
  * Fields are quoted as RFC 4180 says (lines end in LF); bytes that are not
  * UTF-8 become U+FFFD so the file decodes as UTF-8; a text field that a
  * spreadsheet would run as a formula begins with an apostrophe.
@@ -88,12 +93,14 @@ struct csv_row {
 	const double *value, *threshold;
 	const int64_t *session_id;
 	const char *mode, *hooks, *tc;
+	/* Who ran a process (process rows); the unit or container of a unit or container alert. */
+	const struct label *user, *unit, *container;
 };
 
 static const char csv_header[] =
     "section,name,start,end,upload_bytes,download_bytes,total_bytes,share_percent,"
     "wire_upload_bytes,wire_download_bytes,pid,interface,alert_type,state,direction,"
-    "bandwidth_value,threshold,session_id,mode,hooks,tc\n";
+    "bandwidth_value,threshold,session_id,mode,hooks,tc,user,unit,container\n";
 
 static void csv_word(FILE *out, const char *s)
 {
@@ -157,21 +164,34 @@ static void csv_write_row(FILE *out, const struct csv_row *c)
 	csv_word(out, c->mode);
 	csv_word(out, c->hooks);
 	csv_word(out, c->tc);
+	{
+		const struct label *l[3] = {c->user, c->unit, c->container};
+
+		for (int i = 0; i < 3; i++) {
+			fputc(',', out);
+			if (l[i])
+				csv_text(out, l[i]->s, l[i]->len);
+		}
+	}
 	fputc('\n', out);
 }
 
 static void csv_named_rows(FILE *out, const char *section, const struct named_sum *rows, size_t n,
-			   uint64_t whole, bool wire)
+			   uint64_t whole, bool wire, bool with_who)
 {
 	for (size_t i = 0; i < n; i++) {
 		double share = share_percent(sum_total(&rows[i].bytes), whole);
 
-		csv_write_row(out, &(struct csv_row){.section = section,
-						     .name = rows[i].name,
-						     .name_len = rows[i].name_len,
-						     .bytes = &rows[i].bytes,
-						     .wire = wire,
-						     .share = &share});
+		csv_write_row(out,
+			      &(struct csv_row){.section = section,
+						.name = rows[i].name,
+						.name_len = rows[i].name_len,
+						.bytes = &rows[i].bytes,
+						.wire = wire,
+						.share = &share,
+						.user = with_who ? &rows[i].user : NULL,
+						.unit = with_who ? &rows[i].unit : NULL,
+						.container = with_who ? &rows[i].container : NULL});
 	}
 }
 
@@ -184,16 +204,25 @@ void report_csv(FILE *out, const struct report *r)
 						     .end = &r->to,
 						     .bytes = &r->total,
 						     .wire = true});
-	csv_named_rows(out, "process", r->top, r->ntop, sum_total(&r->total), true);
+	static const char *const sections[] = {"process", "user", "unit", "container"};
+	static const char *const others[] = {"other_processes", "other_users", "other_units",
+					     "other_containers"};
+
+	csv_named_rows(out, sections[r->by], r->top, r->ntop, sum_total(&r->total), true,
+		       r->by == REPORT_BY_PROCESS);
 	if (r->nothers) {
 		double share = share_percent(sum_total(&r->others.bytes), sum_total(&r->total));
 
-		csv_write_row(out, &(struct csv_row){.section = "other_processes",
+		csv_write_row(out, &(struct csv_row){.section = others[r->by],
 						     .bytes = &r->others.bytes,
 						     .wire = true,
 						     .share = &share});
 	}
-	csv_named_rows(out, "protocol", r->protocols, r->nprotocols, r->protocol_total, false);
+	csv_named_rows(out, "unit", r->units, r->nunits, sum_total(&r->total), true, false);
+	csv_named_rows(out, "container", r->containers, r->ncontainers, sum_total(&r->total), true,
+		       false);
+	csv_named_rows(out, "protocol", r->protocols, r->nprotocols, r->protocol_total, false,
+		       false);
 	for (size_t i = 0; i < r->nbuckets; i++)
 		csv_write_row(out, &(struct csv_row){.section = r->daily ? "day" : "hour",
 						     .start = &r->buckets[i].start,
@@ -215,7 +244,9 @@ void report_csv(FILE *out, const struct report *r)
 						.direction = a->direction[0] ? a->direction : NULL,
 						.value = &a->value,
 						.threshold = &a->threshold,
-						.session_id = &a->session_id});
+						.session_id = &a->session_id,
+						.unit = &a->unit,
+						.container = &a->container});
 	}
 	for (size_t i = 0; i < r->nsessions; i++) {
 		const struct session_row *s = &r->sessions[i];

@@ -26,10 +26,23 @@ struct traffic_sum {
 	uint64_t up, down, wire_up, wire_down;
 };
 
-/* A process or a protocol. Names are bytes: any value, not necessarily UTF-8. */
+/* A user, unit or container name as the report keeps it (a longer one is cut). */
+#define LABEL_BYTES 128
+
+struct label {
+	char s[LABEL_BYTES];
+	size_t len; /* 0: none known, or not applicable */
+};
+
+/*
+ * A process, a protocol, or a user, unit or container (--by). Names are
+ * bytes: any value, not necessarily UTF-8. A process is its name with who
+ * ran it: user, unit, container (README, "Identity").
+ */
 struct named_sum {
-	char name[NAME_BYTES];
+	char name[LABEL_BYTES]; /* a unit's name is longer than a process's */
 	size_t name_len;
+	struct label user, unit, container; /* processes only */
 	struct traffic_sum bytes;
 };
 
@@ -44,7 +57,8 @@ struct alert_row {
 	char type[WORD_BYTES], state[WORD_BYTES], direction[WORD_BYTES];
 	char process[NAME_BYTES]; /* process and quota alerts */
 	size_t process_len;
-	char interface[NAME_BYTES]; /* interface alerts */
+	char interface[NAME_BYTES];   /* interface alerts */
+	struct label unit, container; /* unit and container alerts */
 	bool has_pid;
 	int64_t pid;
 	double value, threshold;
@@ -61,6 +75,8 @@ struct session_row {
 
 struct report {
 	time_t from, to;
+	enum report_by by; /* what top and others are of */
+	bool has_identity; /* some process in range has a user, unit or container */
 	struct traffic_sum total;
 	struct named_sum *top;
 	size_t ntop;
@@ -68,6 +84,11 @@ struct report {
 	size_t nothers;
 	struct named_sum *protocols;
 	size_t nprotocols;
+	/* The top units and containers (those known), beside the processes. */
+	struct named_sum *units;
+	size_t nunits;
+	struct named_sum *containers;
+	size_t ncontainers;
 	uint64_t protocol_total;
 	bool daily; /* the chart has a bar per local day, not per hour */
 	struct bucket *buckets;

@@ -2,10 +2,13 @@
 /*
  * nethound report --format json, for programs.
  *
- * JSON is one document: range {from, to}, totals, processes (the top N),
- * other_processes {count, ...}, protocols, timeline_bucket ("hour" or "day"),
+ * JSON is one document: range {from, to}, totals, by, processes (the top N,
+ * each with user, unit and container), other_processes {count, ...},
+ * top_units, top_containers, protocols, timeline_bucket ("hour" or "day"),
  * timeline, alerts (all of them, oldest first), sessions. Times are RFC 3339
- * UTC, bytes integers, missing values null.
+ * UTC, bytes integers, missing values null. With --by user, unit or
+ * container, users/units/containers and other_users/... replace processes
+ * and other_processes, and the top_ lists are left out.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -40,15 +43,28 @@ static void json_sum_members(struct json_writer *w, const struct traffic_sum *t,
 	}
 }
 
+static void json_label(struct json_writer *w, const char *key, const struct label *l)
+{
+	json_key(w, key);
+	json_bytes_or_null(w, l->s, l->len);
+}
+
 static void json_named_array(struct json_writer *w, const char *key, const char *name_key,
-			     const struct named_sum *rows, size_t n, uint64_t whole, bool wire)
+			     const struct named_sum *rows, size_t n, uint64_t whole, bool wire,
+			     bool with_who)
 {
 	json_key(w, key);
 	json_array_begin(w);
 	for (size_t i = 0; i < n; i++) {
 		json_object_begin(w);
 		json_key(w, name_key);
-		json_bytes(w, rows[i].name, rows[i].name_len);
+		/* Users, units, containers: "" is "none known", null. */
+		json_bytes_or_null(w, rows[i].name, rows[i].name_len);
+		if (with_who) {
+			json_label(w, "user", &rows[i].user);
+			json_label(w, "unit", &rows[i].unit);
+			json_label(w, "container", &rows[i].container);
+		}
 		json_sum_members(w, &rows[i].bytes, wire);
 		json_key(w, "share_percent");
 		json_double(w, share_percent(sum_total(&rows[i].bytes), whole));
@@ -80,6 +96,8 @@ static void json_alerts(struct json_writer *w, const struct report *r)
 		json_bytes_or_null(w, a->process, a->process_len);
 		json_key(w, "interface");
 		json_string_or_null(w, a->interface); /* empty: no interface */
+		json_label(w, "unit", &a->unit);
+		json_label(w, "container", &a->container);
 		json_key(w, "direction");
 		json_string_or_null(w, a->direction);
 		json_key(w, "bandwidth_value");
@@ -124,6 +142,12 @@ static void json_sessions(struct json_writer *w, const struct report *r)
 	json_array_end(w);
 }
 
+static const char *const by_words[] = {"process", "user", "unit", "container"};
+static const char *const by_lists[] = {"processes", "users", "units", "containers"};
+static const char *const by_keys[] = {"name", "user", "unit", "container"};
+static const char *const by_others[] = {"other_processes", "other_users", "other_units",
+					"other_containers"};
+
 void report_json(FILE *out, const struct report *r)
 {
 	struct json_writer w;
@@ -143,8 +167,11 @@ void report_json(FILE *out, const struct report *r)
 	json_sum_members(&w, &r->total, true);
 	json_object_end(&w);
 
-	json_named_array(&w, "processes", "name", r->top, r->ntop, sum_total(&r->total), true);
-	json_key(&w, "other_processes");
+	json_key(&w, "by");
+	json_string(&w, by_words[r->by]);
+	json_named_array(&w, by_lists[r->by], by_keys[r->by], r->top, r->ntop, sum_total(&r->total),
+			 true, r->by == REPORT_BY_PROCESS);
+	json_key(&w, by_others[r->by]);
 	json_object_begin(&w);
 	json_key(&w, "count");
 	json_u64(&w, r->nothers);
@@ -153,8 +180,14 @@ void report_json(FILE *out, const struct report *r)
 	json_double(&w, share_percent(sum_total(&r->others.bytes), sum_total(&r->total)));
 	json_object_end(&w);
 
+	if (r->by == REPORT_BY_PROCESS) {
+		json_named_array(&w, "top_units", "unit", r->units, r->nunits, sum_total(&r->total),
+				 true, false);
+		json_named_array(&w, "top_containers", "container", r->containers, r->ncontainers,
+				 sum_total(&r->total), true, false);
+	}
 	json_named_array(&w, "protocols", "protocol", r->protocols, r->nprotocols,
-			 r->protocol_total, false);
+			 r->protocol_total, false, false);
 
 	json_key(&w, "timeline_bucket");
 	json_string(&w, r->daily ? "day" : "hour");

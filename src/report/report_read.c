@@ -64,6 +64,7 @@ struct reader {
 	sqlite3 *db;
 	const char *path;
 	char from[20], to[20]; /* the range as database times */
+	bool identity; /* the rollups have user, unit and container columns (schema 2) */
 	char *err;
 	size_t errlen;
 };
@@ -155,25 +156,81 @@ static void column_sum(sqlite3_stmt *q, int col, struct traffic_sum *t)
 	t->wire_down = (uint64_t)sqlite3_column_int64(q, col + 3);
 }
 
-/* Every process, biggest first: the first top_n are listed, the rest summed. */
+/* A database from before identity (schema 1, read-only so not migrated) has no such columns. */
+static bool has_identity_columns(sqlite3 *db)
+{
+	sqlite3_stmt *q;
+	bool found = false;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT 1 FROM pragma_table_info('traffic_hourly') WHERE name = 'unit'",
+			       -1, &q, NULL) != SQLITE_OK)
+		return false;
+	found = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return found;
+}
+
+/*
+ * The rollups grouped by key (the process_name, user, unit and container
+ * columns, or an expression of them), biggest first; sums a process's
+ * rows when key is not a process. SQL text from constants only.
+ */
+static int prepare_grouped(struct reader *rd, const char *key, const char *where,
+			   sqlite3_stmt **q)
+{
+	char sql[640];
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT %s, sum(upload_bytes), sum(download_bytes),"
+		 " sum(wire_upload_bytes), sum(wire_download_bytes)"
+		 " FROM %s WHERE hour >= ?1 AND hour < ?2 %s GROUP BY %s"
+		 " ORDER BY sum(upload_bytes) + sum(download_bytes) DESC, %s",
+		 key,
+		 rd->identity ? "traffic_hourly"
+			      : "(SELECT *, '' AS user, '' AS unit, '' AS container"
+				" FROM traffic_hourly)",
+		 where, key, key);
+	return reader_prepare(rd, sql, q);
+}
+
+static void column_label(sqlite3_stmt *q, int col, struct label *l)
+{
+	l->len = column_copy(q, col, l->s, sizeof(l->s));
+}
+
+/*
+ * Every process (or user, unit, container with --by), biggest first: the
+ * first top_n are listed, the rest summed. A process is its name and who ran
+ * it, so a process calling itself sshd is a row apart from the real sshd.
+ */
 static int read_processes(struct reader *rd, struct report *r, size_t top_n)
 {
-	static const char sql[] =
-	    "SELECT process_name, sum(upload_bytes), sum(download_bytes),"
-	    " sum(wire_upload_bytes), sum(wire_download_bytes)"
-	    " FROM traffic_hourly WHERE hour >= ?1 AND hour < ?2 GROUP BY process_name"
-	    " ORDER BY sum(upload_bytes) + sum(download_bytes) DESC, process_name";
+	static const char *const keys[] = {
+		[REPORT_BY_PROCESS] = "process_name, user, unit, container",
+		[REPORT_BY_USER] = "user",
+		[REPORT_BY_UNIT] = "unit",
+		[REPORT_BY_CONTAINER] = "container",
+	};
 	sqlite3_stmt *q;
 	size_t cap = 0;
 	int rc;
 
-	if ((rc = reader_prepare(rd, sql, &q)))
+	if ((rc = prepare_grouped(rd, keys[r->by], "", &q)))
 		return rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct named_sum p, *top;
+		int sums = r->by == REPORT_BY_PROCESS ? 4 : 1;
 
+		memset(&p, 0, sizeof(p));
 		p.name_len = column_copy(q, 0, p.name, sizeof(p.name));
-		column_sum(q, 1, &p.bytes);
+		if (r->by == REPORT_BY_PROCESS) {
+			column_label(q, 1, &p.user);
+			column_label(q, 2, &p.unit);
+			column_label(q, 3, &p.container);
+			r->has_identity |= p.user.len || p.unit.len || p.container.len;
+		}
+		column_sum(q, sums, &p.bytes);
 		sum_add(&r->total, &p.bytes);
 		if (r->ntop == top_n) {
 			sum_add(&r->others.bytes, &p.bytes);
@@ -184,6 +241,37 @@ static int read_processes(struct reader *rd, struct report *r, size_t top_n)
 		if (!top)
 			return NH_EXIT_FAILURE;
 		*top = p;
+	}
+	return reader_finish(rd, q, rc);
+}
+
+/* The top units or containers (only those known), for the sections beside the processes. */
+static int read_top_labels(struct reader *rd, const char *key, size_t top_n,
+			   struct named_sum **out, size_t *n)
+{
+	char where[64];
+	sqlite3_stmt *q;
+	size_t cap = 0;
+	int rc;
+
+	*n = 0;
+	if (!rd->identity)
+		return 0;
+	snprintf(where, sizeof(where), "AND %s <> ''", key);
+	if ((rc = prepare_grouped(rd, key, where, &q)))
+		return rc;
+	while (*n < top_n && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct named_sum *p = reader_append(rd, q, (void **)out, &cap, n, sizeof(**out));
+
+		if (!p)
+			return NH_EXIT_FAILURE;
+		memset(p, 0, sizeof(*p));
+		p->name_len = column_copy(q, 0, p->name, sizeof(p->name));
+		column_sum(q, 1, &p->bytes);
+	}
+	if (*n == top_n) {
+		sqlite3_finalize(q);
+		return 0;
 	}
 	return reader_finish(rd, q, rc);
 }
@@ -330,16 +418,22 @@ static int read_alert_count(struct reader *rd, struct report *r)
 /* The newest limit alerts (-1: all), read newest first and kept oldest first. */
 static int read_alerts(struct reader *rd, struct report *r, int limit)
 {
+	/* A schema 1 file has no unit and container columns. */
 	static const char sql[] =
 	    "SELECT timestamp, alert_type, state, pid, process_name, interface, direction,"
-	    " bandwidth_value, threshold, session_id FROM alerts"
+	    " bandwidth_value, threshold, session_id, unit, container FROM alerts"
+	    " WHERE timestamp >= ?1 AND timestamp < ?2 ORDER BY timestamp DESC, id DESC"
+	    " LIMIT ?3";
+	static const char sql_1[] =
+	    "SELECT timestamp, alert_type, state, pid, process_name, interface, direction,"
+	    " bandwidth_value, threshold, session_id, NULL, NULL FROM alerts"
 	    " WHERE timestamp >= ?1 AND timestamp < ?2 ORDER BY timestamp DESC, id DESC"
 	    " LIMIT ?3";
 	sqlite3_stmt *q;
 	size_t cap = 0;
 	int rc;
 
-	if ((rc = reader_prepare(rd, sql, &q)))
+	if ((rc = reader_prepare(rd, rd->identity ? sql : sql_1, &q)))
 		return rc;
 	sqlite3_bind_int(q, 3, limit);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -361,6 +455,8 @@ static int read_alerts(struct reader *rd, struct report *r, int limit)
 		a->process_len = column_copy(q, 4, a->process, sizeof(a->process));
 		column_copy(q, 5, a->interface, sizeof(a->interface));
 		column_copy(q, 6, a->direction, sizeof(a->direction));
+		column_label(q, 10, &a->unit);
+		column_label(q, 11, &a->container);
 		a->value = sqlite3_column_double(q, 7);
 		a->threshold = sqlite3_column_double(q, 8);
 		a->session_id = sqlite3_column_int64(q, 9);
@@ -428,7 +524,13 @@ int report_read(sqlite3 *db, const char *path, const struct report_config *opts,
 	/* One snapshot for every section, even while record commits a tick. */
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return reader_sql_error(&rd);
+	rd.identity = has_identity_columns(db);
+	r->by = opts->by;
 	rc = read_processes(&rd, r, top_n);
+	if (!rc && r->by == REPORT_BY_PROCESS)
+		rc = read_top_labels(&rd, "unit", top_n, &r->units, &r->nunits);
+	if (!rc && r->by == REPORT_BY_PROCESS)
+		rc = read_top_labels(&rd, "container", top_n, &r->containers, &r->ncontainers);
 	if (!rc)
 		rc = read_protocols(&rd, r);
 	if (!rc)
@@ -446,6 +548,8 @@ int report_read(sqlite3 *db, const char *path, const struct report_config *opts,
 void report_free(struct report *r)
 {
 	free(r->top);
+	free(r->units);
+	free(r->containers);
 	free(r->protocols);
 	free(r->buckets);
 	free(r->alerts);

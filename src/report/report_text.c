@@ -30,8 +30,9 @@ static const char *alert_amount(char *buf, size_t len, const struct alert_row *a
 	return buf;
 }
 
-static void text_bytes_row(FILE *out, int width, const char *name, const struct traffic_sum *t,
-			   const double *share)
+/* Without a newline: a process row may go on with who ran it. */
+static void text_bytes_cells(FILE *out, int width, const char *name, const struct traffic_sum *t,
+			     const double *share)
 {
 	char up[24], down[24], total[24];
 
@@ -40,7 +41,49 @@ static void text_bytes_row(FILE *out, int width, const char *name, const struct 
 		human_bytes(total, sizeof(total), sum_total(t)));
 	if (share)
 		fprintf(out, "  %5.1f%%", *share);
+}
+
+static void text_bytes_row(FILE *out, int width, const char *name, const struct traffic_sum *t,
+			   const double *share)
+{
+	text_bytes_cells(out, width, name, t, share);
 	fputc('\n', out);
+}
+
+/* Who ran a process: USER, UNIT, CONTAINER columns after the figures, '-' where unknown. */
+struct who_widths {
+	int user, unit;
+};
+
+static void who_cell(char *dst, size_t size, const struct label *l)
+{
+	if (l->len)
+		printable(dst, size, l->s, l->len);
+	else
+		snprintf(dst, size, "-");
+}
+
+static struct who_widths who_widths(const struct named_sum *rows, size_t n)
+{
+	struct who_widths w = {(int)strlen("USER"), (int)strlen("UNIT")};
+
+	for (size_t i = 0; i < n; i++) {
+		if ((int)rows[i].user.len > w.user)
+			w.user = (int)rows[i].user.len;
+		if ((int)rows[i].unit.len > w.unit)
+			w.unit = (int)rows[i].unit.len;
+	}
+	return w;
+}
+
+static void text_who(FILE *out, const struct who_widths *w, const struct named_sum *row)
+{
+	char user[LABEL_BYTES], unit[LABEL_BYTES], container[LABEL_BYTES];
+
+	who_cell(user, sizeof(user), &row->user);
+	who_cell(unit, sizeof(unit), &row->unit);
+	who_cell(container, sizeof(container), &row->container);
+	fprintf(out, "  %-*s  %-*s  %s", w->user, user, w->unit, unit, container);
 }
 
 static void text_totals(FILE *out, const struct report *r)
@@ -53,31 +96,63 @@ static void text_totals(FILE *out, const struct report *r)
 	text_bytes_row(out, 7, "wire", &wire, NULL);
 }
 
-/* Processes or protocols: a table with a share column, names as wide as the widest. */
+/*
+ * Processes, protocols, users, units or containers: a table with a share
+ * column, names as wide as the widest; with_who adds who ran each process.
+ * An empty name (--by user: processes of no known user) shows as unknown.
+ */
 static void text_named_table(FILE *out, const char *header, const struct named_sum *rows, size_t n,
-			     uint64_t whole, const char *more, const struct traffic_sum *rest)
+			     uint64_t whole, const char *more, const struct traffic_sum *rest,
+			     bool with_who)
 {
-	char name[NAME_BYTES];
+	static const char unknown[] = "(unknown)";
+	struct who_widths who = who_widths(rows, n);
+	char name[LABEL_BYTES];
 	int width = (int)strlen(header);
 	double share;
 
-	for (size_t i = 0; i < n; i++)
-		if ((int)rows[i].name_len > width)
-			width = (int)rows[i].name_len;
+	for (size_t i = 0; i < n; i++) {
+		int len = rows[i].name_len ? (int)rows[i].name_len : (int)strlen(unknown);
+
+		if (len > width)
+			width = len;
+	}
 	if (more && (int)strlen(more) > width)
 		width = (int)strlen(more);
-	fprintf(out, "  %-*s  %10s  %10s  %10s  %6s\n", width, header, "UPLOAD", "DOWNLOAD",
-		"TOTAL", "SHARE");
+	fprintf(out, "  %-*s  %10s  %10s  %10s  %6s", width, header, "UPLOAD", "DOWNLOAD", "TOTAL",
+		"SHARE");
+	if (with_who)
+		fprintf(out, "  %-*s  %-*s  %s", who.user, "USER", who.unit, "UNIT", "CONTAINER");
+	fputc('\n', out);
 	for (size_t i = 0; i < n; i++) {
-		printable(name, sizeof(name), rows[i].name, rows[i].name_len);
+		if (rows[i].name_len)
+			printable(name, sizeof(name), rows[i].name, rows[i].name_len);
+		else
+			snprintf(name, sizeof(name), "%s", unknown);
 		share = share_percent(sum_total(&rows[i].bytes), whole);
-		text_bytes_row(out, width, name, &rows[i].bytes, &share);
+		text_bytes_cells(out, width, name, &rows[i].bytes, &share);
+		if (with_who)
+			text_who(out, &who, &rows[i]);
+		fputc('\n', out);
 	}
 	if (more) {
 		share = share_percent(sum_total(rest), whole);
 		text_bytes_row(out, width, more, rest, &share);
 	}
 }
+
+static const char *const by_titles[] = {
+    [REPORT_BY_PROCESS] = "Processes",
+    [REPORT_BY_USER] = "Users",
+    [REPORT_BY_UNIT] = "Units",
+    [REPORT_BY_CONTAINER] = "Containers",
+};
+static const char *const by_headers[] = {
+    [REPORT_BY_PROCESS] = "PROCESS",
+    [REPORT_BY_USER] = "USER",
+    [REPORT_BY_UNIT] = "UNIT",
+    [REPORT_BY_CONTAINER] = "CONTAINER",
+};
 
 static void text_chart(FILE *out, const struct report *r)
 {
@@ -117,6 +192,12 @@ static void alert_source(char *buf, size_t len, const struct alert_row *a)
 			snprintf(buf, len, "%s", name);
 	} else if (a->interface[0]) {
 		printable_word(buf, len, a->interface);
+	} else if (a->unit.len || a->container.len) {
+		const struct label *l = a->unit.len ? &a->unit : &a->container;
+		int n = snprintf(buf, len, "%s ", a->unit.len ? "unit" : "container");
+
+		if (n > 0 && (size_t)n < len)
+			printable(buf + n, len - (size_t)n, l->s, l->len);
 	} else {
 		snprintf(buf, len, "all processes");
 	}
@@ -219,17 +300,31 @@ void report_text(FILE *out, const struct report *r)
 	text_totals(out, r);
 	fputc('\n', out);
 	if (r->nothers)
-		fprintf(out, "Processes (top %zu of %zu)\n", r->ntop, r->ntop + r->nothers);
+		fprintf(out, "%s (top %zu of %zu)\n", by_titles[r->by], r->ntop,
+			r->ntop + r->nothers);
 	else
-		fputs("Processes\n", out);
+		fprintf(out, "%s\n", by_titles[r->by]);
 	snprintf(more, sizeof(more), "(%zu more)", r->nothers);
-	text_named_table(out, "PROCESS", r->top, r->ntop, sum_total(&r->total),
-			 r->nothers ? more : NULL, &r->others.bytes);
+	text_named_table(out, by_headers[r->by], r->top, r->ntop, sum_total(&r->total),
+			 r->nothers ? more : NULL, &r->others.bytes,
+			 r->by == REPORT_BY_PROCESS && r->has_identity);
 	fputc('\n', out);
+	if (r->nunits) {
+		fputs("Top units\n", out);
+		text_named_table(out, "UNIT", r->units, r->nunits, sum_total(&r->total), NULL, NULL,
+				 false);
+		fputc('\n', out);
+	}
+	if (r->ncontainers) {
+		fputs("Top containers\n", out);
+		text_named_table(out, "CONTAINER", r->containers, r->ncontainers,
+				 sum_total(&r->total), NULL, NULL, false);
+		fputc('\n', out);
+	}
 	fputs("Protocols\n", out);
 	if (r->nprotocols)
 		text_named_table(out, "PROTOCOL", r->protocols, r->nprotocols, r->protocol_total,
-				 NULL, NULL);
+				 NULL, NULL, false);
 	else
 		fputs("  none recorded\n", out);
 	fputc('\n', out);

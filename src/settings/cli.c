@@ -15,6 +15,9 @@ enum long_only {
 	OPT_COUNT,
 	OPT_PID,
 	OPT_COMM,
+	OPT_USER,
+	OPT_UNIT,
+	OPT_CONTAINER,
 	OPT_TC,
 	OPT_CONFIG,
 	OPT_DB,
@@ -23,6 +26,8 @@ enum long_only {
 	OPT_THRESHOLD,
 	OPT_TOTAL_THRESHOLD,
 	OPT_INTERFACE_THRESHOLD,
+	OPT_UNIT_THRESHOLD,
+	OPT_CONTAINER_THRESHOLD,
 	OPT_DAILY_QUOTA,
 	OPT_WINDOW,
 	OPT_ALERT_HOLD,
@@ -31,6 +36,7 @@ enum long_only {
 	OPT_FROM,
 	OPT_TO,
 	OPT_FORMAT,
+	OPT_BY,
 	OPT_TOP,
 	OPT_LISTEN,
 	OPT_METRICS_MAX_SERIES,
@@ -46,6 +52,9 @@ static const struct option long_options[] = {
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "pid", required_argument, NULL, OPT_PID },
 	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "unit", required_argument, NULL, OPT_UNIT },
+	{ "container", required_argument, NULL, OPT_CONTAINER },
 	{ "interface", required_argument, NULL, 'i' },
 	{ "tc", required_argument, NULL, OPT_TC },
 	{ "numeric", no_argument, NULL, 'n' },
@@ -56,6 +65,8 @@ static const struct option long_options[] = {
 	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 	{ "total-threshold", required_argument, NULL, OPT_TOTAL_THRESHOLD },
 	{ "interface-threshold", required_argument, NULL, OPT_INTERFACE_THRESHOLD },
+	{ "threshold-unit", required_argument, NULL, OPT_UNIT_THRESHOLD },
+	{ "threshold-container", required_argument, NULL, OPT_CONTAINER_THRESHOLD },
 	{ "daily-quota", required_argument, NULL, OPT_DAILY_QUOTA },
 	{ "window", required_argument, NULL, OPT_WINDOW },
 	{ "alert-hold", required_argument, NULL, OPT_ALERT_HOLD },
@@ -67,6 +78,7 @@ static const struct option long_options[] = {
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "metrics-max-series", required_argument, NULL, OPT_METRICS_MAX_SERIES },
+	{ "by", required_argument, NULL, OPT_BY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -96,6 +108,10 @@ void cli_print_usage(FILE *out)
 	      "      --table          dump: table output (default on a terminal)\n"
 	      "      --pid PID        only this process (repeatable)\n"
 	      "      --comm NAME      only processes with this name (repeatable)\n"
+	      "      --user USER      only processes of this user name or uid (repeatable)\n"
+	      "      --unit UNIT      only processes of this systemd unit (repeatable)\n"
+	      "      --container C    only processes of this container, by name or id\n"
+	      "                       (12 or more digits; repeatable)\n"
 	      "  -i, --interface IF   count wire bytes on IF only (repeatable; default: every\n"
 	      "                       interface that is up, and those that come up later)\n"
 	      "      --tc MODE        attach the wire classifier with auto, tcx, netlink or off\n"
@@ -115,6 +131,8 @@ void cli_print_usage(FILE *out)
 	      "                       1024K; units K, M, G per second, or 100Mbit/s; off)\n"
 	      "      --total-threshold RATE      ... all processes together (default off)\n"
 	      "      --interface-threshold RATE  ... any one interface (default off)\n"
+	      "      --threshold-unit RATE       ... all processes of one systemd unit (off)\n"
+	      "      --threshold-container RATE  ... all processes of one container (off)\n"
 	      "      --daily-quota SIZE          ... a process name moves more today (off)\n"
 	      "      --window SECS    rates over a sliding window, for alerts, the live view's\n"
 	      "                       w key and JSON *_rate_window fields (default 1)\n"
@@ -134,6 +152,8 @@ void cli_print_usage(FILE *out)
 	      "      --from TIME --to TIME      a range: YYYY-MM-DD or 'YYYY-MM-DD HH:MM'\n"
 	      "      --format text|json|csv     (default text)\n"
 	      "      --top N          processes listed (default 10)\n"
+	      "      --by WHAT        list the top processes, users, units or containers:\n"
+	      "                       process (default), user, unit or container\n"
 	      "  -V, --version        print the version\n"
 	      "  -h, --help           show this help\n"
 	      "\n"
@@ -156,11 +176,16 @@ static const struct {
 	{ OPT_COUNT, "--count", settings_set_count },
 	{ OPT_PID, "--pid", settings_add_pid },
 	{ OPT_COMM, "--comm", settings_add_comm },
+	{ OPT_USER, "--user", settings_add_user },
+	{ OPT_UNIT, "--unit", settings_add_unit },
+	{ OPT_CONTAINER, "--container", settings_add_container },
 	{ OPT_TC, "--tc", settings_set_tc },
 	{ OPT_RETENTION, "--retention", settings_set_retention },
 	{ OPT_THRESHOLD, "--threshold", settings_set_threshold },
 	{ OPT_TOTAL_THRESHOLD, "--total-threshold", settings_set_total_threshold },
 	{ OPT_INTERFACE_THRESHOLD, "--interface-threshold", settings_set_interface_threshold },
+	{ OPT_UNIT_THRESHOLD, "--threshold-unit", settings_set_unit_threshold },
+	{ OPT_CONTAINER_THRESHOLD, "--threshold-container", settings_set_container_threshold },
 	{ OPT_DAILY_QUOTA, "--daily-quota", settings_set_daily_quota },
 	{ OPT_WINDOW, "--window", settings_set_window },
 	{ OPT_ALERT_HOLD, "--alert-hold", settings_set_alert_hold },
@@ -168,6 +193,7 @@ static const struct {
 	{ OPT_TOP, "--top", settings_set_report_top },
 	{ OPT_LISTEN, "--listen", settings_set_listen },
 	{ OPT_METRICS_MAX_SERIES, "--metrics-max-series", settings_set_metrics_max_series },
+	{ OPT_BY, "--by", settings_set_report_by },
 };
 
 /* The value of a flag in value_flags: 1 if opt is not one, else 0 or NH_EXIT_USAGE. */
@@ -246,6 +272,7 @@ static int check_command_options(const struct options *o, const bool *given, cha
 		{OPT_TO, "--to", 1u << CMD_REPORT},
 		{OPT_FORMAT, "--format", 1u << CMD_REPORT},
 		{OPT_TOP, "--top", 1u << CMD_REPORT},
+		{OPT_BY, "--by", 1u << CMD_REPORT},
 		{OPT_NO_DB, "--no-db", 1u << CMD_TOP},
 		{OPT_DB, "--db", logging | 1u << CMD_REPORT},
 		{OPT_RETENTION, "--retention", logging},
@@ -256,6 +283,8 @@ static int check_command_options(const struct options *o, const bool *given, cha
 		{OPT_THRESHOLD, "--threshold", counting},
 		{OPT_TOTAL_THRESHOLD, "--total-threshold", counting},
 		{OPT_INTERFACE_THRESHOLD, "--interface-threshold", counting},
+		{OPT_UNIT_THRESHOLD, "--threshold-unit", counting},
+		{OPT_CONTAINER_THRESHOLD, "--threshold-container", counting},
 		{OPT_DAILY_QUOTA, "--daily-quota", counting},
 		{OPT_WINDOW, "--window", counting},
 		{OPT_ALERT_HOLD, "--alert-hold", counting},
@@ -264,6 +293,9 @@ static int check_command_options(const struct options *o, const bool *given, cha
 		{OPT_TC, "--tc", counting},
 		{OPT_PID, "--pid", counting},
 		{OPT_COMM, "--comm", counting},
+		{OPT_USER, "--user", counting},
+		{OPT_UNIT, "--unit", counting},
+		{OPT_CONTAINER, "--container", counting},
 		{'d', "--interval", counting},
 		{'i', "--interface", counting},
 		{'n', "--numeric", counting},

@@ -188,6 +188,8 @@ static const struct config_key {
 	{ "threshold", settings_set_threshold, NULL, false },
 	{ "total_threshold", settings_set_total_threshold, NULL, false },
 	{ "interface_threshold", settings_set_interface_threshold, NULL, false },
+	{ "threshold_unit", settings_set_unit_threshold, NULL, false },
+	{ "threshold_container", settings_set_container_threshold, NULL, false },
 	{ "daily_quota", settings_set_daily_quota, NULL, false },
 	{ "window", settings_set_window, NULL, false },
 	{ "alert_hold", settings_set_alert_hold, NULL, false },

@@ -363,6 +363,17 @@ int settings_set_tc(struct options *opts, const char *value, char *why, size_t w
 	return 0;
 }
 
+int settings_set_report_by(struct options *opts, const char *value, char *why, size_t whylen)
+{
+	static const char *const names[] = { "process", "user", "unit", "container" };
+	int i = name_index(names, ARRAY_SIZE(names), "grouping", value, why, whylen);
+
+	if (i < 0)
+		return -1;
+	opts->report_by = (enum report_by)i;
+	return 0;
+}
+
 int settings_set_report_format(struct options *opts, const char *value, char *why, size_t whylen)
 {
 	int i = name_index(report_format_names, ARRAY_SIZE(report_format_names), "format", value,
@@ -422,6 +433,17 @@ int settings_set_interface_threshold(struct options *opts, const char *value, ch
 				     size_t whylen)
 {
 	return set_rate(value, &opts->alerts.interface_rate, why, whylen);
+}
+
+int settings_set_unit_threshold(struct options *opts, const char *value, char *why, size_t whylen)
+{
+	return set_rate(value, &opts->alerts.unit_rate, why, whylen);
+}
+
+int settings_set_container_threshold(struct options *opts, const char *value, char *why,
+				     size_t whylen)
+{
+	return set_rate(value, &opts->alerts.container_rate, why, whylen);
 }
 
 int settings_set_daily_quota(struct options *opts, const char *value, char *why, size_t whylen)
@@ -486,6 +508,37 @@ int settings_add_comm(struct options *opts, const char *value, char *why, size_t
 		return why_not(why, whylen, "at most %d may be given", CLI_MAX_FILTERS);
 	opts->comms[opts->ncomms++] = value;
 	return 0;
+}
+
+/* A user, unit or container name: bytes as found, so only length and NUL-free are checked. */
+static int add_name(const char **list, size_t *n, const char *value, const char *what, char *why,
+		    size_t whylen)
+{
+	size_t len = strlen(value);
+
+	if (len == 0 || len > SETTINGS_NAME_MAX)
+		return bad_value(why, whylen, value, "is not a %s (1 to %d bytes)", what,
+				 SETTINGS_NAME_MAX);
+	if (*n == CLI_MAX_FILTERS)
+		return why_not(why, whylen, "at most %d may be given", CLI_MAX_FILTERS);
+	list[(*n)++] = value;
+	return 0;
+}
+
+int settings_add_user(struct options *opts, const char *value, char *why, size_t whylen)
+{
+	return add_name(opts->users, &opts->nusers, value, "user name or uid", why, whylen);
+}
+
+int settings_add_unit(struct options *opts, const char *value, char *why, size_t whylen)
+{
+	return add_name(opts->units, &opts->nunits, value, "unit name", why, whylen);
+}
+
+int settings_add_container(struct options *opts, const char *value, char *why, size_t whylen)
+{
+	return add_name(opts->containers, &opts->ncontainers, value, "container name or id", why,
+			whylen);
 }
 
 int settings_add_interface(struct options *opts, const char *value, char *why, size_t whylen)

@@ -47,6 +47,13 @@ struct options {
 	uint32_t pids[CLI_MAX_FILTERS];
 	int ncomms;
 	const char *comms[CLI_MAX_FILTERS];
+	/* By identity (README, "Identity"). */
+	size_t nusers;
+	const char *users[CLI_MAX_FILTERS];
+	size_t nunits;
+	const char *units[CLI_MAX_FILTERS];
+	size_t ncontainers;
+	const char *containers[CLI_MAX_FILTERS];
 	enum tc_mode tc;
 	size_t nifaces; /* -i: only these interfaces; none = every interface that is up */
 	const char *ifaces[CLI_MAX_FILTERS];
@@ -72,6 +79,7 @@ struct options {
 	const char *report_to;   /* exclusive */
 	enum report_format report_format;
 	unsigned report_top; /* processes listed; default 10 */
+	enum report_by report_by; /* --by */
 };
 
 /* The bounds of every numeric setting. */
@@ -82,6 +90,7 @@ struct options {
 #define SETTINGS_COUNT_MAX UINT32_MAX
 #define SETTINGS_PID_MAX 4194304 /* PID_MAX_LIMIT */
 #define SETTINGS_COMM_MAX 15     /* bytes: TASK_COMM_LEN without its NUL */
+#define SETTINGS_NAME_MAX 255    /* bytes of a user, unit or container name: NAME_MAX */
 #define SETTINGS_TOP_MAX 100000
 /* The metrics port when --listen gives only an address (see the README: not a Prometheus
  * exporter's allocated port). */
@@ -134,15 +143,21 @@ settings_setter settings_set_retention;
 settings_setter settings_set_threshold;
 settings_setter settings_set_total_threshold;
 settings_setter settings_set_interface_threshold;
+settings_setter settings_set_unit_threshold;      /* --threshold-unit, threshold_unit */
+settings_setter settings_set_container_threshold; /* --threshold-container, ... */
 settings_setter settings_set_daily_quota;
 settings_setter settings_set_window;
 settings_setter settings_set_alert_hold;
 settings_setter settings_set_count;
 settings_setter settings_add_pid;
 settings_setter settings_add_comm;
+settings_setter settings_add_user;      /* a user name or a uid */
+settings_setter settings_add_unit;      /* a systemd unit name */
+settings_setter settings_add_container; /* a container name or id */
 settings_setter settings_set_report_format;
 settings_setter settings_set_report_top;
 settings_setter settings_set_listen; /* PORT, ADDR:PORT, [ADDR6]:PORT, ADDR, on, off */
 settings_setter settings_set_metrics_max_series;
+settings_setter settings_set_report_by;
 
 #endif

@@ -3,9 +3,11 @@
 -- Session 1 ran from 2026-11-19 07:58 and crashed at 16:41 (its end time is
 -- its last flush); session 2 started at 17:02 and is still running at the
 -- test's "now", 2026-11-20 23:30:00 UTC. In between: a browser all day, a big
--- curl download, apt, a nightly rsync, a process with a hostile name that
--- uploads 1.3 GiB at night, a process with a non-ASCII name, and the alerts
--- all that raised.
+-- curl download, apt, a nightly upload by a process of user mallory that
+-- calls itself sshd (kept apart from the real sshd: rollups are keyed by
+-- name, user, unit and container), a process with a hostile name in a
+-- container that uploads 1.3 GiB at night, a process with a non-ASCII name,
+-- and the alerts all that raised.
 --
 -- Reports read the rollups only; traffic_log holds a few sample rows that
 -- deliberately do not add up to them, so a report that summed traffic_log
@@ -29,40 +31,53 @@ WITH RECURSIVE h(hour) AS (
 SELECT hour, CAST(strftime('%H', hour) AS INTEGER) AS hod FROM h;
 
 -- Payload bytes per process and hour; wire bytes are derived below.
-CREATE TEMP TABLE payload (hour TEXT, process_name TEXT, up INTEGER, down INTEGER);
+CREATE TEMP TABLE payload (hour TEXT, process_name TEXT, up INTEGER, down INTEGER,
+	user TEXT NOT NULL DEFAULT '', unit TEXT NOT NULL DEFAULT '',
+	container TEXT NOT NULL DEFAULT '');
 
 -- An ssh login and the resolver, every hour.
-INSERT INTO payload SELECT hour, 'sshd', 180000 + 1000 * hod, 60000 + 500 * hod FROM hours;
-INSERT INTO payload SELECT hour, 'systemd-resolve', 24000 + 100 * hod, 51000 + 300 * hod FROM hours;
+INSERT INTO payload SELECT hour, 'sshd', 180000 + 1000 * hod, 60000 + 500 * hod, 'root',
+	'ssh.service', '' FROM hours;
+INSERT INTO payload SELECT hour, 'systemd-resolve', 24000 + 100 * hod, 51000 + 300 * hod,
+	'systemd-resolve', 'systemd-resolved.service', '' FROM hours;
 -- The browser from 08:00 to 22:59, busier towards the evening.
 INSERT INTO payload SELECT hour, 'firefox', (52428800 + 3145728 * hod) / 16,
-	52428800 + 3145728 * hod FROM hours WHERE hod BETWEEN 8 AND 22;
+	52428800 + 3145728 * hod, 'alice', 'user@1000.service', ''
+FROM hours WHERE hod BETWEEN 8 AND 22;
 -- A music player with a non-ASCII (valid UTF-8) name, on the second day's working hours.
-INSERT INTO payload SELECT hour, 'caf' || CAST(X'C3A9' AS TEXT), 1048576 + 4096 * hod, 31457280
-FROM hours WHERE hour >= '2026-11-20' AND hod BETWEEN 9 AND 17;
+INSERT INTO payload SELECT hour, 'caf' || CAST(X'C3A9' AS TEXT), 1048576 + 4096 * hod, 31457280,
+	'alice', 'user@1000.service', '' FROM hours WHERE hour >= '2026-11-20' AND hod BETWEEN 9 AND 17;
 -- One-off jobs.
-INSERT INTO payload VALUES
+-- A process of nobody known: what a database from before identity holds.
+INSERT INTO payload (hour, process_name, up, down) VALUES
 	('2026-11-19 14:00:00', 'curl', 1048576, 1610612736),
-	('2026-11-19 15:00:00', 'curl', 131072, 104857600),
-	('2026-11-20 02:00:00', 'rsync', 209715200, 1048576),
-	('2026-11-20 06:00:00', 'apt', 2097152, 367001600);
+	('2026-11-19 15:00:00', 'curl', 131072, 104857600);
+INSERT INTO payload VALUES
+	('2026-11-20 02:00:00', 'sshd', 209715200, 1048576, 'mallory', 'session-7.scope', ''),
+	('2026-11-20 06:00:00', 'apt', 2097152, 367001600, 'root', 'apt-daily-upgrade.service', '');
 -- A name that a spreadsheet would run as a formula, with a quote, a comma, a
 -- backslash, a newline and a byte that is not UTF-8 (comm is any bytes but
 -- NUL): =ev"il,\<LF><ESC>]0;x<BEL><U+009B, 8-bit CSI>v2<FF>.
+-- It runs in a container whose name is just as hostile.
 INSERT INTO payload VALUES
 	('2026-11-20 03:00:00', '=ev"il,\' || char(10) || char(27) || ']0;x' || char(7) || CAST(X'C29B' AS TEXT) || 'v2' || CAST(X'FF' AS TEXT),
-	 734003200, 5242880),
+	 734003200, 5242880, 'www-data', 'docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope',
+	 '@web' || char(9) || '"1"'),
 	('2026-11-20 04:00:00', '=ev"il,\' || char(10) || char(27) || ']0;x' || char(7) || CAST(X'C29B' AS TEXT) || 'v2' || CAST(X'FF' AS TEXT),
-	 629145600, 4194304);
+	 629145600, 4194304, 'www-data', 'docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope',
+	 '@web' || char(9) || '"1"');
 
 -- On the wire: 4 % headers plus some ACKs and handshakes per hour.
-INSERT INTO traffic_hourly
-SELECT hour, process_name, up, down, up + up / 25 + 6400, down + down / 25 + 5200 FROM payload;
+INSERT INTO traffic_hourly (hour, process_name, upload_bytes, download_bytes, wire_upload_bytes,
+			    wire_download_bytes, user, unit, container)
+SELECT hour, process_name, up, down, up + up / 25 + 6400, down + down / 25 + 5200, user, unit,
+	container FROM payload;
 
-INSERT INTO traffic_daily
+INSERT INTO traffic_daily (day, process_name, upload_bytes, download_bytes, wire_upload_bytes,
+			   wire_download_bytes, user, unit, container)
 SELECT substr(hour, 1, 10), process_name, sum(upload_bytes), sum(download_bytes),
-	sum(wire_upload_bytes), sum(wire_download_bytes)
-FROM traffic_hourly GROUP BY 1, 2;
+	sum(wire_upload_bytes), sum(wire_download_bytes), user, unit, container
+FROM traffic_hourly GROUP BY 1, 2, 7, 8, 9;
 
 -- Wire bytes per protocol class: the browser splits HTTPS/QUIC, the rest by
 -- what they speak; NTP has no process (the kernel's own traffic).
@@ -80,7 +95,6 @@ SELECT hour, protocol, sum(up), sum(down) FROM (
 			WHEN 'curl' THEN 'HTTPS'
 			WHEN 'apt' THEN 'HTTP'
 			WHEN 'sshd' THEN 'SSH'
-			WHEN 'rsync' THEN 'SSH'
 			WHEN 'systemd-resolve' THEN 'DNS'
 			WHEN 'caf' || CAST(X'C3A9' AS TEXT) THEN 'UDP'
 			ELSE 'TCP'
@@ -122,6 +136,15 @@ VALUES
 	 'daily_quota', 1073807360.0, 1073741824.0, 2, 'raised', NULL, NULL),
 	('2026-11-20 04:58:02', 31337, '=ev"il,\' || char(10) || char(27) || ']0;x' || char(7) || CAST(X'C29B' AS TEXT) || 'v2' || CAST(X'FF' AS TEXT),
 	 'process_rate', 0.0, 1048576.0, 2, 'cleared', 'upload', NULL);
+
+-- The hostile upload's unit and container over --threshold-unit and --threshold-container.
+INSERT INTO alerts (timestamp, pid, process_name, alert_type, bandwidth_value, threshold,
+		    session_id, state, direction, interface, unit, container)
+VALUES
+	('2026-11-20 03:00:42', NULL, NULL, 'unit_rate', 204472320.0, 104857600.0, 2, 'raised',
+	 'upload', NULL, 'docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope', NULL),
+	('2026-11-20 03:00:42', NULL, NULL, 'container_rate', 204472320.0, 104857600.0, 2, 'raised',
+	 'upload', NULL, NULL, '@web' || char(9) || '"1"');
 
 INSERT INTO interface_log VALUES
 	('2026-11-19 14:02:37', 'eth0', 1093120, 53687091, 4096, 81920, 1),

@@ -353,6 +353,94 @@ static void test_many_at_once(void)
 	free(ifaces);
 }
 
+/* Three processes: two of nginx.service (one of them in container web), one of ssh.service. */
+static const struct alert_event *group_tick(struct alerts *a, struct fake *f, uint64_t nginx1,
+					    uint64_t nginx2, uint64_t ssh, size_t *n)
+{
+	static const struct process_identity who[3] = {
+		{ .unit = "nginx.service" },
+		{ .unit = "nginx.service", .container_runtime = "docker", .container_id = "ab12",
+		  .container_name = "web" },
+		{ .unit = "ssh.service" },
+	};
+	uint64_t bytes[3] = { nginx1, nginx2, ssh };
+
+	f->s.wall.tv_sec += (time_t)f->s.interval;
+	f->s.nprocs = 3;
+	for (int i = 0; i < 3; i++) {
+		struct process_stats *p = &f->procs[i];
+
+		memset(p, 0, sizeof(*p));
+		p->pid = 100 + (uint32_t)i;
+		p->start_ns = 5;
+		strcpy(p->comm, "srv");
+		p->all.tx_bytes = bytes[i];
+		p->ident = who[i];
+	}
+	return alerts_update(a, &f->s, n);
+}
+
+/* A unit's processes are summed: each under the threshold, together over it. */
+static void test_unit_and_container_rates(void)
+{
+	struct alert_config cfg;
+	const struct alert_event *e;
+	struct alerts *a;
+	struct fake f;
+	char line[256];
+	size_t n, active;
+
+	alert_config_defaults(&cfg);
+	cfg.process_rate = 0;
+	cfg.unit_rate = 1000 * KIB;
+	cfg.container_rate = 700 * KIB;
+	cfg.hold = 2;
+	a = alerts_new(&cfg, 1.0);
+	fake_init(&f, 1.0);
+
+	e = group_tick(a, &f, 400 * 1024, 400 * 1024, 900 * 1024, &n);
+	CHECK_UINT(n, 0);
+	/* nginx.service: 600 + 500 KiB/s over 1000; its container web (500) is not. */
+	e = group_tick(a, &f, 600 * 1024, 500 * 1024, 10, &n);
+	CHECK_UINT(n, 1);
+	CHECK(e && e->kind == ALERT_UNIT_RATE && !e->cleared &&
+	      strcmp(e->group, "nginx.service") == 0 && e->direction == ALERT_DIR_UPLOAD);
+	CHECK_DOUBLE(e->value, 1100 * KIB, 0);
+	alert_event_format(e, line, sizeof(line));
+	CHECK_STR(line, "unit_rate raised: unit nginx.service upload 1.1 MiB/s over 1000.0 KiB/s");
+	/* The container over its own threshold: an alert of its own, by name. */
+	e = group_tick(a, &f, 600 * 1024, 800 * 1024, 0, &n);
+	CHECK_UINT(n, 1);
+	CHECK(e && e->kind == ALERT_CONTAINER_RATE && strcmp(e->group, "web") == 0);
+	alerts_active(a, &active);
+	CHECK_UINT(active, 2);
+	/* Both go quiet; cleared after the hold, each once. */
+	group_tick(a, &f, 0, 0, 0, &n);
+	CHECK_UINT(n, 0);
+	e = group_tick(a, &f, 0, 0, 0, &n);
+	CHECK_UINT(n, 2);
+	CHECK(e && e[0].cleared && e[1].cleared && e[0].kind == ALERT_UNIT_RATE &&
+	      e[1].kind == ALERT_CONTAINER_RATE);
+	alerts_active(a, &active);
+	CHECK_UINT(active, 0);
+	/* Processes without a unit or container count for none. */
+	f.s.nprocs = 0;
+	for (int i = 0; i < 3; i++)
+		tick(a, &f, 9, 100 * 1024 * 1024, 0, &n);
+	CHECK_UINT(n, 0);
+	alerts_free(a);
+
+	/* Off (the default): nothing is judged. */
+	alert_config_defaults(&cfg);
+	CHECK_DOUBLE(cfg.unit_rate, 0, 0);
+	CHECK_DOUBLE(cfg.container_rate, 0, 0);
+	cfg.process_rate = 0;
+	a = alerts_new(&cfg, 1.0);
+	group_tick(a, &f, 1 << 30, 1 << 30, 1 << 30, &n);
+	CHECK_UINT(n, 0);
+	alerts_free(a);
+}
+
 int main(void)
 {
 	test_raise_once_and_clear_after_hold();
@@ -361,6 +449,7 @@ int main(void)
 	test_quota_seeded_from_today();
 	test_many_at_once();
 	test_format();
+	test_unit_and_container_rates();
 	test_exec_split();
 	return check_finish("test_alerts");
 }

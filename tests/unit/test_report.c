@@ -21,6 +21,7 @@
 #include "settings/cli.h"
 #include "core/exitcodes.h"
 #include "report/report.h"
+#include "sinks/store/store.h"
 #include "sinks/store/store_schema.h"
 
 #ifndef REPORT_GOLDEN_DIR
@@ -389,7 +390,7 @@ static void test_top(void)
 
 /*
  * Hours count where they start: 03:00 to 04:00 is the single hour 03:00,
- * the upload that raised an alert at 03:00:41; rsync (02:00) and the
+ * the upload that raised an alert at 03:00:41; mallory's sshd (02:00) and the
  * alerts of 04:xx are outside. Figures from the fixture's formulas.
  */
 static void test_partial_range(void)
@@ -403,13 +404,17 @@ static void test_partial_range(void)
 	/* Up: =ev"il 734003200, sshd 183000, systemd-resolve 24300; down 5242880, 61500, 51900. */
 	CHECK_CONTAINS(text, "\"totals\":{\"upload_bytes\":734210500,\"download_bytes\":5356280,");
 	CHECK_CONTAINS(text, "\"upload_bytes\":734003200,\"download_bytes\":5242880,");
-	CHECK(strstr(text, "rsync") == NULL);
+	CHECK(strstr(text, "mallory") == NULL);
 	CHECK(strstr(text, "firefox") == NULL);
 	CHECK_CONTAINS(text, "\"timeline_bucket\":\"hour\",\"timeline\":[{\"start\":"
 			     "\"2026-11-20T03:00:00Z\",\"end\":\"2026-11-20T04:00:00Z\"");
 	CHECK_INT(count_substrings(text, "\"start\":\"2026-11-20T0"), 1);
-	CHECK_INT(count_substrings(text, "\"alert_type\""), 1);
+	/* The process's alert, then its unit's and its container's a second later. */
+	CHECK_INT(count_substrings(text, "\"alert_type\""), 3);
 	CHECK_CONTAINS(text, "\"time\":\"2026-11-20T03:00:41Z\"");
+	CHECK_CONTAINS(text, "\"alert_type\":\"unit_rate\",\"state\":\"raised\",\"pid\":null,"
+			     "\"process_name\":null,\"interface\":null,\"unit\":\"docker-0123");
+	CHECK_CONTAINS(text, "\"interface\":null,\"unit\":null,\"container\":\"@web\\t\\\"1\\\"\"");
 	/* Only session 2 was running then. */
 	CHECK_CONTAINS(text, "\"sessions\":[{\"id\":2,");
 	CHECK_INT(count_substrings(text, "\"status\""), 1);
@@ -467,10 +472,11 @@ static void test_empty_range(void)
 		  "{\"range\":{\"from\":\"2026-11-18T00:00:00Z\",\"to\":"
 		  "\"2026-11-19T00:00:00Z\"},\"totals\":{\"upload_bytes\":0,"
 		  "\"download_bytes\":0,\"total_bytes\":0,\"wire_upload_bytes\":0,"
-		  "\"wire_download_bytes\":0},\"processes\":[],\"other_processes\":"
+		  "\"wire_download_bytes\":0},\"by\":\"process\",\"processes\":[],"
+		  "\"other_processes\":"
 		  "{\"count\":0,\"upload_bytes\":0,\"download_bytes\":0,\"total_bytes\":0,"
 		  "\"wire_upload_bytes\":0,\"wire_download_bytes\":0,\"share_percent\":0.000},"
-		  "\"protocols\":[],\"timeline_bucket\":\"hour\",\"timeline\":[],"
+		  "\"top_units\":[],\"top_containers\":[],\"protocols\":[],\"timeline_bucket\":\"hour\",\"timeline\":[],"
 		  "\"alerts\":[],\"sessions\":[]}\n");
 	free(text);
 
@@ -479,7 +485,7 @@ static void test_empty_range(void)
 	CHECK_STR(text, "section,name,start,end,upload_bytes,download_bytes,total_bytes,"
 			"share_percent,wire_upload_bytes,wire_download_bytes,pid,interface,"
 			"alert_type,state,direction,bandwidth_value,threshold,session_id,mode,"
-			"hooks,tc\n");
+			"hooks,tc,user,unit,container\n");
 	free(text);
 
 	/* After the traffic: no bytes, but session 2 still runs, and that is worth saying. */
@@ -569,6 +575,120 @@ static void test_database_errors(void)
 	free(text);
 }
 
+/*
+ * Rollups are keyed by name and who ran it: mallory's process calling itself
+ * sshd is a row apart from root's sshd, and --by sums by user, unit or
+ * container instead.
+ */
+static void test_by_identity(void)
+{
+	struct report_config o = report_options(NULL, NULL, REPORT_JSON, 20);
+	char err[512], *text = NULL;
+
+	o.date = "2026-11-20";
+	CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_OK);
+	CHECK_CONTAINS(text, "{\"name\":\"sshd\",\"user\":\"mallory\",\"unit\":"
+			     "\"session-7.scope\",\"container\":null,\"upload_bytes\":209715200,");
+	CHECK_CONTAINS(text, "{\"name\":\"sshd\",\"user\":\"root\",\"unit\":\"ssh.service\","
+			     "\"container\":null,\"upload_bytes\":4596000,");
+	CHECK_INT(count_substrings(text, "\"name\":\"sshd\""), 2);
+	CHECK_CONTAINS(text, "\"top_containers\":[{\"container\":\"@web\\t\\\"1\\\"\",");
+	free(text);
+
+	o.by = REPORT_BY_USER;
+	CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_OK);
+	CHECK_CONTAINS(text, "\"by\":\"user\",\"users\":[{\"user\":\"alice\",");
+	CHECK_CONTAINS(text, "{\"user\":\"mallory\",\"upload_bytes\":209715200,");
+	CHECK_CONTAINS(text, "\"other_users\":{\"count\":0,");
+	CHECK(strstr(text, "\"processes\"") == NULL && strstr(text, "top_units") == NULL);
+	free(text);
+
+	o.by = REPORT_BY_CONTAINER;
+	o.format = REPORT_TEXT;
+	o.date = NULL;
+	o.from = "2026-11-19";
+	o.to = "2026-11-21";
+	CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_OK);
+	/* The container's name is made printable; processes in no container are one row. */
+	CHECK_CONTAINS(text, "Containers\n  CONTAINER      UPLOAD    DOWNLOAD       TOTAL   SHARE\n"
+			     "  (unknown)   399.2 MiB     5.0 GiB     5.4 GiB   80.8%\n"
+			     "  @web?\"1\"      1.3 GiB     9.0 MiB     1.3 GiB   19.2%\n");
+	free(text);
+
+	o.by = REPORT_BY_UNIT;
+	o.format = REPORT_CSV;
+	CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_OK);
+	CHECK_CONTAINS(text, "\nunit,session-7.scope,,,209715200,1048576,210763776,");
+	CHECK(strstr(text, "\nprocess,") == NULL);
+	free(text);
+}
+
+/* A database of schema 1 is migrated when a writer opens it: old rollups kept, of no one known. */
+static void test_migration_from_1(void)
+{
+	char path[192], *msg = NULL, err[512];
+	struct store *st = NULL;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q;
+
+	snprintf(path, sizeof(path), "%s/old.db", tmpdir);
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, store_schema_migration(0), NULL, NULL, &msg) == SQLITE_OK);
+	CHECK(sqlite3_exec(db,
+			   "PRAGMA application_id = 1313358914; PRAGMA user_version = 1;"
+			   "INSERT INTO traffic_hourly VALUES ('2026-11-20 10:00:00', 'sshd', 1, 2, 3,"
+			   " 4);"
+			   "INSERT INTO traffic_daily VALUES ('2026-11-20', 'sshd', 1, 2, 3, 4);",
+			   NULL, NULL, &msg) == SQLITE_OK);
+	sqlite3_free(msg);
+	sqlite3_close(db);
+
+	/* report reads it as it is (read-only: no migration): no one known. */
+	{
+		struct report_config o = report_options("2026-11-20", "2026-11-21", REPORT_JSON, 0);
+		char *text = NULL;
+
+		o.db_path = path;
+		CHECK_INT(run_report(&o, &text, err, sizeof(err)), NH_EXIT_OK);
+		CHECK_CONTAINS(text, "\"processes\":[{\"name\":\"sshd\",\"user\":null,\"unit\":null,"
+				     "\"container\":null,\"upload_bytes\":1,");
+		CHECK_CONTAINS(text, "\"top_units\":[],\"top_containers\":[]");
+		free(text);
+	}
+
+	CHECK_INT(store_open(&st, path, 30, err, sizeof(err)), 0);
+	store_close(st);
+
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db,
+				 "SELECT (SELECT user_version FROM pragma_user_version),"
+				 " h.user || h.unit || h.container || d.user || d.unit || d.container,"
+				 " h.upload_bytes + d.wire_download_bytes,"
+				 " (SELECT count(*) FROM pragma_table_info('traffic_log')"
+				 "  WHERE name IN ('user', 'unit', 'container'))"
+				 " FROM traffic_hourly h, traffic_daily d",
+				 -1, &q, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(q) == SQLITE_ROW);
+	CHECK_INT(sqlite3_column_int(q, 0), STORE_SCHEMA_VERSION);
+	CHECK_STR((const char *)sqlite3_column_text(q, 1), "");
+	CHECK_INT(sqlite3_column_int(q, 2), 5);
+	CHECK_INT(sqlite3_column_int(q, 3), 3);
+	sqlite3_finalize(q);
+	/* And the rebuilt tables take upserts and check clean. */
+	CHECK(sqlite3_exec(db,
+			   "INSERT INTO traffic_daily (day, process_name, upload_bytes, download_bytes,"
+			   " wire_upload_bytes, wire_download_bytes, user) VALUES"
+			   " ('2026-11-20', 'sshd', 1, 1, 1, 1, 'root')",
+			   NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &q, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(q) == SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(q, 0), "ok");
+	CHECK(sqlite3_step(q) == SQLITE_DONE);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	unlink(path);
+}
+
 int main(void)
 {
 	set_tz("UTC");
@@ -580,6 +700,8 @@ int main(void)
 		test_partial_range();
 		test_daily_chart();
 		test_empty_range();
+		test_by_identity();
+		test_migration_from_1();
 		test_alert_limit(); /* adds alerts: after the tests that count them */
 		test_database_errors();
 	}

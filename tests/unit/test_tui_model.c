@@ -649,6 +649,92 @@ static void test_status_bar(void)
 	tui_model_free(&m);
 }
 
+/* C: a WHO column; G: rows grouped by unit, container or user under subtotal rows. */
+static void test_who_and_groups(void)
+{
+	struct tui_model m;
+	struct tui_layout l;
+	struct fake f;
+	char buf[256];
+
+	fake_init(&f);
+	tui_model_init(&m, 0);
+	fake_move(&f, 1, "nginx", 100, 1000);
+	fake_move(&f, 2, "nginx", 300, 3000);
+	fake_move(&f, 3, "sshd", 50, 50);
+	fake_move(&f, 4, "curl", 10, 9000);
+	fake_move(&f, 5, "sshd", 7000, 7);
+	f.procs[0].ident = (struct process_identity){ .user = "www-data", .unit = "nginx.service" };
+	f.procs[1].ident = (struct process_identity){ .user = "www-data", .unit = "nginx.service" };
+	f.procs[2].ident = (struct process_identity){ .user = "root", .unit = "ssh.service" };
+	/* A container's name is shown, and its bytes are made printable. */
+	f.procs[4].ident = (struct process_identity){ .user = "mal\x1b[2J", .unit = "docker-ab.scope",
+						      .container_runtime = "docker",
+						      .container_id = "ab", .container_name = "web" };
+	tui_model_update(&m, &f.s, 1);
+	CHECK_STR(view_names(&m), "curl sshd nginx nginx sshd");
+
+	tui_model_cycle_who(&m);
+	CHECK_INT(m.who_col, TUI_WHO_USER);
+	tui_layout_columns_who(100, m.who_col, &l);
+	tui_format_header(&m, &l, buf, sizeof(buf));
+	CHECK_STR(buf, "    PID NAME                   UP/s*      DOWN/s*       SENT   RECEIVED "
+		       "USER");
+	tui_format_row(&m, &l, m.view[1], buf, sizeof(buf));
+	CHECK_STR(buf, "      5 sshd               6.8 KiB/s        7 B/s    6.8 KiB        7 B "
+		       "mal?[2J");
+	tui_model_cycle_who(&m);
+	tui_model_cycle_who(&m);
+	CHECK_INT(m.who_col, TUI_WHO_CONTAINER);
+	tui_format_row(&m, &l, m.view[1], buf, sizeof(buf));
+	CHECK_CONTAINS(buf, "        7 B web");
+	tui_model_cycle_who(&m);
+	CHECK_INT(m.who_col, TUI_WHO_NONE);
+
+	/* By unit: groups by subtotal, each followed by its rows; no unit is a group too. */
+	CHECK_INT(tui_model_cycle_group(&m), 0);
+	CHECK_INT(m.group, TUI_WHO_UNIT);
+	CHECK_STR(view_names(&m), " curl docker-ab.scope sshd nginx.service nginx nginx "
+				  "ssh.service sshd");
+	CHECK(m.view[0]->group && m.view[0]->members == 1 && m.view[0]->who[TUI_WHO_UNIT][0] == 0);
+	CHECK(m.view[2]->group && m.view[2]->members == 1);
+	CHECK(m.view[4]->group && m.view[4]->members == 2);
+	CHECK_UINT(m.view[4]->up_total, 400);
+	CHECK_UINT(m.view[4]->down_total, 4000);
+	CHECK_DOUBLE(m.view[4]->down_rate, 4000, 1e-9);
+	tui_layout_columns(80, &l);
+	tui_format_row(&m, &l, m.view[4], buf, sizeof(buf));
+	CHECK_STR(buf, "nginx.service (2)            400 B/s    3.9 KiB/s      400 B    3.9 KiB ");
+	tui_format_row(&m, &l, m.view[0], buf, sizeof(buf));
+	CHECK_STR(buf, "(no unit) (1)                 10 B/s    8.8 KiB/s       10 B    8.8 KiB ");
+	tui_format_row(&m, &l, m.view[5], buf, sizeof(buf));
+	CHECK_STR(buf, "      2   nginx              300 B/s    2.9 KiB/s      300 B    2.9 KiB ");
+	/* The sort orders groups and rows within them; the filter picks rows. */
+	tui_model_set_sort(&m, TUI_SORT_NAME);
+	CHECK_STR(view_names(&m), " curl docker-ab.scope sshd nginx.service nginx nginx "
+				  "ssh.service sshd");
+	tui_model_set_filter(&m, "ssh");
+	CHECK_STR(view_names(&m), "docker-ab.scope sshd ssh.service sshd");
+	tui_model_set_filter(&m, "");
+	tui_model_set_sort(&m, TUI_SORT_TOTAL);
+
+	/* Later ticks keep the grouping. */
+	fake_tick(&f);
+	fake_move(&f, 3, "sshd", 100000, 0);
+	tui_model_update(&m, &f.s, 2);
+	CHECK_STR(view_names(&m), "ssh.service sshd  curl docker-ab.scope sshd nginx.service "
+				  "nginx nginx");
+	CHECK_INT(tui_model_cycle_group(&m), 0);
+	CHECK_INT(m.group, TUI_WHO_CONTAINER);
+	CHECK_STR(view_names(&m), " sshd nginx nginx curl web sshd");
+	CHECK_INT(tui_model_cycle_group(&m), 0);
+	CHECK_INT(m.group, TUI_WHO_USER);
+	CHECK_INT(tui_model_cycle_group(&m), 0);
+	CHECK_INT(m.group, TUI_WHO_NONE);
+	CHECK_UINT(m.nview, 5);
+	tui_model_free(&m);
+}
+
 int main(void)
 {
 	test_rows_and_sorting();
@@ -659,6 +745,7 @@ int main(void)
 	test_units_and_formats();
 	test_sparkline();
 	test_layout();
+	test_who_and_groups();
 	test_row_text();
 	test_connections_and_interfaces();
 	test_window_rates();

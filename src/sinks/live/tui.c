@@ -65,8 +65,9 @@ static const struct {
     {"N P", "sort by name, by PID"},
     {"< >", "previous / next sort order"},
     {"/", "filter by name (Enter keeps it, Esc clears it)"},
+    {"C G", "a user, unit or container column (C); rows grouped by them (G)"},
     {"Up Down PgUp PgDn Home End", "select a process"},
-    {"Enter", "the selected process's connections (their rates: the last interval)"},
+    {"Enter", "the selected process's connections, with the last interval's rates"},
     {"I", "interfaces: wire rates and unattributed bytes"},
     {"Esc  Backspace  Left", "back to the process table"},
 };
@@ -248,7 +249,7 @@ static void draw_table(struct tui *t, const struct tui_model *m)
 
 	clamp_selection(t, m, rows);
 	draw_dashboard(t, m);
-	tui_layout_columns(COLS, &l);
+	tui_layout_columns_who(COLS, m->who_col, &l);
 	tui_format_header(m, &l, line, sizeof(line));
 	bar(3, A_REVERSE | A_BOLD, "%s", line);
 	for (int i = 0; i < rows && t->top + i < (long)m->nview; i++) {
@@ -257,6 +258,8 @@ static void draw_table(struct tui *t, const struct tui_model *m)
 
 		if (r->exited)
 			attr |= A_DIM;
+		if (r->group)
+			attr |= A_BOLD;
 		if (r->over)
 			attr |= attr_of(t, PAIR_OVER, A_BOLD | A_UNDERLINE);
 		if (t->top + i == t->sel)
@@ -884,6 +887,15 @@ enum tui_action tui_handle_key(struct tui *t, struct tui_model *m, int key)
 	case 'I':
 		t->view = t->view == VIEW_INTERFACES ? VIEW_TABLE : VIEW_INTERFACES;
 		break;
+	case 'c':
+	case 'C':
+		tui_model_cycle_who(m);
+		break;
+	case 'g':
+	case 'G':
+		/* Out of memory: an empty table until the next tick allocates again. */
+		(void)tui_model_cycle_group(m);
+		break;
 	case KEY_UP:
 		move_selection(t, m, -1);
 		break;
@@ -906,7 +918,8 @@ enum tui_action tui_handle_key(struct tui *t, struct tui_model *m, int key)
 	case '\r':
 	case KEY_ENTER:
 	case KEY_RIGHT:
-		if (t->view == VIEW_TABLE && m->nview)
+		/* A subtotal row has no connections of its own. */
+		if (t->view == VIEW_TABLE && m->nview && !m->view[t->sel]->group)
 			t->view = VIEW_DETAIL;
 		break;
 	case 27:

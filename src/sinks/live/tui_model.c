@@ -27,7 +27,7 @@ static const char *const sort_names[TUI_SORT_MAX] = {
 static const int col_width[TUI_COL_MAX] = {
     [TUI_COL_PID] = 7,	     [TUI_COL_NAME] = 15,     [TUI_COL_UP] = 12,
     [TUI_COL_DOWN] = 12,     [TUI_COL_UP_TOTAL] = 10, [TUI_COL_DOWN_TOTAL] = 10,
-    [TUI_COL_PROTOCOLS] = 0,
+    [TUI_COL_PROTOCOLS] = 0, [TUI_COL_WHO] = 20,
 };
 #define PROTO_MIN 8
 
@@ -39,7 +39,26 @@ static const char *const col_title[TUI_COL_MAX] = {
     [TUI_COL_UP_TOTAL] = "SENT",
     [TUI_COL_DOWN_TOTAL] = "RECEIVED",
     [TUI_COL_PROTOCOLS] = "PROTOCOLS",
+    [TUI_COL_WHO] = "WHO",
 };
+
+static const char *const who_names[TUI_WHO_MAX] = {
+    [TUI_WHO_NONE] = "",
+    [TUI_WHO_USER] = "user",
+    [TUI_WHO_UNIT] = "unit",
+    [TUI_WHO_CONTAINER] = "container",
+};
+static const char *const who_titles[TUI_WHO_MAX] = {
+    [TUI_WHO_NONE] = "WHO",
+    [TUI_WHO_USER] = "USER",
+    [TUI_WHO_UNIT] = "UNIT",
+    [TUI_WHO_CONTAINER] = "CONTAINER",
+};
+
+const char *tui_who_name(enum tui_who who)
+{
+	return who >= 0 && who < TUI_WHO_MAX ? who_names[who] : "";
+}
 
 void tui_model_init(struct tui_model *m, double now)
 {
@@ -53,6 +72,8 @@ void tui_model_init(struct tui_model *m, double now)
 void tui_model_free(struct tui_model *m)
 {
 	free(m->rows);
+	free(m->groups);
+	free(m->scratch);
 	free(m->view);
 	free(m->conns);
 	free(m->ifaces);
@@ -88,6 +109,20 @@ static int row_key_cmp(const void *a, const void *b)
 static void printable_comm(char *dst, const char *comm)
 {
 	text_printable(dst, NH_COMM_LEN, comm, strnlen(comm, NH_COMM_LEN - 1));
+}
+
+static void copy_label(char *dst, const char *name)
+{
+	/* A name once known stays: the snapshot's may be NULL again only by accident. */
+	if (name)
+		text_printable(dst, TUI_LABEL_LEN, name, strlen(name));
+}
+
+static void copy_who(struct tui_row *r, const struct process_identity *id)
+{
+	copy_label(r->who[TUI_WHO_USER], id->user);
+	copy_label(r->who[TUI_WHO_UNIT], id->unit);
+	copy_label(r->who[TUI_WHO_CONTAINER], process_container_label(id));
 }
 
 static double row_up(const struct tui_model *m, const struct tui_row *r)
@@ -149,8 +184,123 @@ static bool matches_filter(const struct tui_model *m, const struct tui_row *r)
 	return !m->filter[0] || strcasestr(r->comm, m->filter);
 }
 
+/* Rows of one group together (by name; no name last), then in the sort's order. */
+static int group_member_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct tui_model *m = ctx;
+	const struct tui_row *x = *(const struct tui_row *const *)a;
+	const struct tui_row *y = *(const struct tui_row *const *)b;
+	const char *gx = x->who[m->group], *gy = y->who[m->group];
+	int c = (!*gx) - (!*gy);
+
+	if (!c)
+		c = strcmp(gx, gy);
+	return c ? c : sort_cmp(m, x, y);
+}
+
+static void add_to_group(struct tui_row *g, const struct tui_row *r)
+{
+	g->up_rate += r->up_rate;
+	g->down_rate += r->down_rate;
+	g->up_window += r->up_window;
+	g->down_window += r->down_window;
+	g->up_total += r->up_total;
+	g->down_total += r->down_total;
+	g->protocols |= r->protocols;
+	g->members++;
+}
+
+/* Subtotal rows by the sort (and by name where it ties, so the order is stable). */
+static int group_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct tui_row *x = a, *y = b;
+	int c = sort_cmp(ctx, x, y);
+
+	return c ? c : strcmp(x->comm, y->comm);
+}
+
+/*
+ * The grouped view: the filtered rows (in m->scratch) clustered by group, a
+ * subtotal row per cluster, the subtotal rows sorted, each followed by its
+ * rows. n log n; view has room for rows and groups, groups for one per row.
+ */
+static void rebuild_grouped(struct tui_model *m, size_t n)
+{
+	const struct tui_row **rows = m->scratch;
+	size_t out = 0;
+
+	qsort_r(rows, n, sizeof(*rows), group_member_cmp, m);
+	m->ngroups = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = rows[i]->who[m->group];
+		struct tui_row *g;
+
+		if (i && strcmp(rows[i - 1]->who[m->group], name) == 0) {
+			add_to_group(&m->groups[m->ngroups - 1], rows[i]);
+			continue;
+		}
+		g = &m->groups[m->ngroups++];
+		memset(g, 0, sizeof(*g));
+		g->group = true;
+		g->first = i;
+		/* PID 0 and the name's hash: the selection stays on a group across ticks. */
+		g->start_ns = 1469598103934665603ull;
+		for (const char *c = name; *c; c++)
+			g->start_ns = (g->start_ns ^ (unsigned char)*c) * 1099511628211ull;
+		snprintf(g->who[m->group], sizeof(g->who[m->group]), "%s", name);
+		snprintf(g->comm, sizeof(g->comm), "%.*s", (int)sizeof(g->comm) - 1, name);
+		add_to_group(g, rows[i]);
+	}
+	for (size_t i = 0; i < m->ngroups; i++)
+		m->groups[i].over = row_over(m, &m->groups[i]);
+	qsort_r(m->groups, m->ngroups, sizeof(*m->groups), group_cmp, m);
+	for (size_t i = 0; i < m->ngroups; i++) {
+		const struct tui_row *g = &m->groups[i];
+
+		m->view[out++] = g;
+		for (size_t j = 0; j < g->members; j++)
+			m->view[out++] = rows[g->first + j];
+	}
+	m->nview = out;
+}
+
+/* The view and what grouping needs, sized to the rows (which may have moved). */
+static int alloc_view(struct tui_model *m)
+{
+	size_t n = m->nrows ? m->nrows : 1;
+
+	free(m->view);
+	free(m->scratch);
+	free(m->groups);
+	m->view = calloc(2 * n, sizeof(*m->view));
+	m->scratch = calloc(n, sizeof(*m->scratch));
+	m->groups = calloc(n, sizeof(*m->groups));
+	m->nview = m->ngroups = 0;
+	if (!m->view || !m->scratch || !m->groups) {
+		free(m->view);
+		free(m->scratch);
+		free(m->groups);
+		m->view = NULL;
+		m->scratch = NULL;
+		m->groups = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static void rebuild_view(struct tui_model *m)
 {
+	if (!m->view)
+		return;
+	size_t n = 0;
+
+	if (m->group != TUI_WHO_NONE) {
+		for (size_t i = 0; i < m->nrows; i++)
+			if (matches_filter(m, &m->rows[i]))
+				m->scratch[n++] = &m->rows[i];
+		rebuild_grouped(m, n);
+		return;
+	}
 	m->nview = 0;
 	for (size_t i = 0; i < m->nrows; i++)
 		if (matches_filter(m, &m->rows[i]))
@@ -285,6 +435,7 @@ static int take(struct tui_model *m, const struct snapshot *s, double now, bool 
 		r->tx_seen = p->all.tx_total;
 		r->rx_seen = p->all.rx_total;
 		printable_comm(r->comm, p->comm); /* at exit the name is captured again: exec */
+		copy_who(r, &p->ident);
 		r->protocols = p->protocols;
 		if (!show) {
 			r->tx_base += p->all.tx_bytes;
@@ -338,12 +489,8 @@ static int take(struct tui_model *m, const struct snapshot *s, double now, bool 
 	m->down_total = m->rx_seen - m->rx_base;
 
 	/* The view points into rows, which may have moved: rebuild it. */
-	free(m->view);
-	m->view = calloc(m->nrows ? m->nrows : 1, sizeof(*m->view));
-	if (!m->view) {
-		m->nview = 0;
+	if (alloc_view(m))
 		return -ENOMEM;
-	}
 	rebuild_view(m);
 	return 0;
 }
@@ -372,6 +519,27 @@ void tui_model_reset(struct tui_model *m)
 	m->up_total = m->down_total = 0;
 	if (m->view)
 		rebuild_view(m);
+}
+
+void tui_model_cycle_who(struct tui_model *m)
+{
+	m->who_col = (enum tui_who)((m->who_col + 1) % TUI_WHO_MAX);
+}
+
+int tui_model_cycle_group(struct tui_model *m)
+{
+	static const enum tui_who next[TUI_WHO_MAX] = {
+	    [TUI_WHO_NONE] = TUI_WHO_UNIT,
+	    [TUI_WHO_UNIT] = TUI_WHO_CONTAINER,
+	    [TUI_WHO_CONTAINER] = TUI_WHO_USER,
+	    [TUI_WHO_USER] = TUI_WHO_NONE,
+	};
+
+	m->group = next[m->group];
+	if (!m->view && alloc_view(m))
+		return -ENOMEM;
+	rebuild_view(m);
+	return 0;
 }
 
 void tui_model_set_sort(struct tui_model *m, enum tui_sort sort)
@@ -568,6 +736,11 @@ void tui_sparkline(const struct tui_model *m, int width, bool utf8, char *buf, s
 
 void tui_layout_columns(int width, struct tui_layout *out)
 {
+	tui_layout_columns_who(width, TUI_WHO_NONE, out);
+}
+
+void tui_layout_columns_who(int width, enum tui_who who, struct tui_layout *out)
+{
 	static const enum tui_col always[] = {TUI_COL_PID, TUI_COL_NAME, TUI_COL_UP, TUI_COL_DOWN};
 	int x = 0;
 
@@ -590,6 +763,13 @@ void tui_layout_columns(int width, struct tui_layout *out)
 			x += col_width[c] + 1;
 		}
 	}
+	if (who != TUI_WHO_NONE && x + col_width[TUI_COL_WHO] <= width) {
+		out->cols[out->ncols].col = TUI_COL_WHO;
+		out->cols[out->ncols].x = x;
+		out->cols[out->ncols].width = col_width[TUI_COL_WHO];
+		out->ncols++;
+		x += col_width[TUI_COL_WHO] + 1;
+	}
 	if (width - x >= PROTO_MIN) {
 		out->cols[out->ncols].col = TUI_COL_PROTOCOLS;
 		out->cols[out->ncols].x = x;
@@ -600,7 +780,7 @@ void tui_layout_columns(int width, struct tui_layout *out)
 
 static bool right_aligned(enum tui_col c)
 {
-	return c != TUI_COL_NAME && c != TUI_COL_PROTOCOLS;
+	return c != TUI_COL_NAME && c != TUI_COL_PROTOCOLS && c != TUI_COL_WHO;
 }
 
 /* Append one cell at its column; text is cut to the column width. */
@@ -644,12 +824,23 @@ void tui_format_header(const struct tui_model *m, const struct tui_layout *l, ch
 		if (m->bits && (c == TUI_COL_UP || c == TUI_COL_DOWN))
 			snprintf(title, sizeof(title), "%s%s",
 				 c == TUI_COL_UP ? "UP bit/s" : "DOWN bit/s", sorted ? "*" : "");
+		else if (c == TUI_COL_WHO)
+			snprintf(title, sizeof(title), "%s", who_titles[m->who_col]);
 		else if (c == TUI_COL_PROTOCOLS && l->cols[i].width < (int)strlen(col_title[c]))
 			snprintf(title, sizeof(title), "PROTO");
 		else
 			snprintf(title, sizeof(title), "%s%s", col_title[c], sorted ? "*" : "");
 		put_cell(buf, len, &used, l->cols[i].x, l->cols[i].width, right_aligned(c), title);
 	}
+}
+
+/* "nginx.service (3)"; rows of no known one: "(no unit) (2)". */
+static void group_cell(const struct tui_model *m, const struct tui_row *g, char *buf, size_t len)
+{
+	if (g->who[m->group][0])
+		snprintf(buf, len, "%s (%zu)", g->who[m->group], g->members);
+	else
+		snprintf(buf, len, "(no %s) (%zu)", who_names[m->group], g->members);
 }
 
 void tui_format_row(const struct tui_model *m, const struct tui_layout *l,
@@ -666,10 +857,22 @@ void tui_format_row(const struct tui_model *m, const struct tui_layout *l,
 
 		switch (c) {
 		case TUI_COL_PID:
+			/* A subtotal row: its name over PID and NAME, and how many rows it sums. */
+			if (row->group) {
+				group_cell(m, row, cell, sizeof(cell));
+				put_cell(buf, len, &used, 0,
+					 l->cols[i + 1].x + l->cols[i + 1].width, false, cell);
+				i++;
+				continue;
+			}
 			snprintf(cell, sizeof(cell), "%u", row->pid);
 			break;
 		case TUI_COL_NAME:
-			snprintf(cell, sizeof(cell), "%s", row->comm);
+			snprintf(cell, sizeof(cell), "%s%s", m->group ? "  " : "", row->comm);
+			break;
+		case TUI_COL_WHO:
+			snprintf(cell, sizeof(cell), "%s",
+				 row->who[m->group && row->group ? m->group : m->who_col]);
 			break;
 		case TUI_COL_UP:
 			tui_format_rate(m, cell, sizeof(cell), row_up(m, row));

@@ -24,6 +24,8 @@
 /* Alerts kept in memory, newest first. */
 #define TUI_MAX_ALERTS 64
 #define TUI_FILTER_LEN 32
+/* Bytes of a user, unit or container name kept per row (printable, cut at a character). */
+#define TUI_LABEL_LEN 96
 
 enum tui_sort {
 	TUI_SORT_UP = 0,
@@ -42,7 +44,17 @@ enum tui_col {
 	TUI_COL_UP_TOTAL,
 	TUI_COL_DOWN_TOTAL,
 	TUI_COL_PROTOCOLS,
+	TUI_COL_WHO, /* user, unit or container (c cycles), before the protocols when shown */
 	TUI_COL_MAX,
+};
+
+/* Who ran a process: what the WHO column shows (c) and what rows are grouped by (g). */
+enum tui_who {
+	TUI_WHO_NONE = 0,
+	TUI_WHO_USER,
+	TUI_WHO_UNIT,
+	TUI_WHO_CONTAINER,
+	TUI_WHO_MAX,
 };
 
 /* Which rates the view shows (W switches): the last interval's, or the average over --window. */
@@ -68,6 +80,12 @@ struct tui_row {
 	/* Cumulative counters as the snapshot has them, and their values at reset. */
 	uint64_t tx_seen, rx_seen, tx_base, rx_base;
 	bool marked;
+	/* Printable; "" until known or where none applies. Indexed by enum tui_who. */
+	char who[TUI_WHO_MAX][TUI_LABEL_LEN];
+	/* A group's subtotal row (g): who[m->group] is its name, members the rows after it. */
+	bool group;
+	size_t members;
+	size_t first; /* a group's: where its rows start in the model's scratch order */
 };
 
 
@@ -99,13 +117,18 @@ struct tui_iface {
 struct tui_model {
 	struct tui_row *rows; /* sorted by (pid, start_ns) */
 	size_t nrows, cap;
-	const struct tui_row **view; /* filtered and in display order */
+	const struct tui_row **view; /* filtered and in display order; room for 2 per row */
 	size_t nview;
 	enum tui_sort sort;
 	char filter[TUI_FILTER_LEN]; /* case-insensitive substring of the name; "" = all */
 	double threshold; /* bytes/s, either direction: rows over it are red */
 	bool bits;
 	enum tui_rates rates;
+	enum tui_who who_col; /* c: the WHO column's content; NONE hides it */
+	enum tui_who group;   /* g: rows grouped under subtotal rows; NONE: a flat list */
+	struct tui_row *groups; /* the subtotal rows the view points to; one per row at most */
+	size_t ngroups;
+	const struct tui_row **scratch; /* the filtered rows, clustered by group */
 
 	double now; /* model clock (monotonic seconds) of the last update */
 	double started;
@@ -153,6 +176,16 @@ int tui_model_skip(struct tui_model *m, const struct snapshot *s, double now);
 void tui_model_reset(struct tui_model *m);
 
 void tui_model_set_sort(struct tui_model *m, enum tui_sort sort);
+/* c: the WHO column shows nothing, then the user, the unit, the container. */
+void tui_model_cycle_who(struct tui_model *m);
+/*
+ * g: group rows by unit, then container, then user, then not at all. Each
+ * group is a subtotal row (rates and totals of its rows) followed by its
+ * rows; groups are ordered by the sort as rows are. Returns 0 or -ENOMEM.
+ */
+int tui_model_cycle_group(struct tui_model *m);
+/* "user", "unit", "container"; "" for TUI_WHO_NONE. */
+const char *tui_who_name(enum tui_who who);
 void tui_model_set_filter(struct tui_model *m, const char *filter);
 /* T: the next step of 512 KiB/s, 1, 2, 5, 10 MiB/s above the current value. */
 void tui_model_cycle_threshold(struct tui_model *m);
@@ -215,8 +248,10 @@ struct tui_layout {
 
 /*
  * Columns that fit in width. PID, name and both rates always; then both totals
- * together; the protocols take what is left if that is at least their minimum.
+ * together; then, when who is not NONE, the WHO column; the protocols take
+ * what is left if that is at least their minimum.
  */
+void tui_layout_columns_who(int width, enum tui_who who, struct tui_layout *out);
 void tui_layout_columns(int width, struct tui_layout *out);
 
 /* Column title; with the sort arrow when col is the sort column. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Byte sums keyed by (hour, name) in an open-addressing hash table: the
+ * Byte sums keyed by (hour, name, user, unit, container) in an open-addressing
+ * hash table (protocols leave the last three NULL): the
  * history store adds every tick's bytes per process and per protocol here,
  * and writes one upsert per key, not one per tick and process.
  */
@@ -16,7 +17,17 @@
 struct rollup {
 	int64_t hour; /* epoch seconds of the hour's start; 0 = empty slot */
 	char name[NH_COMM_LEN];
+	/*
+	 * Who (README, "Identity"), owned by the table; NULL where unknown. So a
+	 * process that calls itself sshd does not add to the real sshd's sums.
+	 */
+	char *user, *unit, *container;
 	uint64_t v[4];
+};
+
+/* The identity part of a key; any field may be NULL. */
+struct rollup_who {
+	const char *user, *unit, *container;
 };
 
 struct rollup_table {
@@ -24,8 +35,9 @@ struct rollup_table {
 	size_t cap, used;
 };
 
-/* Add v to the sums of (hour, name); hour must not be 0. Returns 0 or -ENOMEM. */
-int rollup_add(struct rollup_table *t, int64_t hour, const char *name, const uint64_t v[4]);
+/* Add v to the sums of (hour, name, who); hour must not be 0; who may be NULL. 0 or -ENOMEM. */
+int rollup_add(struct rollup_table *t, int64_t hour, const char *name, const struct rollup_who *who,
+	       const uint64_t v[4]);
 
 /* Empty the table, keeping its memory. */
 void rollup_clear(struct rollup_table *t);

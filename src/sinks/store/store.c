@@ -13,6 +13,7 @@
 #include "core/errmsg.h"
 #include "core/exitcodes.h"
 #include "core/protocols.h"
+#include "sinks/store/held.h"
 #include "sinks/store/rollup.h"
 #include "sinks/store/store.h"
 #include "sinks/store/store_file.h"
@@ -35,7 +36,10 @@ struct log_row {
 	uint64_t protocols;
 	uint32_t uid;
 	uint64_t cgroup_id;
+	size_t user, unit, container; /* offsets into the store's label text; NO_LABEL: none */
 };
+
+#define NO_LABEL SIZE_MAX
 
 struct iface_row {
 	time_t when;
@@ -60,22 +64,26 @@ enum statement {
 static const char *const statement_sql[SQL_MAX] = {
 	[SQL_INSERT_LOG] = "INSERT INTO traffic_log (timestamp, pid, process_name, upload_bytes,"
 			   " download_bytes, upload_rate, download_rate, protocols, session_id,"
-			   " uid, cgroup_id, wire_upload_bytes, wire_download_bytes)"
-			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			   " uid, cgroup_id, wire_upload_bytes, wire_download_bytes, user, unit,"
+			   " container) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[SQL_INSERT_IFACE] = "INSERT INTO interface_log (timestamp, interface, upload_bytes,"
 			     " download_bytes, unattributed_upload, unattributed_download,"
 			     " session_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	[SQL_INSERT_ALERT] = "INSERT INTO alerts (timestamp, pid, process_name, alert_type,"
-			     " bandwidth_value, threshold, session_id, state, direction, interface)"
-			     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			     " bandwidth_value, threshold, session_id, state, direction, interface,"
+			     " unit, container) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[SQL_UPSERT_HOURLY] =
-	    "INSERT INTO traffic_hourly VALUES (?, ?, ?, ?, ?, ?)"
+	    "INSERT INTO traffic_hourly (hour, process_name, upload_bytes, download_bytes,"
+	    " wire_upload_bytes, wire_download_bytes, user, unit, container)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	    " ON CONFLICT DO UPDATE SET upload_bytes = upload_bytes + excluded.upload_bytes,"
 	    " download_bytes = download_bytes + excluded.download_bytes,"
 	    " wire_upload_bytes = wire_upload_bytes + excluded.wire_upload_bytes,"
 	    " wire_download_bytes = wire_download_bytes + excluded.wire_download_bytes",
 	[SQL_UPSERT_DAILY] =
-	    "INSERT INTO traffic_daily VALUES (substr(?, 1, 10), ?, ?, ?, ?, ?)"
+	    "INSERT INTO traffic_daily (day, process_name, upload_bytes, download_bytes,"
+	    " wire_upload_bytes, wire_download_bytes, user, unit, container)"
+	    " VALUES (substr(?, 1, 10), ?, ?, ?, ?, ?, ?, ?, ?)"
 	    " ON CONFLICT DO UPDATE SET upload_bytes = upload_bytes + excluded.upload_bytes,"
 	    " download_bytes = download_bytes + excluded.download_bytes,"
 	    " wire_upload_bytes = wire_upload_bytes + excluded.wire_upload_bytes,"
@@ -111,11 +119,14 @@ struct store {
 	/* Waiting to be written. */
 	struct log_row *rows;
 	size_t nrows, rows_cap;
+	char *labels; /* the rows' user, unit and container names, NUL-terminated, end to end */
+	size_t labels_len, labels_cap;
 	struct iface_row *ifrows;
 	size_t nifrows, ifrows_cap;
 	struct alert_event *events;
 	size_t nevents, events_cap;
 	struct rollup_table hourly, protocols;
+	struct held held; /* bytes of processes whose identity is being looked up */
 	size_t pending_ticks;
 	uint64_t rows_dropped; /* per-second rows past STORE_PENDING_ROWS_MAX */
 
@@ -303,20 +314,91 @@ static void protocols_text(uint64_t set, char *buf, size_t len)
 		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "", names[i]);
 }
 
+/* A copy of name in the label text, for a queued row; NO_LABEL for none, SIZE_MAX - 1 if no memory. */
+static size_t keep_label(struct store *st, const char *name)
+{
+	size_t n, at;
+
+	if (!name || !*name)
+		return NO_LABEL;
+	n = strlen(name) + 1;
+	if (array_grow((void **)&st->labels, &st->labels_cap, st->labels_len + n, 1))
+		return SIZE_MAX - 1;
+	at = st->labels_len;
+	memcpy(st->labels + at, name, n);
+	st->labels_len += n;
+	return at;
+}
+
+static const char *label_at(const struct store *st, size_t at)
+{
+	return at < st->labels_len ? st->labels + at : NULL;
+}
+
+/* Held bytes of a process that left the snapshot still identity-less: summed under none known. */
+static int release_held(void *ctx, const struct held_bytes *b)
+{
+	struct store *st = ctx;
+
+	return rollup_add(&st->hourly, b->hour, b->comm, NULL, b->v);
+}
+
+/*
+ * The rollups get a process's bytes under who ran it. While that is being
+ * looked up (a tick or two) they are held, so a process's first second is
+ * not summed apart from the rest; at most HELD_MAX_S, and an exited process's
+ * go in at once under what is known.
+ */
+static int rollup_process(struct store *st, const struct process_stats *p, time_t when,
+			  const uint64_t v[4], const struct rollup_who *who)
+{
+	struct held_bytes b;
+	bool held = held_take(&st->held, p->pid, p->start_ns, &b);
+	bool moved = v[0] || v[1] || v[2] || v[3];
+
+	if (!held && !moved)
+		return 0;
+	if (p->ident.pending && !p->exited && (!held || when - b.since < HELD_MAX_S)) {
+		if (held && b.hour != hour_of(when)) {
+			/* An hour ended while holding: that hour's bytes go in as they are. */
+			if (rollup_add(&st->hourly, b.hour, b.comm, who, b.v))
+				return -ENOMEM;
+			held = false;
+		}
+		if (!held) {
+			memset(&b, 0, sizeof(b));
+			b.pid = p->pid;
+			b.start_ns = p->start_ns;
+			b.hour = hour_of(when);
+			b.since = when;
+		}
+		memcpy(b.comm, p->comm, sizeof(b.comm));
+		b.comm[sizeof(b.comm) - 1] = '\0';
+		for (int k = 0; k < 4; k++)
+			b.v[k] += v[k];
+		return held_keep(&st->held, &b);
+	}
+	if (held && rollup_add(&st->hourly, b.hour, p->comm, who, b.v))
+		return -ENOMEM;
+	return moved ? rollup_add(&st->hourly, hour_of(when), p->comm, who, v) : 0;
+}
+
 static int queue_processes(struct store *st, const struct snapshot *s, time_t when)
 {
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct process_stats *p = &s->procs[i];
 		uint64_t v[4] = {p->all.tx_bytes, p->all.rx_bytes, p->wire.tx_bytes,
 				 p->wire.rx_bytes};
+		struct rollup_who who = { p->ident.user, p->ident.unit,
+					  process_container_label(&p->ident) };
 		struct log_row *r;
 
+		if (rollup_process(st, p, when, v, &who))
+			return -ENOMEM;
 		if (!v[0] && !v[1] && !v[2] && !v[3])
 			continue;
 		st->total_up += v[0];
 		st->total_down += v[1];
-		if (rollup_add(&st->hourly, hour_of(when), p->comm, v))
-			return -ENOMEM;
 		if (st->nrows >= STORE_PENDING_ROWS_MAX) {
 			st->rows_dropped++;
 			continue;
@@ -337,6 +419,11 @@ static int queue_processes(struct store *st, const struct snapshot *s, time_t wh
 		r->protocols = p->protocols;
 		r->uid = p->uid;
 		r->cgroup_id = p->cgroup_id;
+		r->user = keep_label(st, who.user);
+		r->unit = keep_label(st, who.unit);
+		r->container = keep_label(st, who.container);
+		if (r->user == SIZE_MAX - 1 || r->unit == SIZE_MAX - 1 || r->container == SIZE_MAX - 1)
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -390,7 +477,7 @@ static int queue_protocols(struct store *st, const struct snapshot *s, time_t wh
 		name = classify_app_name(app);
 		if (!name)
 			name = classify_l4_name(ip_version, (uint8_t)c->protocol);
-		if (rollup_add(&st->protocols, hour, name, v))
+		if (rollup_add(&st->protocols, hour, name, NULL, v))
 			return -ENOMEM;
 	}
 	return 0;
@@ -414,7 +501,8 @@ int store_tick(struct store *st, const struct snapshot *s, const struct alert_ev
 
 	if (!st->in_session)
 		return 0;
-	if (queue_processes(st, s, when) || queue_interfaces(st, s, when) ||
+	if (queue_processes(st, s, when) || held_end_tick(&st->held, release_held, st) ||
+	    queue_interfaces(st, s, when) ||
 	    queue_protocols(st, s, when) || queue_events(st, events, nevents))
 		return -ENOMEM;
 	st->pending_ticks++;
@@ -490,6 +578,13 @@ static int write_rows(struct store *st)
 		sqlite3_bind_int64(q, 11, (sqlite3_int64)r->cgroup_id);
 		sqlite3_bind_int64(q, 12, (sqlite3_int64)r->wire_up);
 		sqlite3_bind_int64(q, 13, (sqlite3_int64)r->wire_down);
+		/* Unbound parameters are NULL: no identity known. */
+		if (label_at(st, r->user))
+			sqlite3_bind_text(q, 14, label_at(st, r->user), -1, SQLITE_STATIC);
+		if (label_at(st, r->unit))
+			sqlite3_bind_text(q, 15, label_at(st, r->unit), -1, SQLITE_STATIC);
+		if (label_at(st, r->container))
+			sqlite3_bind_text(q, 16, label_at(st, r->container), -1, SQLITE_STATIC);
 		rc = run(q);
 	}
 	q = st->stmt[SQL_INSERT_IFACE];
@@ -531,6 +626,10 @@ static int write_events(struct store *st)
 			sqlite3_bind_text(q, 9, dir, -1, SQLITE_STATIC);
 		if (e->kind == ALERT_INTERFACE_RATE)
 			sqlite3_bind_text(q, 10, e->interface, -1, SQLITE_STATIC);
+		if (e->kind == ALERT_UNIT_RATE)
+			sqlite3_bind_text(q, 11, e->group, -1, SQLITE_STATIC);
+		if (e->kind == ALERT_CONTAINER_RATE)
+			sqlite3_bind_text(q, 12, e->group, -1, SQLITE_STATIC);
 		rc = run(q);
 	}
 	return rc;
@@ -553,6 +652,10 @@ static int write_rollups(struct store *st)
 			sqlite3_bind_text(q, 2, r->name, -1, SQLITE_STATIC);
 			for (int k = 0; k < 4; k++)
 				sqlite3_bind_int64(q, 3 + k, (sqlite3_int64)r->v[k]);
+			sqlite3_bind_text(q, 7, r->user ? r->user : "", -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 8, r->unit ? r->unit : "", -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 9, r->container ? r->container : "", -1,
+					  SQLITE_STATIC);
 			rc = run(q);
 		}
 	}
@@ -610,6 +713,7 @@ static int prune(struct store *st)
 static void clear_pending(struct store *st)
 {
 	st->nrows = st->nifrows = st->nevents = 0;
+	st->labels_len = 0;
 	rollup_clear(&st->hourly);
 	rollup_clear(&st->protocols);
 	st->pending_ticks = 0;
@@ -708,6 +812,11 @@ int store_session_end(struct store *st, double wait_s)
 
 	if (!st || !st->in_session)
 		return 0;
+	/* Nothing is held past the end: what is still held goes in under none known. */
+	if (held_end_tick(&st->held, release_held, st) ||
+	    held_end_tick(&st->held, release_held, st))
+		fprintf(stderr, "nethound: out of memory: bytes of the last seconds are only "
+				"in the session's totals\n");
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += (time_t)wait_s;
 	for (;;) {
@@ -803,8 +912,10 @@ void store_close(struct store *st)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
 	free(st->rows);
+	free(st->labels);
 	free(st->ifrows);
 	free(st->events);
+	held_free(&st->held);
 	rollup_free(&st->hourly);
 	rollup_free(&st->protocols);
 	free(st->path);

@@ -101,6 +101,58 @@ static const char *const migrations[] = {
 	"  download_bytes INTEGER NOT NULL,"
 	"  PRIMARY KEY (hour, protocol)"
 	") WITHOUT ROWID;",
+	/*
+	 * 1 -> 2: who moved the bytes (README, "Identity"). traffic_log gains
+	 * user, unit and container (the name, else the id), NULL where unknown
+	 * or not applicable. The rollups are keyed by them too, so a process
+	 * that names itself sshd is not summed with the real sshd: rebuilt with
+	 * the wider key ('' for none: key columns cannot be NULL), their rows
+	 * so far kept as rows of no known identity. The key's columns come
+	 * first: SQLite 3.40's integrity_check misreads a WITHOUT ROWID table
+	 * whose key columns follow others (it reports NULLs that are not there).
+	 */
+	"ALTER TABLE traffic_log ADD COLUMN user TEXT;"
+	"ALTER TABLE traffic_log ADD COLUMN unit TEXT;"
+	"ALTER TABLE traffic_log ADD COLUMN container TEXT;"
+	/* Unit and container alerts name theirs here (NULL for the other kinds). */
+	"ALTER TABLE alerts ADD COLUMN unit TEXT;"
+	"ALTER TABLE alerts ADD COLUMN container TEXT;"
+	"CREATE TABLE traffic_hourly_2 ("
+	"  hour TEXT NOT NULL,"
+	"  process_name TEXT NOT NULL,"
+	"  user TEXT NOT NULL DEFAULT '',"
+	"  unit TEXT NOT NULL DEFAULT '',"
+	"  container TEXT NOT NULL DEFAULT '',"
+	"  upload_bytes INTEGER NOT NULL,"
+	"  download_bytes INTEGER NOT NULL,"
+	"  wire_upload_bytes INTEGER NOT NULL,"
+	"  wire_download_bytes INTEGER NOT NULL,"
+	"  PRIMARY KEY (hour, process_name, user, unit, container)"
+	") WITHOUT ROWID;"
+	"INSERT INTO traffic_hourly_2 (hour, process_name, upload_bytes, download_bytes,"
+	"  wire_upload_bytes, wire_download_bytes)"
+	"  SELECT hour, process_name, upload_bytes, download_bytes, wire_upload_bytes,"
+	"  wire_download_bytes FROM traffic_hourly;"
+	"DROP TABLE traffic_hourly;"
+	"ALTER TABLE traffic_hourly_2 RENAME TO traffic_hourly;"
+	"CREATE TABLE traffic_daily_2 ("
+	"  day TEXT NOT NULL,"
+	"  process_name TEXT NOT NULL,"
+	"  user TEXT NOT NULL DEFAULT '',"
+	"  unit TEXT NOT NULL DEFAULT '',"
+	"  container TEXT NOT NULL DEFAULT '',"
+	"  upload_bytes INTEGER NOT NULL,"
+	"  download_bytes INTEGER NOT NULL,"
+	"  wire_upload_bytes INTEGER NOT NULL,"
+	"  wire_download_bytes INTEGER NOT NULL,"
+	"  PRIMARY KEY (day, process_name, user, unit, container)"
+	") WITHOUT ROWID;"
+	"INSERT INTO traffic_daily_2 (day, process_name, upload_bytes, download_bytes,"
+	"  wire_upload_bytes, wire_download_bytes)"
+	"  SELECT day, process_name, upload_bytes, download_bytes, wire_upload_bytes,"
+	"  wire_download_bytes FROM traffic_daily;"
+	"DROP TABLE traffic_daily;"
+	"ALTER TABLE traffic_daily_2 RENAME TO traffic_daily;",
 };
 
 const char *store_schema_migration(int from_version)

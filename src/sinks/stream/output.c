@@ -72,6 +72,45 @@ static void json_window(struct json_writer *w, const struct window_rate *r)
 	json_double(w, r->rx);
 }
 
+/* user, exe, cgroup_path, unit, container and pod: null where unknown or not applicable. */
+static void json_identity(struct json_writer *w, const struct process_identity *id)
+{
+	json_key(w, "user");
+	json_string_or_null(w, id->user);
+	json_key(w, "exe");
+	json_string_or_null(w, id->exe);
+	json_key(w, "cgroup_path");
+	json_string_or_null(w, id->cgroup_path);
+	json_key(w, "unit");
+	json_string_or_null(w, id->unit);
+	json_key(w, "container");
+	if (id->container_runtime) {
+		json_object_begin(w);
+		json_key(w, "runtime");
+		json_string(w, id->container_runtime);
+		json_key(w, "id");
+		json_string_or_null(w, id->container_id);
+		json_key(w, "name");
+		json_string_or_null(w, id->container_name);
+		json_object_end(w);
+	} else {
+		json_null(w);
+	}
+	json_key(w, "pod");
+	if (id->pod_uid) {
+		json_object_begin(w);
+		json_key(w, "uid");
+		json_string(w, id->pod_uid);
+		json_key(w, "namespace");
+		json_string_or_null(w, id->pod_namespace);
+		json_key(w, "name");
+		json_string_or_null(w, id->pod_name);
+		json_object_end(w);
+	} else {
+		json_null(w);
+	}
+}
+
 static void json_process(struct json_writer *w, const struct process_stats *p, double interval)
 {
 	json_object_begin(w);
@@ -85,6 +124,7 @@ static void json_process(struct json_writer *w, const struct process_stats *p, d
 	json_u64(w, p->uid);
 	json_key(w, "cgroup");
 	json_u64(w, p->cgroup_id);
+	json_identity(w, &p->ident);
 	json_key(w, "exited");
 	json_bool(w, p->exited);
 	json_traffic(w, &p->all, interval, true);
@@ -298,6 +338,10 @@ static void json_alert(struct json_writer *w, const struct alert_event *e)
 		json_string(w, e->interface);
 	else
 		json_null(w);
+	json_key(w, "unit");
+	json_string_or_null(w, e->kind == ALERT_UNIT_RATE ? e->group : NULL);
+	json_key(w, "container");
+	json_string_or_null(w, e->kind == ALERT_CONTAINER_RATE ? e->group : NULL);
 	json_key(w, "direction");
 	json_string_or_null(w, dir);
 	json_key(w, "value");
