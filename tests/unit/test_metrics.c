@@ -119,6 +119,46 @@ static void test_sums_and_exits(void)
 	metrics_state_free(&st);
 }
 
+/*
+ * Unit and container labels; a process whose identity is pending is held so
+ * its first bytes land in its labelled series; one that never resolves is
+ * counted under name and user after the hold.
+ */
+static void test_identity_labels_and_hold(void)
+{
+	struct process_stats p[2];
+	struct snapshot s = { .procs = p, .nprocs = 2 };
+	struct metrics_state st;
+	char *text;
+
+	metrics_state_init(&st, 100);
+	proc(&p[0], 20, "nginx", 0, 300, 0);
+	p[0].ident.pending = true;
+	proc(&p[1], 21, "slow", 0, 7, 0);
+	p[1].ident.pending = true;
+	metrics_state_update(&st, &s, true, NULL);
+	text = render(&st, METRICS_FORMAT_PROMETHEUS);
+	CHECK(strstr(text, "name=\"nginx\"") == NULL); /* held, not yet a series */
+	free(text);
+	/* Known now: the held 300 and this tick's 200 go to the labelled series. */
+	p[0].all.tx_bytes = 200;
+	p[0].ident = (struct process_identity){ .unit = "docker-ab.scope",
+						.container_runtime = "docker",
+						.container_id = "ab12", .container_name = "we\"b" };
+	for (int tick = 0; tick < METRICS_HOLD_TICKS + 1; tick++) {
+		metrics_state_update(&st, &s, true, NULL);
+		p[0].all.tx_bytes = 0;
+		p[1].all.tx_bytes = 0;
+	}
+	text = render(&st, METRICS_FORMAT_PROMETHEUS);
+	CHECK_CONTAINS(text, "nethound_process_transmit_bytes_total{name=\"nginx\",user=\"root\","
+			     "unit=\"docker-ab.scope\",container=\"we\\\"b\"} 500\n");
+	/* Never resolved (7 in each of two ticks): counted after the hold, without unit and container. */
+	CHECK_CONTAINS(text, "nethound_process_transmit_bytes_total{name=\"slow\",user=\"root\"} 14\n");
+	free(text);
+	metrics_state_free(&st);
+}
+
 static void test_labels_escaped(void)
 {
 	struct process_stats p[3];
@@ -216,6 +256,7 @@ static void test_listen_values(void)
 
 int main(void)
 {
+	test_identity_labels_and_hold();
 	test_listen_values();
 	test_table_folds();
 	test_sums_and_exits();

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/array.h"
 #include "core/classify.h"
 #include "core/text.h"
 #include "sinks/metrics/metrics_model.h"
@@ -38,6 +39,7 @@ void metrics_state_free(struct metrics_state *s)
 	metrics_table_free(&s->ifaces);
 	metrics_table_free(&s->protocols);
 	free(s->programs);
+	free(s->held);
 }
 
 static void printable_key(char *dst, size_t dstlen, const char *src, size_t srcmax)
@@ -46,22 +48,99 @@ static void printable_key(char *dst, size_t dstlen, const char *src, size_t srcm
 	text_printable(dst, dstlen, src, strnlen(src, srcmax));
 }
 
+static int held_cmp(const void *x, const void *y)
+{
+	const struct metrics_held *a = x, *b = y;
+
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return a->start_ns < b->start_ns ? -1 : a->start_ns > b->start_ns;
+}
+
+/* Held processes of earlier ticks (the first n, sorted). */
+static struct metrics_held *held_find(const struct metrics_state *s, size_t n,
+				      const struct process_stats *p)
+{
+	struct metrics_held key = { .pid = p->pid, .start_ns = p->start_ns };
+
+	return bsearch(&key, s->held, n, sizeof(*s->held), held_cmp);
+}
+
+static void process_key(struct metrics_process_key *key, const struct process_stats *p)
+{
+	const char *container = p->ident.container_name ? p->ident.container_name
+							 : p->ident.container_id;
+
+	memset(key, 0, sizeof(*key));
+	printable_key(key->name, sizeof(key->name), p->comm, sizeof(p->comm));
+	key->uid = p->uid;
+	if (p->ident.unit)
+		printable_key(key->unit, sizeof(key->unit), p->ident.unit, strlen(p->ident.unit));
+	if (container)
+		printable_key(key->container, sizeof(key->container), container,
+			      strlen(container));
+}
+
+/*
+ * Each process's bytes into the series of its labels. One whose identity is
+ * pending is held (sorted in at the end of the tick: n log n) until it is
+ * known, it exits, or it has waited METRICS_HOLD_TICKS.
+ */
 static int add_processes(struct metrics_state *s, const struct snapshot *snap)
 {
+	size_t held_before = s->nheld, kept = 0;
+
 	for (size_t i = 0; i < snap->nprocs; i++) {
 		const struct process_stats *p = &snap->procs[i];
 		uint64_t v[4] = {p->all.tx_bytes, p->all.rx_bytes, p->wire.tx_bytes,
 				 p->wire.rx_bytes};
+		struct metrics_held *h = held_find(s, held_before, p);
 		struct metrics_process_key key;
 
+		process_key(&key, p);
+		if (h) {
+			for (int k = 0; k < 4; k++)
+				v[k] += h->v[k];
+			h->released = true;
+		}
 		/* A series appears when a process first moves bytes, not for every idle one. */
 		if (!(v[0] | v[1] | v[2] | v[3]))
 			continue;
-		printable_key(key.name, sizeof(key.name), p->comm, sizeof(p->comm));
-		key.uid = p->uid;
+		if (p->ident.pending && !p->exited && (!h || h->ticks < METRICS_HOLD_TICKS) &&
+		    (h || s->nheld < METRICS_HOLD_MAX)) {
+			if (!h) {
+				if (array_grow((void **)&s->held, &s->held_cap, s->nheld + 1,
+					       sizeof(*s->held)))
+					return -ENOMEM;
+				h = &s->held[s->nheld++];
+				*h = (struct metrics_held){ .pid = p->pid, .start_ns = p->start_ns };
+			}
+			h->key = key;
+			memcpy(h->v, v, sizeof(h->v));
+			h->released = false;
+			continue;
+		}
 		if (metrics_table_add(&s->procs, &key, v, 4))
 			return -ENOMEM;
 	}
+	/*
+	 * Held entries age. One whose process was not in this snapshot (filtered
+	 * out, or gone) is counted under its name and user when its time is up.
+	 */
+	for (size_t i = 0; i < s->nheld; i++) {
+		struct metrics_held *h = &s->held[i];
+
+		if (h->released)
+			continue;
+		if (++h->ticks > METRICS_HOLD_TICKS) {
+			if (metrics_table_add(&s->procs, &h->key, h->v, 4))
+				return -ENOMEM;
+			continue;
+		}
+		s->held[kept++] = *h;
+	}
+	s->nheld = kept;
+	qsort(s->held, s->nheld, sizeof(*s->held), held_cmp);
 	return 0;
 }
 
@@ -320,7 +399,7 @@ static void value_u64(struct out *o, uint64_t v)
 	putf(o, " %" PRIu64 "\n", v);
 }
 
-/* Label text of every process series ("name=\"curl\",user=\"root\""), offsets in at. */
+/* Label text of every process series ("name=\"curl\",user=\"root\",unit=...""), offsets in at. */
 static size_t *process_labels(struct out *o, const struct metrics_frame *f,
 			      metrics_user_name_fn *user_name, void *user_ctx,
 			      struct metrics_text *labels)
@@ -346,6 +425,11 @@ static size_t *process_labels(struct out *o, const struct metrics_frame *f,
 		at[i] = labels->len;
 		label(&lo, true, "name", k->name);
 		label(&lo, false, "user", shown);
+		/* Absent, not empty, where none applies: the two are the same to Prometheus. */
+		if (k->unit[0])
+			label(&lo, false, "unit", k->unit);
+		if (k->container[0])
+			label(&lo, false, "container", k->container);
 		put(&lo, "", 0); /* writes the NUL that ends this label string */
 		if (lo.failed)
 			break;

@@ -24,10 +24,32 @@
  * Identity labels (unit, container) are added here and in
  * metrics_process_labels() of metrics_model.c.
  */
+#define METRICS_LABEL_LEN 96
+
 struct metrics_process_key {
 	char name[NH_COMM_LEN]; /* printable UTF-8 (text_printable) */
 	uint32_t uid;
+	char unit[METRICS_LABEL_LEN];	   /* "" when none; printable */
+	char container[METRICS_LABEL_LEN]; /* the container's name, else its id; "" when none */
 };
+
+/*
+ * Bytes of a process whose identity is still being looked up (it will be
+ * within a tick or two), held so its first bytes land in the series of its
+ * unit and container, not in one without them.
+ */
+struct metrics_held {
+	uint32_t pid;
+	uint64_t start_ns;
+	struct metrics_process_key key; /* name and user: the series if it never resolves */
+	uint64_t v[4];
+	unsigned ticks; /* how long it has been held */
+	bool released;	/* counted in this tick */
+};
+
+/* Processes held at most this many ticks, and at most this many at once; then counted as they are. */
+#define METRICS_HOLD_TICKS 10
+#define METRICS_HOLD_MAX 4096
 
 /* Values of a process series, in this order. */
 enum { MP_TX, MP_RX, MP_WIRE_TX, MP_WIRE_RX };
@@ -52,6 +74,8 @@ struct metrics_state {
 	struct metrics_extra extra; /* extra.programs points to programs */
 	struct pipeline_program *programs;
 	size_t programs_cap;
+	struct metrics_held *held; /* sorted by (pid, start_ns) */
+	size_t nheld, held_cap;
 };
 
 /* An immutable copy of the state, handed to the server's thread. */
