@@ -35,6 +35,10 @@ struct pipeline {
 	struct sink sinks[PIPELINE_MAX_SINKS];
 	bool started[PIPELINE_MAX_SINKS];
 	size_t nsinks;
+	struct pipeline_stream streams[PIPELINE_MAX_STREAMS];
+	size_t nstreams;
+	const char *draining; /* the stream being drained, for emit */
+	int emit_status;      /* SINK_STOP once a sink asked to stop while draining */
 	bool running;
 	bool stop;
 	double last_tick_s; /* < 0 until a tick completed */
@@ -250,6 +254,66 @@ int pipeline_add_sink(struct pipeline *p, const struct sink *sink)
 	return 0;
 }
 
+int pipeline_add_stream(struct pipeline *p, const struct pipeline_stream *stream)
+{
+	if (p->nstreams == PIPELINE_MAX_STREAMS) {
+		if (stream->close)
+			stream->close(stream->ctx);
+		return -ENOSPC;
+	}
+	p->streams[p->nstreams++] = *stream;
+	return 0;
+}
+
+/* One event of the stream being drained, to every sink that takes events. */
+static int emit_event(void *ctx, const void *data, size_t len)
+{
+	struct pipeline *p = ctx;
+	struct stream_event ev = { .stream = p->draining, .data = data, .len = len };
+
+	for (size_t i = 0; i < p->nsinks; i++) {
+		int rc;
+
+		if (!p->sinks[i].event || !p->started[i])
+			continue;
+		rc = p->sinks[i].event(p->sinks[i].ctx, &ev);
+		if (rc < 0)
+			return rc;
+		if (rc == SINK_STOP)
+			p->emit_status = SINK_STOP;
+	}
+	return p->emit_status;
+}
+
+/* Everything stream i has ready, to the sinks. SINK_CONTINUE, SINK_STOP or -errno. */
+static int drain_stream(struct pipeline *p, size_t i)
+{
+	struct pipeline_stream *st = &p->streams[i];
+	int rc;
+
+	p->draining = st->name;
+	p->emit_status = SINK_CONTINUE;
+	rc = st->drain(st->ctx, emit_event, p);
+	if (rc < 0)
+		return rc;
+	return p->emit_status;
+}
+
+static int drain_streams(struct pipeline *p)
+{
+	int status = SINK_CONTINUE;
+
+	for (size_t i = 0; i < p->nstreams; i++) {
+		int rc = drain_stream(p, i);
+
+		if (rc < 0)
+			return rc;
+		if (rc == SINK_STOP)
+			status = SINK_STOP;
+	}
+	return status;
+}
+
 static void print_events(const struct alert_event *events, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -334,13 +398,26 @@ static int start_sinks(struct pipeline *p)
 }
 
 /* Wait for the deadline, answering the sinks' descriptors meanwhile. */
+/*
+ * Wait for the deadline, answering the sinks' descriptors and draining the
+ * streams meanwhile. fds[0..nsink_fds) are sinks', the rest streams'.
+ */
 static int wait_for_tick(struct pipeline *p, const struct timespec *deadline)
 {
-	struct pollfd fds[PIPELINE_MAX_SINKS];
-	size_t owner[PIPELINE_MAX_SINKS], nfds = 0;
+	struct pollfd fds[PIPELINE_MAX_SINKS + PIPELINE_MAX_STREAMS];
+	size_t owner[PIPELINE_MAX_SINKS + PIPELINE_MAX_STREAMS], nfds = 0, nsink_fds;
 
 	for (size_t i = 0; i < p->nsinks; i++) {
 		int fd = p->sinks[i].fd ? p->sinks[i].fd(p->sinks[i].ctx) : -1;
+
+		if (fd < 0)
+			continue;
+		fds[nfds] = (struct pollfd){ .fd = fd, .events = POLLIN };
+		owner[nfds++] = i;
+	}
+	nsink_fds = nfds;
+	for (size_t i = 0; i < p->nstreams; i++) {
+		int fd = p->streams[i].fd(p->streams[i].ctx);
 
 		if (fd < 0)
 			continue;
@@ -359,8 +436,17 @@ static int wait_for_tick(struct pipeline *p, const struct timespec *deadline)
 				strerror(errno));
 			return -errno;
 		}
+		for (size_t j = nsink_fds; ready > 0 && j < nfds; j++) {
+			int rc;
+
+			if (!fds[j].revents)
+				continue;
+			rc = drain_stream(p, owner[j]);
+			if (rc != SINK_CONTINUE)
+				return rc;
+		}
 		/* EINTR may be SIGWINCH: curses then has a KEY_RESIZE waiting. */
-		for (size_t j = 0; ready != 0 && j < nfds; j++) {
+		for (size_t j = 0; ready != 0 && j < nsink_fds; j++) {
 			struct sink *s = &p->sinks[owner[j]];
 			bool hangup = ready > 0 && (fds[j].revents & (POLLHUP | POLLERR | POLLNVAL));
 			int rc;
@@ -394,7 +480,9 @@ int pipeline_run(struct pipeline *p)
 		/* A sink that quits (q in the live view) wants no further tick. */
 		if (rc == SINK_STOP || p->stop)
 			return NH_EXIT_OK;
-		/* A stop signal still takes the partial interval: nothing counted is lost. */
+		/* A stop signal still takes the partial interval and what the streams hold. */
+		if (drain_streams(p) < 0)
+			return NH_EXIT_FAILURE;
 		rc = pipeline_tick(p);
 		if (rc < 0) {
 			fprintf(stderr, "nethound: %s (%s)\n",
@@ -424,6 +512,9 @@ int pipeline_close(struct pipeline *p)
 				worst = rc;
 		}
 	}
+	for (size_t i = 0; i < p->nstreams; i++)
+		if (p->streams[i].close)
+			p->streams[i].close(p->streams[i].ctx);
 	if (p->src.close)
 		p->src.close(p->src.ctx);
 	selection_free(&p->selection);

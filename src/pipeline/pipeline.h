@@ -19,6 +19,22 @@
 #include "pipeline/sink.h"
 
 #define PIPELINE_MAX_SINKS 8
+#define PIPELINE_MAX_STREAMS 4
+
+/*
+ * A stream of events beside the snapshots (a BPF ring buffer of captured
+ * packets): the loop waits on its descriptor with the sinks' and, when it is
+ * ready (and once more before the end), drains it; each event goes to every
+ * sink with an event callback. Events are not held for the tick.
+ */
+struct pipeline_stream {
+	const char *name;
+	void *ctx;
+	int (*fd)(void *ctx);
+	/* Hand every ready event to emit (which returns SINK_*); returns events drained or -errno. */
+	int (*drain)(void *ctx, int (*emit)(void *pctx, const void *data, size_t len), void *pctx);
+	void (*close)(void *ctx); /* called by pipeline_close */
+};
 
 struct pipeline_config {
 	struct loader_config loader;
@@ -72,6 +88,9 @@ int pipeline_open(struct pipeline **out, const struct pipeline_config *cfg, char
 
 /* Sinks are started in the order added and ticked in that order. 0 or -ENOSPC. */
 int pipeline_add_sink(struct pipeline *p, const struct sink *sink);
+
+/* A stream of events; the pipeline owns it from here (closed by pipeline_close). 0 or -ENOSPC. */
+int pipeline_add_stream(struct pipeline *p, const struct pipeline_stream *stream);
 
 /*
  * Start the sinks, then tick every interval until a stop signal (after a

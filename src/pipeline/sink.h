@@ -22,6 +22,13 @@ enum sink_status {
 	SINK_STOP = 1, /* this sink is done (dump printed its count, q in the live view) */
 };
 
+/* One event of a stream (a captured packet, for instance), valid during the call. */
+struct stream_event {
+	const char *stream; /* the stream's name */
+	const void *data;
+	size_t len;
+};
+
 struct sink_tick {
 	const struct snapshot *snap; /* the selected processes, with active alerts */
 	const struct alert_event *events; /* raised and cleared in this tick */
@@ -47,6 +54,8 @@ struct sink {
 	 */
 	int (*fd)(void *ctx);
 	int (*input)(void *ctx, struct pipeline *p, bool hangup);
+	/* Each event of the pipeline's streams, as it arrives between ticks. Same returns as tick. */
+	int (*event)(void *ctx, const struct stream_event *ev);
 	/* Flush and end; returns an NH_EXIT_* code (0 when everything was kept). */
 	int (*finish)(void *ctx);
 };

@@ -5,6 +5,7 @@
  * tick and finish, and how SINK_STOP, a failing start and alert commands
  * behave. No kernel, no privileges.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -337,6 +338,91 @@ static void test_alert_exec_runs(void)
 	rmdir(dir);
 }
 
+/* A stream over a pipe: each byte written is one event. */
+struct pipe_stream {
+	int fds[2];
+	bool closed;
+};
+
+static int pipe_fd(void *ctx)
+{
+	return ((struct pipe_stream *)ctx)->fds[0];
+}
+
+static int pipe_drain(void *ctx, int (*emit)(void *pctx, const void *data, size_t len),
+		      void *pctx)
+{
+	struct pipe_stream *ps = ctx;
+	char buf[64];
+	ssize_t n = read(ps->fds[0], buf, sizeof(buf));
+	int count = 0;
+
+	for (ssize_t i = 0; i < n; i++, count++)
+		if (emit(pctx, &buf[i], 1) < 0)
+			return -EIO;
+	return count;
+}
+
+static void pipe_close(void *ctx)
+{
+	struct pipe_stream *ps = ctx;
+
+	close(ps->fds[0]);
+	close(ps->fds[1]);
+	ps->closed = true;
+}
+
+struct event_sink {
+	int events, ticks;
+	char seen[64];
+	const char *stream;
+};
+
+static int event_sink_event(void *ctx, const struct stream_event *ev)
+{
+	struct event_sink *es = ctx;
+
+	if (es->events < (int)sizeof(es->seen) - 1)
+		es->seen[es->events] = *(const char *)ev->data;
+	es->events++;
+	es->stream = ev->stream;
+	/* The third event is the last this sink wants (a capture's --count). */
+	return es->events >= 3 ? SINK_STOP : SINK_CONTINUE;
+}
+
+static int event_sink_tick(void *ctx, const struct sink_tick *t)
+{
+	(void)t;
+	((struct event_sink *)ctx)->ticks++;
+	return SINK_CONTINUE;
+}
+
+/* Events reach the sinks between ticks, in order, and a sink can end the run on one. */
+static void test_event_stream(void)
+{
+	struct pipeline_config cfg = config(10.0); /* no tick comes in this test's time */
+	struct fake_source src = { .tx_per_tick = 1 };
+	struct pipe_stream ps = { .fds = { -1, -1 } };
+	struct event_sink es = { 0 };
+	struct sink sink = { .name = "events", .ctx = &es, .tick = event_sink_tick,
+			     .event = event_sink_event };
+	struct pipeline_stream stream = { .name = "packets", .ctx = &ps, .fd = pipe_fd,
+					  .drain = pipe_drain, .close = pipe_close };
+	struct pipeline *p = open_fake(&cfg, &src);
+
+	CHECK_INT(pipe(ps.fds), 0);
+	CHECK_INT(pipeline_add_sink(p, &sink), 0);
+	CHECK_INT(pipeline_add_stream(p, &stream), 0);
+	CHECK_INT(write(ps.fds[1], "abc", 3), 3);
+	CHECK_INT(pipeline_run(p), NH_EXIT_OK);
+	CHECK_INT(es.events, 3);
+	CHECK_INT(es.ticks, 0); /* ended by the event, long before the first tick */
+	CHECK(memcmp(es.seen, "abc", 3) == 0);
+	CHECK_STR(es.stream, "packets");
+	pipeline_close(p);
+	CHECK(ps.closed);
+}
+
 int main(void)
 {
 	test_every_sink_gets_every_tick_in_order();
@@ -347,5 +433,6 @@ int main(void)
 	test_window_rates();
 	test_window_exact_over_ticks();
 	test_alert_exec_runs();
+	test_event_stream();
 	return check_finish("test_pipeline");
 }
