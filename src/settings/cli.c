@@ -34,6 +34,7 @@ enum long_only {
 	OPT_TOP,
 	OPT_LISTEN,
 	OPT_METRICS_MAX_SERIES,
+	OPT_WEB_READ_ONLY,
 	OPT_LAST, /* keep last: sizes the table of flags given */
 };
 
@@ -67,6 +68,7 @@ static const struct option long_options[] = {
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "metrics-max-series", required_argument, NULL, OPT_METRICS_MAX_SERIES },
+	{ "web-read-only", no_argument, NULL, OPT_WEB_READ_ONLY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -123,9 +125,11 @@ void cli_print_usage(FILE *out)
 	      "                       environment variables\n"
 	      "\n"
 	      "Metrics (record and the live view):\n"
-	      "      --listen ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics;\n"
+	      "      --listen ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+	      "                       and the web dashboard at http://ADDR:PORT/;\n"
 	      "                       a port alone listens on 127.0.0.1, an address alone on\n"
 	      "                       port 9077; [::1]:PORT for IPv6 (default off)\n"
+	      "      --web-read-only  the dashboard has no controls (no start, stop, threshold)\n"
 	      "      --metrics-max-series N  process (and interface) series kept, the rest\n"
 	      "                       summed in one 'other' series (default 1000)\n"
 	      "\n"
@@ -269,6 +273,7 @@ static int check_command_options(const struct options *o, const bool *given, cha
 		{'n', "--numeric", counting},
 		{OPT_LISTEN, "--listen", logging},
 		{OPT_METRICS_MAX_SERIES, "--metrics-max-series", logging},
+		{OPT_WEB_READ_ONLY, "--web-read-only", logging},
 	};
 
 	for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++)
@@ -334,6 +339,9 @@ int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t err
 			break;
 		case OPT_NO_DB:
 			opts->no_db = true;
+			break;
+		case OPT_WEB_READ_ONLY:
+			opts->web_read_only = true;
 			break;
 		case OPT_ALERT_EXEC:
 			if (!*optarg)

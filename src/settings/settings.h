@@ -65,6 +65,7 @@ struct options {
 	struct sockaddr_storage listen_addr;
 	socklen_t listen_addrlen;
 	uint64_t metrics_max_series;
+	bool web_read_only; /* --web-read-only: the dashboard has no control endpoint */
 
 	/* report */
 	const char *report_date; /* YYYY-MM-DD, local time; default today */
