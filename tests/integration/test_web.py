@@ -309,6 +309,9 @@ def dashboard_shows_traffic_and_names_as_text():
             Browser(tmp) as b:
         b.go(rec.base + "/")
         b.wait("document.getElementById('state').textContent === 'monitoring'", "monitoring")
+        b.wait("!document.getElementById('no-controls').hidden", "how to get the controls")
+        check(b.js("document.getElementById('toggle').offsetParent === null"),
+              "the Stop button is shown without the token")
         port = 46200 + int(TAG) % 1000
         srv = start_server("tcp-server", "--name", f"{name[:12]}srv", "--bind", ns.b4, "--port",
                            port, "--recv", "recv", ns=ns.b)

@@ -112,6 +112,8 @@ function onSnapshot(s) {
 	if (state.history.length > HISTORY)
 		state.history.shift();
 	renderTotals(s);
+	if (s.interval > 0)
+		$('chart-span').textContent = Math.round(HISTORY * s.interval) + ' s';
 	renderChart();
 	renderTable();
 }
