@@ -272,7 +272,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 			from = s->cur->data + (s->off - s->headlen);
 			chunk = s->headlen + body - s->off;
 		} else {
-			from = "\n\n" + (s->off - s->headlen - body);
+			from = &"\n\n"[s->off - s->headlen - body];
 			chunk = s->total - s->off;
 		}
 		if (chunk > max - n)
