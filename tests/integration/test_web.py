@@ -496,5 +496,58 @@ def page_headers_snapshot_and_report():
         check(rec.stop() == 0, "record did not exit 0")
 
 
+def open_stream(rec, source):
+    s = socket.create_connection(("127.0.0.1", rec.port), timeout=10, source_address=(source, 0))
+    s.sendall(f"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:{rec.port}\r\n\r\n".encode())
+    return s
+
+
+def tick_stamp(rec):
+    code, _, body = rec.get("/api/snapshot")
+    check(code == 200, f"/api/snapshot {code}")
+    return json.loads(body)["timestamp"]
+
+
+@test
+def event_streams_bounded_and_never_delay_ticks():
+    """16 event streams at most (the 17th gets 503); streams that never read do not delay
+    ticks; hundreds of streams opened and dropped mid-event leave nethound ticking, and it
+    exits 0 at once on SIGINT with streams still open."""
+    with tempfile.TemporaryDirectory() as tmp, Recorder(tmp) as rec:
+        streams = [open_stream(rec, f"127.0.0.{2 + i % 8}") for i in range(16)]
+        time.sleep(1)
+        for s in streams[:8]:  # these read; the other 8 never do
+            check(b"event: snapshot" in s.recv(65536), "no snapshot event on a stream")
+        extra = open_stream(rec, "127.0.0.20")
+        extra.settimeout(5)
+        check(extra.recv(4096).startswith(b"HTTP/1.1 503"), "a 17th stream was accepted")
+        extra.close()
+        before = tick_stamp(rec)
+        time.sleep(3)
+        check(tick_stamp(rec) != before, "ticks stopped with idle streams open")
+        code, _, text = rec.get("/metrics")
+        tick = [l for l in text.splitlines() if l.startswith("nethound_tick_duration_seconds ")]
+        check(tick and float(tick[0].split()[1]) < 0.25, f"tick {tick}")
+        for s in streams:
+            s.close()
+        for i in range(200):  # open, read a little, drop
+            s = open_stream(rec, f"127.0.0.{30 + i % 50}")
+            if i % 2:
+                s.recv(100)
+            s.close()
+        time.sleep(1)
+        before = tick_stamp(rec)
+        time.sleep(1.5)
+        check(tick_stamp(rec) != before, "ticks stopped after churn")
+        held = [open_stream(rec, "127.0.0.90") for _ in range(4)]
+        time.sleep(0.7)
+        t0 = time.monotonic()
+        check(rec.stop() == 0, f"record did not exit 0: {rec.stderr()}")
+        check(time.monotonic() - t0 < 5, "SIGINT with open streams took too long")
+        for s in held:
+            s.close()
+        print("  16 streams, 8 idle: ticks went on; 200 dropped streams; SIGINT exits at once")
+
+
 if __name__ == "__main__":
     main(TESTS)
