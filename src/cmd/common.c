@@ -53,25 +53,29 @@ static int web_report(void *ctx, const char *date, const char *from, const char 
 	return report_run(&cfg, time(NULL), out, err, errlen);
 }
 
+static unsigned listen_port(const struct options *opts)
+{
+	const struct sockaddr_storage *a = &opts->listen_addr;
+
+	if (a->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)a)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)(const void *)a)->sin_port);
+}
+
 /* Where the dashboard is, with the controls' secret, for the log or the terminal. */
 static void announce_web(const struct options *opts, const struct web *web)
 {
 	const struct sockaddr_storage *a = &opts->listen_addr;
 	char host[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
+	unsigned port = listen_port(opts);
 	bool v6 = a->ss_family == AF_INET6;
 
-	if (v6) {
-		const struct sockaddr_in6 *sin6 = (const void *)a;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-		port = ntohs(sin6->sin6_port);
-	} else {
-		const struct sockaddr_in *sin = (const void *)a;
-
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-		port = ntohs(sin->sin_port);
-	}
+	if (v6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)a)->sin6_addr, host,
+			  sizeof(host));
+	else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)a)->sin_addr, host,
+			  sizeof(host));
 	if (web_token(web))
 		fprintf(stderr, "nethound: web dashboard at http://%s%s%s:%u/?token=%s\n",
 			v6 ? "[" : "", host, v6 ? "]" : "", port, web_token(web));
@@ -100,6 +104,7 @@ int cmd_metrics_open(const struct options *opts, struct metrics_sink **out, stru
 	*web = NULL;
 	if (!opts->listen_set)
 		return 0;
+	wcfg.port = listen_port(opts);
 	rc = web_open(web, &wcfg, err, sizeof(err));
 	if (!rc) {
 		cfg.route = web_route(*web);

@@ -375,7 +375,7 @@ def controls_need_token_and_same_origin():
             ("a wrong token", {"X-Nethound-Token": "0" * 64}),
             ("the token in a foreign Origin", {**good, "Origin": "http://evil.example"}),
             ("the token from another site", {**good, "Sec-Fetch-Site": "cross-site"}),
-            ("the cookie in a foreign Origin", {"Cookie": f"nethound_token={token}",
+            ("the cookie in a foreign Origin", {"Cookie": f"nethound_token_{rec.port}={token}",
                                                "Origin": f"http://127.0.0.1:{rec.port + 1}"}),
         ]
         for what in ("stop", "threshold?bytes_per_second=1"):

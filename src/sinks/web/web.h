@@ -31,6 +31,7 @@ typedef int web_report_fn(void *ctx, const char *date, const char *from, const c
 struct web_config {
 	double threshold; /* the process rate threshold at start, bytes/s */
 	bool read_only;   /* no control endpoint at all */
+	unsigned port;    /* the listener's: names the cookie, as cookies ignore ports */
 	web_report_fn *report; /* NULL: /api/report answers 404 */
 	void *report_ctx;
 };

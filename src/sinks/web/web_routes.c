@@ -24,7 +24,7 @@
 #include "sinks/web/web_internal.h"
 
 #define STREAM_BLOCK 32768
-#define COOKIE_NAME "nethound_token"
+#define COOKIE_PREFIX "nethound_token_"
 #define TOKEN_HEADER "X-Nethound-Token"
 #define CSP                                                                                     \
 	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "              \
@@ -147,8 +147,12 @@ static bool token_equal(const struct web *w, const char *given)
 
 static bool has_token(const struct web *w, struct MHD_Connection *c)
 {
+	char name[32];
+
+	/* One cookie per port: two nethounds on one host keep their own. */
+	snprintf(name, sizeof(name), COOKIE_PREFIX "%u", w->cfg.port);
 	return token_equal(w, header(c, TOKEN_HEADER)) ||
-	       token_equal(w, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE_NAME));
+	       token_equal(w, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, name));
 }
 
 /* No Origin (a script with curl) or this very server; a browser on another page is refused. */
@@ -422,8 +426,8 @@ static enum MHD_Result login(struct web *w, struct MHD_Connection *c, const char
 	r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
-	snprintf(cookie, sizeof(cookie), COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict",
-		 w->token);
+	snprintf(cookie, sizeof(cookie), COOKIE_PREFIX "%u=%s; Path=/; HttpOnly; SameSite=Strict",
+		 w->cfg.port, w->token);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, "/");
 	return send_response(c, MHD_HTTP_SEE_OTHER, r, NULL);
