@@ -489,6 +489,15 @@ def page_headers_snapshot_and_report():
               f"{cli.stdout}")
         check(json.loads(body)["totals"]["total_bytes"] > 0, "an empty report")
         print(f"  /api/report?date={day} == nethound report --format json, byte for byte")
+        total = json.loads(body)["totals"]["total_bytes"]
+        with Browser(tmp) as b:
+            b.go(rec.base + "/")
+            shown = b.wait("document.getElementById('report-total').dataset.bytes",
+                           "the day's report")
+            check(int(shown) == total, f"the page's report total {shown}, database {total}")
+            bars = b.js("document.querySelectorAll('#report-chart rect').length")
+            check(bars >= 24, f"the report chart has {bars} bars")
+            print(f"  the page's report: {total} bytes, {bars} hourly bars")
         code, _, body = rec.get("/api/report?date=2026-13-45")
         check(code == 400 and "error" in json.loads(body), f"bad date: {code} {body}")
         code, _, body = rec.get("/api/report?date=%3Cscript%3E")
