@@ -94,6 +94,7 @@ int cmd_metrics_open(const struct options *opts, struct metrics_sink **out, stru
 	struct web_config wcfg = {
 		.threshold = opts->alerts.process_rate,
 		.read_only = opts->web_read_only,
+		.auth_path = opts->web_auth_path,
 		.report = opts->no_db ? NULL : web_report,
 		.report_ctx = (void *)(opts->db_path ? opts->db_path : STORE_DEFAULT_PATH),
 	};

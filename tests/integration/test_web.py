@@ -558,5 +558,55 @@ def event_streams_bounded_and_never_delay_ticks():
         print("  16 streams, 8 idle: ticks went on; 200 dropped streams; SIGINT exits at once")
 
 
+@test
+def web_auth_basic():
+    """--web-auth FILE: every dashboard route wants the user and password whose hash the
+    file holds (401 otherwise, a name as Host is then fine), /metrics does not; a file
+    others can read, or a password in clear, is refused before anything starts."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "auth")
+        digest = subprocess.run(["openssl", "passwd", "-6", "-stdin"], input="s3cret pass\n",
+                                capture_output=True, text=True, check=True).stdout.strip()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        os.write(fd, f"admin:{digest}\n".encode())
+        os.close(fd)
+        good = "Basic " + base64.b64encode(b"admin:s3cret pass").decode()
+        bad = "Basic " + base64.b64encode(b"admin:guess").decode()
+        with Recorder(tmp, "--web-auth", path) as rec:
+            for path_ in ("/", "/api/snapshot", "/api/status", "/app.js"):
+                code, hdrs, _ = rec.get(path_)
+                check(code == 401 and "basic" in hdrs.get("www-authenticate", "").lower(),
+                      f"{path_} without a password: {code} {hdrs}")
+                code, _, _ = rec.get(path_, headers={"Authorization": bad})
+                check(code == 401, f"{path_} with a wrong password: {code}")
+                code, _, _ = rec.get(path_, headers={"Authorization": good})
+                check(code == 200, f"{path_} with the password: {code}")
+            code, _, _ = rec.post("/api/control/stop", headers={
+                "Authorization": good, "X-Nethound-Token": rec.token()})
+            check(code == 200, f"a control with password and token: {code}")
+            code, _, _ = rec.post("/api/control/start", headers={"Authorization": good})
+            check(code == 403, f"a control with the password but no token: {code}")
+            code, _, _ = rec.get("/api/status", headers={"Authorization": good,
+                                                         "Host": f"host1:{rec.port}"})
+            check(code == 200, f"a name as Host with the password: {code}")
+            code, _, _ = rec.get("/metrics")
+            check(code == 200, f"/metrics without a password: {code}")
+            check(rec.stop() == 0, "record did not exit 0")
+        os.chmod(path, 0o644)
+        res = subprocess.run([NETHOUND, "record", "--db", os.path.join(tmp, "x.db"), "--listen",
+                              "127.0.0.1:1", "--web-auth", path], capture_output=True,
+                             text=True, timeout=30)
+        check(res.returncode == 2 and "chmod 600" in res.stderr, f"0644: {res.stderr}")
+        os.chmod(path, 0o600)
+        with open(path, "w") as f:
+            f.write("admin:plaintext\n")
+        res = subprocess.run([NETHOUND, "record", "--db", os.path.join(tmp, "x.db"), "--listen",
+                              "127.0.0.1:1", "--web-auth", path], capture_output=True,
+                             text=True, timeout=30)
+        check(res.returncode == 2 and "openssl passwd" in res.stderr, f"clear: {res.stderr}")
+        print("  401 without or with a wrong password; 200 with it; /metrics open; "
+              "loose or clear files refused")
+
+
 if __name__ == "__main__":
     main(TESTS)

@@ -32,13 +32,14 @@ struct web_config {
 	double threshold; /* the process rate threshold at start, bytes/s */
 	bool read_only;   /* no control endpoint at all */
 	unsigned port;    /* the listener's: names the cookie, as cookies ignore ports */
+	const char *auth_path; /* USER:HASH (crypt(3)) for basic auth; NULL: none */
 	web_report_fn *report; /* NULL: /api/report answers 404 */
 	void *report_ctx;
 };
 
 struct web;
 
-/* 0 or an NH_EXIT_* code with cause and remedy in err. */
+/* Reads auth_path now (before privileges go). 0 or an NH_EXIT_* code, cause and remedy in err. */
 int web_open(struct web **out, const struct web_config *cfg, char *err, size_t errlen);
 /* The routes to give the metrics server; valid until web_free. */
 const struct metrics_http_route *web_route(struct web *w);

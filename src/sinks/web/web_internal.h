@@ -30,6 +30,10 @@ struct web {
 	struct metrics_http_route route;
 	char token[2 * WEB_TOKEN_BYTES + 1];
 	int efd; /* the server's thread wakes the tick's loop for controls */
+	char *auth_user, *auth_hash; /* --web-auth; NULL: none */
+	/* The server's thread only: crypt_r's state, the last Authorization header that passed. */
+	struct crypt_data *crypt;
+	char *auth_passed;
 	pthread_mutex_t lock; /* guards everything below */
 	struct web_blob *latest;
 	uint64_t generation;
@@ -45,6 +49,8 @@ struct web {
 };
 
 void web_routes_init(struct web *w);
+/* Read --web-auth's file; 0 or NH_EXIT_USAGE with err. */
+int web_auth_load(struct web *w, const char *path, char *err, size_t errlen);
 void web_blob_release(struct web *w, struct web_blob *b);
 struct web_blob *web_latest_locked(struct web *w);
 void web_queue_control(struct web *w, enum web_control what, double threshold);

@@ -12,10 +12,15 @@
  * an attacker re-points at 127.0.0.1 (DNS rebinding) gets nothing.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <crypt.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -134,15 +139,114 @@ static bool host_is_literal(const char *host)
 	return strcasecmp(name, "localhost") == 0 || inet_pton(AF_INET, name, addr) == 1;
 }
 
-static bool token_equal(const struct web *w, const char *given)
+/* Equal, in a time that does not depend on where they differ. */
+static bool secret_equal(const char *secret, const char *given)
 {
 	unsigned char diff = 0;
 
-	if (!given || strlen(given) != strlen(w->token))
+	if (!given || strlen(given) != strlen(secret))
 		return false;
-	for (size_t i = 0; w->token[i]; i++)
-		diff |= (unsigned char)(w->token[i] ^ given[i]);
+	for (size_t i = 0; secret[i]; i++)
+		diff |= (unsigned char)(secret[i] ^ given[i]);
 	return diff == 0;
+}
+
+static bool token_equal(const struct web *w, const char *given)
+{
+	return secret_equal(w->token, given);
+}
+
+int web_auth_load(struct web *w, const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	char line[512], *colon, *end;
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "nethound: --web-auth: cannot open %s (%s)", path,
+			 strerror(errno));
+		return NH_EXIT_USAGE;
+	}
+	if (fstat(fd, &st) || (st.st_mode & 077)) {
+		snprintf(err, errlen, "nethound: --web-auth: %s is readable by others; chmod 600 it",
+			 path);
+		close(fd);
+		return NH_EXIT_USAGE;
+	}
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	line[n > 0 ? n : 0] = '\0';
+	end = strpbrk(line, "\r\n");
+	if (end)
+		*end = '\0';
+	colon = strchr(line, ':');
+	if (!colon || colon == line || colon[1] != '$' || strlen(colon + 1) < 20) {
+		snprintf(err, errlen,
+			 "nethound: --web-auth: %s is not one line USER:HASH with a crypt(3) hash; "
+			 "make one with: printf '%%s:%%s\\n' USER \"$(openssl passwd -6)\" > FILE",
+			 path);
+		return NH_EXIT_USAGE;
+	}
+	w->auth_user = strdup(line);
+	w->crypt = calloc(1, sizeof(*w->crypt));
+	if (!w->auth_user || !w->crypt) {
+		snprintf(err, errlen, "nethound: out of memory");
+		return NH_EXIT_FAILURE;
+	}
+	w->auth_user[colon - line] = '\0';
+	w->auth_hash = w->auth_user + (colon - line) + 1;
+	return 0;
+}
+
+/*
+ * --web-auth: basic auth against the file's hash. A hash costs milliseconds
+ * by design, so the last Authorization header that passed is remembered and
+ * the next identical one is not hashed again.
+ */
+static bool authenticated(struct web *w, struct MHD_Connection *c)
+{
+	const char *given = header(c, MHD_HTTP_HEADER_AUTHORIZATION);
+	char *user, *pass = NULL;
+	const char *hash;
+	bool ok = false;
+
+	if (!w->auth_user)
+		return true;
+	if (!given)
+		return false;
+	if (w->auth_passed && secret_equal(w->auth_passed, given))
+		return true;
+	user = MHD_basic_auth_get_username_password(c, &pass);
+	if (user && pass && strcmp(user, w->auth_user) == 0) {
+		hash = crypt_r(pass, w->auth_hash, w->crypt);
+		ok = hash && hash[0] != '*' && secret_equal(w->auth_hash, hash);
+	}
+	if (ok) {
+		free(w->auth_passed);
+		w->auth_passed = strdup(given);
+	}
+	if (pass)
+		MHD_free(pass);
+	if (user)
+		MHD_free(user);
+	return ok;
+}
+
+static enum MHD_Result ask_auth(struct MHD_Connection *c)
+{
+	static const char text[] = "this dashboard needs a user and password (--web-auth)\n";
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+	    sizeof(text) - 1, (void *)text, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(r, "Content-Security-Policy", CSP);
+	ret = MHD_queue_basic_auth_fail_response(c, "nethound", r);
+	MHD_destroy_response(r);
+	return ret;
 }
 
 static bool has_token(const struct web *w, struct MHD_Connection *c)
@@ -456,7 +560,10 @@ static int handle(void *ctx, struct MHD_Connection *c, const char *url, const ch
 
 	if (!is_web_path(url))
 		return -1; /* /metrics, and its 404s */
-	if (!host_is_literal(header(c, MHD_HTTP_HEADER_HOST)))
+	/* With a password, a page on a rebound name has no credentials: any Host will do. */
+	if (w->auth_user && !authenticated(w, c))
+		return ask_auth(c);
+	if (!w->auth_user && !host_is_literal(header(c, MHD_HTTP_HEADER_HOST)))
 		return send_text(c, MHD_HTTP_FORBIDDEN,
 				 "the dashboard answers only at an address (http://127.0.0.1:PORT/)\n");
 	if (strncmp(url, "/api/control/", 13) == 0) {

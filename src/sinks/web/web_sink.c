@@ -70,6 +70,14 @@ int web_open(struct web **out, const struct web_config *cfg, char *err, size_t e
 	}
 	pthread_mutex_init(&w->lock, NULL);
 	web_routes_init(w);
+	if (cfg->auth_path) {
+		int rc = web_auth_load(w, cfg->auth_path, err, errlen);
+
+		if (rc) {
+			web_free(w);
+			return rc;
+		}
+	}
 	*out = w;
 	return 0;
 }
@@ -93,6 +101,9 @@ void web_free(struct web *w)
 		free(w->latest);
 	close(w->efd);
 	pthread_mutex_destroy(&w->lock);
+	free(w->auth_user); /* the hash lives in the same allocation */
+	free(w->crypt);
+	free(w->auth_passed);
 	free(w);
 }
 
