@@ -38,7 +38,7 @@ struct user_entry {
 struct metrics_http {
 	struct MHD_Daemon *daemon;
 	const struct metrics_http_route *route; /* set before the daemon starts */
-	pthread_mutex_t lock; /* guards latest and every frame's refs */
+	pthread_mutex_t lock;			/* guards latest and every frame's refs */
 	struct metrics_frame *latest;
 	/* Below: the server's thread only. */
 	struct {
@@ -233,8 +233,8 @@ int metrics_http_start(struct metrics_http **out, const struct sockaddr *addr, s
 }
 
 int metrics_http_start_routed(struct metrics_http **out, const struct sockaddr *addr,
-			      socklen_t addrlen, const struct metrics_http_route *route,
-			      char *err, size_t errlen)
+			      socklen_t addrlen, const struct metrics_http_route *route, char *err,
+			      size_t errlen)
 {
 	/* Suspending lets the dashboard's event streams wait for a tick without a thread each. */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;

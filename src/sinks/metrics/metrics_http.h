@@ -40,8 +40,8 @@ int metrics_http_start(struct metrics_http **out, const struct sockaddr *addr, s
 		       char *err, size_t errlen);
 /* The same, with route (NULL: none; must outlive the server) asked first. */
 int metrics_http_start_routed(struct metrics_http **out, const struct sockaddr *addr,
-			      socklen_t addrlen, const struct metrics_http_route *route,
-			      char *err, size_t errlen);
+			      socklen_t addrlen, const struct metrics_http_route *route, char *err,
+			      size_t errlen);
 
 /* Serve f from now on; takes ownership (frees it once no response uses it). */
 void metrics_http_publish(struct metrics_http *h, struct metrics_frame *f);

@@ -21,17 +21,17 @@
 
 #define WEB_TOKEN_BYTES 32
 #define WEB_SSE_MAX_CLIENTS 16
-#define WEB_SSE_MAX_LAG 8 /* ticks a stream may fall behind before it is dropped */
+#define WEB_SSE_MAX_LAG 8      /* ticks a stream may fall behind before it is dropped */
 #define WEB_THRESHOLD_MAX 1e15 /* bytes/s */
 
 /* Write the report of [date] or [from, to) as JSON to out; 0 or an NH_EXIT_* code and err. */
-typedef int web_report_fn(void *ctx, const char *date, const char *from, const char *to,
-			  FILE *out, char *err, size_t errlen);
+typedef int web_report_fn(void *ctx, const char *date, const char *from, const char *to, FILE *out,
+			  char *err, size_t errlen);
 
 struct web_config {
-	double threshold; /* the process rate threshold at start, bytes/s */
-	bool read_only;   /* no control endpoint at all */
-	unsigned port;    /* the listener's: names the cookie, as cookies ignore ports */
+	double threshold;      /* the process rate threshold at start, bytes/s */
+	bool read_only;	       /* no control endpoint at all */
+	unsigned port;	       /* the listener's: names the cookie, as cookies ignore ports */
 	const char *auth_path; /* USER:HASH (crypt(3)) for basic auth; NULL: none */
 	web_report_fn *report; /* NULL: /api/report answers 404 */
 	void *report_ctx;

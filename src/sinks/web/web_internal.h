@@ -29,7 +29,7 @@ struct web {
 	struct web_config cfg;
 	struct metrics_http_route route;
 	char token[2 * WEB_TOKEN_BYTES + 1];
-	int efd; /* the server's thread wakes the tick's loop for controls */
+	int efd;		     /* the server's thread wakes the tick's loop for controls */
 	char *auth_user, *auth_hash; /* --web-auth; NULL: none */
 	/* The server's thread only: crypt_r's state, the last Authorization header that passed. */
 	struct crypt_data *crypt;
@@ -37,9 +37,9 @@ struct web {
 	pthread_mutex_t lock; /* guards everything below */
 	struct web_blob *latest;
 	uint64_t generation;
-	bool running;       /* as last asked (or at start) */
-	bool tick_running;  /* as the last tick ran */
-	double threshold;   /* process rate threshold, bytes/s, as last asked */
+	bool running;	   /* as last asked (or at start) */
+	bool tick_running; /* as the last tick ran */
+	double threshold;  /* process rate threshold, bytes/s, as last asked */
 	bool want_running_set, want_running;
 	bool want_threshold_set;
 	double want_threshold;

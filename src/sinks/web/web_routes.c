@@ -31,8 +31,8 @@
 #define STREAM_BLOCK 32768
 #define COOKIE_PREFIX "nethound_token_"
 #define TOKEN_HEADER "X-Nethound-Token"
-#define CSP                                                                                     \
-	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "              \
+#define CSP                                                                                        \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "                \
 	"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 struct web_stream {
@@ -67,18 +67,17 @@ static enum MHD_Result send_response(struct MHD_Connection *c, unsigned status,
 
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *text)
 {
-	return send_response(c, status,
-			     MHD_create_response_from_buffer(strlen(text), (void *)text,
-							     MHD_RESPMEM_PERSISTENT),
-			     "text/plain; charset=utf-8");
+	return send_response(
+	    c, status,
+	    MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT),
+	    "text/plain; charset=utf-8");
 }
 
 /* buf (malloc'd, len bytes) as the response; freed whatever happens. */
-static enum MHD_Result send_owned(struct MHD_Connection *c, unsigned status, char *buf,
-				  size_t len, const char *type)
+static enum MHD_Result send_owned(struct MHD_Connection *c, unsigned status, char *buf, size_t len,
+				  const char *type)
 {
-	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
 
 	if (!r)
 		free(buf);
@@ -169,8 +168,8 @@ int web_auth_load(struct web *w, const char *path, char *err, size_t errlen)
 		return NH_EXIT_USAGE;
 	}
 	if (fstat(fd, &st) || (st.st_mode & 077)) {
-		snprintf(err, errlen, "nethound: --web-auth: %s is readable by others; chmod 600 it",
-			 path);
+		snprintf(err, errlen,
+			 "nethound: --web-auth: %s is readable by others; chmod 600 it", path);
 		close(fd);
 		return NH_EXIT_USAGE;
 	}
@@ -236,8 +235,8 @@ static bool authenticated(struct web *w, struct MHD_Connection *c)
 static enum MHD_Result ask_auth(struct MHD_Connection *c)
 {
 	static const char text[] = "this dashboard needs a user and password (--web-auth)\n";
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-	    sizeof(text) - 1, (void *)text, MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(sizeof(text) - 1, (void *)text, MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
 
 	if (!r)
@@ -317,7 +316,8 @@ static enum MHD_Result control(struct web *w, struct MHD_Connection *c, const ch
 		value = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "bytes_per_second");
 		if (value)
 			threshold = strtod(value, &end);
-		if (!value || !*value || *end || !(threshold >= 0 && threshold <= WEB_THRESHOLD_MAX))
+		if (!value || !*value || *end ||
+		    !(threshold >= 0 && threshold <= WEB_THRESHOLD_MAX))
 			return send_error(c, MHD_HTTP_BAD_REQUEST,
 					  "bytes_per_second must be a number from 0 to 1e15");
 		web_queue_control(w, WEB_CONTROL_THRESHOLD, threshold);
@@ -361,11 +361,11 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		s->cur = b;
 		s->generation = b->generation;
 		s->off = 0;
-		s->headlen = (size_t)snprintf(
-		    s->head, sizeof(s->head),
-		    "event: status\ndata: {\"running\":%s,\"threshold\":%.17g}\n\n"
-		    "event: snapshot\ndata: ",
-		    w->running ? "true" : "false", w->threshold);
+		s->headlen =
+		    (size_t)snprintf(s->head, sizeof(s->head),
+				     "event: status\ndata: {\"running\":%s,\"threshold\":%.17g}\n\n"
+				     "event: snapshot\ndata: ",
+				     w->running ? "true" : "false", w->threshold);
 		/* The document without its newline, then the event's blank line. */
 		s->total = s->headlen + b->len - (b->len && b->data[b->len - 1] == '\n') + 2;
 	}
@@ -511,10 +511,9 @@ static enum MHD_Result report(struct web *w, struct MHD_Connection *c)
 		rc = rc ? rc : NH_EXIT_FAILURE;
 	if (rc) {
 		free(buf);
-		return send_error(c,
-				  rc == NH_EXIT_USAGE ? MHD_HTTP_BAD_REQUEST
-						      : MHD_HTTP_INTERNAL_SERVER_ERROR,
-				  err[0] ? err : "the report failed");
+		return send_error(
+		    c, rc == NH_EXIT_USAGE ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    err[0] ? err : "the report failed");
 	}
 	return send_owned(c, MHD_HTTP_OK, buf, len, "application/json");
 }
@@ -564,8 +563,9 @@ static int handle(void *ctx, struct MHD_Connection *c, const char *url, const ch
 	if (w->auth_user && !authenticated(w, c))
 		return ask_auth(c);
 	if (!w->auth_user && !host_is_literal(header(c, MHD_HTTP_HEADER_HOST)))
-		return send_text(c, MHD_HTTP_FORBIDDEN,
-				 "the dashboard answers only at an address (http://127.0.0.1:PORT/)\n");
+		return send_text(
+		    c, MHD_HTTP_FORBIDDEN,
+		    "the dashboard answers only at an address (http://127.0.0.1:PORT/)\n");
 	if (strncmp(url, "/api/control/", 13) == 0) {
 		if (w->cfg.read_only)
 			return send_error(c, MHD_HTTP_NOT_FOUND, "read-only: no controls");
@@ -614,5 +614,5 @@ static void stop(void *ctx)
 
 void web_routes_init(struct web *w)
 {
-	w->route = (struct metrics_http_route){ .ctx = w, .handle = handle, .stop = stop };
+	w->route = (struct metrics_http_route){.ctx = w, .handle = handle, .stop = stop};
 }

@@ -64,7 +64,8 @@ int web_open(struct web **out, const struct web_config *cfg, char *err, size_t e
 		snprintf(w->token + 2 * i, 3, "%02x", raw[i]);
 	w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->efd < 0) {
-		snprintf(err, errlen, "nethound: eventfd for the web controls: %s", strerror(errno));
+		snprintf(err, errlen, "nethound: eventfd for the web controls: %s",
+			 strerror(errno));
 		free(w);
 		return NH_EXIT_FAILURE;
 	}
@@ -153,7 +154,8 @@ static int web_sink_input(void *ctx, struct pipeline *p, bool hangup)
 	threshold = w->want_threshold;
 	w->want_running_set = w->want_threshold_set = false;
 	pthread_mutex_unlock(&w->lock);
-	/* The store sink ends or begins its session on the next tick, as with S in the live view. */
+	/* The store sink ends or begins its session on the next tick, as with S in the live view.
+	 */
 	if (set_running && running != pipeline_running(p)) {
 		pipeline_set_running(p, running);
 		fprintf(stderr, "nethound: monitoring %s from the web dashboard\n",

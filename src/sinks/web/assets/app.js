@@ -46,6 +46,7 @@ function renderTotals(s) {
 	$('stamp').textContent = s.timestamp || '';
 }
 
+// Two SVG polylines, no chart library: see the README (Web dashboard) for why.
 function renderChart() {
 	const h = state.history;
 	let max = 1;
