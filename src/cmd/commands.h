@@ -15,15 +15,21 @@ void cmd_pipeline_config(const struct options *opts, struct pipeline_config *cfg
 
 struct metrics_sink;
 struct store_sink;
+struct web;
 
 /*
  * The metrics listener when --listen (or 'listen' in the file) asks for one:
  * *out stays NULL otherwise. Opened before the pipeline so a taken port fails
- * before anything is loaded. 0 or an NH_EXIT_* code (the error printed).
+ * before anything is loaded. The web dashboard (*web) is served by the same
+ * server; its address and token are printed. 0 or an NH_EXIT_* code (the
+ * error printed).
  */
-int cmd_metrics_open(const struct options *opts, struct metrics_sink **out);
-/* Add the metrics sink (if any), reporting the store's backlog (if any). */
-void cmd_metrics_add(struct pipeline *p, struct metrics_sink *m, const struct store_sink *store);
+int cmd_metrics_open(const struct options *opts, struct metrics_sink **out, struct web **web);
+/* Add the metrics and web sinks (if any), reporting the store's backlog (if any). */
+void cmd_metrics_add(struct pipeline *p, struct metrics_sink *m, struct web *web,
+		     const struct store_sink *store);
+/* Stop the server, then free both; NULLs are fine. */
+void cmd_metrics_free(struct metrics_sink *m, struct web *web);
 
 /*
  * After loading and attaching (or, for report, at once): keep only the

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/exitcodes.h"
 
 #include "cmd/commands.h"
 #include "kernel/privileges.h"
+#include "report/report.h"
 #include "sinks/metrics/metrics_sink.h"
+#include "sinks/store/store.h"
 #include "sinks/store/store_sink.h"
+#include "sinks/web/web.h"
 
 void cmd_pipeline_config(const struct options *opts, struct pipeline_config *cfg)
 {
@@ -39,23 +44,87 @@ void cmd_pipeline_config(const struct options *opts, struct pipeline_config *cfg
 	cfg->rdns = !opts->no_rdns;
 }
 
-int cmd_metrics_open(const struct options *opts, struct metrics_sink **out)
+/* /api/report: what 'nethound report --format json' prints for the range. */
+static int web_report(void *ctx, const char *date, const char *from, const char *to, FILE *out,
+		      char *err, size_t errlen)
+{
+	struct report_config cfg = {
+		.db_path = ctx,
+		.date = date,
+		.from = from,
+		.to = to,
+		.format = REPORT_JSON,
+	};
+
+	return report_run(&cfg, time(NULL), out, err, errlen);
+}
+
+static unsigned listen_port(const struct options *opts)
+{
+	const struct sockaddr_storage *a = &opts->listen_addr;
+
+	if (a->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)a)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)(const void *)a)->sin_port);
+}
+
+/* Where the dashboard is, with the controls' secret, for the log or the terminal. */
+static void announce_web(const struct options *opts, const struct web *web)
+{
+	const struct sockaddr_storage *a = &opts->listen_addr;
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = listen_port(opts);
+	bool v6 = a->ss_family == AF_INET6;
+
+	if (v6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)a)->sin6_addr, host,
+			  sizeof(host));
+	else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)a)->sin_addr, host,
+			  sizeof(host));
+	if (web_token(web))
+		fprintf(stderr, "nethound: web dashboard at http://%s%s%s:%u/?token=%s\n",
+			v6 ? "[" : "", host, v6 ? "]" : "", port, web_token(web));
+	else
+		fprintf(stderr, "nethound: web dashboard (read-only) at http://%s%s%s:%u/\n",
+			v6 ? "[" : "", host, v6 ? "]" : "", port);
+}
+
+int cmd_metrics_open(const struct options *opts, struct metrics_sink **out, struct web **web)
 {
 	struct metrics_sink_config cfg = {
 		.addr = (const struct sockaddr *)&opts->listen_addr,
 		.addrlen = opts->listen_addrlen,
 		.max_series = (size_t)opts->metrics_max_series,
 	};
+	struct web_config wcfg = {
+		.threshold = opts->alerts.process_rate,
+		.read_only = opts->web_read_only,
+		.auth_path = opts->web_auth_path,
+		.report = opts->no_db ? NULL : web_report,
+		.report_ctx = (void *)(opts->db_path ? opts->db_path : STORE_DEFAULT_PATH),
+	};
 	char err[512];
 	int rc;
 
 	*out = NULL;
+	*web = NULL;
 	if (!opts->listen_set)
 		return 0;
-	rc = metrics_sink_open(out, &cfg, err, sizeof(err));
-	if (rc)
+	wcfg.port = listen_port(opts);
+	rc = web_open(web, &wcfg, err, sizeof(err));
+	if (!rc) {
+		cfg.route = web_route(*web);
+		rc = metrics_sink_open(out, &cfg, err, sizeof(err));
+	}
+	if (rc) {
 		fprintf(stderr, "%s\n", err);
-	return rc;
+		web_free(*web);
+		*web = NULL;
+		return rc;
+	}
+	announce_web(opts, *web);
+	return 0;
 }
 
 static size_t store_backlog(const void *ctx)
@@ -63,7 +132,8 @@ static size_t store_backlog(const void *ctx)
 	return store_sink_pending(ctx);
 }
 
-void cmd_metrics_add(struct pipeline *p, struct metrics_sink *m, const struct store_sink *store)
+void cmd_metrics_add(struct pipeline *p, struct metrics_sink *m, struct web *web,
+		     const struct store_sink *store)
 {
 	struct sink sink;
 
@@ -73,6 +143,16 @@ void cmd_metrics_add(struct pipeline *p, struct metrics_sink *m, const struct st
 		metrics_sink_set_backlog(m, store_backlog, store);
 	sink = metrics_sink(m);
 	pipeline_add_sink(p, &sink);
+	if (web) {
+		sink = web_sink(web);
+		pipeline_add_sink(p, &sink);
+	}
+}
+
+void cmd_metrics_free(struct metrics_sink *m, struct web *web)
+{
+	metrics_sink_free(m); /* stops the server, which serves the web routes too */
+	web_free(web);
 }
 
 int cmd_drop_privileges(bool reading)

@@ -14,6 +14,7 @@ int cmd_dump(const struct options *opts)
 	struct pipeline *p = NULL;
 	struct stream_sink *stream;
 	struct metrics_sink *metrics = NULL;
+	struct web *web = NULL;
 	char err[1024];
 	struct sink sink;
 	int rc, closed;
@@ -29,7 +30,7 @@ int cmd_dump(const struct options *opts)
 	}
 	/* The plain refreshing table is the live view without a terminal: it serves metrics too. */
 	if (opts->command == CMD_TOP) {
-		rc = cmd_metrics_open(opts, &metrics);
+		rc = cmd_metrics_open(opts, &metrics, &web);
 		if (rc)
 			return rc;
 	}
@@ -37,24 +38,24 @@ int cmd_dump(const struct options *opts)
 	stream = stream_sink_new(&scfg);
 	if (!stream) {
 		fprintf(stderr, "nethound: out of memory\n");
-		metrics_sink_free(metrics);
+		cmd_metrics_free(metrics, web);
 		return NH_EXIT_FAILURE;
 	}
 	rc = pipeline_open(&p, &cfg, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "%s\n", err);
 		stream_sink_free(stream);
-		metrics_sink_free(metrics);
+		cmd_metrics_free(metrics, web);
 		return rc;
 	}
 	sink = stream_sink(stream);
 	pipeline_add_sink(p, &sink);
-	cmd_metrics_add(p, metrics, NULL);
+	cmd_metrics_add(p, metrics, web, NULL);
 	rc = cmd_drop_privileges(false);
 	if (!rc)
 		rc = pipeline_run(p);
 	closed = pipeline_close(p);
-	metrics_sink_free(metrics);
+	cmd_metrics_free(metrics, web);
 	stream_sink_free(stream);
 	return rc ? rc : closed;
 }

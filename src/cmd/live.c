@@ -22,11 +22,12 @@ int cmd_live(const struct options *opts)
 	struct store_sink *store = NULL;
 	struct live_sink *live = NULL;
 	struct metrics_sink *metrics = NULL;
+	struct web *web = NULL;
 	char err[1024];
 	struct sink sink;
 	int rc, closed;
 
-	rc = cmd_metrics_open(opts, &metrics);
+	rc = cmd_metrics_open(opts, &metrics, &web);
 	if (rc)
 		return rc;
 	cmd_pipeline_config(opts, &cfg);
@@ -41,7 +42,7 @@ int cmd_live(const struct options *opts)
 		fprintf(stderr, "%s\n", err);
 		pipeline_close(p);
 		store_sink_free(store);
-		metrics_sink_free(metrics);
+		cmd_metrics_free(metrics, web);
 		return rc;
 	}
 	/* Finished in reverse: the terminal is back before the database says anything. */
@@ -49,7 +50,7 @@ int cmd_live(const struct options *opts)
 		sink = store_sink(store);
 		pipeline_add_sink(p, &sink);
 	}
-	cmd_metrics_add(p, metrics, store);
+	cmd_metrics_add(p, metrics, web, store);
 	sink = live_sink(live);
 	pipeline_add_sink(p, &sink);
 	rc = cmd_drop_privileges(false);
@@ -57,7 +58,7 @@ int cmd_live(const struct options *opts)
 		rc = pipeline_run(p);
 	closed = pipeline_close(p);
 	live_sink_free(live);
-	metrics_sink_free(metrics);
+	cmd_metrics_free(metrics, web);
 	store_sink_free(store);
 	return rc ? rc : closed;
 }

@@ -21,6 +21,7 @@ int cmd_record(const struct options *opts)
 	struct pipeline *p = NULL;
 	struct store_sink *store = NULL;
 	struct metrics_sink *metrics = NULL;
+	struct web *web = NULL;
 	char err[1024];
 	struct sink sink;
 	int rc, closed;
@@ -30,7 +31,7 @@ int cmd_record(const struct options *opts)
 				"from the configuration or pass --db FILE\n");
 		return NH_EXIT_USAGE;
 	}
-	rc = cmd_metrics_open(opts, &metrics);
+	rc = cmd_metrics_open(opts, &metrics, &web);
 	if (rc)
 		return rc;
 	cmd_pipeline_config(opts, &cfg);
@@ -42,18 +43,18 @@ int cmd_record(const struct options *opts)
 	if (rc) {
 		fprintf(stderr, "%s\n", err);
 		pipeline_close(p);
-		metrics_sink_free(metrics);
+		cmd_metrics_free(metrics, web);
 		return rc;
 	}
 	sink = store_sink(store);
 	pipeline_add_sink(p, &sink);
 	/* After the store, so the backlog it reports includes this tick. */
-	cmd_metrics_add(p, metrics, store);
+	cmd_metrics_add(p, metrics, web, store);
 	rc = cmd_drop_privileges(false);
 	if (!rc)
 		rc = pipeline_run(p);
 	closed = pipeline_close(p);
-	metrics_sink_free(metrics);
+	cmd_metrics_free(metrics, web);
 	store_sink_free(store);
 	return rc ? rc : closed;
 }

@@ -40,6 +40,8 @@ enum long_only {
 	OPT_TOP,
 	OPT_LISTEN,
 	OPT_METRICS_MAX_SERIES,
+	OPT_WEB_READ_ONLY,
+	OPT_WEB_AUTH,
 	OPT_LAST, /* keep last: sizes the table of flags given */
 };
 
@@ -79,6 +81,8 @@ static const struct option long_options[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "metrics-max-series", required_argument, NULL, OPT_METRICS_MAX_SERIES },
 	{ "by", required_argument, NULL, OPT_BY },
+	{ "web-read-only", no_argument, NULL, OPT_WEB_READ_ONLY },
+	{ "web-auth", required_argument, NULL, OPT_WEB_AUTH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -141,9 +145,13 @@ void cli_print_usage(FILE *out)
 	      "                       environment variables\n"
 	      "\n"
 	      "Metrics (record and the live view):\n"
-	      "      --listen ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics;\n"
+	      "      --listen ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+	      "                       and the web dashboard at http://ADDR:PORT/;\n"
 	      "                       a port alone listens on 127.0.0.1, an address alone on\n"
 	      "                       port 9077; [::1]:PORT for IPv6 (default off)\n"
+	      "      --web-read-only  the dashboard has no controls (no start, stop, threshold)\n"
+	      "      --web-auth FILE  the dashboard asks for the user and password whose hash\n"
+	      "                       FILE holds (one line USER:HASH, openssl passwd -6)\n"
 	      "      --metrics-max-series N  process (and interface) series kept, the rest\n"
 	      "                       summed in one 'other' series (default 1000)\n"
 	      "\n"
@@ -301,6 +309,8 @@ static int check_command_options(const struct options *o, const bool *given, cha
 		{'n', "--numeric", counting},
 		{OPT_LISTEN, "--listen", logging},
 		{OPT_METRICS_MAX_SERIES, "--metrics-max-series", logging},
+		{OPT_WEB_READ_ONLY, "--web-read-only", logging},
+		{OPT_WEB_AUTH, "--web-auth", logging},
 	};
 
 	for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++)
@@ -366,6 +376,14 @@ int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t err
 			break;
 		case OPT_NO_DB:
 			opts->no_db = true;
+			break;
+		case OPT_WEB_READ_ONLY:
+			opts->web_read_only = true;
+			break;
+		case OPT_WEB_AUTH:
+			if (!*optarg)
+				rc = usage_error(err, errlen, "--web-auth: needs a file name");
+			opts->web_auth_path = optarg;
 			break;
 		case OPT_ALERT_EXEC:
 			if (!*optarg)

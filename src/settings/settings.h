@@ -72,6 +72,8 @@ struct options {
 	struct sockaddr_storage listen_addr;
 	socklen_t listen_addrlen;
 	uint64_t metrics_max_series;
+	bool web_read_only; /* --web-read-only: the dashboard has no control endpoint */
+	const char *web_auth_path; /* --web-auth: USER:HASH for basic auth; NULL: none */
 
 	/* report */
 	const char *report_date; /* YYYY-MM-DD, local time; default today */

@@ -37,7 +37,8 @@ struct user_entry {
 
 struct metrics_http {
 	struct MHD_Daemon *daemon;
-	pthread_mutex_t lock; /* guards latest and every frame's refs */
+	const struct metrics_http_route *route; /* set before the daemon starts */
+	pthread_mutex_t lock;			/* guards latest and every frame's refs */
 	struct metrics_frame *latest;
 	/* Below: the server's thread only. */
 	struct {
@@ -194,6 +195,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (*con_cls)
 		return *upload_data_size ? MHD_NO : MHD_YES;
 	*con_cls = h;
+	if (h->route) {
+		int routed = h->route->handle(h->route->ctx, c, url, method);
+
+		if (routed >= 0)
+			return (enum MHD_Result)routed;
+	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n");
 	if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH) ||
@@ -222,7 +229,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 int metrics_http_start(struct metrics_http **out, const struct sockaddr *addr, socklen_t addrlen,
 		       char *err, size_t errlen)
 {
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+	return metrics_http_start_routed(out, addr, addrlen, NULL, err, errlen);
+}
+
+int metrics_http_start_routed(struct metrics_http **out, const struct sockaddr *addr,
+			      socklen_t addrlen, const struct metrics_http_route *route, char *err,
+			      size_t errlen)
+{
+	/* Suspending lets the dashboard's event streams wait for a tick without a thread each. */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
 	struct metrics_http *h = calloc(1, sizeof(*h));
 	sigset_t all, old;
 	int saved;
@@ -234,6 +249,7 @@ int metrics_http_start(struct metrics_http **out, const struct sockaddr *addr, s
 		return NH_EXIT_FAILURE;
 	}
 	pthread_mutex_init(&h->lock, NULL);
+	h->route = route;
 	if (addr->sa_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	/*
@@ -282,6 +298,8 @@ void metrics_http_stop(struct metrics_http *h)
 {
 	if (!h)
 		return;
+	if (h->route && h->route->stop)
+		h->route->stop(h->route->ctx);
 	MHD_stop_daemon(h->daemon);
 	frame_release(h, h->latest);
 	for (size_t i = 0; i < 2; i++)

@@ -44,7 +44,7 @@ int metrics_sink_open(struct metrics_sink **out, const struct metrics_sink_confi
 	m->cfg = *cfg;
 	m->cfg.addr = NULL; /* the caller's; only needed to bind */
 	metrics_state_init(&m->state, cfg->max_series);
-	rc = metrics_http_start(&m->http, cfg->addr, cfg->addrlen, err, errlen);
+	rc = metrics_http_start_routed(&m->http, cfg->addr, cfg->addrlen, cfg->route, err, errlen);
 	if (rc) {
 		metrics_state_free(&m->state);
 		free(m);

@@ -11,11 +11,13 @@
 #include <sys/socket.h>
 
 #include "pipeline/sink.h"
+#include "sinks/metrics/metrics_http.h"
 
 struct metrics_sink_config {
 	const struct sockaddr *addr;
 	socklen_t addrlen;
 	size_t max_series; /* process series (and interface series) kept each */
+	const struct metrics_http_route *route; /* more pages on the server; NULL: none */
 };
 
 /* Ticks waiting for the database (the store sink's backlog). */
