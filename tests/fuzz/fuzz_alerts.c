@@ -121,9 +121,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (int q = fuzz_u8(&in) % 4; q > 0; q--) {
 		char comm[8];
+		uint64_t bytes;
 
+		/* One value per statement: arguments are evaluated in no set order. */
 		snprintf(comm, sizeof(comm), "p%u", fuzz_u8(&in) % 8);
-		alerts_seed_quota(a, s.wall.tv_sec, comm, fuzz_bytes(&in), fuzz_u8(&in) & 1);
+		bytes = fuzz_bytes(&in);
+		alerts_seed_quota(a, s.wall.tv_sec, comm, bytes, fuzz_u8(&in) & 1);
 	}
 	for (int tick = 0; in.len && tick < TICKS_MAX; tick++) {
 		uint8_t op = fuzz_u8(&in);

@@ -29,7 +29,9 @@ uint32_t fuzz_u32(struct fuzz_input *in)
 
 uint64_t fuzz_u64(struct fuzz_input *in)
 {
-	return (uint64_t)fuzz_u32(in) << 32 | fuzz_u32(in);
+	uint64_t hi = fuzz_u32(in); /* the operands of | are unsequenced */
+
+	return hi << 32 | fuzz_u32(in);
 }
 
 char *fuzz_string(struct fuzz_input *in, size_t max)
