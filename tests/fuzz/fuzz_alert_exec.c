@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_input in = { data, size };
+	struct fuzz_input in = {data, size};
 	size_t buflen = fuzz_u8(&in) % 64 + (in.len ? in.len : 1);
 	int max = fuzz_u8(&in) % (ALERT_EXEC_MAX_ARGS + 2);
 	char *cmdline = fuzz_string(&in, 4096);

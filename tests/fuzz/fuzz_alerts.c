@@ -96,10 +96,10 @@ static void check_events(const struct alert_event *ev, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_input in = { data, size };
+	struct fuzz_input in = {data, size};
 	struct process_stats procs[PROCS_MAX];
 	struct interface_stats ifaces[IFACES_MAX];
-	struct snapshot s = { .procs = procs, .ifaces = ifaces, .hooks = "fuzz", .tc = "off" };
+	struct snapshot s = {.procs = procs, .ifaces = ifaces, .hooks = "fuzz", .tc = "off"};
 	struct alert_config cfg;
 	const struct alert_event *ev;
 	struct alerts *a;

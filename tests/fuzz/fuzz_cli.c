@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_input in = { data, size };
+	struct fuzz_input in = {data, size};
 	char *argv[FUZZ_ARGS_MAX + 1], *copy[FUZZ_ARGS_MAX + 1];
 	struct options opts;
 	char err[512];

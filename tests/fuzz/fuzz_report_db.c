@@ -54,8 +54,8 @@ static void render(void (*fn)(FILE *, const struct report *), const struct repor
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct report_config cfg = { .format = REPORT_JSON };
-	struct report r = { .from = RANGE_FROM, .to = RANGE_TO };
+	struct report_config cfg = {.format = REPORT_JSON};
+	struct report r = {.from = RANGE_FROM, .to = RANGE_TO};
 	unsigned char *copy;
 	unsigned budget = 2000;
 	sqlite3 *db;

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_input in = { data, size };
+	struct fuzz_input in = {data, size};
 	uint8_t given = fuzz_u8(&in);
 	/* Within +-2^40 s: years glibc's gmtime and mktime handle. */
 	time_t now = (time_t)(int64_t)(fuzz_u64(&in) % (2ULL << 40)) - (time_t)(1LL << 40);

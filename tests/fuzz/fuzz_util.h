@@ -38,6 +38,6 @@ const char *fuzz_check_terminal_safe(const char *s, size_t len, const char *allo
 
 /* Print why, the output and abort: libFuzzer saves the input that did it. */
 void fuzz_fail(const char *what, const char *why, const char *out, size_t len)
-	__attribute__((noreturn));
+    __attribute__((noreturn));
 
 #endif
