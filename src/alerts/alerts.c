@@ -325,11 +325,18 @@ static struct watched *watched_append(struct watched **arr, size_t *n, size_t *c
 	return w;
 }
 
+/* bsearch() must not get a NULL array, not even an empty one (C11 7.22.5). */
+static void *sorted_find(const void *key, const void *base, size_t n, size_t size,
+			 int (*cmp)(const void *, const void *))
+{
+	return n ? bsearch(key, base, n, size, cmp) : NULL;
+}
+
 static struct watched *find_proc(const struct alerts *a, const struct process_stats *p)
 {
 	struct watched key = { .pid = p->pid, .start_ns = p->start_ns };
 
-	return bsearch(&key, a->procs, a->nprocs, sizeof(*a->procs), watched_proc_cmp);
+	return sorted_find(&key, a->procs, a->nprocs, sizeof(*a->procs), watched_proc_cmp);
 }
 
 /* Watched entries for this tick's new processes. 0 or -ENOMEM. */
@@ -341,7 +348,8 @@ static int add_new_procs(struct alerts *a, const struct snapshot *s)
 		const struct process_stats *p = &s->procs[i];
 		struct watched key = { .pid = p->pid, .start_ns = p->start_ns }, *w;
 
-		if (p->exited || bsearch(&key, a->procs, known, sizeof(*a->procs), watched_proc_cmp))
+		if (p->exited ||
+		    sorted_find(&key, a->procs, known, sizeof(*a->procs), watched_proc_cmp))
 			continue;
 		w = watched_append(&a->procs, &a->nprocs, &a->procs_cap);
 		if (!w)
@@ -359,7 +367,7 @@ static struct watched *find_iface(const struct alerts *a, const char *name)
 	struct watched key;
 
 	snprintf(key.name, sizeof(key.name), "%s", name);
-	return bsearch(&key, a->ifaces, a->nifaces, sizeof(*a->ifaces), watched_name_cmp);
+	return sorted_find(&key, a->ifaces, a->nifaces, sizeof(*a->ifaces), watched_name_cmp);
 }
 
 static int add_new_ifaces(struct alerts *a, const struct snapshot *s)
@@ -370,7 +378,7 @@ static int add_new_ifaces(struct alerts *a, const struct snapshot *s)
 		struct watched key, *w;
 
 		snprintf(key.name, sizeof(key.name), "%s", s->ifaces[i].name);
-		if (bsearch(&key, a->ifaces, known, sizeof(*a->ifaces), watched_name_cmp))
+		if (sorted_find(&key, a->ifaces, known, sizeof(*a->ifaces), watched_name_cmp))
 			continue;
 		w = watched_append(&a->ifaces, &a->nifaces, &a->ifaces_cap);
 		if (!w)
@@ -636,7 +644,8 @@ static void quotas_settle(struct alerts *a)
 {
 	size_t kept = 0;
 
-	qsort(a->quotas, a->nquotas, sizeof(*a->quotas), quota_cmp);
+	if (a->nquotas) /* else quotas may be NULL, which qsort() must not get */
+		qsort(a->quotas, a->nquotas, sizeof(*a->quotas), quota_cmp);
 	for (size_t i = 0; i < a->nquotas; i++) {
 		if (kept && quota_cmp(&a->quotas[kept - 1], &a->quotas[i]) == 0) {
 			a->quotas[kept - 1].bytes += a->quotas[i].bytes;
@@ -655,7 +664,7 @@ static struct quota *quota_of(const struct alerts *a, const char *comm)
 	struct quota key;
 
 	copy_comm(key.comm, comm);
-	return bsearch(&key, a->quotas, a->nquotas, sizeof(*a->quotas), quota_cmp);
+	return sorted_find(&key, a->quotas, a->nquotas, sizeof(*a->quotas), quota_cmp);
 }
 
 int alerts_seed_quota(struct alerts *a, time_t now, const char *comm, uint64_t bytes,
@@ -693,7 +702,7 @@ static int update_quotas(struct alerts *a, const struct snapshot *s)
 
 		copy_comm(key.comm, p->comm);
 		if (!(p->all.tx_bytes + p->all.rx_bytes) ||
-		    bsearch(&key, a->quotas, known, sizeof(*a->quotas), quota_cmp))
+		    sorted_find(&key, a->quotas, known, sizeof(*a->quotas), quota_cmp))
 			continue;
 		if (!quota_append(a, p->comm))
 			return -ENOMEM;

@@ -74,7 +74,11 @@ static int row_cmp(const void *x, const void *y)
 static struct window_row *table_get(struct window_table *t, const struct window_key *key,
 				    int64_t slot)
 {
-	struct window_row *row = bsearch(key, t->rows, t->sorted, sizeof(*t->rows), row_cmp);
+	struct window_row *row = NULL;
+
+	/* rows is NULL until the first row: bsearch() must not get it (C11 7.22.5). */
+	if (t->sorted)
+		row = bsearch(key, t->rows, t->sorted, sizeof(*t->rows), row_cmp);
 
 	if (row)
 		return row;
@@ -99,7 +103,8 @@ static void table_sweep(struct window_table *t)
 		t->rows[kept++] = t->rows[i];
 	}
 	t->n = kept;
-	qsort(t->rows, t->n, sizeof(*t->rows), row_cmp);
+	if (t->n > 1) /* rows may be NULL when empty, which qsort() must not get */
+		qsort(t->rows, t->n, sizeof(*t->rows), row_cmp);
 	t->sorted = t->n;
 }
 
