@@ -53,14 +53,13 @@ static const struct {
 	const char *keys;
 	const char *what;
 } help_keys[] = {
-    {"S", "stop / start monitoring (stopped: the view holds still, nothing counts)"},
+    {"S", "stop / start monitoring (stopped: the view holds, nothing counts)"},
     {"Q", "quit"},
     {"R", "reset statistics: totals count from now"},
     {"H  ?  F1", "this help (any other key returns)"},
     {"T", "cycle the alert threshold: 512 KiB/s, 1, 2, 5, 10 MiB/s"},
     {"B", "units: bytes/s or bits/s"},
-    {"W", "rates of the last interval, or averaged over the --window: the rate columns, "
-	  "totals and sort follow"},
+    {"W", "rates of the last interval, or averaged over --window (columns, sort)"},
     {"U D A", "sort by upload, download, total (up + down) rate"},
     {"N P", "sort by name, by PID"},
     {"< >", "previous / next sort order"},
