@@ -82,6 +82,25 @@ def wait_link_quiet(ns, dev, still=1.5, limit=15):
     raise TestFailure(f"{dev} in {ns} never went quiet: {last}")
 
 
+class BackgroundRecord:
+    """Base of a test's background `nethound record` (self.proc): stop() ends it with SIGINT
+    and returns its exit code; leaving the with-block kills what is still running."""
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        try:
+            return self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise TestFailure("record did not stop on SIGINT")
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
 class Namespaces:
     """Two hosts, 'a' and 'b', joined by a veth pair, both with loopback up."""
 

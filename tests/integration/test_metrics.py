@@ -23,7 +23,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from nhtest import NETHOUND, Namespaces, TestFailure, check, finish, main, start, start_server
+from nhtest import BackgroundRecord, NETHOUND, Namespaces, TestFailure, check, finish, main, start, start_server
 
 TESTS = {}
 TAG = f"{os.getpid() % 100000:05d}"
@@ -106,7 +106,7 @@ def value(text, name, **labels):
     return sum(found) if found else None
 
 
-class Recorder:
+class Recorder(BackgroundRecord):
     """nethound record with --listen; its stderr collected."""
 
     def __init__(self, tmp, name, *extra, ns=None):
@@ -143,19 +143,6 @@ class Recorder:
         check(status == 200, f"GET {self.url}: {status} {body[:200]}")
         return ctype, body
 
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-        try:
-            return self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            raise TestFailure("record did not stop on SIGINT")
-
-    def __exit__(self, *exc):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
 
 
 class Prometheus:

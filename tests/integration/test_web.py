@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 
-from nhtest import NETHOUND, Namespaces, TestFailure, check, finish, main, start, start_server
+from nhtest import BackgroundRecord, NETHOUND, Namespaces, TestFailure, check, finish, main, start, start_server
 
 TESTS = {}
 TAG = f"{os.getpid() % 100000:05d}"
@@ -84,7 +84,7 @@ def http(method, url, headers=None, timeout=10):
     return status, hdrs, body.decode()
 
 
-class Recorder:
+class Recorder(BackgroundRecord):
     """nethound record with --listen and its own database; stderr collected."""
 
     def __init__(self, tmp, *extra):
@@ -133,19 +133,6 @@ class Recorder:
         check(code == 200, f"/api/status {code}")
         return json.loads(body)
 
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-        try:
-            return self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            raise TestFailure("record did not stop on SIGINT")
-
-    def __exit__(self, *exc):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
 
 
 class Browser:
