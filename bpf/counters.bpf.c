@@ -149,7 +149,8 @@ static __always_inline __u32 tcp_copied_seq(struct sock *sk)
  * Find or create the socket entry. rx_seq is the copied_seq from which TCP
  * receive bytes count; it only matters for TCP.
  */
-static __always_inline struct nh_sock_val *sock_entry(struct sock *sk, __u64 skey, __u32 rx_seq)
+static __always_inline struct nh_sock_val *sock_entry_flags(struct sock *sk, __u64 skey,
+							   __u32 rx_seq, __u32 flags)
 {
 	struct nh_sock_val *val, init = {};
 	long err;
@@ -160,12 +161,19 @@ static __always_inline struct nh_sock_val *sock_entry(struct sock *sk, __u64 ske
 
 	fill_tuple(&init, sk);
 	init.rx_seq = rx_seq;
+	init.guess_seq = rx_seq;
+	init.flags = flags;
 	err = bpf_map_update_elem(&socks, &skey, &init, BPF_NOEXIST);
 	if (err && err != -EEXIST) {
 		__sync_fetch_and_add(&drops[NH_DROP_SOCK], 1);
 		return NULL;
 	}
 	return bpf_map_lookup_elem(&socks, &skey);
+}
+
+static __always_inline struct nh_sock_val *sock_entry(struct sock *sk, __u64 skey, __u32 rx_seq)
+{
+	return sock_entry_flags(sk, skey, rx_seq, 0);
 }
 
 /* Record the current process as the socket's owner; cheap when unchanged. */
@@ -238,12 +246,34 @@ static __always_inline bool fin_in_range(struct sock *sk, __u32 from, __u32 to)
 }
 
 /*
- * TCP receive: credit the copied_seq progress since the last event.
- * known_bytes is what this call is known to have consumed (0 if unknown); it
- * sets the baseline of a connection first seen here, i.e. one established
- * before nethound started.
+ * A connection first met by a hook that could not say what its read took
+ * (tcp_rcv_space_adjust runs inside recvmsg, per buffer, before
+ * sock_recv_length tells the call's total): its baseline was a guess. The
+ * first hook that knows the call's total settles it. If the guess was made in
+ * this very call, the call consumed more than was credited since: credit the
+ * difference. If it was made before (a splice reader), the difference is not
+ * positive and nothing is added.
  */
-static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long known_bytes)
+static __always_inline void settle_guess(struct sock *sk, __u64 skey, struct nh_sock_val *sock,
+					 __u32 seq, long known_bytes)
+{
+	__s32 missing;
+
+	if (!(__sync_fetch_and_and(&sock->flags, ~NH_SOCK_SEQ_GUESSED) & NH_SOCK_SEQ_GUESSED))
+		return;
+	missing = (__s32)((__u32)(known_bytes > 0 ? known_bytes : 0) - (seq - sock->guess_seq));
+	if (missing > 0)
+		credit(sk, skey, sock, NH_L4_TCP, missing, false);
+}
+
+/*
+ * TCP receive: credit the copied_seq progress since the last event.
+ * exact says the hook knows what this call consumed: known_bytes (0 for a
+ * peek). It sets the baseline of a connection first seen here, one that was
+ * established before nethound started and not seeded.
+ */
+static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long known_bytes,
+					       bool exact)
 {
 	struct nh_sock_val *sock;
 	__u32 seq, old, prev;
@@ -252,12 +282,18 @@ static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long
 	if (!is_inet(sk) || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return;
 	seq = tcp_copied_seq(sk);
-	sock = sock_entry(sk, skey, seq - (known_bytes > 0 ? (__u32)known_bytes : 0));
+	sock = bpf_map_lookup_elem(&socks, &skey);
 	if (!sock) {
-		/* Socket map full: still credit the process what we know. */
-		if (known_bytes > 0)
-			credit(sk, skey, NULL, NH_L4_TCP, known_bytes, false);
-		return;
+		sock = sock_entry_flags(sk, skey, seq - (known_bytes > 0 ? (__u32)known_bytes : 0),
+					exact ? 0 : NH_SOCK_SEQ_GUESSED);
+		if (!sock) {
+			/* Socket map full: still credit the process what we know. */
+			if (known_bytes > 0)
+				credit(sk, skey, NULL, NH_L4_TCP, known_bytes, false);
+			return;
+		}
+	} else if (exact && (sock->flags & NH_SOCK_SEQ_GUESSED)) {
+		settle_guess(sk, skey, sock, seq, known_bytes);
 	}
 
 	/* Two readers of one socket may race here; claim the range with cmpxchg. */
@@ -277,6 +313,64 @@ static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long
 		bytes--; /* the peer's FIN takes one sequence number but is no payload */
 	if (bytes)
 		credit(sk, skey, sock, NH_L4_TCP, bytes, false);
+}
+
+/* ------------------------------------------------------------- seeding */
+
+/*
+ * Sockets that predate nethound. Run once by userspace after the hooks are
+ * attached: each established TCP socket gets its entry with copied_seq as the
+ * baseline, so its first read after start counts in full (a hook meeting an
+ * unknown socket can only guess what that read consumed). Inserts never
+ * replace an entry a hook made meanwhile: the hook saw the newer state.
+ */
+static __always_inline bool tcp_state_seedable(int state)
+{
+	/* Before ESTABLISHED copied_seq is not set yet; after CLOSE nothing is read. */
+	return state == TCP_ESTABLISHED || state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 ||
+	       state == TCP_CLOSE_WAIT || state == TCP_LAST_ACK || state == TCP_CLOSING;
+}
+
+static __always_inline void seed_tcp_sock(struct tcp_sock *tp)
+{
+	struct sock *sk = (struct sock *)tp;
+
+	if (!tcp_state_seedable(sk->__sk_common.skc_state))
+		return;
+	sock_entry(sk, bpf_get_socket_cookie(sk), tp->copied_seq);
+}
+
+/* Every socket a process holds, in every network namespace. */
+SEC("iter/task_file")
+int seed_task_files(struct bpf_iter__task_file *ctx)
+{
+	struct file *file = ctx->file;
+	struct socket *sock;
+	struct tcp_sock *tp;
+
+	if (!file)
+		return 0;
+	sock = bpf_sock_from_file(file);
+	if (!sock || !sock->sk)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(sock->sk);
+	if (tp)
+		seed_tcp_sock(tp);
+	return 0;
+}
+
+/* nethound's own namespace again, for connections still in a listener's accept queue. */
+SEC("iter/tcp")
+int seed_tcp(struct bpf_iter__tcp *ctx)
+{
+	struct tcp_sock *tp;
+
+	if (!ctx->sk_common)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(ctx->sk_common);
+	if (tp)
+		seed_tcp_sock(tp);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- common */
@@ -337,7 +431,8 @@ int BPF_PROG(tp_sock_recv_length, struct sock *sk, int ret, int flags)
 	if (!sk)
 		return 0;
 	if (BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP)
-		count_tcp_consumed(sk, bpf_get_socket_cookie(sk), (flags & MSG_PEEK) ? 0 : ret);
+		count_tcp_consumed(sk, bpf_get_socket_cookie(sk), (flags & MSG_PEEK) ? 0 : ret,
+				   true);
 	else
 		count_recv(sk, bpf_get_socket_cookie(sk), ret, flags);
 	return 0;
@@ -347,7 +442,7 @@ int BPF_PROG(tp_sock_recv_length, struct sock *sk, int ret, int flags)
 SEC("tp_btf/tcp_rcv_space_adjust")
 int BPF_PROG(tp_tcp_rcv_space_adjust, struct sock *sk)
 {
-	count_tcp_consumed(sk, bpf_get_socket_cookie(sk), 0);
+	count_tcp_consumed(sk, bpf_get_socket_cookie(sk), 0, false);
 	return 0;
 }
 
@@ -369,10 +464,15 @@ int BPF_PROG(fexit_tcp_sendpage, struct sock *sk, struct page *page, int offset,
 	return 0;
 }
 
+/*
+ * copied is what the call has consumed so far (copied_seq moved by as much),
+ * except under MSG_PEEK, which this hook cannot tell: a peek as the very first
+ * read of an unseeded connection is credited once though nothing was consumed.
+ */
 SEC("fentry/tcp_cleanup_rbuf")
 int BPF_PROG(fentry_tcp_cleanup_rbuf, struct sock *sk, int copied)
 {
-	count_tcp_consumed(sk, bpf_get_socket_cookie(sk), 0);
+	count_tcp_consumed(sk, bpf_get_socket_cookie(sk), copied, true);
 	return 0;
 }
 
@@ -482,8 +582,8 @@ KPROBE_RECV(udpv6_recvmsg)
 KPROBE_RECV(ping_recvmsg)
 
 SEC("kprobe/tcp_cleanup_rbuf")
-int BPF_KPROBE(kprobe_tcp_cleanup_rbuf, struct sock *sk)
+int BPF_KPROBE(kprobe_tcp_cleanup_rbuf, struct sock *sk, int copied)
 {
-	count_tcp_consumed(sk, sock_key_by_read(sk), 0);
+	count_tcp_consumed(sk, sock_key_by_read(sk), copied, true);
 	return 0;
 }

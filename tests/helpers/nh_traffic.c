@@ -17,6 +17,12 @@
  *   short-lived --addr A --port P --count K   (K UDP senders, one after another)
  *   pid-reuse   --addr A --port P             (two processes, one PID)
  *   ping        --addr A --count K --size S   (ICMP datagram socket)
+ *   tcp-prior-server --bind A --port P --recv read|recv|splice --bytes N
+ *   tcp-prior-client --addr A --port P --bytes N
+ *               one connection, used before and after a pause: N bytes each way,
+ *               then {"phase":1} and a wait for a line on stdin, then N bytes
+ *               each way again; the report counts the second exchange only
+ *               (connections that predate nethound).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -569,6 +575,92 @@ static void ping(void)
 	report(tx, rx);
 }
 
+/* Receive exactly len bytes with the --recv call. */
+static long long tcp_receive_exact(int fd, long long len)
+{
+	static char buf[1 << 16];
+	long long got = 0;
+	int pipefd[2] = { -1, -1 };
+
+	if (strcmp(a.mode, "splice") == 0 && pipe(pipefd))
+		die("pipe");
+	while (got < len) {
+		size_t want = (size_t)(len - got < (long long)sizeof(buf) ? len - got : (long long)sizeof(buf));
+		ssize_t n;
+
+		if (strcmp(a.mode, "read") == 0) {
+			n = read(fd, buf, want);
+		} else if (strcmp(a.mode, "recv") == 0) {
+			n = recv(fd, buf, want, 0);
+		} else if (strcmp(a.mode, "splice") == 0) {
+			n = splice(fd, NULL, pipefd[1], NULL, want, SPLICE_F_MOVE);
+			if (n > 0 && read(pipefd[0], buf, (size_t)n) != n)
+				die("read from pipe");
+		} else {
+			fail("unknown --recv mode");
+			n = -1;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("receive (connection ended early)");
+		got += n;
+	}
+	if (pipefd[0] >= 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+	}
+	return got;
+}
+
+/* One exchange of a.bytes each way: the client sends first, the server answers. */
+static void prior_exchange(int fd, bool server, long long *tx, long long *rx)
+{
+	const char *mode = a.mode;
+
+	if (server) {
+		*rx += tcp_receive_exact(fd, a.bytes);
+		a.mode = "send";
+		*tx += tcp_send_all(fd, a.bytes);
+	} else {
+		a.mode = "send";
+		*tx += tcp_send_all(fd, a.bytes);
+		a.mode = "read";
+		*rx += tcp_receive_exact(fd, a.bytes);
+	}
+	a.mode = mode;
+}
+
+static void tcp_prior(bool server)
+{
+	long long tx = 0, rx = 0;
+	char line[16];
+	int fd;
+
+	if (server) {
+		int lfd = bound_socket(SOCK_STREAM, a.addr, a.port);
+
+		if (listen(lfd, 8))
+			die("listen");
+		announce_ready();
+		fd = accept(lfd, NULL, NULL);
+		if (fd < 0)
+			die("accept");
+		close(lfd);
+	} else {
+		fd = connected_socket(SOCK_STREAM, a.addr, a.port);
+	}
+	prior_exchange(fd, server, &tx, &rx);
+	printf("{\"phase\":1}\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		fail("stdin closed before the second exchange");
+	tx = rx = 0;
+	prior_exchange(fd, server, &tx, &rx);
+	report(tx, rx);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -622,6 +714,10 @@ int main(int argc, char **argv)
 		pid_reuse();
 	else if (strcmp(a.role, "ping") == 0)
 		ping();
+	else if (strcmp(a.role, "tcp-prior-server") == 0)
+		tcp_prior(true);
+	else if (strcmp(a.role, "tcp-prior-client") == 0)
+		tcp_prior(false);
 	else
 		fail("unknown role");
 	return 0;

@@ -247,19 +247,40 @@ class Nethound:
         return list(out.values())
 
 
-def start(*args, ns=None):
+def start(*args, ns=None, stdin=None):
     cmd = (["ip", "netns", "exec", ns] if ns else []) + [TRAFFIC, *[str(a) for a in args]]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
 
 
-def start_server(*args, ns=None):
+def start_server(*args, ns=None, stdin=None):
     """Start a traffic server and wait until its socket is bound."""
-    proc = start(*args, ns=ns)
+    proc = start(*args, ns=ns, stdin=stdin)
     line = proc.stdout.readline()
     if not line or not json.loads(line).get("ready"):
         proc.kill()
         raise TestFailure(f"server did not start: {line!r} {proc.stderr.read()}")
     return proc
+
+
+def wait_line(proc, key, timeout=30):
+    """Wait for a traffic process's JSON line that has key (e.g. {"phase":1})."""
+    result = {}
+
+    def read():
+        for line in proc.stdout:
+            doc = json.loads(line)
+            if key in doc:
+                result["doc"] = doc
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout)
+    if "doc" not in result:
+        proc.kill()
+        raise TestFailure(f"traffic process never printed {key!r}: {proc.stderr.read()}")
+    return result["doc"]
 
 
 def finish(proc, timeout=60):

@@ -3,8 +3,10 @@
 
 Usage: test_counting.py [TEST ...]   (all tests when none is named)
 """
+import subprocess
+
 from nhtest import (INTERVAL, Namespaces, Nethound, check, expect_bytes, finish, main, start,
-                    start_server)
+                    start_server, wait_line)
 
 TESTS = {}
 
@@ -262,6 +264,47 @@ def filters_pid_and_comm():
     pids = {p["pid"] for p in by_pid.processes().values()}
     check(pids == {server["pid"]}, f"--pid filter let through {pids}")
     expect_bytes(by_pid, server)
+
+
+def prior_case(recv, v6, nbytes):
+    """A connection opened and used before nethound starts, then used after: each side is
+    credited exactly the second exchange, both directions, on its connection too."""
+    with Namespaces() as ns:
+        addr = ns.b6 if v6 else ns.b4
+        port = 43000 + nbytes % 1000
+        srv = start_server("tcp-prior-server", "--name", "nht-prior-srv", "--bind", addr,
+                           "--port", port, "--recv", recv, "--bytes", nbytes, ns=ns.b,
+                           stdin=subprocess.PIPE)
+        cli = start("tcp-prior-client", "--name", "nht-prior-cli", "--addr", addr, "--port",
+                    port, "--bytes", nbytes, ns=ns.a, stdin=subprocess.PIPE)
+        wait_line(cli, "phase")
+        wait_line(srv, "phase")
+        with Nethound() as nh:
+            for proc in (cli, srv):
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+            client, = finish(cli)
+            server, = finish(srv)
+            check(client["tx"] == client["rx"] == server["tx"] == server["rx"] == nbytes,
+                  f"traffic program moved {client} / {server}, expected {nbytes} each way")
+            nh.settle()
+    for truth in (client, server):
+        expect_bytes(nh, truth, f"tcp {recv} receive, connection opened before start")
+        conns = nh.connections(truth["pid"])
+        check(len(conns) == 1, f"{truth['comm']}: expected one connection, got {conns}")
+        check(conns[0]["tx"] == nbytes and conns[0]["rx"] == nbytes,
+              f"{truth['comm']}: connection counted {conns[0]['tx']}/{conns[0]['rx']}")
+        check(conns[0]["comm"] == truth["comm"], f"connection owner {conns[0]['comm']!r}")
+
+
+@test
+def tcp_v4_connection_before_start():
+    prior_case("recv", False, 2_000_000)
+
+
+@test
+def tcp_v6_connection_before_start_splice():
+    prior_case("splice", True, 1_500_001)
 
 
 if __name__ == "__main__":
