@@ -112,20 +112,13 @@ static int run_iterator(struct bpf_link *link)
 	return n < 0 ? -errno : 0;
 }
 
-/* A TCP state in which copied_seq is a valid baseline (ESTABLISHED up to CLOSING). */
+/* A TCP socket in a state where copied_seq is a valid baseline (ESTABLISHED up to CLOSING). */
 static bool tcp_state_seedable(int fd)
 {
 	struct tcp_info info;
 	socklen_t len = sizeof(info);
-	int domain, protocol;
-	socklen_t ilen = sizeof(int);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &ilen) ||
-	    (domain != AF_INET && domain != AF_INET6))
-		return false;
-	ilen = sizeof(int);
-	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &ilen) || protocol != IPPROTO_TCP)
-		return false;
+	/* TCP_INFO answers for TCP sockets only: one call tells protocol and state. */
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len))
 		return false;
 	switch (info.tcpi_state) {
@@ -141,6 +134,81 @@ static bool tcp_state_seedable(int fd)
 	}
 }
 
+/* Socket inodes already seeded: a socket shared by many descriptors is peeked once. */
+struct inode_set {
+	unsigned long *slots; /* open addressing, 0 = free */
+	size_t cap, used;
+};
+
+/* Adds ino; false if it was there already (or no memory: then peek again, harmlessly). */
+static bool inode_set_add(struct inode_set *set, unsigned long ino)
+{
+	size_t i;
+
+	if (!ino)
+		return true;
+	if (2 * (set->used + 1) > set->cap) {
+		struct inode_set grown = { .cap = set->cap ? 2 * set->cap : 1024 };
+
+		grown.slots = calloc(grown.cap, sizeof(*grown.slots));
+		if (!grown.slots)
+			return true;
+		for (size_t j = 0; j < set->cap; j++)
+			if (set->slots[j])
+				inode_set_add(&grown, set->slots[j]);
+		free(set->slots);
+		*set = grown;
+	}
+	for (i = (ino * 0x9E3779B97F4A7C15ul) & (set->cap - 1); set->slots[i];
+	     i = (i + 1) & (set->cap - 1))
+		if (set->slots[i] == ino)
+			return false;
+	set->slots[i] = ino;
+	set->used++;
+	return true;
+}
+
+/* Peek at each of one process's TCP sockets not seen yet; returns how many were seeded. */
+static int seed_process(long pid, struct inode_set *seen)
+{
+	char path[64], link[64];
+	struct dirent *fe;
+	int pidfd, seeded = 0;
+	DIR *fds;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
+	fds = opendir(path);
+	if (!fds)
+		return 0;
+	pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	while (pidfd >= 0 && (fe = readdir(fds))) {
+		unsigned long ino;
+		ssize_t n;
+		int fd;
+		char none;
+
+		if (fe->d_name[0] < '0' || fe->d_name[0] > '9')
+			continue;
+		n = readlinkat(dirfd(fds), fe->d_name, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (sscanf(link, "socket:[%lu]", &ino) != 1 || !inode_set_add(seen, ino))
+			continue;
+		fd = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(fe->d_name), 0);
+		if (fd < 0)
+			continue;
+		if (tcp_state_seedable(fd) &&
+		    (recv(fd, &none, 0, MSG_PEEK | MSG_DONTWAIT) >= 0 || errno == EAGAIN))
+			seeded++;
+		close(fd);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	closedir(fds);
+	return seeded;
+}
+
 /*
  * Where the kernel refuses iterators: borrow each process's TCP sockets
  * (pidfd_getfd, 5.6+) and make a zero-byte MSG_PEEK read on them. It consumes
@@ -150,6 +218,7 @@ static bool tcp_state_seedable(int fd)
  */
 static int seed_by_peek(void)
 {
+	struct inode_set seen = { 0 };
 	DIR *proc = opendir("/proc");
 	struct dirent *pe;
 	int seeded = 0;
@@ -157,47 +226,13 @@ static int seed_by_peek(void)
 	if (!proc)
 		return -errno;
 	while ((pe = readdir(proc))) {
-		char path[64], link[64];
-		struct dirent *fe;
-		int pidfd;
-		DIR *fds;
 		long pid = strtol(pe->d_name, NULL, 10);
 
-		if (pid <= 0 || pid == getpid())
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
-		fds = opendir(path);
-		if (!fds)
-			continue;
-		pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
-		while (pidfd >= 0 && (fe = readdir(fds))) {
-			char name[sizeof(path) + 16];
-			ssize_t n;
-			int fd;
-			long target = strtol(fe->d_name, NULL, 10);
-
-			if (fe->d_name[0] < '0' || fe->d_name[0] > '9')
-				continue;
-			snprintf(name, sizeof(name), "%s/%ld", path, target);
-			n = readlink(name, link, sizeof(link) - 1);
-			if (n <= 0 || strncmp(link, "socket:", 7) != 0)
-				continue;
-			fd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)target, 0);
-			if (fd < 0)
-				continue;
-			if (tcp_state_seedable(fd)) {
-				char none;
-
-				if (recv(fd, &none, 0, MSG_PEEK | MSG_DONTWAIT) >= 0 || errno == EAGAIN)
-					seeded++;
-			}
-			close(fd);
-		}
-		if (pidfd >= 0)
-			close(pidfd);
-		closedir(fds);
+		if (pid > 0 && pid != getpid())
+			seeded += seed_process(pid, &seen);
 	}
 	closedir(proc);
+	free(seen.slots);
 	return seeded;
 }
 
@@ -290,12 +325,20 @@ static int try_tier_with(struct loader *ld, enum hook_tier tier, const struct bt
 static int try_tier(struct loader *ld, enum hook_tier tier, const struct btf *btf,
 		    const char *btf_path, char *why, size_t whylen)
 {
-	if (try_tier_with(ld, tier, btf, btf_path, true, why, whylen) == 0)
-		return 0;
-	if (verbose)
-		fprintf(stderr, "nethound: %s tier with seeding iterators refused (%s); without them\n",
-			hook_tier_name(tier), why);
-	return try_tier_with(ld, tier, btf, btf_path, false, why, whylen);
+	static bool iterators_refused;
+
+	if (!iterators_refused) {
+		if (try_tier_with(ld, tier, btf, btf_path, true, why, whylen) == 0)
+			return 0;
+		if (verbose)
+			fprintf(stderr, "nethound: %s tier with seeding iterators refused (%s)\n",
+				hook_tier_name(tier), why);
+	}
+	if (try_tier_with(ld, tier, btf, btf_path, false, why, whylen))
+		return -1;
+	/* The tier loads without them: it was the iterators the kernel refused. */
+	iterators_refused = true;
+	return 0;
 }
 
 /*

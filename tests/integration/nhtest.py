@@ -68,6 +68,23 @@ def link_counters(ns, dev):
     return out
 
 
+_OFFLOAD_SCRIPT = r"""
+import ctypes, fcntl, socket, struct, sys
+dev, cmd, value = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+val = ctypes.create_string_buffer(struct.pack("II", cmd, value))
+ifr = struct.pack("16sP", dev.encode(), ctypes.addressof(val)) + bytes(16)
+fcntl.ioctl(socket.socket(), 0x8946, ifr)  # SIOCETHTOOL
+"""
+
+
+def set_offloads(ns, dev, tso, gso):
+    """Segmentation offloads on or off, as `ethtool -K dev tso .. gso ..` (ETHTOOL_STSO,
+    ETHTOOL_SGSO), without needing ethtool: with both off the kernel segments in software
+    after the TC egress hook, and the device counts each segment."""
+    for cmd, on in ((0x1f, tso), (0x24, gso)):
+        sh(sys.executable, "-c", _OFFLOAD_SCRIPT, dev, cmd, int(on), ns=ns)
+
+
 def wait_link_quiet(ns, dev, still=1.5, limit=15):
     """Wait until a link's counters stop moving (IPv6 MLD reports after link-up)."""
     deadline = time.monotonic() + limit
