@@ -26,6 +26,7 @@
 
 #define AF_INET 2
 #define AF_INET6 10
+#define AF_PACKET 17
 #define MSG_PEEK 2
 #define EEXIST 17
 #define RCV_SHUTDOWN 1
@@ -217,10 +218,23 @@ static __always_inline void credit(struct sock *sk, __u64 skey, struct nh_sock_v
 		__sync_fetch_and_add(&sock->rx, bytes);
 }
 
+/*
+ * Sends on inet sockets, and on packet sockets: a frame handed to an AF_PACKET
+ * socket leaves the host as the process's traffic. Packet sockets' receives
+ * are copies of traffic another socket is credited with (a capture), so they
+ * are never counted.
+ */
 static __always_inline void count_send(struct sock *sk, __u64 skey, long bytes)
 {
-	if (bytes > 0 && is_inet(sk))
+	__u16 family;
+
+	if (bytes <= 0 || !sk)
+		return;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family == AF_INET || family == AF_INET6)
 		credit(sk, skey, NULL, l4_class(BPF_CORE_READ(sk, sk_protocol)), bytes, true);
+	else if (family == AF_PACKET)
+		credit(sk, skey, NULL, NH_L4_OTHER, bytes, true);
 }
 
 /* Datagram and raw sockets: the return value is the payload delivered. */
@@ -497,9 +511,24 @@ FEXIT_SEND(udp_sendmsg)
 FEXIT_SEND(udpv6_sendmsg)
 FEXIT_SEND(ping_v4_sendmsg)
 FEXIT_SEND(ping_v6_sendmsg)
+FEXIT_SEND(raw_sendmsg)
+FEXIT_SEND(rawv6_sendmsg)
 FEXIT_RECV(udp_recvmsg)
 FEXIT_RECV(udpv6_recvmsg)
 FEXIT_RECV(ping_recvmsg)
+FEXIT_RECV(raw_recvmsg)
+FEXIT_RECV(rawv6_recvmsg)
+
+/* AF_PACKET's sendmsg takes the socket, not the sock: one function for SOCK_RAW and DGRAM. */
+SEC("fexit/packet_sendmsg")
+int BPF_PROG(fexit_packet_sendmsg, struct socket *sock, struct msghdr *msg, size_t len, int ret)
+{
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+
+	if (sk)
+		count_send(sk, bpf_get_socket_cookie(sk), ret);
+	return 0;
+}
 
 /* ---------------------------------------------------------------- kprobe */
 
@@ -577,9 +606,25 @@ KPROBE_SEND(udp_sendmsg)
 KPROBE_SEND(udpv6_sendmsg)
 KPROBE_SEND(ping_v4_sendmsg)
 KPROBE_SEND(ping_v6_sendmsg)
+KPROBE_SEND(raw_sendmsg)
+KPROBE_SEND(rawv6_sendmsg)
 KPROBE_RECV(udp_recvmsg)
 KPROBE_RECV(udpv6_recvmsg)
 KPROBE_RECV(ping_recvmsg)
+KPROBE_RECV(raw_recvmsg)
+KPROBE_RECV(rawv6_recvmsg)
+
+SEC("kprobe/packet_sendmsg")
+int BPF_KPROBE(kprobe_packet_sendmsg, struct socket *sock)
+{
+	return save_call(BPF_CORE_READ(sock, sk), 0);
+}
+
+SEC("kretprobe/packet_sendmsg")
+int BPF_KRETPROBE(kretprobe_packet_sendmsg, int ret)
+{
+	return finish_call(ret, false);
+}
 
 SEC("kprobe/tcp_cleanup_rbuf")
 int BPF_KPROBE(kprobe_tcp_cleanup_rbuf, struct sock *sk, int copied)

@@ -192,7 +192,7 @@ def loopback_counters_equal_kernel():
     bytes and packets for lo equal the kernel's counters in both directions."""
     with Namespaces() as ns:
         wait_link_quiet(ns.a, "lo")
-        with Nethound("-i", "lo", ns=ns.a) as nh:
+        with Nethound("-i", "lo", "--comm", "nht-w-cli", ns=ns.a) as nh:
             check_tc_mode(nh)
             before = link_counters(ns.a, "lo")
             tcp_transfer(ns.a, ns.a, "127.0.0.1", 43100, 1_000_000)
@@ -219,7 +219,7 @@ def segmented_egress_equals_kernel():
         set_offloads(ns.a, "veth0", tso=False, gso=False)
         set_offloads(ns.b, "veth1", tso=False, gso=False)
         wait_link_quiet(ns.a, "veth0")
-        with Nethound("-i", "veth0", ns=ns.a) as nh:
+        with Nethound("-i", "veth0", "--comm", "nht-w-cli", ns=ns.a) as nh:
             before = link_counters(ns.a, "veth0")
             tcp_transfer(ns.b, ns.a, ns.b4, 43110, 8_000_000)
             tcp_transfer(ns.a, ns.b, ns.a6, 43111, 5_000_003)
@@ -227,6 +227,32 @@ def segmented_egress_equals_kernel():
             nh.settle()
     got = compare_with_kernel(nh, ns, "veth0", before, after)
     check(got["tx_packets"] > 5000, f"segments counted one by one: {got['tx_packets']}")
+
+
+@test
+def af_packet_sender_credited():
+    """A process hands IPv4/UDP frames to an AF_PACKET socket on veth0: it is credited the
+    frames it handed over, and the wire flow those frames form is its own."""
+    with Namespaces() as ns:
+        mac = sh("cat", "/sys/class/net/veth1/address", ns=ns.b).stdout.strip()
+        with Nethound("--comm", "nht-pk-cli", "--comm", "nht-pk-srv", ns=ns.a) as nh:
+            sink = start_server("udp-server", "--name", "nht-pk-srv", "--bind", ns.b4, "--port",
+                                43300, "--recv", "recvfrom", "--idle-ms", 500, ns=ns.b)
+            sender, = finish(start("packet-client", "--name", "nht-pk-cli", "--dev", "veth0",
+                                   "--mac", mac, "--addr", ns.b4, "--port", 43300, "--count",
+                                   50, "--size", 1000, ns=ns.a))
+            server, = finish(sink)
+            nh.settle()
+    frame = 14 + 20 + 8 + 1000
+    check(sender["tx"] == 50 * frame and server["rx"] == 50_000, f"moved {sender} / {server}")
+    got = nh.process(sender["pid"])
+    check(got["tx"] == sender["tx"] and got["rx"] == 0,
+          f"AF_PACKET sender credited tx {got['tx']} rx {got['rx']}, truth {sender['tx']}")
+    flows = nh.flows(remote_port=43300, proto="UDP")
+    check(len(flows) == 1 and flows[0]["pid"] == sender["pid"] and
+          flows[0]["tx_packets_total"] == 50 and flows[0]["tx_total"] == 50 * frame,
+          f"the frames' flow belongs to the sender: {flows}")
+    print(f"  nht-pk-cli pid {sender['pid']}: tx {got['tx']} == truth, flow owned")
 
 
 def classification_case(v6):
