@@ -80,23 +80,58 @@ static __always_inline int l4_class(__u16 protocol)
 	}
 }
 
-static __always_inline bool is_inet(struct sock *sk)
+/*
+ * Reading kernel memory. tp_btf, fentry and iterator programs get BTF-typed
+ * pointers they may load from directly: an inline load with a fault handler.
+ * kprobes get plain numbers and must call bpf_probe_read_kernel per field,
+ * several times the cost. btf says which kind the caller has; it is a
+ * constant at every call site, so each program keeps one of the two paths.
+ */
+static __always_inline __u16 sk_family(struct sock *sk, bool btf)
+{
+	return btf ? sk->__sk_common.skc_family : BPF_CORE_READ(sk, __sk_common.skc_family);
+}
+
+static __always_inline __u16 sk_proto(struct sock *sk, bool btf)
+{
+	return btf ? sk->sk_protocol : BPF_CORE_READ(sk, sk_protocol);
+}
+
+static __always_inline __u16 sk_dport(struct sock *sk, bool btf)
+{
+	return btf ? sk->__sk_common.skc_dport : BPF_CORE_READ(sk, __sk_common.skc_dport);
+}
+
+/* A BTF pointer to struct sock may not be read as a tcp_sock without the checked cast. */
+static __always_inline __u32 tcp_copied_seq(struct sock *sk, bool btf)
+{
+	struct tcp_sock *tp;
+
+	if (!btf)
+		return BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
+	tp = bpf_skc_to_tcp_sock(sk);
+	return tp ? tp->copied_seq : 0;
+}
+
+static __always_inline bool is_inet(struct sock *sk, bool btf)
 {
 	__u16 family;
 
 	if (!sk)
 		return false;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	family = sk_family(sk, btf);
 	return family == AF_INET || family == AF_INET6;
 }
 
-static __always_inline void current_proc_key(struct nh_proc_key *key)
+static __always_inline void current_proc_key(struct nh_proc_key *key, bool btf)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-
 	key->tgid = bpf_get_current_pid_tgid() >> 32;
 	key->pad = 0;
-	key->start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	if (btf)
+		key->start_ns = bpf_get_current_task_btf()->group_leader->start_time;
+	else
+		key->start_ns = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(),
+					      group_leader, start_time);
 }
 
 static __always_inline struct nh_proc_val *current_proc(const struct nh_proc_key *key)
@@ -141,11 +176,6 @@ static __always_inline void fill_tuple(struct nh_sock_val *val, struct sock *sk)
 	}
 }
 
-static __always_inline __u32 tcp_copied_seq(struct sock *sk)
-{
-	return BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
-}
-
 /*
  * Find or create the socket entry. rx_seq is the copied_seq from which TCP
  * receive bytes count; it only matters for TCP.
@@ -179,12 +209,12 @@ static __always_inline struct nh_sock_val *sock_entry(struct sock *sk, __u64 ske
 
 /* Record the current process as the socket's owner; cheap when unchanged. */
 static __always_inline void sock_set_owner(struct nh_sock_val *val, struct sock *sk,
-					   const struct nh_proc_key *key)
+					   const struct nh_proc_key *key, bool btf)
 {
 	if (val->owner.tgid != key->tgid || val->owner.start_ns != key->start_ns)
 		val->owner = *key;
 	/* A UDP socket may connect after its first datagram; pick up the peer then. */
-	if (!val->remote_port && BPF_CORE_READ(sk, __sk_common.skc_dport))
+	if (!val->remote_port && val->family != AF_PACKET && sk_dport(sk, btf))
 		fill_tuple(val, sk);
 }
 
@@ -193,12 +223,12 @@ static __always_inline void sock_set_owner(struct nh_sock_val *val, struct sock 
  * entry when the caller already holds it, else NULL to look it up here.
  */
 static __always_inline void credit(struct sock *sk, __u64 skey, struct nh_sock_val *sock, int l4,
-				   __u64 bytes, bool is_tx)
+				   __u64 bytes, bool is_tx, bool btf)
 {
 	struct nh_proc_key key;
 	struct nh_proc_val *proc;
 
-	current_proc_key(&key);
+	current_proc_key(&key, btf);
 	proc = current_proc(&key);
 	if (proc) {
 		if (is_tx)
@@ -208,10 +238,10 @@ static __always_inline void credit(struct sock *sk, __u64 skey, struct nh_sock_v
 	}
 
 	if (!sock)
-		sock = sock_entry(sk, skey, l4 == NH_L4_TCP ? tcp_copied_seq(sk) : 0);
+		sock = sock_entry(sk, skey, l4 == NH_L4_TCP ? tcp_copied_seq(sk, btf) : 0);
 	if (!sock)
 		return;
-	sock_set_owner(sock, sk, &key);
+	sock_set_owner(sock, sk, &key, btf);
 	if (is_tx)
 		__sync_fetch_and_add(&sock->tx, bytes);
 	else
@@ -224,24 +254,25 @@ static __always_inline void credit(struct sock *sk, __u64 skey, struct nh_sock_v
  * are copies of traffic another socket is credited with (a capture), so they
  * are never counted.
  */
-static __always_inline void count_send(struct sock *sk, __u64 skey, long bytes)
+static __always_inline void count_send(struct sock *sk, __u64 skey, long bytes, bool btf)
 {
 	__u16 family;
 
 	if (bytes <= 0 || !sk)
 		return;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	family = sk_family(sk, btf);
 	if (family == AF_INET || family == AF_INET6)
-		credit(sk, skey, NULL, l4_class(BPF_CORE_READ(sk, sk_protocol)), bytes, true);
+		credit(sk, skey, NULL, l4_class(sk_proto(sk, btf)), bytes, true, btf);
 	else if (family == AF_PACKET)
-		credit(sk, skey, NULL, NH_L4_OTHER, bytes, true);
+		credit(sk, skey, NULL, NH_L4_OTHER, bytes, true, btf);
 }
 
 /* Datagram and raw sockets: the return value is the payload delivered. */
-static __always_inline void count_recv(struct sock *sk, __u64 skey, long bytes, int flags)
+static __always_inline void count_recv(struct sock *sk, __u64 skey, long bytes, int flags,
+				       bool btf)
 {
-	if (bytes > 0 && !(flags & MSG_PEEK) && is_inet(sk))
-		credit(sk, skey, NULL, l4_class(BPF_CORE_READ(sk, sk_protocol)), bytes, false);
+	if (bytes > 0 && !(flags & MSG_PEEK) && is_inet(sk, btf))
+		credit(sk, skey, NULL, l4_class(sk_proto(sk, btf)), bytes, false, btf);
 }
 
 /*
@@ -269,7 +300,7 @@ static __always_inline bool fin_in_range(struct sock *sk, __u32 from, __u32 to)
  * positive and nothing is added.
  */
 static __always_inline void settle_guess(struct sock *sk, __u64 skey, struct nh_sock_val *sock,
-					 __u32 seq, long known_bytes)
+					 __u32 seq, long known_bytes, bool btf)
 {
 	__s32 missing;
 
@@ -277,7 +308,7 @@ static __always_inline void settle_guess(struct sock *sk, __u64 skey, struct nh_
 		return;
 	missing = (__s32)((__u32)(known_bytes > 0 ? known_bytes : 0) - (seq - sock->guess_seq));
 	if (missing > 0)
-		credit(sk, skey, sock, NH_L4_TCP, missing, false);
+		credit(sk, skey, sock, NH_L4_TCP, missing, false, btf);
 }
 
 /*
@@ -287,15 +318,15 @@ static __always_inline void settle_guess(struct sock *sk, __u64 skey, struct nh_
  * established before nethound started and not seeded.
  */
 static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long known_bytes,
-					       bool exact)
+					       bool exact, bool btf)
 {
 	struct nh_sock_val *sock;
 	__u32 seq, old, prev;
 	__u64 bytes = 0;
 
-	if (!is_inet(sk) || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (!is_inet(sk, btf) || sk_proto(sk, btf) != IPPROTO_TCP)
 		return;
-	seq = tcp_copied_seq(sk);
+	seq = tcp_copied_seq(sk, btf);
 	sock = bpf_map_lookup_elem(&socks, &skey);
 	if (!sock) {
 		sock = sock_entry_flags(sk, skey, seq - (known_bytes > 0 ? (__u32)known_bytes : 0),
@@ -303,11 +334,11 @@ static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long
 		if (!sock) {
 			/* Socket map full: still credit the process what we know. */
 			if (known_bytes > 0)
-				credit(sk, skey, NULL, NH_L4_TCP, known_bytes, false);
+				credit(sk, skey, NULL, NH_L4_TCP, known_bytes, false, btf);
 			return;
 		}
 	} else if (exact && (sock->flags & NH_SOCK_SEQ_GUESSED)) {
-		settle_guess(sk, skey, sock, seq, known_bytes);
+		settle_guess(sk, skey, sock, seq, known_bytes, btf);
 	}
 
 	/* Two readers of one socket may race here; claim the range with cmpxchg. */
@@ -326,7 +357,7 @@ static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long
 	if (bytes && fin_in_range(sk, old, seq))
 		bytes--; /* the peer's FIN takes one sequence number but is no payload */
 	if (bytes)
-		credit(sk, skey, sock, NH_L4_TCP, bytes, false);
+		credit(sk, skey, sock, NH_L4_TCP, bytes, false, btf);
 }
 
 /* ------------------------------------------------------------- seeding */
@@ -395,12 +426,12 @@ int BPF_PROG(on_inet_sock_set_state, struct sock *sk, int oldstate, int newstate
 	struct nh_sock_val *sock;
 	__u64 skey;
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (sk->sk_protocol != IPPROTO_TCP || (newstate != TCP_ESTABLISHED && newstate != TCP_CLOSE))
 		return 0;
 	skey = bpf_get_socket_cookie(sk);
 	if (newstate == TCP_ESTABLISHED) {
 		/* Nothing consumed yet: every byte read from now on counts. */
-		sock_entry(sk, skey, tcp_copied_seq(sk));
+		sock_entry(sk, skey, tcp_copied_seq(sk, true));
 	} else if (newstate == TCP_CLOSE) {
 		sock = bpf_map_lookup_elem(&socks, &skey);
 		if (sock)
@@ -435,7 +466,7 @@ SEC("tp_btf/sock_send_length")
 int BPF_PROG(tp_sock_send_length, struct sock *sk, int ret, int flags)
 {
 	if (sk)
-		count_send(sk, bpf_get_socket_cookie(sk), ret);
+		count_send(sk, bpf_get_socket_cookie(sk), ret, true);
 	return 0;
 }
 
@@ -444,11 +475,11 @@ int BPF_PROG(tp_sock_recv_length, struct sock *sk, int ret, int flags)
 {
 	if (!sk)
 		return 0;
-	if (BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP)
+	if (sk->sk_protocol == IPPROTO_TCP)
 		count_tcp_consumed(sk, bpf_get_socket_cookie(sk), (flags & MSG_PEEK) ? 0 : ret,
-				   true);
+				   true, true);
 	else
-		count_recv(sk, bpf_get_socket_cookie(sk), ret, flags);
+		count_recv(sk, bpf_get_socket_cookie(sk), ret, flags, true);
 	return 0;
 }
 
@@ -456,7 +487,7 @@ int BPF_PROG(tp_sock_recv_length, struct sock *sk, int ret, int flags)
 SEC("tp_btf/tcp_rcv_space_adjust")
 int BPF_PROG(tp_tcp_rcv_space_adjust, struct sock *sk)
 {
-	count_tcp_consumed(sk, bpf_get_socket_cookie(sk), 0, false);
+	count_tcp_consumed(sk, bpf_get_socket_cookie(sk), 0, false, true);
 	return 0;
 }
 
@@ -465,7 +496,7 @@ int BPF_PROG(tp_tcp_rcv_space_adjust, struct sock *sk)
 SEC("fexit/tcp_sendmsg")
 int BPF_PROG(fexit_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size, int ret)
 {
-	count_send(sk, bpf_get_socket_cookie(sk), ret);
+	count_send(sk, bpf_get_socket_cookie(sk), ret, true);
 	return 0;
 }
 
@@ -474,7 +505,7 @@ SEC("fexit/tcp_sendpage")
 int BPF_PROG(fexit_tcp_sendpage, struct sock *sk, struct page *page, int offset, size_t size,
 	     int flags, int ret)
 {
-	count_send(sk, bpf_get_socket_cookie(sk), ret);
+	count_send(sk, bpf_get_socket_cookie(sk), ret, true);
 	return 0;
 }
 
@@ -486,7 +517,7 @@ int BPF_PROG(fexit_tcp_sendpage, struct sock *sk, struct page *page, int offset,
 SEC("fentry/tcp_cleanup_rbuf")
 int BPF_PROG(fentry_tcp_cleanup_rbuf, struct sock *sk, int copied)
 {
-	count_tcp_consumed(sk, bpf_get_socket_cookie(sk), copied, true);
+	count_tcp_consumed(sk, bpf_get_socket_cookie(sk), copied, true, true);
 	return 0;
 }
 
@@ -494,7 +525,7 @@ int BPF_PROG(fentry_tcp_cleanup_rbuf, struct sock *sk, int copied)
 	SEC("fexit/" #func)                                                                        \
 	int BPF_PROG(fexit_##func, struct sock *sk, struct msghdr *msg, size_t len, int ret)      \
 	{                                                                                          \
-		count_send(sk, bpf_get_socket_cookie(sk), ret);                                    \
+		count_send(sk, bpf_get_socket_cookie(sk), ret, true);                              \
 		return 0;                                                                          \
 	}
 
@@ -503,7 +534,7 @@ int BPF_PROG(fentry_tcp_cleanup_rbuf, struct sock *sk, int copied)
 	int BPF_PROG(fexit_##func, struct sock *sk, struct msghdr *msg, size_t len, int flags,    \
 		     int *addr_len, int ret)                                                       \
 	{                                                                                          \
-		count_recv(sk, bpf_get_socket_cookie(sk), ret, flags);                             \
+		count_recv(sk, bpf_get_socket_cookie(sk), ret, flags, true);                       \
 		return 0;                                                                          \
 	}
 
@@ -523,10 +554,10 @@ FEXIT_RECV(rawv6_recvmsg)
 SEC("fexit/packet_sendmsg")
 int BPF_PROG(fexit_packet_sendmsg, struct socket *sock, struct msghdr *msg, size_t len, int ret)
 {
-	struct sock *sk = BPF_CORE_READ(sock, sk);
+	struct sock *sk = sock->sk;
 
 	if (sk)
-		count_send(sk, bpf_get_socket_cookie(sk), ret);
+		count_send(sk, bpf_get_socket_cookie(sk), ret, true);
 	return 0;
 }
 
@@ -573,9 +604,9 @@ static __always_inline int finish_call(int ret, bool recv)
 	if (!take_call(&call))
 		return 0;
 	if (recv)
-		count_recv(call.sk, sock_key_by_read(call.sk), ret, call.flags);
+		count_recv(call.sk, sock_key_by_read(call.sk), ret, call.flags, false);
 	else
-		count_send(call.sk, sock_key_by_read(call.sk), ret);
+		count_send(call.sk, sock_key_by_read(call.sk), ret, false);
 	return 0;
 }
 
@@ -629,6 +660,6 @@ int BPF_KRETPROBE(kretprobe_packet_sendmsg, int ret)
 SEC("kprobe/tcp_cleanup_rbuf")
 int BPF_KPROBE(kprobe_tcp_cleanup_rbuf, struct sock *sk, int copied)
 {
-	count_tcp_consumed(sk, sock_key_by_read(sk), copied, true);
+	count_tcp_consumed(sk, sock_key_by_read(sk), copied, true, false);
 	return 0;
 }

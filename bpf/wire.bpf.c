@@ -487,7 +487,7 @@ static __always_inline int account_loopback(struct __sk_buff *skb, bool egress)
 		return TC_ACT_UNSPEC;
 	}
 	count_flow(flow, NH_DIR_RX, len, 1);
-	flow->last_ns = bpf_ktime_get_ns();
+	flow->last_ns = bpf_ktime_get_coarse_ns();
 	mirror_key(&mirror, &p.key);
 	source = flow_entry(&mirror);
 	if (source) {
@@ -542,7 +542,7 @@ static __always_inline int account(struct __sk_buff *skb, bool egress)
 		return TC_ACT_UNSPEC;
 	}
 	count_flow(flow, dir, len, packets);
-	flow->last_ns = bpf_ktime_get_ns();
+	flow->last_ns = bpf_ktime_get_coarse_ns();
 	find_owner(skb, &p, flow, egress);
 	sniff(skb, &p, flow);
 	return TC_ACT_UNSPEC;
