@@ -447,10 +447,10 @@ int BPF_PROG(on_process_exit, struct task_struct *task)
 	struct nh_proc_val *proc;
 
 	/* signal->live drops to zero before this tracepoint for the last thread. */
-	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+	if (task->signal->live.counter != 0)
 		return 0;
-	key.tgid = BPF_CORE_READ(task, tgid);
-	key.start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	key.tgid = task->tgid;
+	key.start_ns = task->group_leader->start_time;
 	proc = bpf_map_lookup_elem(&procs, &key);
 	if (!proc)
 		return 0;

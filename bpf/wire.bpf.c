@@ -85,12 +85,13 @@ static __always_inline int parse_l4(struct __sk_buff *skb, struct packet *p, __u
 
 	switch (p->key.protocol) {
 	case IPPROTO_TCP: {
+		__u8 head[13]; /* ports, sequence and ack numbers, data offset: one load */
 		__u8 doff;
 
-		if (bpf_skb_load_bytes_relative(skb, l4_off, ports, 4, BPF_HDR_START_NET) ||
-		    bpf_skb_load_bytes_relative(skb, l4_off + 12, &doff, 1, BPF_HDR_START_NET))
+		if (bpf_skb_load_bytes_relative(skb, l4_off, head, sizeof(head), BPF_HDR_START_NET))
 			return -1;
-		doff = (doff >> 4) * 4;
+		__builtin_memcpy(ports, head, 4);
+		doff = (head[12] >> 4) * 4;
 		p->payload_off = l4_off + doff;
 		p->payload_len = l4_len > doff ? l4_len - doff : 0;
 		break;

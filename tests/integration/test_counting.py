@@ -3,7 +3,6 @@
 
 Usage: test_counting.py [TEST ...]   (all tests when none is named)
 """
-import re
 import subprocess
 
 from nhtest import (INTERVAL, Namespaces, Nethound, check, expect_bytes, finish, main, sh, start,
@@ -309,6 +308,13 @@ def tcp_v6_connection_before_start_splice():
     prior_case("splice", True, 1_500_001)
 
 
+def tcp_ext(ns, name):
+    """A TcpExt counter of a namespace, from /proc/net/netstat (no nstat in the VM)."""
+    lines = [l.split() for l in sh("cat", "/proc/net/netstat", ns=ns).stdout.splitlines()
+             if l.startswith("TcpExt:")]
+    return int(dict(zip(lines[0][1:], lines[1][1:]))[name])
+
+
 @test
 def tcp_fast_open_data_in_syn():
     """TCP Fast Open: after the first connection fetched the cookie, every connection carries
@@ -323,11 +329,10 @@ def tcp_fast_open_data_in_syn():
         client, = finish(cli)
         server, = finish(srv)
         check(client["tx"] == server["rx"] == 100_000, f"moved {client} / {server}")
-        syn_data = sh("nstat", "-az", "TcpExtTCPFastOpenPassive", ns=ns.b).stdout
+        passive = tcp_ext(ns.b, "TCPFastOpenPassive")
         nh.settle()
-    print("  " + " ".join(syn_data.split()[-3:-1]))
-    check(re.search(r"TcpExtTCPFastOpenPassive\s+(9[0-9]|100)\s", syn_data),
-          f"the server accepted data in the SYN: {syn_data}")
+    print(f"  TCPFastOpenPassive {passive}")
+    check(passive >= 90, f"the server accepted data in only {passive} SYNs")
     expect_bytes(nh, client, "tcp fast open send")
     expect_bytes(nh, server, "tcp fast open receive")
 
