@@ -48,6 +48,25 @@ struct {
 	__type(value, struct nh_sock_val);
 } socks SEC(".maps");
 
+/*
+ * Per TCP socket, in the socket itself: the copied_seq up to which every byte
+ * is credited and no baseline is a guess. An event that finds copied_seq
+ * still there has nothing to do and ends without a hash lookup (sock_recv_length
+ * after tcp_rcv_space_adjust credited the same read, cleanup calls that
+ * consumed nothing). A cache only: the socket map stays the record. Tracing
+ * programs only: kprobes have no socket storage and always look up.
+ */
+struct rx_seen {
+	__u32 seq;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct rx_seen);
+} rx_seen SEC(".maps");
+
 /* kprobe tier: what the entry probe saw, for the matching return probe. */
 struct pending_call {
 	struct sock *sk;
@@ -320,6 +339,7 @@ static __always_inline void settle_guess(struct sock *sk, __u64 skey, struct nh_
 static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long known_bytes,
 					       bool exact, bool btf)
 {
+	struct rx_seen *seen = NULL;
 	struct nh_sock_val *sock;
 	__u32 seq, old, prev;
 	__u64 bytes = 0;
@@ -327,6 +347,11 @@ static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long
 	if (!is_inet(sk, btf) || sk_proto(sk, btf) != IPPROTO_TCP)
 		return;
 	seq = tcp_copied_seq(sk, btf);
+	if (btf) {
+		seen = bpf_sk_storage_get(&rx_seen, sk, 0, 0);
+		if (seen && seen->seq == seq)
+			return;
+	}
 	sock = bpf_map_lookup_elem(&socks, &skey);
 	if (!sock) {
 		sock = sock_entry_flags(sk, skey, seq - (known_bytes > 0 ? (__u32)known_bytes : 0),
@@ -346,7 +371,7 @@ static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long
 #pragma unroll
 	for (int i = 0; i < 4; i++) {
 		if ((__s32)(seq - old) <= 0)
-			return;
+			break;
 		prev = __sync_val_compare_and_swap(&sock->rx_seq, old, seq);
 		if (prev == old) {
 			bytes = seq - old;
@@ -358,6 +383,13 @@ static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long
 		bytes--; /* the peer's FIN takes one sequence number but is no payload */
 	if (bytes)
 		credit(sk, skey, sock, NH_L4_TCP, bytes, false, btf);
+	/* Everything up to seq is credited now; a guess must wait for its settling hook. */
+	if (btf && !(sock->flags & NH_SOCK_SEQ_GUESSED)) {
+		if (!seen)
+			seen = bpf_sk_storage_get(&rx_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (seen)
+			seen->seq = seq;
+	}
 }
 
 /* ------------------------------------------------------------- seeding */
@@ -385,34 +417,21 @@ static __always_inline void seed_tcp_sock(struct tcp_sock *tp)
 	sock_entry(sk, bpf_get_socket_cookie(sk), tp->copied_seq);
 }
 
-/* Every socket a process holds, in every network namespace. */
-SEC("iter/task_file")
-int seed_task_files(struct bpf_iter__task_file *ctx)
-{
-	struct file *file = ctx->file;
-	struct socket *sock;
-	struct tcp_sock *tp;
-
-	if (!file)
-		return 0;
-	sock = bpf_sock_from_file(file);
-	if (!sock || !sock->sk)
-		return 0;
-	tp = bpf_skc_to_tcp_sock(sock->sk);
-	if (tp)
-		seed_tcp_sock(tp);
-	return 0;
-}
-
-/* nethound's own namespace again, for connections still in a listener's accept queue. */
+/*
+ * nethound's own namespace: every TCP socket, those still in a listener's
+ * accept queue too. (Sockets held by processes in every namespace are seeded
+ * from userspace; an iterator over task files would meet them as untrusted
+ * pointers, which the cookie helper refuses.)
+ */
 SEC("iter/tcp")
 int seed_tcp(struct bpf_iter__tcp *ctx)
 {
+	struct sock_common *skc = ctx->sk_common;
 	struct tcp_sock *tp;
 
-	if (!ctx->sk_common)
+	if (!skc)
 		return 0;
-	tp = bpf_skc_to_tcp_sock(ctx->sk_common);
+	tp = bpf_skc_to_tcp_sock(skc);
 	if (tp)
 		seed_tcp_sock(tp);
 	return 0;

@@ -240,25 +240,25 @@ static int seed_by_peek(void)
  * Give TCP sockets that predate nethound their receive baseline, after the
  * hooks are attached so that no connection falls between the two. Without it
  * a connection first read through splice loses that read (the hooks on that
- * path do not say how much it took). Never fatal.
+ * path do not say how much it took). The iterator covers nethound's own
+ * namespace, accept queues included; the peeks every socket a process holds,
+ * in every namespace. Never fatal.
  */
 static void seed_sockets(struct counters_bpf *skel, bool iterators)
 {
-	int err = 0;
+	int err = 0, seeded;
 
-	if (iterators) {
-		err = run_iterator(skel->links.seed_task_files);
-		if (!err)
-			err = run_iterator(skel->links.seed_tcp);
-	}
-	if (!iterators || err)
-		err = seed_by_peek();
-	if (err < 0 && verbose)
+	if (iterators)
+		err = run_iterator(skel->links.seed_tcp);
+	if (err && verbose)
+		fprintf(stderr, "nethound: TCP iterator failed (%s)\n", strerror(-err));
+	seeded = seed_by_peek();
+	if (verbose && seeded < 0)
 		fprintf(stderr, "nethound: sockets open before start not seeded (%s)\n",
-			strerror(-err));
+			strerror(-seeded));
 	else if (verbose)
-		fprintf(stderr, "nethound: sockets open before start seeded %s\n",
-			iterators && !err ? "by BPF iterators" : "by zero-byte peeks");
+		fprintf(stderr, "nethound: %d TCP sockets open before start seeded%s\n", seeded,
+			iterators && !err ? ", and nethound's namespace by iterator" : "");
 }
 
 static bool is_seeder(const struct bpf_program *prog)
@@ -313,7 +313,7 @@ static int try_tier_with(struct loader *ld, enum hook_tier tier, const struct bt
 	}
 	ld->skel = skel;
 	ld->tier = tier;
-	seed_sockets(skel, seeders && skel->links.seed_task_files);
+	seed_sockets(skel, seeders && skel->links.seed_tcp);
 	return 0;
 }
 
