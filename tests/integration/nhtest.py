@@ -68,11 +68,13 @@ def link_counters(ns, dev):
     return out
 
 
+# struct ethtool_value {cmd, data} in a buffer whose address goes in the ifreq (no ctypes:
+# the VM's Python has no libffi).
 _OFFLOAD_SCRIPT = r"""
-import ctypes, fcntl, socket, struct, sys
+import array, fcntl, socket, struct, sys
 dev, cmd, value = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-val = ctypes.create_string_buffer(struct.pack("II", cmd, value))
-ifr = struct.pack("16sP", dev.encode(), ctypes.addressof(val)) + bytes(16)
+val = array.array("I", [cmd, value])
+ifr = struct.pack("16sP", dev.encode(), val.buffer_info()[0]) + bytes(16)
 fcntl.ioctl(socket.socket(), 0x8946, ifr)  # SIOCETHTOOL
 """
 
