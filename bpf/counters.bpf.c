@@ -445,7 +445,8 @@ int BPF_PROG(on_inet_sock_set_state, struct sock *sk, int oldstate, int newstate
 	struct nh_sock_val *sock;
 	__u64 skey;
 
-	if (sk->sk_protocol != IPPROTO_TCP || (newstate != TCP_ESTABLISHED && newstate != TCP_CLOSE))
+	if (sk->sk_protocol != IPPROTO_TCP ||
+	    (newstate != TCP_ESTABLISHED && newstate != TCP_CLOSE))
 		return 0;
 	skey = bpf_get_socket_cookie(sk);
 	if (newstate == TCP_ESTABLISHED) {

@@ -601,7 +601,8 @@ static long long tcp_receive_exact(int fd, long long len)
 	if (strcmp(a.mode, "splice") == 0 && pipe(pipefd))
 		die("pipe");
 	while (got < len) {
-		size_t want = (size_t)(len - got < (long long)sizeof(buf) ? len - got : (long long)sizeof(buf));
+		long long left = len - got;
+		size_t want = left < (long long)sizeof(buf) ? (size_t)left : sizeof(buf);
 		ssize_t n;
 
 		if (strcmp(a.mode, "read") == 0) {
@@ -878,8 +879,9 @@ int main(int argc, char **argv)
 		{ "bytes", required_argument, NULL, 'b' },  { "chunk", required_argument, NULL, 'c' },
 		{ "threads", required_argument, NULL, 't' }, { "count", required_argument, NULL, 'k' },
 		{ "size", required_argument, NULL, 's' },   { "idle-ms", required_argument, NULL, 'i' },
-		{ "rate", required_argument, NULL, 'r' },   { "proto", required_argument, NULL, 'p' },
-		{ "dev", required_argument, NULL, 'd' },    { "mac", required_argument, NULL, 'M' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "proto", required_argument, NULL, 'p' }, /* raw roles: the IP protocol */
+		{ "dev", required_argument, NULL, 'd' },   { "mac", required_argument, NULL, 'M' },
 		{ 0 },
 	};
 	int c;
