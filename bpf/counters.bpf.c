@@ -321,11 +321,15 @@ static __always_inline bool fin_in_range(struct sock *sk, __u32 from, __u32 to)
 static __always_inline void settle_guess(struct sock *sk, __u64 skey, struct nh_sock_val *sock,
 					 __u32 seq, long known_bytes, bool btf)
 {
+	__u32 since = seq - sock->guess_seq;
 	__s32 missing;
 
 	if (!(__sync_fetch_and_and(&sock->flags, ~NH_SOCK_SEQ_GUESSED) & NH_SOCK_SEQ_GUESSED))
 		return;
-	missing = (__s32)((__u32)(known_bytes > 0 ? known_bytes : 0) - (seq - sock->guess_seq));
+	/* A FIN read since the guess moved copied_seq by one without being data. */
+	if (since && fin_in_range(sk, sock->guess_seq, seq))
+		since--;
+	missing = (__s32)((__u32)(known_bytes > 0 ? known_bytes : 0) - since);
 	if (missing > 0)
 		credit(sk, skey, sock, NH_L4_TCP, missing, false, btf);
 }
@@ -450,8 +454,23 @@ int BPF_PROG(on_inet_sock_set_state, struct sock *sk, int oldstate, int newstate
 		return 0;
 	skey = bpf_get_socket_cookie(sk);
 	if (newstate == TCP_ESTABLISHED) {
-		/* Nothing consumed yet: every byte read from now on counts. */
-		sock_entry(sk, skey, tcp_copied_seq(sk, true));
+		struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+		__u32 start;
+
+		if (!tp)
+			return 0;
+		/*
+		 * The baseline is where the byte stream starts, not copied_seq: a
+		 * Fast Open server may have read the SYN's data already (in
+		 * SYN_RECV; the final ACK can be processed from the backlog in the
+		 * middle of that very read, before its hook runs). bytes_received
+		 * counts every payload byte received, rcv_nxt is one past them and
+		 * past a FIN.
+		 */
+		start = tp->rcv_nxt - (__u32)tp->bytes_received;
+		if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_shutdown) & RCV_SHUTDOWN)
+			start--;
+		sock_entry(sk, skey, start);
 	} else if (newstate == TCP_CLOSE) {
 		sock = bpf_map_lookup_elem(&socks, &skey);
 		if (sock)
