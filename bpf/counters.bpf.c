@@ -310,6 +310,17 @@ static __always_inline bool fin_in_range(struct sock *sk, __u32 from, __u32 to)
 }
 
 /*
+ * kprobe tier, a socket without a cookie yet (a Fast Open server reading in
+ * SYN_RECV): keyed by its address, which a closed socket's entry may still
+ * hold until userspace removes it. Other ports: that entry is not this socket's.
+ */
+static __always_inline bool stale_by_address(const struct nh_sock_val *val, struct sock *sk)
+{
+	return val->local_port != BPF_CORE_READ(sk, __sk_common.skc_num) ||
+	       val->remote_port != bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+}
+
+/*
  * A connection first met by a hook that could not say what its read took
  * (tcp_rcv_space_adjust runs inside recvmsg, per buffer, before
  * sock_recv_length tells the call's total): its baseline was a guess. The
@@ -357,6 +368,10 @@ static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long
 			return;
 	}
 	sock = bpf_map_lookup_elem(&socks, &skey);
+	if (sock && !btf && skey == (__u64)sk && stale_by_address(sock, sk)) {
+		bpf_map_delete_elem(&socks, &skey);
+		sock = NULL;
+	}
 	if (!sock) {
 		sock = sock_entry_flags(sk, skey, seq - (known_bytes > 0 ? (__u32)known_bytes : 0),
 					exact ? 0 : NH_SOCK_SEQ_GUESSED);
