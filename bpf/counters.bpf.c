@@ -367,6 +367,15 @@ static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long
 		if (seen && seen->seq == seq)
 			return;
 	}
+	/*
+	 * kprobe tier, a Fast Open server reading in SYN_RECV before the socket
+	 * has a cookie: an entry by address now would be a second one beside the
+	 * cookie's from ESTABLISHED, whose baseline (the stream's start) counts
+	 * this read anyway. Wait for it.
+	 */
+	if (!btf && skey == (__u64)sk &&
+	    BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_SYN_RECV)
+		return;
 	sock = bpf_map_lookup_elem(&socks, &skey);
 	if (sock && !btf && skey == (__u64)sk && stale_by_address(sock, sk)) {
 		bpf_map_delete_elem(&socks, &skey);
