@@ -26,6 +26,7 @@
 
 #define AF_INET 2
 #define AF_INET6 10
+#define AF_PACKET 17
 #define MSG_PEEK 2
 #define EEXIST 17
 #define RCV_SHUTDOWN 1
@@ -46,6 +47,25 @@ struct {
 	__type(key, __u64);
 	__type(value, struct nh_sock_val);
 } socks SEC(".maps");
+
+/*
+ * Per TCP socket, in the socket itself: the copied_seq up to which every byte
+ * is credited and no baseline is a guess. An event that finds copied_seq
+ * still there has nothing to do and ends without a hash lookup (sock_recv_length
+ * after tcp_rcv_space_adjust credited the same read, cleanup calls that
+ * consumed nothing). A cache only: the socket map stays the record. Tracing
+ * programs only: kprobes have no socket storage and always look up.
+ */
+struct rx_seen {
+	__u32 seq;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct rx_seen);
+} rx_seen SEC(".maps");
 
 /* kprobe tier: what the entry probe saw, for the matching return probe. */
 struct pending_call {
@@ -79,23 +99,58 @@ static __always_inline int l4_class(__u16 protocol)
 	}
 }
 
-static __always_inline bool is_inet(struct sock *sk)
+/*
+ * Reading kernel memory. tp_btf, fentry and iterator programs get BTF-typed
+ * pointers they may load from directly: an inline load with a fault handler.
+ * kprobes get plain numbers and must call bpf_probe_read_kernel per field,
+ * several times the cost. btf says which kind the caller has; it is a
+ * constant at every call site, so each program keeps one of the two paths.
+ */
+static __always_inline __u16 sk_family(struct sock *sk, bool btf)
+{
+	return btf ? sk->__sk_common.skc_family : BPF_CORE_READ(sk, __sk_common.skc_family);
+}
+
+static __always_inline __u16 sk_proto(struct sock *sk, bool btf)
+{
+	return btf ? sk->sk_protocol : BPF_CORE_READ(sk, sk_protocol);
+}
+
+static __always_inline __u16 sk_dport(struct sock *sk, bool btf)
+{
+	return btf ? sk->__sk_common.skc_dport : BPF_CORE_READ(sk, __sk_common.skc_dport);
+}
+
+/* A BTF pointer to struct sock may not be read as a tcp_sock without the checked cast. */
+static __always_inline __u32 tcp_copied_seq(struct sock *sk, bool btf)
+{
+	struct tcp_sock *tp;
+
+	if (!btf)
+		return BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
+	tp = bpf_skc_to_tcp_sock(sk);
+	return tp ? tp->copied_seq : 0;
+}
+
+static __always_inline bool is_inet(struct sock *sk, bool btf)
 {
 	__u16 family;
 
 	if (!sk)
 		return false;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	family = sk_family(sk, btf);
 	return family == AF_INET || family == AF_INET6;
 }
 
-static __always_inline void current_proc_key(struct nh_proc_key *key)
+static __always_inline void current_proc_key(struct nh_proc_key *key, bool btf)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-
 	key->tgid = bpf_get_current_pid_tgid() >> 32;
 	key->pad = 0;
-	key->start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	if (btf)
+		key->start_ns = bpf_get_current_task_btf()->group_leader->start_time;
+	else
+		key->start_ns = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(),
+					      group_leader, start_time);
 }
 
 static __always_inline struct nh_proc_val *current_proc(const struct nh_proc_key *key)
@@ -140,16 +195,12 @@ static __always_inline void fill_tuple(struct nh_sock_val *val, struct sock *sk)
 	}
 }
 
-static __always_inline __u32 tcp_copied_seq(struct sock *sk)
-{
-	return BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
-}
-
 /*
  * Find or create the socket entry. rx_seq is the copied_seq from which TCP
  * receive bytes count; it only matters for TCP.
  */
-static __always_inline struct nh_sock_val *sock_entry(struct sock *sk, __u64 skey, __u32 rx_seq)
+static __always_inline struct nh_sock_val *sock_entry_flags(struct sock *sk, __u64 skey,
+							   __u32 rx_seq, __u32 flags)
 {
 	struct nh_sock_val *val, init = {};
 	long err;
@@ -160,6 +211,8 @@ static __always_inline struct nh_sock_val *sock_entry(struct sock *sk, __u64 ske
 
 	fill_tuple(&init, sk);
 	init.rx_seq = rx_seq;
+	init.guess_seq = rx_seq;
+	init.flags = flags;
 	err = bpf_map_update_elem(&socks, &skey, &init, BPF_NOEXIST);
 	if (err && err != -EEXIST) {
 		__sync_fetch_and_add(&drops[NH_DROP_SOCK], 1);
@@ -168,14 +221,19 @@ static __always_inline struct nh_sock_val *sock_entry(struct sock *sk, __u64 ske
 	return bpf_map_lookup_elem(&socks, &skey);
 }
 
+static __always_inline struct nh_sock_val *sock_entry(struct sock *sk, __u64 skey, __u32 rx_seq)
+{
+	return sock_entry_flags(sk, skey, rx_seq, 0);
+}
+
 /* Record the current process as the socket's owner; cheap when unchanged. */
 static __always_inline void sock_set_owner(struct nh_sock_val *val, struct sock *sk,
-					   const struct nh_proc_key *key)
+					   const struct nh_proc_key *key, bool btf)
 {
 	if (val->owner.tgid != key->tgid || val->owner.start_ns != key->start_ns)
 		val->owner = *key;
 	/* A UDP socket may connect after its first datagram; pick up the peer then. */
-	if (!val->remote_port && BPF_CORE_READ(sk, __sk_common.skc_dport))
+	if (!val->remote_port && val->family != AF_PACKET && sk_dport(sk, btf))
 		fill_tuple(val, sk);
 }
 
@@ -184,12 +242,12 @@ static __always_inline void sock_set_owner(struct nh_sock_val *val, struct sock 
  * entry when the caller already holds it, else NULL to look it up here.
  */
 static __always_inline void credit(struct sock *sk, __u64 skey, struct nh_sock_val *sock, int l4,
-				   __u64 bytes, bool is_tx)
+				   __u64 bytes, bool is_tx, bool btf)
 {
 	struct nh_proc_key key;
 	struct nh_proc_val *proc;
 
-	current_proc_key(&key);
+	current_proc_key(&key, btf);
 	proc = current_proc(&key);
 	if (proc) {
 		if (is_tx)
@@ -199,27 +257,41 @@ static __always_inline void credit(struct sock *sk, __u64 skey, struct nh_sock_v
 	}
 
 	if (!sock)
-		sock = sock_entry(sk, skey, l4 == NH_L4_TCP ? tcp_copied_seq(sk) : 0);
+		sock = sock_entry(sk, skey, l4 == NH_L4_TCP ? tcp_copied_seq(sk, btf) : 0);
 	if (!sock)
 		return;
-	sock_set_owner(sock, sk, &key);
+	sock_set_owner(sock, sk, &key, btf);
 	if (is_tx)
 		__sync_fetch_and_add(&sock->tx, bytes);
 	else
 		__sync_fetch_and_add(&sock->rx, bytes);
 }
 
-static __always_inline void count_send(struct sock *sk, __u64 skey, long bytes)
+/*
+ * Sends on inet sockets, and on packet sockets: a frame handed to an AF_PACKET
+ * socket leaves the host as the process's traffic. Packet sockets' receives
+ * are copies of traffic another socket is credited with (a capture), so they
+ * are never counted.
+ */
+static __always_inline void count_send(struct sock *sk, __u64 skey, long bytes, bool btf)
 {
-	if (bytes > 0 && is_inet(sk))
-		credit(sk, skey, NULL, l4_class(BPF_CORE_READ(sk, sk_protocol)), bytes, true);
+	__u16 family;
+
+	if (bytes <= 0 || !sk)
+		return;
+	family = sk_family(sk, btf);
+	if (family == AF_INET || family == AF_INET6)
+		credit(sk, skey, NULL, l4_class(sk_proto(sk, btf)), bytes, true, btf);
+	else if (family == AF_PACKET)
+		credit(sk, skey, NULL, NH_L4_OTHER, bytes, true, btf);
 }
 
 /* Datagram and raw sockets: the return value is the payload delivered. */
-static __always_inline void count_recv(struct sock *sk, __u64 skey, long bytes, int flags)
+static __always_inline void count_recv(struct sock *sk, __u64 skey, long bytes, int flags,
+				       bool btf)
 {
-	if (bytes > 0 && !(flags & MSG_PEEK) && is_inet(sk))
-		credit(sk, skey, NULL, l4_class(BPF_CORE_READ(sk, sk_protocol)), bytes, false);
+	if (bytes > 0 && !(flags & MSG_PEEK) && is_inet(sk, btf))
+		credit(sk, skey, NULL, l4_class(sk_proto(sk, btf)), bytes, false, btf);
 }
 
 /*
@@ -238,26 +310,88 @@ static __always_inline bool fin_in_range(struct sock *sk, __u32 from, __u32 to)
 }
 
 /*
- * TCP receive: credit the copied_seq progress since the last event.
- * known_bytes is what this call is known to have consumed (0 if unknown); it
- * sets the baseline of a connection first seen here, i.e. one established
- * before nethound started.
+ * kprobe tier, a socket without a cookie yet (a Fast Open server reading in
+ * SYN_RECV): keyed by its address, which a closed socket's entry may still
+ * hold until userspace removes it. Other ports: that entry is not this socket's.
  */
-static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long known_bytes)
+static __always_inline bool stale_by_address(const struct nh_sock_val *val, struct sock *sk)
 {
+	return val->local_port != BPF_CORE_READ(sk, __sk_common.skc_num) ||
+	       val->remote_port != bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+}
+
+/*
+ * A connection first met by a hook that could not say what its read took
+ * (tcp_rcv_space_adjust runs inside recvmsg, per buffer, before
+ * sock_recv_length tells the call's total): its baseline was a guess. The
+ * first hook that knows the call's total settles it. If the guess was made in
+ * this very call, the call consumed more than was credited since: credit the
+ * difference. If it was made before (a splice reader), the difference is not
+ * positive and nothing is added.
+ */
+static __always_inline void settle_guess(struct sock *sk, __u64 skey, struct nh_sock_val *sock,
+					 __u32 seq, long known_bytes, bool btf)
+{
+	__u32 since = seq - sock->guess_seq;
+	__s32 missing;
+
+	if (!(__sync_fetch_and_and(&sock->flags, ~NH_SOCK_SEQ_GUESSED) & NH_SOCK_SEQ_GUESSED))
+		return;
+	/* A FIN read since the guess moved copied_seq by one without being data. */
+	if (since && fin_in_range(sk, sock->guess_seq, seq))
+		since--;
+	missing = (__s32)((__u32)(known_bytes > 0 ? known_bytes : 0) - since);
+	if (missing > 0)
+		credit(sk, skey, sock, NH_L4_TCP, missing, false, btf);
+}
+
+/*
+ * TCP receive: credit the copied_seq progress since the last event.
+ * exact says the hook knows what this call consumed: known_bytes (0 for a
+ * peek). It sets the baseline of a connection first seen here, one that was
+ * established before nethound started and not seeded.
+ */
+static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long known_bytes,
+					       bool exact, bool btf)
+{
+	struct rx_seen *seen = NULL;
 	struct nh_sock_val *sock;
 	__u32 seq, old, prev;
 	__u64 bytes = 0;
 
-	if (!is_inet(sk) || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (!is_inet(sk, btf) || sk_proto(sk, btf) != IPPROTO_TCP)
 		return;
-	seq = tcp_copied_seq(sk);
-	sock = sock_entry(sk, skey, seq - (known_bytes > 0 ? (__u32)known_bytes : 0));
+	seq = tcp_copied_seq(sk, btf);
+	if (btf) {
+		seen = bpf_sk_storage_get(&rx_seen, sk, 0, 0);
+		if (seen && seen->seq == seq)
+			return;
+	}
+	/*
+	 * kprobe tier, a Fast Open server reading in SYN_RECV before the socket
+	 * has a cookie: an entry by address now would be a second one beside the
+	 * cookie's from ESTABLISHED, whose baseline (the stream's start) counts
+	 * this read anyway. Wait for it.
+	 */
+	if (!btf && skey == (__u64)sk &&
+	    BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_SYN_RECV)
+		return;
+	sock = bpf_map_lookup_elem(&socks, &skey);
+	if (sock && !btf && skey == (__u64)sk && stale_by_address(sock, sk)) {
+		bpf_map_delete_elem(&socks, &skey);
+		sock = NULL;
+	}
 	if (!sock) {
-		/* Socket map full: still credit the process what we know. */
-		if (known_bytes > 0)
-			credit(sk, skey, NULL, NH_L4_TCP, known_bytes, false);
-		return;
+		sock = sock_entry_flags(sk, skey, seq - (known_bytes > 0 ? (__u32)known_bytes : 0),
+					exact ? 0 : NH_SOCK_SEQ_GUESSED);
+		if (!sock) {
+			/* Socket map full: still credit the process what we know. */
+			if (known_bytes > 0)
+				credit(sk, skey, NULL, NH_L4_TCP, known_bytes, false, btf);
+			return;
+		}
+	} else if (exact && (sock->flags & NH_SOCK_SEQ_GUESSED)) {
+		settle_guess(sk, skey, sock, seq, known_bytes, btf);
 	}
 
 	/* Two readers of one socket may race here; claim the range with cmpxchg. */
@@ -265,7 +399,7 @@ static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long
 #pragma unroll
 	for (int i = 0; i < 4; i++) {
 		if ((__s32)(seq - old) <= 0)
-			return;
+			break;
 		prev = __sync_val_compare_and_swap(&sock->rx_seq, old, seq);
 		if (prev == old) {
 			bytes = seq - old;
@@ -276,7 +410,59 @@ static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long
 	if (bytes && fin_in_range(sk, old, seq))
 		bytes--; /* the peer's FIN takes one sequence number but is no payload */
 	if (bytes)
-		credit(sk, skey, sock, NH_L4_TCP, bytes, false);
+		credit(sk, skey, sock, NH_L4_TCP, bytes, false, btf);
+	/* Everything up to seq is credited now; a guess must wait for its settling hook. */
+	if (btf && !(sock->flags & NH_SOCK_SEQ_GUESSED)) {
+		if (!seen)
+			seen = bpf_sk_storage_get(&rx_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (seen)
+			seen->seq = seq;
+	}
+}
+
+/* ------------------------------------------------------------- seeding */
+
+/*
+ * Sockets that predate nethound. Run once by userspace after the hooks are
+ * attached: each established TCP socket gets its entry with copied_seq as the
+ * baseline, so its first read after start counts in full (a hook meeting an
+ * unknown socket can only guess what that read consumed). Inserts never
+ * replace an entry a hook made meanwhile: the hook saw the newer state.
+ */
+static __always_inline bool tcp_state_seedable(int state)
+{
+	/* Before ESTABLISHED copied_seq is not set yet; after CLOSE nothing is read. */
+	return state == TCP_ESTABLISHED || state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 ||
+	       state == TCP_CLOSE_WAIT || state == TCP_LAST_ACK || state == TCP_CLOSING;
+}
+
+static __always_inline void seed_tcp_sock(struct tcp_sock *tp)
+{
+	struct sock *sk = (struct sock *)tp;
+
+	if (!tcp_state_seedable(sk->__sk_common.skc_state))
+		return;
+	sock_entry(sk, bpf_get_socket_cookie(sk), tp->copied_seq);
+}
+
+/*
+ * nethound's own namespace: every TCP socket, those still in a listener's
+ * accept queue too. (Sockets held by processes in every namespace are seeded
+ * from userspace; an iterator over task files would meet them as untrusted
+ * pointers, which the cookie helper refuses.)
+ */
+SEC("iter/tcp")
+int seed_tcp(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct tcp_sock *tp;
+
+	if (!skc)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (tp)
+		seed_tcp_sock(tp);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- common */
@@ -287,12 +473,28 @@ int BPF_PROG(on_inet_sock_set_state, struct sock *sk, int oldstate, int newstate
 	struct nh_sock_val *sock;
 	__u64 skey;
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (sk->sk_protocol != IPPROTO_TCP ||
+	    (newstate != TCP_ESTABLISHED && newstate != TCP_CLOSE))
 		return 0;
 	skey = bpf_get_socket_cookie(sk);
 	if (newstate == TCP_ESTABLISHED) {
-		/* Nothing consumed yet: every byte read from now on counts. */
-		sock_entry(sk, skey, tcp_copied_seq(sk));
+		struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+		__u32 start;
+
+		if (!tp)
+			return 0;
+		/*
+		 * The baseline is where the byte stream starts, not copied_seq: a
+		 * Fast Open server may have read the SYN's data already (in
+		 * SYN_RECV; the final ACK can be processed from the backlog in the
+		 * middle of that very read, before its hook runs). bytes_received
+		 * counts every payload byte received, rcv_nxt is one past them and
+		 * past a FIN.
+		 */
+		start = tp->rcv_nxt - (__u32)tp->bytes_received;
+		if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_shutdown) & RCV_SHUTDOWN)
+			start--;
+		sock_entry(sk, skey, start);
 	} else if (newstate == TCP_CLOSE) {
 		sock = bpf_map_lookup_elem(&socks, &skey);
 		if (sock)
@@ -308,10 +510,10 @@ int BPF_PROG(on_process_exit, struct task_struct *task)
 	struct nh_proc_val *proc;
 
 	/* signal->live drops to zero before this tracepoint for the last thread. */
-	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+	if (task->signal->live.counter != 0)
 		return 0;
-	key.tgid = BPF_CORE_READ(task, tgid);
-	key.start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	key.tgid = task->tgid;
+	key.start_ns = task->group_leader->start_time;
 	proc = bpf_map_lookup_elem(&procs, &key);
 	if (!proc)
 		return 0;
@@ -327,7 +529,7 @@ SEC("tp_btf/sock_send_length")
 int BPF_PROG(tp_sock_send_length, struct sock *sk, int ret, int flags)
 {
 	if (sk)
-		count_send(sk, bpf_get_socket_cookie(sk), ret);
+		count_send(sk, bpf_get_socket_cookie(sk), ret, true);
 	return 0;
 }
 
@@ -336,10 +538,11 @@ int BPF_PROG(tp_sock_recv_length, struct sock *sk, int ret, int flags)
 {
 	if (!sk)
 		return 0;
-	if (BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP)
-		count_tcp_consumed(sk, bpf_get_socket_cookie(sk), (flags & MSG_PEEK) ? 0 : ret);
+	if (sk->sk_protocol == IPPROTO_TCP)
+		count_tcp_consumed(sk, bpf_get_socket_cookie(sk), (flags & MSG_PEEK) ? 0 : ret,
+				   true, true);
 	else
-		count_recv(sk, bpf_get_socket_cookie(sk), ret, flags);
+		count_recv(sk, bpf_get_socket_cookie(sk), ret, flags, true);
 	return 0;
 }
 
@@ -347,7 +550,7 @@ int BPF_PROG(tp_sock_recv_length, struct sock *sk, int ret, int flags)
 SEC("tp_btf/tcp_rcv_space_adjust")
 int BPF_PROG(tp_tcp_rcv_space_adjust, struct sock *sk)
 {
-	count_tcp_consumed(sk, bpf_get_socket_cookie(sk), 0);
+	count_tcp_consumed(sk, bpf_get_socket_cookie(sk), 0, false, true);
 	return 0;
 }
 
@@ -356,7 +559,7 @@ int BPF_PROG(tp_tcp_rcv_space_adjust, struct sock *sk)
 SEC("fexit/tcp_sendmsg")
 int BPF_PROG(fexit_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size, int ret)
 {
-	count_send(sk, bpf_get_socket_cookie(sk), ret);
+	count_send(sk, bpf_get_socket_cookie(sk), ret, true);
 	return 0;
 }
 
@@ -365,14 +568,19 @@ SEC("fexit/tcp_sendpage")
 int BPF_PROG(fexit_tcp_sendpage, struct sock *sk, struct page *page, int offset, size_t size,
 	     int flags, int ret)
 {
-	count_send(sk, bpf_get_socket_cookie(sk), ret);
+	count_send(sk, bpf_get_socket_cookie(sk), ret, true);
 	return 0;
 }
 
+/*
+ * copied is what the call has consumed so far (copied_seq moved by as much),
+ * except under MSG_PEEK, which this hook cannot tell: a peek as the very first
+ * read of an unseeded connection is credited once though nothing was consumed.
+ */
 SEC("fentry/tcp_cleanup_rbuf")
 int BPF_PROG(fentry_tcp_cleanup_rbuf, struct sock *sk, int copied)
 {
-	count_tcp_consumed(sk, bpf_get_socket_cookie(sk), 0);
+	count_tcp_consumed(sk, bpf_get_socket_cookie(sk), copied, true, true);
 	return 0;
 }
 
@@ -380,7 +588,7 @@ int BPF_PROG(fentry_tcp_cleanup_rbuf, struct sock *sk, int copied)
 	SEC("fexit/" #func)                                                                        \
 	int BPF_PROG(fexit_##func, struct sock *sk, struct msghdr *msg, size_t len, int ret)      \
 	{                                                                                          \
-		count_send(sk, bpf_get_socket_cookie(sk), ret);                                    \
+		count_send(sk, bpf_get_socket_cookie(sk), ret, true);                              \
 		return 0;                                                                          \
 	}
 
@@ -389,7 +597,7 @@ int BPF_PROG(fentry_tcp_cleanup_rbuf, struct sock *sk, int copied)
 	int BPF_PROG(fexit_##func, struct sock *sk, struct msghdr *msg, size_t len, int flags,    \
 		     int *addr_len, int ret)                                                       \
 	{                                                                                          \
-		count_recv(sk, bpf_get_socket_cookie(sk), ret, flags);                             \
+		count_recv(sk, bpf_get_socket_cookie(sk), ret, flags, true);                       \
 		return 0;                                                                          \
 	}
 
@@ -397,9 +605,24 @@ FEXIT_SEND(udp_sendmsg)
 FEXIT_SEND(udpv6_sendmsg)
 FEXIT_SEND(ping_v4_sendmsg)
 FEXIT_SEND(ping_v6_sendmsg)
+FEXIT_SEND(raw_sendmsg)
+FEXIT_SEND(rawv6_sendmsg)
 FEXIT_RECV(udp_recvmsg)
 FEXIT_RECV(udpv6_recvmsg)
 FEXIT_RECV(ping_recvmsg)
+FEXIT_RECV(raw_recvmsg)
+FEXIT_RECV(rawv6_recvmsg)
+
+/* AF_PACKET's sendmsg takes the socket, not the sock: one function for SOCK_RAW and DGRAM. */
+SEC("fexit/packet_sendmsg")
+int BPF_PROG(fexit_packet_sendmsg, struct socket *sock, struct msghdr *msg, size_t len, int ret)
+{
+	struct sock *sk = sock->sk;
+
+	if (sk)
+		count_send(sk, bpf_get_socket_cookie(sk), ret, true);
+	return 0;
+}
 
 /* ---------------------------------------------------------------- kprobe */
 
@@ -444,9 +667,9 @@ static __always_inline int finish_call(int ret, bool recv)
 	if (!take_call(&call))
 		return 0;
 	if (recv)
-		count_recv(call.sk, sock_key_by_read(call.sk), ret, call.flags);
+		count_recv(call.sk, sock_key_by_read(call.sk), ret, call.flags, false);
 	else
-		count_send(call.sk, sock_key_by_read(call.sk), ret);
+		count_send(call.sk, sock_key_by_read(call.sk), ret, false);
 	return 0;
 }
 
@@ -477,13 +700,29 @@ KPROBE_SEND(udp_sendmsg)
 KPROBE_SEND(udpv6_sendmsg)
 KPROBE_SEND(ping_v4_sendmsg)
 KPROBE_SEND(ping_v6_sendmsg)
+KPROBE_SEND(raw_sendmsg)
+KPROBE_SEND(rawv6_sendmsg)
 KPROBE_RECV(udp_recvmsg)
 KPROBE_RECV(udpv6_recvmsg)
 KPROBE_RECV(ping_recvmsg)
+KPROBE_RECV(raw_recvmsg)
+KPROBE_RECV(rawv6_recvmsg)
+
+SEC("kprobe/packet_sendmsg")
+int BPF_KPROBE(kprobe_packet_sendmsg, struct socket *sock)
+{
+	return save_call(BPF_CORE_READ(sock, sk), 0);
+}
+
+SEC("kretprobe/packet_sendmsg")
+int BPF_KRETPROBE(kretprobe_packet_sendmsg, int ret)
+{
+	return finish_call(ret, false);
+}
 
 SEC("kprobe/tcp_cleanup_rbuf")
-int BPF_KPROBE(kprobe_tcp_cleanup_rbuf, struct sock *sk)
+int BPF_KPROBE(kprobe_tcp_cleanup_rbuf, struct sock *sk, int copied)
 {
-	count_tcp_consumed(sk, sock_key_by_read(sk), 0);
+	count_tcp_consumed(sk, sock_key_by_read(sk), copied, true, false);
 	return 0;
 }

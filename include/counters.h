@@ -54,8 +54,8 @@ struct nh_proc_val {
 	char comm[NH_COMM_LEN];
 };
 
-#define NH_SOCK_CLOSED 1u  /* TCP reached TCP_CLOSE */
-#define NH_SOCK_SEQ_SET 2u /* rx_seq holds a valid copied_seq baseline */
+#define NH_SOCK_CLOSED 1u      /* TCP reached TCP_CLOSE */
+#define NH_SOCK_SEQ_GUESSED 2u /* rx_seq set by a hook that did not know what the read took */
 
 /* Keyed by socket cookie (by address where the tier has no cookie helper). */
 struct nh_sock_val {
@@ -64,6 +64,8 @@ struct nh_sock_val {
 	__u64 rx;
 	__u32 rx_seq; /* TCP: copied_seq already credited */
 	__u32 flags;
+	__u32 guess_seq; /* TCP: rx_seq as first set, while NH_SOCK_SEQ_GUESSED */
+	__u32 pad;
 	__u16 family; /* AF_INET or AF_INET6 */
 	__u16 protocol; /* IPPROTO_* */
 	__u16 local_port; /* host byte order */

@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "collect/collector.h"
 #include "collect/flows.h"
@@ -178,7 +179,12 @@ static void collect_socks(struct collector *c, double now)
 			table_drop(&c->socks, i);
 		}
 
-		if (row->val.owner.tgid && (row->val.tx || row->val.rx)) {
+		/*
+		 * A packet socket has no addresses or ports to show: its bytes are
+		 * the process's, its row serves the wire join only.
+		 */
+		if (row->val.owner.tgid && (row->val.tx || row->val.rx) &&
+		    (row->val.family == AF_INET || row->val.family == AF_INET6)) {
 			conn = &s->conns[s->nconns++];
 			memset(conn, 0, sizeof(*conn));
 			conn->cookie = row->cookie;

@@ -1,10 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
@@ -60,6 +67,10 @@ static bool target_exists(const struct btf *btf, const struct bpf_program *prog)
 		snprintf(typedef_name, sizeof(typedef_name), "btf_trace_%s", target);
 		return btf__find_by_name_kind(btf, typedef_name, BTF_KIND_TYPEDEF) >= 0;
 	}
+	if (strncmp(bpf_program__section_name(prog), "iter/", 5) == 0) {
+		snprintf(typedef_name, sizeof(typedef_name), "bpf_iter_%s", target);
+		return btf__find_by_name_kind(btf, typedef_name, BTF_KIND_FUNC) >= 0;
+	}
 	return btf__find_by_name_kind(btf, target, BTF_KIND_FUNC) >= 0;
 }
 
@@ -82,8 +93,181 @@ static bool target_required(const struct bpf_program *prog)
 	return false;
 }
 
-static int try_tier(struct loader *ld, enum hook_tier tier, const struct btf *btf,
-		    const char *btf_path, char *why, size_t whylen)
+/* Run one seeding iterator to its end; its output is empty, the work is its map inserts. */
+static int run_iterator(struct bpf_link *link)
+{
+	char buf[64];
+	ssize_t n;
+	int fd;
+
+	if (!link)
+		return -ENOENT;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n > 0 || (n < 0 && errno == EINTR));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/* A TCP socket in a state where copied_seq is a valid baseline (ESTABLISHED up to CLOSING). */
+static bool tcp_state_seedable(int fd)
+{
+	struct tcp_info info;
+	socklen_t len = sizeof(info);
+
+	/* TCP_INFO answers for TCP sockets only: one call tells protocol and state. */
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len))
+		return false;
+	switch (info.tcpi_state) {
+	case TCP_ESTABLISHED:
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+	case TCP_CLOSE_WAIT:
+	case TCP_LAST_ACK:
+	case TCP_CLOSING:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Socket inodes already seeded: a socket shared by many descriptors is peeked once. */
+struct inode_set {
+	unsigned long *slots; /* open addressing, 0 = free */
+	size_t cap, used;
+};
+
+/* Adds ino; false if it was there already (or no memory: then peek again, harmlessly). */
+static bool inode_set_add(struct inode_set *set, unsigned long ino)
+{
+	size_t i;
+
+	if (!ino)
+		return true;
+	if (2 * (set->used + 1) > set->cap) {
+		struct inode_set grown = { .cap = set->cap ? 2 * set->cap : 1024 };
+
+		grown.slots = calloc(grown.cap, sizeof(*grown.slots));
+		if (!grown.slots)
+			return true;
+		for (size_t j = 0; j < set->cap; j++)
+			if (set->slots[j])
+				inode_set_add(&grown, set->slots[j]);
+		free(set->slots);
+		*set = grown;
+	}
+	for (i = (ino * 0x9E3779B97F4A7C15ul) & (set->cap - 1); set->slots[i];
+	     i = (i + 1) & (set->cap - 1))
+		if (set->slots[i] == ino)
+			return false;
+	set->slots[i] = ino;
+	set->used++;
+	return true;
+}
+
+/* Peek at each of one process's TCP sockets not seen yet; returns how many were seeded. */
+static int seed_process(long pid, struct inode_set *seen)
+{
+	char path[64], link[64];
+	struct dirent *fe;
+	int pidfd, seeded = 0;
+	DIR *fds;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
+	fds = opendir(path);
+	if (!fds)
+		return 0;
+	pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	while (pidfd >= 0 && (fe = readdir(fds))) {
+		unsigned long ino;
+		ssize_t n;
+		int fd;
+		char none;
+
+		if (fe->d_name[0] < '0' || fe->d_name[0] > '9')
+			continue;
+		n = readlinkat(dirfd(fds), fe->d_name, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (sscanf(link, "socket:[%lu]", &ino) != 1 || !inode_set_add(seen, ino))
+			continue;
+		fd = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(fe->d_name), 0);
+		if (fd < 0)
+			continue;
+		if (tcp_state_seedable(fd) &&
+		    (recv(fd, &none, 0, MSG_PEEK | MSG_DONTWAIT) >= 0 || errno == EAGAIN))
+			seeded++;
+		close(fd);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	closedir(fds);
+	return seeded;
+}
+
+/*
+ * Where the kernel refuses iterators: borrow each process's TCP sockets
+ * (pidfd_getfd, 5.6+) and make a zero-byte MSG_PEEK read on them. It consumes
+ * nothing and changes nothing, but passes the receive hooks, which create the
+ * socket's entry with its current copied_seq: the same baseline the iterator
+ * gives. Returns the number of sockets seeded, or -errno.
+ */
+static int seed_by_peek(void)
+{
+	struct inode_set seen = { 0 };
+	DIR *proc = opendir("/proc");
+	struct dirent *pe;
+	int seeded = 0;
+
+	if (!proc)
+		return -errno;
+	while ((pe = readdir(proc))) {
+		long pid = strtol(pe->d_name, NULL, 10);
+
+		if (pid > 0 && pid != getpid())
+			seeded += seed_process(pid, &seen);
+	}
+	closedir(proc);
+	free(seen.slots);
+	return seeded;
+}
+
+/*
+ * Give TCP sockets that predate nethound their receive baseline, after the
+ * hooks are attached so that no connection falls between the two. Without it
+ * a connection first read through splice loses that read (the hooks on that
+ * path do not say how much it took). The iterator covers nethound's own
+ * namespace, accept queues included; the peeks every socket a process holds,
+ * in every namespace. Never fatal.
+ */
+static void seed_sockets(struct counters_bpf *skel, bool iterators)
+{
+	int err = 0, seeded;
+
+	if (iterators)
+		err = run_iterator(skel->links.seed_tcp);
+	if (err && verbose)
+		fprintf(stderr, "nethound: TCP iterator failed (%s)\n", strerror(-err));
+	seeded = seed_by_peek();
+	if (verbose && seeded < 0)
+		fprintf(stderr, "nethound: sockets open before start not seeded (%s)\n",
+			strerror(-seeded));
+	else if (verbose)
+		fprintf(stderr, "nethound: %d TCP sockets open before start seeded%s\n", seeded,
+			iterators && !err ? ", and nethound's namespace by iterator" : "");
+}
+
+static bool is_seeder(const struct bpf_program *prog)
+{
+	return strncmp(bpf_program__name(prog), "seed_", 5) == 0;
+}
+
+static int try_tier_with(struct loader *ld, enum hook_tier tier, const struct btf *btf,
+			 const char *btf_path, bool seeders, char *why, size_t whylen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = btf_path);
 	struct counters_bpf *skel;
@@ -98,7 +282,7 @@ static int try_tier(struct loader *ld, enum hook_tier tier, const struct btf *bt
 	bpf_object__for_each_program(prog, skel->obj)
 	{
 		enum hook_tier t = program_tier(prog);
-		bool wanted = t == HOOKS_AUTO || t == tier;
+		bool wanted = (t == HOOKS_AUTO || t == tier) && (seeders || !is_seeder(prog));
 
 		if (wanted && !target_exists(btf, prog)) {
 			if (target_required(prog)) {
@@ -129,6 +313,31 @@ static int try_tier(struct loader *ld, enum hook_tier tier, const struct btf *bt
 	}
 	ld->skel = skel;
 	ld->tier = tier;
+	seed_sockets(skel, seeders && skel->links.seed_tcp);
+	return 0;
+}
+
+/*
+ * The seeding iterators are BPF tracing programs that some kernels refuse
+ * where they accept the tier (this project's host, like its fentry): then the
+ * tier loads without them and seeding falls back to peeks.
+ */
+static int try_tier(struct loader *ld, enum hook_tier tier, const struct btf *btf,
+		    const char *btf_path, char *why, size_t whylen)
+{
+	static bool iterators_refused;
+
+	if (!iterators_refused) {
+		if (try_tier_with(ld, tier, btf, btf_path, true, why, whylen) == 0)
+			return 0;
+		if (verbose)
+			fprintf(stderr, "nethound: %s tier with seeding iterators refused (%s)\n",
+				hook_tier_name(tier), why);
+	}
+	if (try_tier_with(ld, tier, btf, btf_path, false, why, whylen))
+		return -1;
+	/* The tier loads without them: it was the iterators the kernel refused. */
+	iterators_refused = true;
 	return 0;
 }
 

@@ -17,12 +17,34 @@
  *   short-lived --addr A --port P --count K   (K UDP senders, one after another)
  *   pid-reuse   --addr A --port P             (two processes, one PID)
  *   ping        --addr A --count K --size S   (ICMP datagram socket)
+ *   tcp-prior-server --bind A --port P --recv read|recv|splice --bytes N
+ *   tcp-prior-client --addr A --port P --bytes N
+ *               one connection, used before and after a pause: N bytes each way,
+ *               then {"phase":1} and a wait for a line on stdin, then N bytes
+ *               each way again; the report counts the second exchange only
+ *               (connections that predate nethound).
+ *   tfo-server  --bind A --port P --count K     K connections, each read to EOF
+ *   tfo-client  --addr A --port P --count K --size S
+ *               K connections, each sending S bytes with MSG_FASTOPEN (data in the
+ *               SYN once the server's cookie is known)
+ *   raw-server  --bind A --proto N              raw IP socket: reads until idle
+ *   raw-client  --addr A --proto N --count K --size S
+ *   packet-client --dev IF --mac M --addr A --port P --count K --size S
+ *               AF_PACKET socket: K Ethernet frames carrying IPv4/UDP datagrams of
+ *               S payload bytes to A:P (source address: IF's first IPv4 address)
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/sched.h>
+#include <net/if.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
+#include <netinet/udp.h>
+#include <sys/ioctl.h>
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
 #include <netinet/icmp6.h>
@@ -46,7 +68,7 @@
 #define BATCH 16
 
 struct args {
-	const char *role, *name, *addr, *mode;
+	const char *role, *name, *addr, *mode, *dev, *mac;
 	int port, threads, idle_ms;
 	long long bytes, chunk, count, size, rate;
 };
@@ -569,6 +591,285 @@ static void ping(void)
 	report(tx, rx);
 }
 
+/* Receive exactly len bytes with the --recv call. */
+static long long tcp_receive_exact(int fd, long long len)
+{
+	static char buf[1 << 16];
+	long long got = 0;
+	int pipefd[2] = { -1, -1 };
+
+	if (strcmp(a.mode, "splice") == 0 && pipe(pipefd))
+		die("pipe");
+	while (got < len) {
+		long long left = len - got;
+		size_t want = left < (long long)sizeof(buf) ? (size_t)left : sizeof(buf);
+		ssize_t n;
+
+		if (strcmp(a.mode, "read") == 0) {
+			n = read(fd, buf, want);
+		} else if (strcmp(a.mode, "recv") == 0) {
+			n = recv(fd, buf, want, 0);
+		} else if (strcmp(a.mode, "splice") == 0) {
+			n = splice(fd, NULL, pipefd[1], NULL, want, SPLICE_F_MOVE);
+			if (n > 0 && read(pipefd[0], buf, (size_t)n) != n)
+				die("read from pipe");
+		} else {
+			fail("unknown --recv mode");
+			n = -1;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("receive (connection ended early)");
+		got += n;
+	}
+	if (pipefd[0] >= 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+	}
+	return got;
+}
+
+/* One exchange of a.bytes each way: the client sends first, the server answers. */
+static void prior_exchange(int fd, bool server, long long *tx, long long *rx)
+{
+	const char *mode = a.mode;
+
+	if (server) {
+		*rx += tcp_receive_exact(fd, a.bytes);
+		a.mode = "send";
+		*tx += tcp_send_all(fd, a.bytes);
+	} else {
+		a.mode = "send";
+		*tx += tcp_send_all(fd, a.bytes);
+		a.mode = "read";
+		*rx += tcp_receive_exact(fd, a.bytes);
+	}
+	a.mode = mode;
+}
+
+static void tcp_prior(bool server)
+{
+	long long tx = 0, rx = 0;
+	char line[16];
+	int fd;
+
+	if (server) {
+		int lfd = bound_socket(SOCK_STREAM, a.addr, a.port);
+
+		if (listen(lfd, 8))
+			die("listen");
+		announce_ready();
+		fd = accept(lfd, NULL, NULL);
+		if (fd < 0)
+			die("accept");
+		close(lfd);
+	} else {
+		fd = connected_socket(SOCK_STREAM, a.addr, a.port);
+	}
+	prior_exchange(fd, server, &tx, &rx);
+	printf("{\"phase\":1}\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		fail("stdin closed before the second exchange");
+	tx = rx = 0;
+	prior_exchange(fd, server, &tx, &rx);
+	report(tx, rx);
+	close(fd);
+}
+
+/* ------------------------------------------------------ TFO, raw, packet */
+
+static void tfo_server(void)
+{
+	int lfd = bound_socket(SOCK_STREAM, a.addr, a.port), qlen = 64;
+	long long total = 0;
+
+	if (setsockopt(lfd, IPPROTO_TCP, TCP_FASTOPEN, &qlen, sizeof(qlen)) || listen(lfd, 64))
+		die("TCP_FASTOPEN listen");
+	announce_ready();
+	a.mode = "read";
+	for (long long i = 0; i < a.count; i++) {
+		int fd = accept(lfd, NULL, NULL);
+
+		if (fd < 0)
+			die("accept");
+		total += tcp_receive(fd);
+		close(fd);
+	}
+	report(0, total);
+}
+
+static void tfo_client(void)
+{
+	static char buf[65536];
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(a.addr, a.port, &ss);
+	long long tx = 0;
+
+	if (a.size > (long long)sizeof(buf))
+		fail("--size too large");
+	fill_pattern(buf, sizeof(buf));
+	for (long long i = 0; i < a.count; i++) {
+		int fd = socket(ss.ss_family, SOCK_STREAM, 0);
+		ssize_t n;
+		char tmp[64];
+
+		if (fd < 0)
+			die("socket");
+		/* Without a cookie yet the kernel sends a plain SYN and the data after it. */
+		n = sendto(fd, buf, (size_t)a.size, MSG_FASTOPEN, (struct sockaddr *)&ss, len);
+		if (n < 0)
+			die("sendto MSG_FASTOPEN");
+		tx += n;
+		if (n < a.size) {
+			a.mode = "send";
+			tx += tcp_send_all(fd, a.size - n);
+		}
+		if (shutdown(fd, SHUT_WR))
+			die("shutdown");
+		while (read(fd, tmp, sizeof(tmp)) > 0)
+			;
+		close(fd);
+	}
+	report(tx, 0);
+}
+
+static int raw_socket(struct sockaddr_storage *ss, socklen_t *len, int port)
+{
+	int fd;
+
+	*len = make_addr(a.addr, port, ss);
+	fd = socket(ss->ss_family, SOCK_RAW, a.port);
+	if (fd < 0)
+		die("raw socket");
+	return fd;
+}
+
+/* --port carries the IP protocol number for the raw roles. */
+static void raw_server(void)
+{
+	struct timeval idle = { .tv_sec = a.idle_ms / 1000, .tv_usec = (a.idle_ms % 1000) * 1000 };
+	struct timeval first = { .tv_sec = 10 };
+	struct sockaddr_storage ss;
+	static char buf[65536];
+	long long total = 0;
+	socklen_t len;
+	int fd = raw_socket(&ss, &len, 0);
+
+	if (bind(fd, (struct sockaddr *)&ss, len))
+		die("bind");
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &first, sizeof(first));
+	announce_ready();
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n < 0)
+			die("raw recv");
+		total += n;
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle));
+	}
+	report(0, total);
+}
+
+static void raw_client(void)
+{
+	struct sockaddr_storage ss;
+	static char buf[65536];
+	long long tx = 0;
+	socklen_t len;
+	int fd = raw_socket(&ss, &len, 0);
+
+	if (a.size > (long long)sizeof(buf))
+		fail("--size too large");
+	fill_pattern(buf, sizeof(buf));
+	for (long long i = 0; i < a.count; i++) {
+		ssize_t n = sendto(fd, buf, (size_t)a.size, 0, (struct sockaddr *)&ss, len);
+
+		if (n < 0)
+			die("raw sendto");
+		tx += n;
+	}
+	report(tx, 0);
+}
+
+static uint16_t ip_checksum(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+static void packet_client(void)
+{
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP),
+				  .sll_halen = ETH_ALEN };
+	struct ifreq ifr = { 0 };
+	static uint8_t frame[65536];
+	struct iphdr *ip = (struct iphdr *)(frame + ETH_HLEN);
+	struct udphdr *udp = (struct udphdr *)(ip + 1);
+	size_t flen = ETH_HLEN + sizeof(*ip) + sizeof(*udp) + (size_t)a.size;
+	unsigned int mac[ETH_ALEN];
+	long long tx = 0;
+	int fd = socket(AF_PACKET, SOCK_RAW, 0), udp_fd;
+
+	if (fd < 0)
+		die("AF_PACKET socket");
+	if (!a.dev || !a.mac || flen > sizeof(frame))
+		fail("--dev and --mac are required; --size too large");
+	if (sscanf(a.mac, "%x:%x:%x:%x:%x:%x", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4],
+		   &mac[5]) != 6)
+		fail("bad --mac");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", a.dev);
+	udp_fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (udp_fd < 0 || ioctl(udp_fd, SIOCGIFHWADDR, &ifr))
+		die("SIOCGIFHWADDR");
+	memcpy(frame + ETH_ALEN, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	if (ioctl(udp_fd, SIOCGIFADDR, &ifr))
+		die("SIOCGIFADDR");
+	ip->saddr = ((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr.s_addr;
+	if (ioctl(udp_fd, SIOCGIFINDEX, &ifr))
+		die("SIOCGIFINDEX");
+	close(udp_fd);
+	ll.sll_ifindex = ifr.ifr_ifindex;
+	for (int i = 0; i < ETH_ALEN; i++)
+		frame[i] = ll.sll_addr[i] = (uint8_t)mac[i];
+	frame[12] = 0x08;
+	frame[13] = 0x00;
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
+	ip->tot_len = htons((uint16_t)(flen - ETH_HLEN));
+	if (inet_pton(AF_INET, a.addr, &ip->daddr) != 1)
+		fail("bad IPv4 --addr");
+	ip->check = ip_checksum(ip, sizeof(*ip));
+	udp->source = htons(40999);
+	udp->dest = htons((uint16_t)a.port);
+	udp->len = htons((uint16_t)(sizeof(*udp) + (size_t)a.size));
+	udp->check = 0; /* none: allowed for UDP over IPv4 */
+	fill_pattern((char *)(udp + 1), (size_t)a.size);
+	for (long long i = 0; i < a.count; i++) {
+		ssize_t n = sendto(fd, frame, flen, 0, (struct sockaddr *)&ll, sizeof(ll));
+
+		if (n < 0)
+			die("AF_PACKET sendto");
+		tx += n;
+	}
+	report(tx, 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -579,6 +880,8 @@ int main(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' }, { "count", required_argument, NULL, 'k' },
 		{ "size", required_argument, NULL, 's' },   { "idle-ms", required_argument, NULL, 'i' },
 		{ "rate", required_argument, NULL, 'r' },
+		{ "proto", required_argument, NULL, 'p' }, /* raw roles: the IP protocol */
+		{ "dev", required_argument, NULL, 'd' },   { "mac", required_argument, NULL, 'M' },
 		{ 0 },
 	};
 	int c;
@@ -600,6 +903,8 @@ int main(int argc, char **argv)
 		case 's': a.size = atoll(optarg); break;
 		case 'i': a.idle_ms = atoi(optarg); break;
 		case 'r': a.rate = atoll(optarg); break;
+		case 'd': a.dev = optarg; break;
+		case 'M': a.mac = optarg; break;
 		default: fail("bad option");
 		}
 	}
@@ -622,6 +927,20 @@ int main(int argc, char **argv)
 		pid_reuse();
 	else if (strcmp(a.role, "ping") == 0)
 		ping();
+	else if (strcmp(a.role, "tfo-server") == 0)
+		tfo_server();
+	else if (strcmp(a.role, "tfo-client") == 0)
+		tfo_client();
+	else if (strcmp(a.role, "raw-server") == 0)
+		raw_server();
+	else if (strcmp(a.role, "raw-client") == 0)
+		raw_client();
+	else if (strcmp(a.role, "packet-client") == 0)
+		packet_client();
+	else if (strcmp(a.role, "tcp-prior-server") == 0)
+		tcp_prior(true);
+	else if (strcmp(a.role, "tcp-prior-client") == 0)
+		tcp_prior(false);
 	else
 		fail("unknown role");
 	return 0;

@@ -68,6 +68,25 @@ def link_counters(ns, dev):
     return out
 
 
+# struct ethtool_value {cmd, data} in a buffer whose address goes in the ifreq (no ctypes:
+# the VM's Python has no libffi).
+_OFFLOAD_SCRIPT = r"""
+import array, fcntl, socket, struct, sys
+dev, cmd, value = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+val = array.array("I", [cmd, value])
+ifr = struct.pack("16sP", dev.encode(), val.buffer_info()[0]) + bytes(16)
+fcntl.ioctl(socket.socket(), 0x8946, ifr)  # SIOCETHTOOL
+"""
+
+
+def set_offloads(ns, dev, tso, gso):
+    """Segmentation offloads on or off, as `ethtool -K dev tso .. gso ..` (ETHTOOL_STSO,
+    ETHTOOL_SGSO), without needing ethtool: with both off the kernel segments in software
+    after the TC egress hook, and the device counts each segment."""
+    for cmd, on in ((0x1f, tso), (0x24, gso)):
+        sh(sys.executable, "-c", _OFFLOAD_SCRIPT, dev, cmd, int(on), ns=ns)
+
+
 def wait_link_quiet(ns, dev, still=1.5, limit=15):
     """Wait until a link's counters stop moving (IPv6 MLD reports after link-up)."""
     deadline = time.monotonic() + limit
@@ -266,19 +285,40 @@ class Nethound:
         return list(out.values())
 
 
-def start(*args, ns=None):
+def start(*args, ns=None, stdin=None):
     cmd = (["ip", "netns", "exec", ns] if ns else []) + [TRAFFIC, *[str(a) for a in args]]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
 
 
-def start_server(*args, ns=None):
+def start_server(*args, ns=None, stdin=None):
     """Start a traffic server and wait until its socket is bound."""
-    proc = start(*args, ns=ns)
+    proc = start(*args, ns=ns, stdin=stdin)
     line = proc.stdout.readline()
     if not line or not json.loads(line).get("ready"):
         proc.kill()
         raise TestFailure(f"server did not start: {line!r} {proc.stderr.read()}")
     return proc
+
+
+def wait_line(proc, key, timeout=30):
+    """Wait for a traffic process's JSON line that has key (e.g. {"phase":1})."""
+    result = {}
+
+    def read():
+        for line in proc.stdout:
+            doc = json.loads(line)
+            if key in doc:
+                result["doc"] = doc
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout)
+    if "doc" not in result:
+        proc.kill()
+        raise TestFailure(f"traffic process never printed {key!r}: {proc.stderr.read()}")
+    return result["doc"]
 
 
 def finish(proc, timeout=60):

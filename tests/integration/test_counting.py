@@ -3,8 +3,10 @@
 
 Usage: test_counting.py [TEST ...]   (all tests when none is named)
 """
-from nhtest import (INTERVAL, Namespaces, Nethound, check, expect_bytes, finish, main, start,
-                    start_server)
+import subprocess
+
+from nhtest import (INTERVAL, Namespaces, Nethound, check, expect_bytes, finish, main, sh, start,
+                    start_server, wait_line)
 
 TESTS = {}
 
@@ -262,6 +264,96 @@ def filters_pid_and_comm():
     pids = {p["pid"] for p in by_pid.processes().values()}
     check(pids == {server["pid"]}, f"--pid filter let through {pids}")
     expect_bytes(by_pid, server)
+
+
+def prior_case(recv, v6, nbytes):
+    """A connection opened and used before nethound starts, then used after: each side is
+    credited exactly the second exchange, both directions, on its connection too."""
+    with Namespaces() as ns:
+        addr = ns.b6 if v6 else ns.b4
+        port = 43000 + nbytes % 1000
+        srv = start_server("tcp-prior-server", "--name", "nht-prior-srv", "--bind", addr,
+                           "--port", port, "--recv", recv, "--bytes", nbytes, ns=ns.b,
+                           stdin=subprocess.PIPE)
+        cli = start("tcp-prior-client", "--name", "nht-prior-cli", "--addr", addr, "--port",
+                    port, "--bytes", nbytes, ns=ns.a, stdin=subprocess.PIPE)
+        wait_line(cli, "phase")
+        wait_line(srv, "phase")
+        # Only the test's processes: documents stay small however busy the host is.
+        with Nethound("--comm", "nht-prior-cli", "--comm", "nht-prior-srv") as nh:
+            for proc in (cli, srv):
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+            client, = finish(cli)
+            server, = finish(srv)
+            check(client["tx"] == client["rx"] == server["tx"] == server["rx"] == nbytes,
+                  f"traffic program moved {client} / {server}, expected {nbytes} each way")
+            nh.settle()
+    for truth in (client, server):
+        expect_bytes(nh, truth, f"tcp {recv} receive, connection opened before start")
+        conns = nh.connections(truth["pid"])
+        check(len(conns) == 1, f"{truth['comm']}: expected one connection, got {conns}")
+        check(conns[0]["tx"] == nbytes and conns[0]["rx"] == nbytes,
+              f"{truth['comm']}: connection counted {conns[0]['tx']}/{conns[0]['rx']}")
+        check(conns[0]["comm"] == truth["comm"], f"connection owner {conns[0]['comm']!r}")
+
+
+@test
+def tcp_v4_connection_before_start():
+    prior_case("recv", False, 2_000_000)
+
+
+@test
+def tcp_v6_connection_before_start_splice():
+    prior_case("splice", True, 1_500_001)
+
+
+def tcp_ext(ns, name):
+    """A TcpExt counter of a namespace, from /proc/net/netstat (no nstat in the VM)."""
+    lines = [l.split() for l in sh("cat", "/proc/net/netstat", ns=ns).stdout.splitlines()
+             if l.startswith("TcpExt:")]
+    return int(dict(zip(lines[0][1:], lines[1][1:]))[name])
+
+
+@test
+def tcp_fast_open_data_in_syn():
+    """TCP Fast Open: after the first connection fetched the cookie, every connection carries
+    its data in the SYN. Both sides exact."""
+    with Namespaces() as ns, Nethound("--comm", "nht-tfo-cli", "--comm", "nht-tfo-srv") as nh:
+        for n in (ns.a, ns.b):
+            sh("sysctl", "-qw", "net.ipv4.tcp_fastopen=3", ns=n)
+        srv = start_server("tfo-server", "--name", "nht-tfo-srv", "--bind", ns.b4, "--port",
+                           43200, "--count", 100, ns=ns.b)
+        cli = start("tfo-client", "--name", "nht-tfo-cli", "--addr", ns.b4, "--port", 43200,
+                    "--count", 100, "--size", 1000, ns=ns.a)
+        client, = finish(cli)
+        server, = finish(srv)
+        check(client["tx"] == server["rx"] == 100_000, f"moved {client} / {server}")
+        passive = tcp_ext(ns.b, "TCPFastOpenPassive")
+        nh.settle()
+    print(f"  TCPFastOpenPassive {passive}")
+    check(passive >= 90, f"the server accepted data in only {passive} SYNs")
+    expect_bytes(nh, client, "tcp fast open send")
+    expect_bytes(nh, server, "tcp fast open receive")
+
+
+@test
+def raw_ip_socket_custom_protocol():
+    """Raw IPv4 sockets of protocol 253 (for experiments, RFC 3692): each side is credited what
+    its calls returned (the receiver's reads include the IP header)."""
+    with Namespaces() as ns, Nethound("--comm", "nht-raw-cli", "--comm", "nht-raw-srv") as nh:
+        srv = start_server("raw-server", "--name", "nht-raw-srv", "--bind", ns.b4, "--proto", 253,
+                           "--idle-ms", 500, ns=ns.b)
+        cli = start("raw-client", "--name", "nht-raw-cli", "--addr", ns.b4, "--proto", 253,
+                    "--count", 20, "--size", 700, ns=ns.a)
+        client, = finish(cli)
+        server, = finish(srv)
+        check(client["tx"] == 14_000 and server["rx"] == 20 * 720, f"moved {client} / {server}")
+        nh.settle()
+    c = expect_bytes(nh, client, "raw send")
+    s = expect_bytes(nh, server, "raw receive")
+    check(c["l4"]["other"]["tx"] == 14_000 and s["l4"]["other"]["rx"] == 14_400,
+          f"raw IP counted as other: {c['l4']} {s['l4']}")
 
 
 if __name__ == "__main__":

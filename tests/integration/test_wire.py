@@ -15,7 +15,8 @@ import sys
 import time
 
 from nhtest import (EXPECT_TC, NETHOUND, Namespaces, Nethound, TestFailure, check, finish,
-                    link_counters, main, quiet_ipv6, sh, start, start_server, wait_link_quiet)
+                    link_counters, main, quiet_ipv6, set_offloads, sh, start, start_server,
+                    wait_link_quiet)
 
 TESTS = {}
 PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wire_peer.py")
@@ -162,6 +163,103 @@ def interface_bytes_equal_kernel_counters():
           f"ping flow owned by the pinger: {pings}")
     check(pings[0]["tx_packets_total"] == 5 and pings[0]["rx_packets_total"] == 5,
           f"5 echo requests and 5 replies on one flow: {pings[0]}")
+
+
+def compare_with_kernel(nh, ns, dev, before, after):
+    got = nh.interface(dev)
+    kernel = {k: after[k] - before[k] for k in after}
+    print(f"  {dev} kernel   tx {kernel['tx_bytes']} rx {kernel['rx_bytes']} packets "
+          f"{kernel['tx_packets']}/{kernel['rx_packets']}")
+    print(f"  {dev} nethound tx {got['tx']} rx {got['rx']} packets {got['tx_packets']}/"
+          f"{got['rx_packets']}")
+    check((got["tx"], got["rx"], got["tx_packets"], got["rx_packets"]) ==
+          (kernel["tx_bytes"], kernel["rx_bytes"], kernel["tx_packets"], kernel["rx_packets"]),
+          f"{dev}: nethound differs from the kernel's counters")
+    return got
+
+
+def tcp_transfer(server_ns, client_ns, addr, port, nbytes):
+    srv = start_server("tcp-server", "--name", "nht-w-srv", "--bind", addr, "--port", port,
+                       "--recv", "recv", ns=server_ns)
+    finish(start("tcp-client", "--name", "nht-w-cli", "--addr", addr, "--port", port, "--send",
+                 "send", "--bytes", nbytes, ns=client_ns))
+    finish(srv)
+
+
+@test
+def loopback_counters_equal_kernel():
+    """TCP (v4, v6), UDP and ICMP over lo, in a namespace of the test's own: nethound's
+    bytes and packets for lo equal the kernel's counters in both directions."""
+    with Namespaces() as ns:
+        wait_link_quiet(ns.a, "lo")
+        with Nethound("-i", "lo", "--comm", "nht-w-cli", ns=ns.a) as nh:
+            check_tc_mode(nh)
+            before = link_counters(ns.a, "lo")
+            tcp_transfer(ns.a, ns.a, "127.0.0.1", 43100, 1_000_000)
+            tcp_transfer(ns.a, ns.a, "::1", 43101, 3_000_017)
+            sink = start_server("udp-server", "--name", "nht-w-usrv", "--bind", "::1", "--port",
+                                43102, "--recv", "recvfrom", "--idle-ms", 500, ns=ns.a)
+            finish(start("udp-client", "--name", "nht-w-ucli", "--addr", "::1", "--port", 43102,
+                         "--send", "sendto", "--count", 40, "--size", 1400, ns=ns.a))
+            finish(sink)
+            finish(start("ping", "--name", "nht-w-ping", "--addr", "127.0.0.1", "--count", 7,
+                         "--size", 100, ns=ns.a))
+            after = link_counters(ns.a, "lo")
+            nh.settle()
+    got = compare_with_kernel(nh, ns, "lo", before, after)
+    check(got["tx"] > 4_000_000, "the TCP payload crossed lo")
+
+
+@test
+def segmented_egress_equals_kernel():
+    """With segmentation offloads off on both veth ends, TCP bulk traffic is segmented in
+    software after the TC hook: nethound counts the segments and their headers as the veth
+    does, uploading (egress) and downloading (ingress)."""
+    with Namespaces() as ns:
+        set_offloads(ns.a, "veth0", tso=False, gso=False)
+        set_offloads(ns.b, "veth1", tso=False, gso=False)
+        # Permanent neighbours: no ARP or NDP probe may fall between the two readings.
+        for n, dev, peer_ns, peer_dev, addrs in ((ns.a, "veth0", ns.b, "veth1", (ns.b4, ns.b6)),
+                                                 (ns.b, "veth1", ns.a, "veth0", (ns.a4, ns.a6))):
+            mac = sh("cat", f"/sys/class/net/{peer_dev}/address", ns=peer_ns).stdout.strip()
+            for addr in addrs:
+                sh("ip", "neigh", "replace", addr, "lladdr", mac, "dev", dev, "nud", "permanent",
+                   ns=n)
+        wait_link_quiet(ns.a, "veth0")
+        with Nethound("-i", "veth0", "--comm", "nht-w-cli", ns=ns.a) as nh:
+            before = link_counters(ns.a, "veth0")
+            tcp_transfer(ns.b, ns.a, ns.b4, 43110, 8_000_000)
+            tcp_transfer(ns.a, ns.b, ns.a6, 43111, 5_000_003)
+            after = link_counters(ns.a, "veth0")
+            nh.settle()
+    got = compare_with_kernel(nh, ns, "veth0", before, after)
+    check(got["tx_packets"] > 5000, f"segments counted one by one: {got['tx_packets']}")
+
+
+@test
+def af_packet_sender_credited():
+    """A process hands IPv4/UDP frames to an AF_PACKET socket on veth0: it is credited the
+    frames it handed over, and the wire flow those frames form is its own."""
+    with Namespaces() as ns:
+        mac = sh("cat", "/sys/class/net/veth1/address", ns=ns.b).stdout.strip()
+        with Nethound("--comm", "nht-pk-cli", "--comm", "nht-pk-srv", ns=ns.a) as nh:
+            sink = start_server("udp-server", "--name", "nht-pk-srv", "--bind", ns.b4, "--port",
+                                43300, "--recv", "recvfrom", "--idle-ms", 500, ns=ns.b)
+            sender, = finish(start("packet-client", "--name", "nht-pk-cli", "--dev", "veth0",
+                                   "--mac", mac, "--addr", ns.b4, "--port", 43300, "--count",
+                                   50, "--size", 1000, ns=ns.a))
+            server, = finish(sink)
+            nh.settle()
+    frame = 14 + 20 + 8 + 1000
+    check(sender["tx"] == 50 * frame and server["rx"] == 50_000, f"moved {sender} / {server}")
+    got = nh.process(sender["pid"])
+    check(got["tx"] == sender["tx"] and got["rx"] == 0,
+          f"AF_PACKET sender credited tx {got['tx']} rx {got['rx']}, truth {sender['tx']}")
+    flows = nh.flows(remote_port=43300, proto="UDP")
+    check(len(flows) == 1 and flows[0]["pid"] == sender["pid"] and
+          flows[0]["tx_packets_total"] == 50 and flows[0]["tx_total"] == 50 * frame,
+          f"the frames' flow belongs to the sender: {flows}")
+    print(f"  nht-pk-cli pid {sender['pid']}: tx {got['tx']} == truth, flow owned")
 
 
 def classification_case(v6):
