@@ -63,7 +63,8 @@ static struct metrics_held *held_find(const struct metrics_state *s, size_t n,
 {
 	struct metrics_held key = { .pid = p->pid, .start_ns = p->start_ns };
 
-	return bsearch(&key, s->held, n, sizeof(*s->held), held_cmp);
+	/* Never a NULL array to bsearch, even for none: C leaves that undefined. */
+	return n ? bsearch(&key, s->held, n, sizeof(*s->held), held_cmp) : NULL;
 }
 
 static void process_key(struct metrics_process_key *key, const struct process_stats *p)
@@ -140,7 +141,8 @@ static int add_processes(struct metrics_state *s, const struct snapshot *snap)
 		s->held[kept++] = *h;
 	}
 	s->nheld = kept;
-	qsort(s->held, s->nheld, sizeof(*s->held), held_cmp);
+	if (s->nheld)
+		qsort(s->held, s->nheld, sizeof(*s->held), held_cmp);
 	return 0;
 }
 
