@@ -325,18 +325,11 @@ static struct watched *watched_append(struct watched **arr, size_t *n, size_t *c
 	return w;
 }
 
-/* bsearch() must not get a NULL array, not even an empty one (C11 7.22.5). */
-static void *sorted_find(const void *key, const void *base, size_t n, size_t size,
-			 int (*cmp)(const void *, const void *))
-{
-	return n ? bsearch(key, base, n, size, cmp) : NULL;
-}
-
 static struct watched *find_proc(const struct alerts *a, const struct process_stats *p)
 {
 	struct watched key = { .pid = p->pid, .start_ns = p->start_ns };
 
-	return sorted_find(&key, a->procs, a->nprocs, sizeof(*a->procs), watched_proc_cmp);
+	return array_find(&key, a->procs, a->nprocs, sizeof(*a->procs), watched_proc_cmp);
 }
 
 /* Watched entries for this tick's new processes. 0 or -ENOMEM. */
@@ -349,7 +342,7 @@ static int add_new_procs(struct alerts *a, const struct snapshot *s)
 		struct watched key = { .pid = p->pid, .start_ns = p->start_ns }, *w;
 
 		if (p->exited ||
-		    sorted_find(&key, a->procs, known, sizeof(*a->procs), watched_proc_cmp))
+		    array_find(&key, a->procs, known, sizeof(*a->procs), watched_proc_cmp))
 			continue;
 		w = watched_append(&a->procs, &a->nprocs, &a->procs_cap);
 		if (!w)
@@ -367,7 +360,7 @@ static struct watched *find_iface(const struct alerts *a, const char *name)
 	struct watched key;
 
 	snprintf(key.name, sizeof(key.name), "%s", name);
-	return sorted_find(&key, a->ifaces, a->nifaces, sizeof(*a->ifaces), watched_name_cmp);
+	return array_find(&key, a->ifaces, a->nifaces, sizeof(*a->ifaces), watched_name_cmp);
 }
 
 static int add_new_ifaces(struct alerts *a, const struct snapshot *s)
@@ -378,7 +371,7 @@ static int add_new_ifaces(struct alerts *a, const struct snapshot *s)
 		struct watched key, *w;
 
 		snprintf(key.name, sizeof(key.name), "%s", s->ifaces[i].name);
-		if (sorted_find(&key, a->ifaces, known, sizeof(*a->ifaces), watched_name_cmp))
+		if (array_find(&key, a->ifaces, known, sizeof(*a->ifaces), watched_name_cmp))
 			continue;
 		w = watched_append(&a->ifaces, &a->nifaces, &a->ifaces_cap);
 		if (!w)
@@ -664,7 +657,7 @@ static struct quota *quota_of(const struct alerts *a, const char *comm)
 	struct quota key;
 
 	copy_comm(key.comm, comm);
-	return sorted_find(&key, a->quotas, a->nquotas, sizeof(*a->quotas), quota_cmp);
+	return array_find(&key, a->quotas, a->nquotas, sizeof(*a->quotas), quota_cmp);
 }
 
 int alerts_seed_quota(struct alerts *a, time_t now, const char *comm, uint64_t bytes,
@@ -702,7 +695,7 @@ static int update_quotas(struct alerts *a, const struct snapshot *s)
 
 		copy_comm(key.comm, p->comm);
 		if (!(p->all.tx_bytes + p->all.rx_bytes) ||
-		    sorted_find(&key, a->quotas, known, sizeof(*a->quotas), quota_cmp))
+		    array_find(&key, a->quotas, known, sizeof(*a->quotas), quota_cmp))
 			continue;
 		if (!quota_append(a, p->comm))
 			return -ENOMEM;

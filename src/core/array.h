@@ -31,4 +31,14 @@ static inline int array_grow(void **items, size_t *cap, size_t need, size_t size
 	return 0;
 }
 
+/*
+ * bsearch() over n items that may be none, with base then possibly NULL:
+ * bsearch() itself must never get a NULL array (C11 7.22.5).
+ */
+static inline void *array_find(const void *key, const void *base, size_t n, size_t size,
+			       int (*cmp)(const void *, const void *))
+{
+	return n ? bsearch(key, base, n, size, cmp) : NULL;
+}
+
 #endif

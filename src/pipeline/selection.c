@@ -128,7 +128,7 @@ static bool kept(const struct selection *sel, size_t n, uint32_t pid, uint64_t s
 {
 	struct selected_key k = {pid, start_ns};
 
-	return n && bsearch(&k, sel->kept, n, sizeof(k), key_cmp);
+	return array_find(&k, sel->kept, n, sizeof(k), key_cmp) != NULL;
 }
 
 int selection_apply_identity(const struct selection_config *cfg, struct selection *sel)

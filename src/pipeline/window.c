@@ -74,11 +74,7 @@ static int row_cmp(const void *x, const void *y)
 static struct window_row *table_get(struct window_table *t, const struct window_key *key,
 				    int64_t slot)
 {
-	struct window_row *row = NULL;
-
-	/* rows is NULL until the first row: bsearch() must not get it (C11 7.22.5). */
-	if (t->sorted)
-		row = bsearch(key, t->rows, t->sorted, sizeof(*t->rows), row_cmp);
+	struct window_row *row = array_find(key, t->rows, t->sorted, sizeof(*t->rows), row_cmp);
 
 	if (row)
 		return row;

@@ -63,8 +63,7 @@ static struct metrics_held *held_find(const struct metrics_state *s, size_t n,
 {
 	struct metrics_held key = { .pid = p->pid, .start_ns = p->start_ns };
 
-	/* Never a NULL array to bsearch, even for none: C leaves that undefined. */
-	return n ? bsearch(&key, s->held, n, sizeof(*s->held), held_cmp) : NULL;
+	return array_find(&key, s->held, n, sizeof(*s->held), held_cmp);
 }
 
 static void process_key(struct metrics_process_key *key, const struct process_stats *p)
