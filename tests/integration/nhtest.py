@@ -101,6 +101,18 @@ def wait_link_quiet(ns, dev, still=1.5, limit=15):
     raise TestFailure(f"{dev} in {ns} never went quiet: {last}")
 
 
+def dechunk(body):
+    """An HTTP/1.1 body sent with Transfer-Encoding: chunked, as the bytes it carries."""
+    out, rest = b"", body
+    while rest:
+        size_line, _, rest = rest.partition(b"\r\n")
+        size = int(size_line.split(b";")[0], 16)
+        if size == 0:
+            break
+        out, rest = out + rest[:size], rest[size + 2:]
+    return out
+
+
 class BackgroundRecord:
     """Base of a test's background `nethound record` (self.proc): stop() ends it with SIGINT
     and returns its exit code; leaving the with-block kills what is still running."""

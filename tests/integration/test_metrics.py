@@ -23,7 +23,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from nhtest import BackgroundRecord, NETHOUND, Namespaces, TestFailure, check, finish, main, start, start_server
+from nhtest import BackgroundRecord, dechunk, NETHOUND, Namespaces, TestFailure, check, finish, main, start, start_server
 
 TESTS = {}
 TAG = f"{os.getpid() % 100000:05d}"
@@ -76,14 +76,7 @@ def parse_response(data):
         if key.lower() == "transfer-encoding" and "chunked" in value.lower():
             chunked = True
     if chunked:
-        out, rest = b"", body
-        while rest:
-            size_line, _, rest = rest.partition(b"\r\n")
-            size = int(size_line.split(b";")[0], 16)
-            if size == 0:
-                break
-            out, rest = out + rest[:size], rest[size + 2:]
-        body = out
+        body = dechunk(body)
     return status, ctype, body.decode()
 
 

@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 
-from nhtest import BackgroundRecord, NETHOUND, Namespaces, TestFailure, check, finish, main, start, start_server
+from nhtest import BackgroundRecord, dechunk, NETHOUND, Namespaces, TestFailure, check, finish, main, start, start_server
 
 TESTS = {}
 TAG = f"{os.getpid() % 100000:05d}"
@@ -73,14 +73,7 @@ def http(method, url, headers=None, timeout=10):
         k, _, v = line.partition(":")
         hdrs[k.strip().lower()] = v.strip()
     if "chunked" in hdrs.get("transfer-encoding", ""):
-        out, rest = b"", body
-        while rest:
-            size_line, _, rest = rest.partition(b"\r\n")
-            size = int(size_line.split(b";")[0], 16)
-            if size == 0:
-                break
-            out, rest = out + rest[:size], rest[size + 2:]
-        body = out
+        body = dechunk(body)
     return status, hdrs, body.decode()
 
 
