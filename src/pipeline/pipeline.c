@@ -40,7 +40,6 @@ struct pipeline {
 	const char *draining; /* the stream being drained, for emit */
 	int emit_status;      /* SINK_STOP once a sink asked to stop while draining */
 	bool running;
-	bool stop;
 	double last_tick_s; /* < 0 until a tick completed */
 };
 
@@ -424,7 +423,7 @@ static int wait_for_tick(struct pipeline *p, const struct timespec *deadline)
 		fds[nfds] = (struct pollfd){ .fd = fd, .events = POLLIN };
 		owner[nfds++] = i;
 	}
-	while (!p->stop && !runloop_stop_requested()) {
+	while (!runloop_stop_requested()) {
 		struct timespec left;
 		int ready;
 
@@ -478,7 +477,7 @@ int pipeline_run(struct pipeline *p)
 		if (rc < 0)
 			return NH_EXIT_FAILURE;
 		/* A sink that quits (q in the live view) wants no further tick. */
-		if (rc == SINK_STOP || p->stop)
+		if (rc == SINK_STOP)
 			return NH_EXIT_OK;
 		/* A stop signal still takes the partial interval and what the streams hold. */
 		if (drain_streams(p) < 0)
@@ -540,11 +539,6 @@ bool pipeline_running(const struct pipeline *p)
 void pipeline_set_process_threshold(struct pipeline *p, double bytes_per_second)
 {
 	alerts_set_process_rate(p->alerts, bytes_per_second);
-}
-
-void pipeline_request_stop(struct pipeline *p)
-{
-	p->stop = true;
 }
 
 const char *pipeline_hooks(const struct pipeline *p)

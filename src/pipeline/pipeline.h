@@ -109,7 +109,6 @@ int pipeline_close(struct pipeline *p);
 void pipeline_set_running(struct pipeline *p, bool running);
 bool pipeline_running(const struct pipeline *p);
 void pipeline_set_process_threshold(struct pipeline *p, double bytes_per_second);
-void pipeline_request_stop(struct pipeline *p);
 
 const char *pipeline_hooks(const struct pipeline *p);
 const char *pipeline_tc(const struct pipeline *p);

@@ -166,11 +166,6 @@ struct sink store_sink(struct store_sink *s)
 	};
 }
 
-bool store_sink_logging(const struct store_sink *s)
-{
-	return s && s->in_session;
-}
-
 const char *store_sink_path(const struct store_sink *s)
 {
 	return s ? store_path(s->store) : NULL;

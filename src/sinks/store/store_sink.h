@@ -36,7 +36,6 @@ void store_sink_free(struct store_sink *s);
 struct sink store_sink(struct store_sink *s);
 
 /* The live view's status bar: where we log, or why we do not. */
-bool store_sink_logging(const struct store_sink *s);
 const char *store_sink_path(const struct store_sink *s);
 pid_t store_sink_other_writer(const struct store_sink *s); /* 0: none */
 size_t store_sink_pending(const struct store_sink *s);     /* ticks waiting for the disk */
