@@ -28,6 +28,7 @@
 #include <sqlite3.h>
 
 #include "core/array.h"
+#include "core/errmsg.h"
 #include "core/exitcodes.h"
 #include "report/report.h"
 #include "report/report_data.h"
@@ -71,11 +72,10 @@ struct reader {
 
 static int reader_sql_error(struct reader *rd)
 {
-	snprintf(rd->err, rd->errlen,
-		 "nethound: cannot read the history in %s (%s); check the file or pass another "
-		 "--db",
-		 rd->path, sqlite3_errmsg(rd->db));
-	return NH_EXIT_DATABASE;
+	/* SQLite's message can quote the file's own schema text: nh_error makes it one safe line. */
+	return nh_error(rd->err, rd->errlen, NH_EXIT_DATABASE,
+			"cannot read the history in %s (%s); check the file or pass another --db",
+			rd->path, sqlite3_errmsg(rd->db));
 }
 
 static int reader_out_of_memory(struct reader *rd)
