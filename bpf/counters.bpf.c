@@ -612,6 +612,9 @@ FEXIT_RECV(udpv6_recvmsg)
 FEXIT_RECV(ping_recvmsg)
 FEXIT_RECV(raw_recvmsg)
 FEXIT_RECV(rawv6_recvmsg)
+/* SCTP is a module on most kernels: attached when sctp.ko is loaded at start. */
+FEXIT_SEND(sctp_sendmsg)
+FEXIT_RECV(sctp_recvmsg)
 
 /* AF_PACKET's sendmsg takes the socket, not the sock: one function for SOCK_RAW and DGRAM. */
 SEC("fexit/packet_sendmsg")
@@ -707,6 +710,8 @@ KPROBE_RECV(udpv6_recvmsg)
 KPROBE_RECV(ping_recvmsg)
 KPROBE_RECV(raw_recvmsg)
 KPROBE_RECV(rawv6_recvmsg)
+KPROBE_SEND(sctp_sendmsg)
+KPROBE_RECV(sctp_recvmsg)
 
 SEC("kprobe/packet_sendmsg")
 int BPF_KPROBE(kprobe_packet_sendmsg, struct socket *sock)

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,40 @@ static const char *program_target(const struct bpf_program *prog)
 	return slash ? slash + 1 : sec;
 }
 
+/*
+ * Functions that live in a module (SCTP is sctp.ko in Debian's kernels):
+ * attached when the module is loaded at start, found in the module's split
+ * BTF under /sys/kernel/btf. A module loaded later is not counted (README,
+ * Limitations).
+ */
+static const struct {
+	const char *func, *module;
+} module_targets[] = {
+	{ "sctp_sendmsg", "sctp" },
+	{ "sctp_recvmsg", "sctp" },
+};
+
+static bool module_target_exists(const struct btf *vmlinux, const char *target)
+{
+	for (size_t i = 0; i < sizeof(module_targets) / sizeof(module_targets[0]); i++) {
+		char path[64];
+		struct btf *mod;
+		bool found;
+
+		if (strcmp(module_targets[i].func, target) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", module_targets[i].module);
+		/* libbpf takes the base without const; parsing only reads it. */
+		mod = btf__parse_split(path, (struct btf *)(uintptr_t)vmlinux);
+		if (!mod)
+			return false;
+		found = btf__find_by_name_kind(mod, target, BTF_KIND_FUNC) >= 0;
+		btf__free(mod);
+		return found;
+	}
+	return false;
+}
+
 static bool target_exists(const struct btf *btf, const struct bpf_program *prog)
 {
 	const char *target = program_target(prog);
@@ -71,7 +106,8 @@ static bool target_exists(const struct btf *btf, const struct bpf_program *prog)
 		snprintf(typedef_name, sizeof(typedef_name), "bpf_iter_%s", target);
 		return btf__find_by_name_kind(btf, typedef_name, BTF_KIND_FUNC) >= 0;
 	}
-	return btf__find_by_name_kind(btf, target, BTF_KIND_FUNC) >= 0;
+	return btf__find_by_name_kind(btf, target, BTF_KIND_FUNC) >= 0 ||
+	       module_target_exists(btf, target);
 }
 
 /*

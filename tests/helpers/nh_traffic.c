@@ -12,6 +12,7 @@
  *   tcp-server  --bind A --port P --recv read|recv|recvmsg|splice
  *   tcp-client  --addr A --port P --send send|write|sendmsg|sendfile --bytes N
  *               [--chunk C] [--threads T] [--rate BYTES_PER_S]
+ *               (both with --sctp: the same over an SCTP one-to-one socket)
  *   udp-server  --bind A --port P --recv recvfrom|recvmmsg [--idle-ms MS]
  *   udp-client  --addr A --port P --send sendto|sendmmsg --count K --size S
  *   short-lived --addr A --port P --count K   (K UDP senders, one after another)
@@ -71,6 +72,7 @@ struct args {
 	const char *role, *name, *addr, *mode, *dev, *mac;
 	int port, threads, idle_ms;
 	long long bytes, chunk, count, size, rate;
+	bool sctp; /* tcp-server/tcp-client over SCTP one-to-one sockets instead */
 };
 
 static struct args a = { .threads = 1, .chunk = 65536, .idle_ms = 1000, .count = 1, .size = 512 };
@@ -130,11 +132,16 @@ static socklen_t make_addr(const char *host, int port, struct sockaddr_storage *
 	return sizeof(*s4);
 }
 
+static int stream_protocol(int type)
+{
+	return type == SOCK_STREAM && a.sctp ? IPPROTO_SCTP : 0;
+}
+
 static int bound_socket(int type, const char *host, int port)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = make_addr(host, port, &ss);
-	int one = 1, fd = socket(ss.ss_family, type, 0);
+	int one = 1, fd = socket(ss.ss_family, type, stream_protocol(type));
 
 	if (fd < 0)
 		die("socket");
@@ -151,7 +158,7 @@ static int connected_socket(int type, const char *host, int port)
 	socklen_t len = make_addr(host, port, &ss);
 
 	for (int tries = 0; tries < 500; tries++) {
-		int fd = socket(ss.ss_family, type, 0);
+		int fd = socket(ss.ss_family, type, stream_protocol(type));
 
 		if (fd < 0)
 			die("socket");
@@ -882,6 +889,7 @@ int main(int argc, char **argv)
 		{ "rate", required_argument, NULL, 'r' },
 		{ "proto", required_argument, NULL, 'p' }, /* raw roles: the IP protocol */
 		{ "dev", required_argument, NULL, 'd' },   { "mac", required_argument, NULL, 'M' },
+		{ "sctp", no_argument, NULL, 'S' },
 		{ 0 },
 	};
 	int c;
@@ -905,6 +913,7 @@ int main(int argc, char **argv)
 		case 'r': a.rate = atoll(optarg); break;
 		case 'd': a.dev = optarg; break;
 		case 'M': a.mac = optarg; break;
+		case 'S': a.sctp = true; break;
 		default: fail("bad option");
 		}
 	}
