@@ -594,6 +594,9 @@ def dashboard_details_interfaces_alerts_reset():
                            f"an active alert for {name}")
             check(not b.js("document.getElementById('alerts').hidden"), "alerts table hidden")
             print(f"  active alert in the page: {alert}")
+            b.js("window.scrollTo(0, 0); true")
+            time.sleep(0.3)
+            b.screenshot(os.path.join(ARTIFACTS, "web-alert-1280x800.png"))
             b.js("document.getElementById('threshold').value = '10'; "
                  "document.getElementById('set-threshold').click(); true")
             got = b.wait(f"(() => {{ const r = {ROW_JS % json.dumps(name)};"
