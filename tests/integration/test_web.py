@@ -671,6 +671,12 @@ def dashboard_details_interfaces_alerts_reset():
             print(f"  {link.dev}: sent {truth_if[0]} received {truth_if[1]} == the kernel's "
                   f"counters; unattributed {shown[2:]} == the rest")
             b.screenshot(os.path.join(ARTIFACTS, "web-details-1280x800.png"))
+            b.size(390, 844)
+            time.sleep(0.5)
+            width = b.js("document.documentElement.scrollWidth")
+            check(width <= 390, f"with details open the page is {width} px wide at 390")
+            b.screenshot(os.path.join(ARTIFACTS, "web-details-390x844.png"))
+            b.size(1280, 800)
 
             # Reset: the held client's totals are 0, then exactly what it moves next.
             b.js("document.getElementById('reset').click(); true")
@@ -828,6 +834,16 @@ def report_range_picker_and_hostile_names():
             time.sleep(0.3)
             width = b.js("document.documentElement.scrollWidth")
             check(width <= 1920, f"the page is {width} px wide at 1920")
+            # The system's scheme: dark colours when it asks for them, light otherwise.
+            bg = "getComputedStyle(document.body).backgroundColor"
+            light = b.js(bg)
+            b.call("Emulation.setEmulatedMedia", features=[
+                {"name": "prefers-color-scheme", "value": "dark"}])
+            dark = b.js(bg)
+            check(light == "rgb(255, 255, 255)" and dark == "rgb(21, 23, 26)",
+                  f"background light {light}, dark {dark}")
+            b.screenshot(os.path.join(ARTIFACTS, "web-dark-1920x1080.png"))
+            print(f"  fits 390 and 1920 px; background {light} light, {dark} dark")
             check(not b.dialogs, f"a dialog opened: {b.dialogs}")
         check(rec.stop() == 0, f"record did not exit 0: {rec.stderr()}")
 

@@ -436,8 +436,8 @@ function renderReport(rep) {
 			b.start + ': ' + bytes(b.total_bytes) + ' (up ' + bytes(b.upload_bytes) +
 			', down ' + bytes(b.download_bytes) + ')');
 	});
-	$('report-chart-from').textContent = tl.length ? tl.length + ' ' + bucket + 's from ' +
-		tl[0].start : 'no ' + bucket + 's';
+	$('report-chart-from').textContent = tl.length ? tl.length + ' ' + bucket +
+		(tl.length > 1 ? 's' : '') + ' from ' + tl[0].start + ',' : 'no ' + bucket + 's,';
 	$('report-chart-max').textContent = 'top: ' + bytes(max);
 	const procs = (rep.processes || []).slice();
 	if (rep.other_processes && rep.other_processes.count)
