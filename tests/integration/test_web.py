@@ -572,7 +572,7 @@ def dashboard_details_interfaces_alerts_reset():
     dump --json's cumulative counters."""
     name = f"nhw{TAG}dr"
     held = f"nhw{TAG}dh"
-    nbytes = 2_000_000
+    nbytes = 3_000_000  # 10 s at 300 KB/s: time to see it red, then not
     half = 1_000_000
     port = 47200 + int(TAG) % 1000
     with tempfile.TemporaryDirectory() as tmp, PeerLink() as link, Namespaces() as ns:
@@ -585,7 +585,7 @@ def dashboard_details_interfaces_alerts_reset():
             srv = start_server("tcp-server", "--name", f"nhw{TAG}ds", "--bind", ns.b4,
                                "--port", port, "--recv", "recv", ns=ns.b)
             cli = start("tcp-client", "--name", name, "--addr", ns.b4, "--port", port,
-                        "--send", "send", "--bytes", nbytes, "--rate", 400_000, ns=ns.a)
+                        "--send", "send", "--bytes", nbytes, "--rate", 300_000, ns=ns.a)
             got = b.wait(f"(() => {{ const r = {ROW_JS % json.dumps(name)};"
                          " return r && r.over ? r : null; })()", f"{name} red at 100K")
             print(f"  red over 100 KiB/s: {got['cells'][:5]}")
