@@ -413,12 +413,14 @@ def controls_need_token_and_same_origin():
 
 @test
 def read_only_has_no_controls():
-    """--web-read-only: no token printed, every control path 404, the page says so."""
+    """--web-read-only: no token printed, every control path (reset too) 404."""
     with tempfile.TemporaryDirectory() as tmp, Recorder(tmp, "--web-read-only") as rec:
         check(rec.token() is None and "read-only" in rec.stderr(), f"stderr: {rec.stderr()}")
-        for what in ("stop", "start", "threshold?bytes_per_second=1"):
+        for what in ("stop", "start", "reset", "threshold?bytes_per_second=1"):
             code, _, _ = rec.post(f"/api/control/{what}")
             check(code == 404, f"read-only {what}: {code}")
+        code, _, _ = rec.get("/api/baseline")
+        check(code == 404, f"read-only: a baseline after refused resets: {code}")
         st = rec.status()
         check(st["running"] and not st["controls"], f"status {st}")
         wait_sessions(rec.db, lambda s: len(s) == 1 and s[0][1] == "running")
