@@ -21,8 +21,9 @@ static void test_host(void)
 	CHECK(!web_host_is_literal("[evil.example]:1"));
 	CHECK(!web_host_is_literal(""));
 	CHECK(!web_host_is_literal(NULL));
-	CHECK(!web_host_is_literal("1111111111111111111111111111111111111111111111111111111111111111"
-				   "1111:80"));
+	CHECK(
+	    !web_host_is_literal("1111111111111111111111111111111111111111111111111111111111111111"
+				 "1111:80"));
 }
 
 static void test_secret(void)

@@ -282,9 +282,9 @@ static enum MHD_Result control(struct web *w, struct MHD_Connection *c, const ch
 	} else if (strcmp(what, "stop") == 0) {
 		web_queue_control(w, WEB_CONTROL_STOP, 0);
 	} else if (strcmp(what, "threshold") == 0) {
-		if (!web_parse_threshold(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-								     "bytes_per_second"),
-					 &threshold))
+		if (!web_parse_threshold(
+			MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "bytes_per_second"),
+			&threshold))
 			return send_error(c, MHD_HTTP_BAD_REQUEST,
 					  "bytes_per_second must be a number from 0 to 1e15");
 		web_queue_control(w, WEB_CONTROL_THRESHOLD, threshold);
@@ -578,8 +578,9 @@ static int handle(void *ctx, struct MHD_Connection *c, const char *url, const ch
 		return report(w, c);
 	if (strcmp(url, "/api/events") == 0 && get)
 		return events(w, c);
-	return send_error(c, MHD_HTTP_NOT_FOUND,
-			  "endpoints: /api/snapshot, /api/events, /api/status, /api/baseline, /api/report");
+	return send_error(
+	    c, MHD_HTTP_NOT_FOUND,
+	    "endpoints: /api/snapshot, /api/events, /api/status, /api/baseline, /api/report");
 }
 
 static void stop(void *ctx)
