@@ -72,6 +72,8 @@ def markdown_to_roff(md):
         elif line.startswith("#"):
             out.append(".SS " + esc(line.lstrip("#").strip()))
             i += 1
+        elif line.startswith("!["):
+            i += 1  # a screenshot: nothing a terminal can show
         elif line.strip():
             para = []
             while i < len(lines) and lines[i].strip() and not lines[i].startswith(("|", "```", "#")) \
@@ -138,7 +140,7 @@ def main():
         for term, desc in entries:
             man8.append(".TP\n" + line_safe("\\fB" + esc(term) + "\\fR"))
             man8.append(line_safe(esc(desc)))
-    for title in ("Metrics", "Security and privileges", "Install and service"):
+    for title in ("Metrics", "Web dashboard", "Security and privileges", "Install and service"):
         man8 += [".SH " + esc(title.upper()), markdown_to_roff(readme_section(readme, title))]
     man8 += [".SH EXIT STATUS", markdown_to_roff(readme_section(readme, "Exit codes")),
              ".SH FILES", ".TP\n/etc/nethound.conf\nsettings; see \\fBnethound.conf\\fR(5)",

@@ -149,7 +149,7 @@ void cli_print_usage(FILE *out)
 	      "                       and the web dashboard at http://ADDR:PORT/;\n"
 	      "                       a port alone listens on 127.0.0.1, an address alone on\n"
 	      "                       port 9077; [::1]:PORT for IPv6 (default off)\n"
-	      "      --web-read-only  the dashboard has no controls (no start, stop, threshold)\n"
+	      "      --web-read-only  the dashboard has no controls (start, stop, reset, threshold)\n"
 	      "      --web-auth FILE  the dashboard asks for the user and password whose hash\n"
 	      "                       FILE holds (one line USER:HASH, openssl passwd -6)\n"
 	      "      --metrics-max-series N  process (and interface) series kept, the rest\n"

@@ -165,6 +165,29 @@ static int set_numeric(struct config_file *f, const char *value)
 	return 0;
 }
 
+static int set_web_read_only(struct config_file *f, const char *value)
+{
+	if (strcmp(value, "yes") == 0)
+		f->opts.web_read_only = true;
+	else if (strcmp(value, "no") == 0)
+		f->opts.web_read_only = false;
+	else
+		return bad_value(f, "'%s' is neither yes nor no", shown_str(f, value));
+	return 0;
+}
+
+/* As for db: a service's working directory is not the user's. The file is read at start. */
+static int set_web_auth(struct config_file *f, const char *value)
+{
+	if (strcasecmp(value, "off") == 0) {
+		f->opts.web_auth_path = NULL;
+		return 0;
+	}
+	if (value[0] != '/')
+		return bad_value(f, "'%s' is not an absolute path or off", shown_str(f, value));
+	return keep_string(f, value, strlen(value), &f->opts.web_auth_path);
+}
+
 /* Kept as written: the caller splits it into argv and runs it without a shell. */
 static int set_alert_exec(struct config_file *f, const char *value)
 {
@@ -196,6 +219,8 @@ static const struct config_key {
 	{ "alert_exec", NULL, set_alert_exec, false },
 	{ "listen", settings_set_listen, NULL, false },
 	{ "metrics_max_series", settings_set_metrics_max_series, NULL, false },
+	{ "web_read_only", NULL, set_web_read_only, false },
+	{ "web_auth", NULL, set_web_auth, false },
 };
 
 /* Levenshtein distance to a known key (at most 31 bytes), for "did you mean". */

@@ -24,7 +24,8 @@ import tempfile
 import threading
 import time
 
-from nhtest import BackgroundRecord, dechunk, NETHOUND, Namespaces, TestFailure, check, finish, main, start, start_server
+from nhtest import (BackgroundRecord, dechunk, NETHOUND, Namespaces, TestFailure, check, finish,
+                    link_counters, main, sh, start, start_server, wait_line)
 
 TESTS = {}
 TAG = f"{os.getpid() % 100000:05d}"
@@ -358,7 +359,7 @@ def controls_need_token_and_same_origin():
             ("the cookie in a foreign Origin", {"Cookie": f"nethound_token_{rec.port}={token}",
                                                "Origin": f"http://127.0.0.1:{rec.port + 1}"}),
         ]
-        for what in ("stop", "threshold?bytes_per_second=1"):
+        for what in ("stop", "reset", "threshold?bytes_per_second=1"):
             for why, headers in refused:
                 code, _, body = rec.post(f"/api/control/{what}", headers=headers)
                 check(code == 403, f"{what} with {why}: {code} {body}")
@@ -366,8 +367,10 @@ def controls_need_token_and_same_origin():
         check(code == 405, f"GET of a control: {code}")
         time.sleep(1.2)
         st = rec.status()
-        check(st["running"] and st["threshold"] == 1048576 and not st["authorized"],
-              f"a refused request changed something: {st}")
+        check(st["running"] and st["threshold"] == 1048576 and not st["authorized"] and
+              st["resets"] == 0, f"a refused request changed something: {st}")
+        code, _, _ = rec.get("/api/baseline")
+        check(code == 404, f"a refused reset left a baseline: {code}")
         wait_sessions(rec.db, lambda s: len(s) == 1 and s[0][1] == "running")
         print("  refused: no token, wrong token, foreign Origin, cross-site; nothing changed")
 
@@ -381,6 +384,10 @@ def controls_need_token_and_same_origin():
         print(f"  stop and start with the token: sessions {got}")
         code, _, body = rec.post("/api/control/threshold?bytes_per_second=abc", headers=good)
         check(code == 400, f"bad threshold: {code}")
+        code, _, body = rec.post("/api/control/reset", headers=good)
+        check(code == 200 and json.loads(body)["resets"] == 1, f"reset: {code} {body}")
+        code, _, body = rec.get("/api/baseline")
+        check(code == 200 and "totals" in json.loads(body), f"baseline after reset: {code}")
 
         # The browser: the token link sets the cookie; the page's button stops monitoring.
         with Browser(tmp) as b:
@@ -406,12 +413,14 @@ def controls_need_token_and_same_origin():
 
 @test
 def read_only_has_no_controls():
-    """--web-read-only: no token printed, every control path 404, the page says so."""
+    """--web-read-only: no token printed, every control path (reset too) 404."""
     with tempfile.TemporaryDirectory() as tmp, Recorder(tmp, "--web-read-only") as rec:
         check(rec.token() is None and "read-only" in rec.stderr(), f"stderr: {rec.stderr()}")
-        for what in ("stop", "start", "threshold?bytes_per_second=1"):
+        for what in ("stop", "start", "reset", "threshold?bytes_per_second=1"):
             code, _, _ = rec.post(f"/api/control/{what}")
             check(code == 404, f"read-only {what}: {code}")
+        code, _, _ = rec.get("/api/baseline")
+        check(code == 404, f"read-only: a baseline after refused resets: {code}")
         st = rec.status()
         check(st["running"] and not st["controls"], f"status {st}")
         wait_sessions(rec.db, lambda s: len(s) == 1 and s[0][1] == "running")
@@ -483,6 +492,362 @@ def page_headers_snapshot_and_report():
         code, _, body = rec.get("/api/report?date=%3Cscript%3E")
         check(code == 400, f"odd date: {code}")
         check(rec.stop() == 0, "record did not exit 0")
+
+
+class PeerLink:
+    """A veth pair with one end here (the namespace nethound and the test run in) and the
+    other in a peer namespace the test creates: the test's client sends over it, so its
+    wire bytes and the interface's unattributed bytes are this test's alone. IPv6 is off on
+    both ends, so the link carries nothing the test does not send (no ND, no MLD)."""
+
+    def __init__(self):
+        n = int(TAG) % 250 + 1
+        self.ns = f"nhw{TAG}peer"
+        self.dev = f"nhw{TAG}r"
+        self.peer_dev = f"nhw{TAG}p"
+        self.addr, self.peer_addr = f"10.233.{n}.1", f"10.233.{n}.2"
+
+    def __enter__(self):
+        self.close()
+        sh("ip", "netns", "add", self.ns)
+        sh("ip", "link", "add", self.dev, "type", "veth", "peer", "name", self.peer_dev,
+           "netns", self.ns)
+        sh("sysctl", "-qw", f"net.ipv6.conf.{self.dev}.disable_ipv6=1")
+        sh("sysctl", "-qw", f"net.ipv6.conf.{self.peer_dev}.disable_ipv6=1", ns=self.ns)
+        sh("sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647", ns=self.ns)
+        sh("ip", "addr", "add", f"{self.addr}/24", "dev", self.dev)
+        sh("ip", "addr", "add", f"{self.peer_addr}/24", "dev", self.peer_dev, ns=self.ns)
+        sh("ip", "link", "set", "lo", "up", ns=self.ns)
+        sh("ip", "link", "set", self.peer_dev, "up", ns=self.ns)
+        sh("ip", "link", "set", self.dev, "up")
+        return self
+
+    def close(self):
+        subprocess.run(["ip", "link", "del", self.dev], capture_output=True)
+        subprocess.run(["ip", "netns", "del", self.ns], capture_output=True)
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def press_enter(b):
+    """A real key press, through the browser's input pipeline (not a synthetic DOM event)."""
+    for kind in ("keyDown", "keyUp"):
+        b.call("Input.dispatchKeyEvent", type=kind, key="Enter", code="Enter",
+               windowsVirtualKeyCode=13, nativeVirtualKeyCode=13,
+               **({"text": "\r"} if kind == "keyDown" else {}))
+
+
+# Exact byte figures the page shows, from the data-bytes its cells carry beside the text.
+DETAIL_JS = r"""(() => {
+  const d = (id) => Number(document.getElementById(id).dataset.bytes);
+  const conns = [...document.querySelectorAll('#conns tbody tr')].map((tr) =>
+    ({ cells: [...tr.cells].map((td) => td.textContent),
+       tx: Number(tr.cells[6].dataset.bytes), rx: Number(tr.cells[7].dataset.bytes) }));
+  const ifs = {};
+  for (const tr of document.querySelectorAll('#ifaces tbody tr'))
+    ifs[tr.dataset.name] = [4, 5, 6, 7].map((i) => Number(tr.cells[i - 1].dataset.bytes));
+  return { shown: !document.getElementById('detail').hidden,
+    title: document.getElementById('detail-title').textContent,
+    tx: d('detail-tx'), rx: d('detail-rx'), wire_tx: d('detail-wire-tx'),
+    wire_rx: d('detail-wire-rx'), conns, ifs };
+})()"""
+
+
+def snap_process(rec, pid):
+    _, _, body = rec.get("/api/snapshot")
+    snap = json.loads(body)
+    procs = [p for p in snap["processes"] if p["pid"] == pid]
+    ifaces = {i["name"]: i for i in snap["interfaces"]}
+    return (procs[0] if procs else None), ifaces, snap
+
+
+@test
+def dashboard_details_interfaces_alerts_reset():
+    """Two clients move exact bytes while the page is open, one between two namespaces, one
+    over a veth from here whose other end is the test's. The paced one is red over the threshold (100K at start) and not after the page sets 10 MiB/s,
+    and its alert is listed. A key press on the other's row opens its connections and wire
+    bytes: payload equal to the truth, wire equal to /api/snapshot; the interface row equals
+    the kernel's own counters and its unattributed bytes (the peer's pings, answered by the
+    kernel) are the rest. Reset zeroes every total the page shows; what the client moves next
+    is then exactly what the page shows, in a newly loaded page too, while /api/snapshot keeps
+    dump --json's cumulative counters."""
+    name = f"nhw{TAG}dr"
+    held = f"nhw{TAG}dh"
+    nbytes = 3_000_000  # 10 s at 300 KB/s: time to see it red, then not
+    half = 1_000_000
+    port = 47200 + int(TAG) % 1000
+    with tempfile.TemporaryDirectory() as tmp, PeerLink() as link, Namespaces() as ns:
+        before = link_counters(None, link.dev)
+        with Recorder(tmp, "-i", link.dev, "--threshold", "100K") as rec, Browser(tmp) as b:
+            b.go(f"{rec.base}/?token={rec.token()}")
+            b.wait("!document.getElementById('controls').hidden", "its controls")
+            check(b.js("document.getElementById('threshold').value") == "0.1",
+                  "the threshold box does not show --threshold 100K as 0.1 MiB/s")
+            srv = start_server("tcp-server", "--name", f"nhw{TAG}ds", "--bind", ns.b4,
+                               "--port", port, "--recv", "recv", ns=ns.b)
+            cli = start("tcp-client", "--name", name, "--addr", ns.b4, "--port", port,
+                        "--send", "send", "--bytes", nbytes, "--rate", 300_000, ns=ns.a)
+            got = b.wait(f"(() => {{ const r = {ROW_JS % json.dumps(name)};"
+                         " return r && r.over ? r : null; })()", f"{name} red at 100K")
+            print(f"  red over 100 KiB/s: {got['cells'][:5]}")
+            alert = b.wait("[...document.querySelectorAll('#alerts tbody tr')].map((tr) => "
+                           f"tr.textContent).find((t) => t.includes({json.dumps(name)}))",
+                           f"an active alert for {name}")
+            check(not b.js("document.getElementById('alerts').hidden"), "alerts table hidden")
+            print(f"  active alert in the page: {alert}")
+            b.js("window.scrollTo(0, 0); true")
+            time.sleep(0.3)
+            b.screenshot(os.path.join(ARTIFACTS, "web-alert-1280x800.png"))
+            b.js("document.getElementById('threshold').value = '10'; "
+                 "document.getElementById('set-threshold').click(); true")
+            got = b.wait(f"(() => {{ const r = {ROW_JS % json.dumps(name)};"
+                         " return r && !r.over && r.cells[3] !== '0 B/s' ? r : null; })()",
+                         f"{name} sending and not red at 10 MiB/s")
+            check(rec.status()["threshold"] == 10 * 1048576, "threshold not applied")
+            print(f"  not red at 10 MiB/s while sending: {got['cells'][3]}")
+
+            # The held client: half each way, then it waits (alive, connection open).
+            psrv = start_server("tcp-prior-server", "--name", f"nhw{TAG}hs", "--bind",
+                                link.peer_addr, "--port", port + 1, "--recv", "recv",
+                                "--bytes", half, ns=link.ns, stdin=subprocess.PIPE)
+            pcli = start("tcp-prior-client", "--name", held, "--addr", link.peer_addr,
+                         "--port", port + 1, "--bytes", half, stdin=subprocess.PIPE)
+            wait_line(pcli, "phase")
+            wait_line(psrv, "phase")
+            finish(start("ping", "--name", f"nhw{TAG}pg", "--addr", link.addr, "--count", 8,
+                         "--size", 200, ns=link.ns))
+            client, = finish(cli, timeout=120)
+            finish(srv, timeout=120)
+            check(client["tx"] == nbytes, "traffic program short")
+            # The keyboard: focus the held client's row, press Enter.
+            b.wait(ROW_JS % json.dumps(held), f"the row of {held}")
+            b.js("[...document.querySelectorAll('#procs tbody tr')].find((tr) => "
+                 f"tr.cells[1].textContent === {json.dumps(held)}).focus(); true")
+            press_enter(b)
+            b.wait("!document.getElementById('detail').hidden", "the process's details")
+            # Settle: the page shows what the snapshot says once the last packets are in.
+            deadline = time.monotonic() + 15
+            while True:
+                snap = json.loads(rec.get("/api/snapshot")[2])
+                procs = {p["comm"]: p for p in snap["processes"]}
+                iface = {i["name"]: i for i in snap["interfaces"]}.get(link.dev)
+                kernel = link_counters(None, link.dev)
+                page = b.js(DETAIL_JS)
+                truth_if = [kernel["tx_bytes"] - before["tx_bytes"],
+                            kernel["rx_bytes"] - before["rx_bytes"]]
+                proc = procs.get(held)
+                ok = (proc and iface and page["tx"] == half and
+                      page["rx"] == half and page["conns"] and
+                      page["wire_tx"] == proc["wire"]["tx_total"] and
+                      page["wire_rx"] == proc["wire"]["rx_total"] and
+                      page["ifs"].get(link.dev, [None, None])[:2] == truth_if and
+                      [iface["tx_total"], iface["rx_total"]] == truth_if)
+                if ok or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+            print(f"  page: {page['title']}: payload sent {page['tx']} received {page['rx']}, "
+                  f"wire sent {page['wire_tx']} received {page['wire_rx']}; "
+                  f"{len(page['conns'])} connection(s) "
+                  f"{page['conns'][0]['cells'][:3] if page['conns'] else None}")
+            check(page["shown"] and held in page["title"], f"details of {page['title']}")
+            check(proc and page["tx"] == page["rx"] == half == proc["tx_total"],
+                  f"payload: page {page['tx']}/{page['rx']}, snapshot {proc}, truth {half}")
+            check(len(page["conns"]) == 1 and page["conns"][0]["tx"] == half and
+                  page["conns"][0]["rx"] == half and
+                  page["conns"][0]["cells"][2] == f"{link.peer_addr}:{port + 1}",
+                  f"connections in the page: {page['conns']}")
+            check(page["wire_tx"] == proc["wire"]["tx_total"] > half and
+                  page["wire_rx"] == proc["wire"]["rx_total"] > half,
+                  f"wire bytes: page {page['wire_tx']}/{page['wire_rx']}, snapshot "
+                  f"{proc['wire']}")
+            shown = page["ifs"].get(link.dev)
+            check(shown and shown[:2] == truth_if,
+                  f"{link.dev} in the page {shown}, the kernel's counters {truth_if}")
+            # Everything else on the link is unattributed: ARP, the peer's 8 pings and the
+            # kernel's replies (--size is the ICMP message: 14 + 20 + 200 bytes a frame).
+            rest = [truth_if[0] - page["wire_tx"], truth_if[1] - page["wire_rx"]]
+            check(shown[2:] == rest and min(rest) >= 8 * 234,
+                  f"unattributed on {link.dev}: page {shown[2:]}, the interface minus the "
+                  f"client's wire bytes {rest}")
+            print(f"  {link.dev}: sent {truth_if[0]} received {truth_if[1]} == the kernel's "
+                  f"counters; unattributed {shown[2:]} == the rest")
+            b.screenshot(os.path.join(ARTIFACTS, "web-details-1280x800.png"))
+            b.size(390, 844)
+            time.sleep(0.5)
+            width = b.js("document.documentElement.scrollWidth")
+            check(width <= 390, f"with details open the page is {width} px wide at 390")
+            b.screenshot(os.path.join(ARTIFACTS, "web-details-390x844.png"))
+            b.size(1280, 800)
+
+            # Reset: the held client's totals are 0, then exactly what it moves next.
+            b.js("document.getElementById('reset').click(); true")
+            zero = ("(() => { const r = [...document.querySelectorAll('#procs tbody tr')].find("
+                    f"(tr) => tr.cells[1].textContent === {json.dumps(held)});"
+                    " return r && r.cells[5].dataset.bytes === '0' &&"
+                    " r.cells[6].dataset.bytes === '0' &&"
+                    " document.getElementById('detail-tx').dataset.bytes === '0' &&"
+                    " document.getElementById('detail-wire-rx').dataset.bytes === '0' &&"
+                    " [...document.querySelectorAll('#conns tbody tr')].every((tr) =>"
+                    "   tr.cells[6].dataset.bytes === '0') &&"
+                    " !document.getElementById('reset-note').hidden; })()")
+            try:
+                b.wait(zero, "zero totals after Reset")
+            except TestFailure:
+                print("  the page after Reset:", b.js(DETAIL_JS), b.js(ROW_JS % json.dumps(held)))
+                raise
+            st = rec.status()
+            check(st["resets"] == 1, f"status after a reset: {st}")
+            proc = [p for p in json.loads(rec.get("/api/snapshot")[2])["processes"]
+                    if p["comm"] == held]
+            check(proc and proc[0]["tx_total"] == half,
+                  f"/api/snapshot is no longer dump --json's cumulative document: {proc}")
+            # The baseline is the server's: a page loaded now shows the same zeros.
+            b.go(rec.base + "/")
+            b.wait(f"(() => {{ const r = {ROW_JS % json.dumps(held)};"
+                   " return r && r.cells[5] === '0 B' && r.cells[6] === '0 B' &&"
+                   " !document.getElementById('reset-note').hidden; })()",
+                   "zero totals in a newly loaded page")
+            b.js("[...document.querySelectorAll('#procs tbody tr')].find((tr) => "
+                 f"tr.cells[1].textContent === {json.dumps(held)}).focus(); true")
+            press_enter(b)
+            b.wait("!document.getElementById('detail').hidden", "the process's details again")
+            print(f"  Reset: {held}'s row, details and connection show 0, in a new page too")
+            for proc_ in (pcli, psrv):
+                proc_.stdin.write("go\n")
+                proc_.stdin.flush()
+            hc, = finish(pcli)
+            finish(psrv)
+            check(hc["tx"] == hc["rx"] == half, f"held client moved {hc} after the pause")
+            # The details keep a process's last figures when it is gone (it exits now).
+            after = b.wait(
+                "(() => { const d = " + DETAIL_JS + ";"
+                f" return d.tx === {half} && d.rx === {half} && d.conns.length === 1 &&"
+                f" d.conns[0].tx === {half} && d.conns[0].rx === {half} ? d : null; }})()",
+                f"{half} bytes each way since the reset")
+            print(f"  after Reset the page shows {after['tx']}/{after['rx']} == the second "
+                  "exchange")
+            check(not b.dialogs, f"a dialog opened: {b.dialogs}")
+            check(rec.stop() == 0, f"record did not exit 0: {rec.stderr()}")
+
+
+@test
+def report_range_picker_and_hostile_names():
+    """The report view: a day and a from/to range (hourly bars, or daily over 48 hours) with
+    totals equal to report --format json, top processes, protocols, alerts and sessions; a
+    process named <img src=x onerror=alert(1)> in the database (too long for a comm, so the
+    test writes it into the hourly rollup) is shown as text, and no element is made of it."""
+    evil = "<img src=x onerror=alert(1)>"
+    name = f"nhw{TAG}rp"
+    port = 47300 + int(TAG) % 1000
+    with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns, \
+            Recorder(tmp, "--threshold", "100K") as rec:
+        srv = start_server("tcp-server", "--name", f"nhw{TAG}rs", "--bind", ns.b4, "--port",
+                           port, "--recv", "recv", ns=ns.b)
+        cli = start("tcp-client", "--name", name, "--addr", ns.b4, "--port", port, "--send",
+                    "send", "--bytes", 1_000_000, "--rate", 400_000, ns=ns.a)
+        finish(cli, timeout=60)
+        finish(srv, timeout=60)
+        time.sleep(1.5)
+        code, _, _ = rec.post("/api/control/stop", headers={"X-Nethound-Token": rec.token()})
+        check(code == 200, "stop")
+        wait_sessions(rec.db, lambda s: s and s[-1][2] is not None)
+        hour = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:00:00")
+        con = sqlite3.connect(rec.db, timeout=30)
+        with con:
+            con.execute("INSERT INTO traffic_hourly (hour, process_name, upload_bytes, "
+                        "download_bytes, wire_upload_bytes, wire_download_bytes) "
+                        "VALUES (?, ?, 7000000, 0, 0, 0)", (hour, evil))
+        con.close()
+        today = datetime.date.today()
+
+        def cli_report(*args):
+            res = subprocess.run([NETHOUND, "report", "--db", rec.db, "--format", "json",
+                                  "--top", "10", *args], capture_output=True, text=True,
+                                 timeout=60)
+            check(res.returncode == 0, f"report {args}: {res.stderr}")
+            return json.loads(res.stdout)
+
+        with Browser(tmp) as b:
+            b.go(rec.base + "/")
+            want = cli_report("--date", today.isoformat())
+            shown = b.wait("document.getElementById('report-total').dataset.bytes",
+                           "the day's report")
+            check(int(shown) == want["totals"]["total_bytes"],
+                  f"day total: page {shown}, report {want['totals']['total_bytes']}")
+            procs = b.js("[...document.querySelectorAll('#report-procs tbody tr')]"
+                         ".map((tr) => tr.cells[0].textContent)")
+            check(procs == [p["name"] for p in want["processes"]] + (
+                [f"{want['other_processes']['count']} others"]
+                if want["other_processes"]["count"] else []) and evil in procs,
+                  f"top processes: page {procs}, report {want['processes']}")
+            check(b.js("document.querySelectorAll('img').length") == 0,
+                  "an <img> element is in the DOM: a name was parsed as markup")
+            protos = b.js("[...document.querySelectorAll('#report-protocols tbody tr')]"
+                          ".map((tr) => tr.cells[0].textContent)")
+            check(protos == [p["protocol"] for p in want["protocols"]] and "TCP" in protos,
+                  f"protocols: page {protos}, report {want['protocols']}")
+            alerts = b.js("[...document.querySelectorAll('#report-alerts tbody tr')]"
+                          ".map((tr) => tr.textContent)")
+            check(len(alerts) == len(want["alerts"]) and any(name in a for a in alerts),
+                  f"alerts: page {alerts}, report has {len(want['alerts'])}")
+            sess = b.js("document.querySelectorAll('#report-sessions tbody tr').length")
+            check(sess == len(want["sessions"]) == 1, f"sessions: page {sess}")
+            bucket = b.js("document.getElementById('report-bucket').textContent")
+            bars = b.js("document.querySelectorAll('#report-chart rect').length")
+            check(bucket == "hour" and bars == len(want["timeline"]) >= 23,
+                  f"day chart: {bars} bars per {bucket}")
+            print(f"  day: {shown} bytes == report; {bars} hourly bars; {len(alerts)} alerts; "
+                  f"the name {evil} shown as text")
+
+            # A range over 48 hours: one bar per day. The keyboard selects the mode.
+            start_day = today - datetime.timedelta(days=3)
+            end_day = today + datetime.timedelta(days=1)
+            b.js("document.getElementById('report-mode-range').focus(); true")
+            b.call("Input.dispatchKeyEvent", type="keyDown", key=" ", code="Space",
+                   windowsVirtualKeyCode=32, text=" ")
+            b.call("Input.dispatchKeyEvent", type="keyUp", key=" ", code="Space",
+                   windowsVirtualKeyCode=32)
+            b.wait("!document.getElementById('report-range-box').hidden", "the from/to boxes")
+            b.js(f"document.getElementById('report-from').value = '{start_day}T00:00';"
+                 f"document.getElementById('report-to').value = '{end_day}T00:00';"
+                 "document.getElementById('report-total').dataset.bytes = '';"
+                 "document.getElementById('report-load').click(); true")
+            want = cli_report("--from", f"{start_day} 00:00", "--to", f"{end_day} 00:00")
+            shown = b.wait("document.getElementById('report-bucket').textContent === 'day' &&"
+                           " document.getElementById('report-total').dataset.bytes",
+                           "the range's report")
+            bars = b.js("document.querySelectorAll('#report-chart rect').length")
+            check(want["timeline_bucket"] == "day" and
+                  int(shown) == want["totals"]["total_bytes"] and bars == len(want["timeline"]),
+                  f"range: page {shown} in {bars} bars, report "
+                  f"{want['totals']['total_bytes']} in {len(want['timeline'])} "
+                  f"{want['timeline_bucket']}s")
+            msg = b.js("document.getElementById('report-msg').textContent")
+            check(want["range"]["from"] in msg, f"the page's range {msg!r}, report "
+                  f"{want['range']}")
+            print(f"  {start_day} to {end_day}: {shown} bytes == report, {bars} daily bar(s) "
+                  f"(report: {want['range']})")
+            b.size(390, 844)
+            time.sleep(0.5)
+            width = b.js("document.documentElement.scrollWidth")
+            check(width <= 390, f"the page is {width} px wide at phone width 390")
+            b.size(1920, 1080)
+            time.sleep(0.3)
+            width = b.js("document.documentElement.scrollWidth")
+            check(width <= 1920, f"the page is {width} px wide at 1920")
+            # The system's scheme: dark colours when it asks for them, light otherwise.
+            bg = "getComputedStyle(document.body).backgroundColor"
+            light = b.js(bg)
+            b.call("Emulation.setEmulatedMedia", features=[
+                {"name": "prefers-color-scheme", "value": "dark"}])
+            dark = b.js(bg)
+            check(light == "rgb(255, 255, 255)" and dark == "rgb(21, 23, 26)",
+                  f"background light {light}, dark {dark}")
+            b.screenshot(os.path.join(ARTIFACTS, "web-dark-1920x1080.png"))
+            print(f"  fits 390 and 1920 px; background {light} light, {dark} dark")
+            check(not b.dialogs, f"a dialog opened: {b.dialogs}")
+        check(rec.stop() == 0, f"record did not exit 0: {rec.stderr()}")
 
 
 def open_stream(rec, source):

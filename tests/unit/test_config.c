@@ -308,6 +308,8 @@ static void test_every_key(void)
 				   "window = 5\n"
 				   "alert_hold = 0\n"
 				   "alert_exec = /usr/local/bin/page --team \"net ops\" #1\n"
+				   "web_read_only = yes\n"
+				   "web_auth = /etc/nethound.web-auth\n"
 				   "\n";
 	struct options o;
 	char err[256];
@@ -332,6 +334,8 @@ static void test_every_key(void)
 	CHECK_DOUBLE(o.alerts.hold, 0, 0);
 	/* '#' is part of a value; quotes inside one are the caller's to split on. */
 	CHECK_STR(o.alert_exec, "/usr/local/bin/page --team \"net ops\" #1");
+	CHECK(o.web_read_only);
+	CHECK_STR(o.web_auth_path, "/etc/nethound.web-auth");
 	/* Untouched by the file. */
 	CHECK_INT(o.command, CMD_TOP);
 	CHECK(o.config_path == NULL);
@@ -477,6 +481,8 @@ static void test_bad_values(void)
 		{ "tc = xdp\n", "1: tc: unknown mode 'xdp'; use auto, tcx, netlink or off" },
 		{ "numeric = true\n", "1: numeric: 'true' is neither yes nor no" },
 		{ "numeric = 1\n", "1: numeric: '1' is neither yes nor no" },
+		{ "web_read_only = on\n", "1: web_read_only: 'on' is neither yes nor no" },
+		{ "web_auth = web-auth\n", "1: web_auth: 'web-auth' is not an absolute path or off" },
 		/* Empty values, bare or quoted. */
 		{ "threshold =\n", "1: threshold: empty value" },
 		{ "alert_exec =   \n", "1: alert_exec: empty value" },

@@ -36,6 +36,8 @@ struct web {
 	char *auth_passed;
 	pthread_mutex_t lock; /* guards everything below */
 	struct web_blob *latest;
+	struct web_blob *baseline; /* the latest at the last reset; NULL: none (or before a tick) */
+	unsigned resets;	   /* how many so far: a page refetches the baseline when it moves */
 	uint64_t generation;
 	bool running;	   /* as last asked (or at start) */
 	bool tick_running; /* as the last tick ran */

@@ -11,14 +11,12 @@
  * also wants a Host that is an address or localhost: a page on a name that
  * an attacker re-points at 127.0.0.1 (DNS rebinding) gets nothing.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <crypt.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +24,7 @@
 
 #include "core/exitcodes.h"
 #include "core/json.h"
+#include "sinks/web/web_check.h"
 #include "sinks/web/web_internal.h"
 
 #define STREAM_BLOCK 32768
@@ -108,51 +107,9 @@ static const char *header(struct MHD_Connection *c, const char *name)
 	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
-/* Host is an IP address or localhost, with or without a port. */
-static bool host_is_literal(const char *host)
-{
-	char name[64];
-	const char *end;
-	size_t len;
-	unsigned char addr[16];
-
-	if (!host)
-		return false;
-	if (host[0] == '[') {
-		end = strchr(host, ']');
-		if (!end || (end[1] && end[1] != ':'))
-			return false;
-		len = (size_t)(end - host - 1);
-		if (len >= sizeof(name))
-			return false;
-		memcpy(name, host + 1, len);
-		name[len] = '\0';
-		return inet_pton(AF_INET6, name, addr) == 1;
-	}
-	end = strchr(host, ':');
-	len = end ? (size_t)(end - host) : strlen(host);
-	if (len >= sizeof(name))
-		return false;
-	memcpy(name, host, len);
-	name[len] = '\0';
-	return strcasecmp(name, "localhost") == 0 || inet_pton(AF_INET, name, addr) == 1;
-}
-
-/* Equal, in a time that does not depend on where they differ. */
-static bool secret_equal(const char *secret, const char *given)
-{
-	unsigned char diff = 0;
-
-	if (!given || strlen(given) != strlen(secret))
-		return false;
-	for (size_t i = 0; secret[i]; i++)
-		diff |= (unsigned char)(secret[i] ^ given[i]);
-	return diff == 0;
-}
-
 static bool token_equal(const struct web *w, const char *given)
 {
-	return secret_equal(w->token, given);
+	return web_secret_equal(w->token, given);
 }
 
 int web_auth_load(struct web *w, const char *path, char *err, size_t errlen)
@@ -214,12 +171,12 @@ static bool authenticated(struct web *w, struct MHD_Connection *c)
 		return true;
 	if (!given)
 		return false;
-	if (w->auth_passed && secret_equal(w->auth_passed, given))
+	if (w->auth_passed && web_secret_equal(w->auth_passed, given))
 		return true;
 	user = MHD_basic_auth_get_username_password(c, &pass);
 	if (user && pass && strcmp(user, w->auth_user) == 0) {
 		hash = crypt_r(pass, w->auth_hash, w->crypt);
-		ok = hash && hash[0] != '*' && secret_equal(w->auth_hash, hash);
+		ok = hash && hash[0] != '*' && web_secret_equal(w->auth_hash, hash);
 	}
 	if (ok) {
 		free(w->auth_passed);
@@ -261,15 +218,8 @@ static bool has_token(const struct web *w, struct MHD_Connection *c)
 /* No Origin (a script with curl) or this very server; a browser on another page is refused. */
 static bool same_origin(struct MHD_Connection *c)
 {
-	const char *origin = header(c, "Origin");
-	const char *site = header(c, "Sec-Fetch-Site");
-	const char *host = header(c, MHD_HTTP_HEADER_HOST);
-
-	if (site && strcmp(site, "same-origin") != 0)
-		return false;
-	if (!origin)
-		return true;
-	return host && strncmp(origin, "http://", 7) == 0 && strcasecmp(origin + 7, host) == 0;
+	return web_same_origin(header(c, "Origin"), header(c, "Sec-Fetch-Site"),
+			       header(c, MHD_HTTP_HEADER_HOST));
 }
 
 static enum MHD_Result send_status(struct web *w, struct MHD_Connection *c, unsigned status)
@@ -277,27 +227,46 @@ static enum MHD_Result send_status(struct web *w, struct MHD_Connection *c, unsi
 	char *buf;
 	bool running;
 	double threshold;
+	unsigned resets;
 	int n;
 
 	pthread_mutex_lock(&w->lock);
 	running = w->running;
 	threshold = w->threshold;
+	resets = w->resets;
 	pthread_mutex_unlock(&w->lock);
 	n = asprintf(&buf,
-		     "{\"running\":%s,\"threshold\":%.17g,\"controls\":%s,\"authorized\":%s}\n",
-		     running ? "true" : "false", threshold, w->cfg.read_only ? "false" : "true",
+		     "{\"running\":%s,\"threshold\":%.17g,\"resets\":%u,\"controls\":%s,"
+		     "\"authorized\":%s}\n",
+		     running ? "true" : "false", threshold, resets,
+		     w->cfg.read_only ? "false" : "true",
 		     !w->cfg.read_only && has_token(w, c) ? "true" : "false");
 	if (n < 0)
 		return MHD_NO;
 	return send_owned(c, status, buf, (size_t)n, "application/json");
 }
 
+/*
+ * Reset statistics, with the live view's R meaning: totals count from now;
+ * rates, history, alerts and the database stay. The counters are cumulative
+ * everywhere (and /api/snapshot stays dump --json's document), so a reset
+ * keeps the latest snapshot as the baseline every page subtracts: one reset
+ * for every viewer, as the seed's window had one table.
+ */
+static void reset_totals(struct web *w)
+{
+	pthread_mutex_lock(&w->lock);
+	if (w->baseline && --w->baseline->refs == 0)
+		free(w->baseline);
+	w->baseline = web_latest_locked(w);
+	w->resets++;
+	pthread_mutex_unlock(&w->lock);
+}
+
 static enum MHD_Result control(struct web *w, struct MHD_Connection *c, const char *what)
 {
 	const char *length = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	const char *value;
-	double threshold = 0;
-	char *end;
+	double threshold;
 
 	if (header(c, MHD_HTTP_HEADER_TRANSFER_ENCODING) || (length && strcmp(length, "0") != 0))
 		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
@@ -313,16 +282,17 @@ static enum MHD_Result control(struct web *w, struct MHD_Connection *c, const ch
 	} else if (strcmp(what, "stop") == 0) {
 		web_queue_control(w, WEB_CONTROL_STOP, 0);
 	} else if (strcmp(what, "threshold") == 0) {
-		value = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "bytes_per_second");
-		if (value)
-			threshold = strtod(value, &end);
-		if (!value || !*value || *end ||
-		    !(threshold >= 0 && threshold <= WEB_THRESHOLD_MAX))
+		if (!web_parse_threshold(
+			MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "bytes_per_second"),
+			&threshold))
 			return send_error(c, MHD_HTTP_BAD_REQUEST,
 					  "bytes_per_second must be a number from 0 to 1e15");
 		web_queue_control(w, WEB_CONTROL_THRESHOLD, threshold);
+	} else if (strcmp(what, "reset") == 0) {
+		reset_totals(w);
 	} else {
-		return send_error(c, MHD_HTTP_NOT_FOUND, "controls are start, stop and threshold");
+		return send_error(c, MHD_HTTP_NOT_FOUND,
+				  "controls are start, stop, reset and threshold");
 	}
 	return send_status(w, c, MHD_HTTP_OK);
 }
@@ -363,9 +333,9 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		s->off = 0;
 		s->headlen =
 		    (size_t)snprintf(s->head, sizeof(s->head),
-				     "event: status\ndata: {\"running\":%s,\"threshold\":%.17g}\n\n"
-				     "event: snapshot\ndata: ",
-				     w->running ? "true" : "false", w->threshold);
+				     "event: status\ndata: {\"running\":%s,\"threshold\":%.17g,"
+				     "\"resets\":%u}\n\nevent: snapshot\ndata: ",
+				     w->running ? "true" : "false", w->threshold, w->resets);
 		/* The document without its newline, then the event's blank line. */
 		s->total = s->headlen + b->len - (b->len && b->data[b->len - 1] == '\n') + 2;
 	}
@@ -454,17 +424,15 @@ static enum MHD_Result events(struct web *w, struct MHD_Connection *c)
 	return send_response(c, MHD_HTTP_OK, r, "text/event-stream");
 }
 
-static enum MHD_Result snapshot(struct web *w, struct MHD_Connection *c)
+/* A copy of b as the response (b's reference is released), or 503/404 with why. */
+static enum MHD_Result send_blob(struct web *w, struct MHD_Connection *c, struct web_blob *b,
+				 unsigned status_none, const char *none)
 {
-	struct web_blob *b;
 	char *copy;
 	size_t len;
 
-	pthread_mutex_lock(&w->lock);
-	b = web_latest_locked(w);
-	pthread_mutex_unlock(&w->lock);
 	if (!b)
-		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no snapshot yet");
+		return send_error(c, status_none, none);
 	len = b->len;
 	copy = malloc(len);
 	if (copy)
@@ -475,17 +443,27 @@ static enum MHD_Result snapshot(struct web *w, struct MHD_Connection *c)
 	return send_owned(c, MHD_HTTP_OK, copy, len, "application/json");
 }
 
-/* A date or time as report --date/--from/--to take it: digits, '-', ':' and one blank. */
-static bool plausible_time(const char *s)
+static enum MHD_Result snapshot(struct web *w, struct MHD_Connection *c)
 {
-	if (!s)
-		return true;
-	if (strlen(s) > 16)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || *s == '-' || *s == ':' || *s == ' '))
-			return false;
-	return true;
+	struct web_blob *b;
+
+	pthread_mutex_lock(&w->lock);
+	b = web_latest_locked(w);
+	pthread_mutex_unlock(&w->lock);
+	return send_blob(w, c, b, MHD_HTTP_SERVICE_UNAVAILABLE, "no snapshot yet");
+}
+
+/* The snapshot the last reset kept; 404 when there was none (totals count from start). */
+static enum MHD_Result baseline(struct web *w, struct MHD_Connection *c)
+{
+	struct web_blob *b;
+
+	pthread_mutex_lock(&w->lock);
+	b = w->baseline;
+	if (b)
+		b->refs++;
+	pthread_mutex_unlock(&w->lock);
+	return send_blob(w, c, b, MHD_HTTP_NOT_FOUND, "no reset: totals count from start");
 }
 
 static enum MHD_Result report(struct web *w, struct MHD_Connection *c)
@@ -500,7 +478,7 @@ static enum MHD_Result report(struct web *w, struct MHD_Connection *c)
 
 	if (!w->cfg.report)
 		return send_error(c, MHD_HTTP_NOT_FOUND, "no database: reports need one");
-	if (!plausible_time(date) || !plausible_time(from) || !plausible_time(to))
+	if (!web_plausible_time(date) || !web_plausible_time(from) || !web_plausible_time(to))
 		return send_error(c, MHD_HTTP_BAD_REQUEST,
 				  "date, from and to are YYYY-MM-DD or 'YYYY-MM-DD HH:MM'");
 	f = open_memstream(&buf, &len);
@@ -562,7 +540,7 @@ static int handle(void *ctx, struct MHD_Connection *c, const char *url, const ch
 	/* With a password, a page on a rebound name has no credentials: any Host will do. */
 	if (w->auth_user && !authenticated(w, c))
 		return ask_auth(c);
-	if (!w->auth_user && !host_is_literal(header(c, MHD_HTTP_HEADER_HOST)))
+	if (!w->auth_user && !web_host_is_literal(header(c, MHD_HTTP_HEADER_HOST)))
 		return send_text(
 		    c, MHD_HTTP_FORBIDDEN,
 		    "the dashboard answers only at an address (http://127.0.0.1:PORT/)\n");
@@ -594,12 +572,15 @@ static int handle(void *ctx, struct MHD_Connection *c, const char *url, const ch
 		return snapshot(w, c);
 	if (strcmp(url, "/api/status") == 0)
 		return send_status(w, c, MHD_HTTP_OK);
+	if (strcmp(url, "/api/baseline") == 0)
+		return baseline(w, c);
 	if (strcmp(url, "/api/report") == 0)
 		return report(w, c);
 	if (strcmp(url, "/api/events") == 0 && get)
 		return events(w, c);
-	return send_error(c, MHD_HTTP_NOT_FOUND,
-			  "endpoints: /api/snapshot, /api/events, /api/status, /api/report");
+	return send_error(
+	    c, MHD_HTTP_NOT_FOUND,
+	    "endpoints: /api/snapshot, /api/events, /api/status, /api/baseline, /api/report");
 }
 
 static void stop(void *ctx)

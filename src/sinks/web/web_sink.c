@@ -100,6 +100,8 @@ void web_free(struct web *w)
 	/* The server has stopped: every stream's response, and its reference, is gone. */
 	if (w->latest && --w->latest->refs == 0)
 		free(w->latest);
+	if (w->baseline && --w->baseline->refs == 0)
+		free(w->baseline);
 	close(w->efd);
 	pthread_mutex_destroy(&w->lock);
 	free(w->auth_user); /* the hash lives in the same allocation */
