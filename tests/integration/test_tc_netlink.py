@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Several nethound instances and other tools on the netlink TC path (clsact + cls_bpf).
+
+Forced with --tc netlink on this host's kernel (it has TCX), as on Debian 12's 6.1 where
+netlink is the only path. Each instance must own its filters: starting or stopping one
+never takes another instance's or another tool's filter, nor a qdisc they still use.
+Everything runs in namespaces the test creates (nhtest.Namespaces: veth0 in a, veth1 in b).
+"""
+import re
+import subprocess
+
+from nhtest import (NETHOUND, Namespaces, Nethound, check, finish, link_counters, main, sh, start,
+                    start_server, wait_link_quiet)
+
+TESTS = {}
+
+
+def test(fn):
+    TESTS[fn.__name__] = fn
+    return fn
+
+
+FILTER_LINE = re.compile(r"^filter protocol (\S+) pref (\d+) (\w+) chain \d+ (?:handle|fh) (\S+)(.*)$",
+                         re.M)
+
+
+def filters(ns, dev, hook):
+    """Every filter on one clsact hook: (priority, kind, handle, program id or None)."""
+    res = sh("tc", "filter", "show", "dev", dev, hook, ns=ns, check_rc=False)
+    out = []
+    for proto, prio, kind, handle, rest in FILTER_LINE.findall(res.stdout):
+        prog = re.search(r" id (\d+)", rest)
+        out.append((int(prio), kind, handle, int(prog.group(1)) if prog else None))
+    return out
+
+
+def nethound_filters(ns, dev, hook):
+    """The wire_* programs attached on one hook: {program id: handle}."""
+    res = sh("tc", "filter", "show", "dev", dev, hook, ns=ns, check_rc=False)
+    return {int(m.group(2)): m.group(1)
+            for m in re.finditer(r"handle (\S+) wire_\w+:\[\d+\].* id (\d+)", res.stdout)}
+
+
+def clsact(ns, dev):
+    return "clsact" in sh("tc", "qdisc", "show", "dev", dev, ns=ns).stdout
+
+
+def instance(ns):
+    return Nethound("--tc", "netlink", ns=ns)
+
+
+def transfer(ns, port, nbytes):
+    srv = start_server("tcp-server", "--name", "nht-tc-srv", "--bind", ns.b4, "--port", port,
+                       "--recv", "recv", ns=ns.b)
+    client, = finish(start("tcp-client", "--name", "nht-tc-cli", "--addr", ns.b4, "--port", port,
+                           "--send", "send", "--bytes", nbytes, ns=ns.a))
+    finish(srv)
+    check(client["tx"] == nbytes, f"the client sent {client['tx']} of {nbytes} bytes")
+
+
+def check_counts(nh, label, kernel):
+    got = nh.interface("veth0")
+    print(f"  {label}: tx {got['tx']} rx {got['rx']} packets {got['tx_packets']}/"
+          f"{got['rx_packets']}; kernel {kernel}")
+    check((got["tx"], got["rx"], got["tx_packets"], got["rx_packets"]) ==
+          (kernel["tx_bytes"], kernel["rx_bytes"], kernel["tx_packets"], kernel["rx_packets"]),
+          f"{label} differs from the kernel's veth0 counters")
+
+
+def delta(before, after):
+    return {k: after[k] - before[k] for k in after}
+
+
+@test
+def two_instances_and_a_foreign_filter():
+    """Instance A (which creates the clsact qdisc), a foreign classic-BPF filter before ours
+    and a u32 filter after ours, then instance B. Both instances count veth0 exactly; B's
+    start-up leaves A's filters; A's exit leaves B's filters, the foreign ones and the qdisc;
+    B still counts exactly; after both, the foreign filters and their qdisc remain."""
+    with Namespaces() as ns:
+        wait_link_quiet(ns.a, "veth0")
+        a = instance(ns.a).__enter__()
+        try:
+            check(a.tc == "netlink", f"A attached with {a.tc}")
+            check(clsact(ns.a, "veth0"), "A added a clsact qdisc")
+            sh("tc", "filter", "add", "dev", "veth0", "ingress", "prio", "1", "protocol", "all",
+               "bpf", "bytecode", "1,6 0 0 0", ns=ns.a)  # returns 0: no match, next filter
+            sh("tc", "filter", "add", "dev", "veth0", "egress", "prio", "50000", "protocol",
+               "all", "u32", "match", "u32", "0", "0", ns=ns.a)
+            foreign = {h: [f for f in filters(ns.a, "veth0", h) if f[0] in (1, 50000)]
+                       for h in ("ingress", "egress")}
+            check(len(foreign["ingress"]) == 1 and foreign["egress"],
+                  f"the foreign filters are in place: {foreign}")
+            a_filters = {h: nethound_filters(ns.a, "veth0", h) for h in ("ingress", "egress")}
+            check(all(len(v) == 1 for v in a_filters.values()), f"A's filters: {a_filters}")
+
+            with instance(ns.a) as b:
+                both = {h: nethound_filters(ns.a, "veth0", h) for h in ("ingress", "egress")}
+                for h in both:
+                    check(a_filters[h].items() <= both[h].items() and len(both[h]) == 2,
+                          f"{h}: B's start-up kept A's filter {a_filters[h]}: {both[h]}")
+                b_filters = {h: {p: x for p, x in both[h].items() if p not in a_filters[h]}
+                             for h in both}
+                wait_link_quiet(ns.a, "veth0")
+                before = link_counters(ns.a, "veth0")
+                transfer(ns, 43100, 1_500_000)
+                after = link_counters(ns.a, "veth0")
+                a.settle()
+                check_counts(a, "A", delta(before, after))
+                check_counts(b, "B", delta(before, after))
+
+                a.__exit__(None, None, None)
+                a = None
+                for h in ("ingress", "egress"):
+                    now = nethound_filters(ns.a, "veth0", h)
+                    check(now == b_filters[h], f"{h}: after A stopped, exactly B's filter "
+                          f"{b_filters[h]} is left: {now}")
+                    check([f for f in filters(ns.a, "veth0", h) if f[0] in (1, 50000)] ==
+                          foreign[h], f"{h}: the foreign filter survived A's exit")
+                check(clsact(ns.a, "veth0"), "A's exit left the qdisc others use")
+                transfer(ns, 43101, 700_000)
+                after2 = link_counters(ns.a, "veth0")
+                b.settle()
+                check_counts(b, "B after A stopped", delta(before, after2))
+            for h in ("ingress", "egress"):
+                check(not nethound_filters(ns.a, "veth0", h), f"{h}: B removed its filter")
+                check([f for f in filters(ns.a, "veth0", h) if f[0] in (1, 50000)] ==
+                      foreign[h], f"{h}: the foreign filter survived both instances")
+            check(clsact(ns.a, "veth0"), "the foreign filters' qdisc is still there")
+        finally:
+            if a is not None:
+                a.__exit__(None, None, None)
+    print("  both instances exact; each removed only its own filters; foreign filters kept")
+
+
+@test
+def two_instances_leave_no_qdisc():
+    """With nothing foreign: A creates the qdiscs, B joins, A stops first (B's filters keep
+    the qdiscs), B stops last and takes the now empty qdiscs with it, on veth0 and lo."""
+    with Namespaces() as ns:
+        a = instance(ns.a).__enter__()
+        try:
+            with instance(ns.a):
+                for dev in ("veth0", "lo"):
+                    for h in ("ingress", "egress"):
+                        check(len(nethound_filters(ns.a, dev, h)) == 2,
+                              f"two instances' filters on {dev} {h}")
+                a.__exit__(None, None, None)
+                a = None
+                for dev in ("veth0", "lo"):
+                    check(clsact(ns.a, dev), f"A's exit kept the qdisc B uses on {dev}")
+                    for h in ("ingress", "egress"):
+                        check(len(nethound_filters(ns.a, dev, h)) == 1,
+                              f"B's filter on {dev} {h}")
+        finally:
+            if a is not None:
+                a.__exit__(None, None, None)
+        for dev in ("veth0", "lo"):
+            check(not clsact(ns.a, dev), f"clsact left on {dev} after the last instance stopped")
+            check(not filters(ns.a, dev, "ingress") and not filters(ns.a, dev, "egress"),
+                  f"filters left on {dev}")
+    print("  the last instance to leave removed the qdiscs nethound had added")
+
+
+@test
+def failed_attach_leaves_nothing():
+    """A foreign filter at nethound's priority with another protocol makes the egress attach
+    fail: the ingress filter already attached is removed, the exit code is 4 with one line on
+    stderr, and the foreign qdisc and filter stay."""
+    with Namespaces() as ns:
+        sh("tc", "qdisc", "add", "dev", "veth0", "clsact", ns=ns.a)
+        sh("tc", "filter", "add", "dev", "veth0", "egress", "prio", "49374", "protocol", "ip",
+           "u32", "match", "u32", "0", "0", ns=ns.a)
+        before = {h: filters(ns.a, "veth0", h) for h in ("ingress", "egress")}
+        res = subprocess.run(["ip", "netns", "exec", ns.a, NETHOUND, "dump", "--json", "-n",
+                              "--tc", "netlink", "-i", "veth0"], capture_output=True, text=True,
+                             timeout=60)
+        check(res.returncode == 4, f"exit {res.returncode}: {res.stderr!r}")
+        check(len(res.stderr.strip().splitlines()) == 1 and "--tc" in res.stderr,
+              f"one line with a remedy: {res.stderr!r}")
+        after = {h: filters(ns.a, "veth0", h) for h in ("ingress", "egress")}
+        check(after == before, f"filters changed by a failed attach: {before} -> {after}")
+        check(clsact(ns.a, "veth0"), "the foreign qdisc stays")
+    print("  failed attach removed its half-attached filter and nothing else")
+
+
+if __name__ == "__main__":
+    main(TESTS)
