@@ -95,16 +95,19 @@ static int dump_hook(int fd, int ifindex, bool ingress, struct listing *l)
 		return -errno;
 	for (;;) {
 		ssize_t got = recv(fd, buf, sizeof(buf), 0);
-		int left;
 
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
-		left = (int)got;
-		for (const struct nlmsghdr *nh = (const void *)buf; NLMSG_OK(nh, left);
-		     nh = NLMSG_NEXT(nh, left)) {
+		/* NLMSG_OK compares signed with unsigned (clang warns): walk by hand. */
+		for (size_t off = 0; off + sizeof(struct nlmsghdr) <= (size_t)got;) {
+			const struct nlmsghdr *nh = (const void *)(buf + off);
+
+			if (nh->nlmsg_len < sizeof(*nh) || nh->nlmsg_len > (size_t)got - off)
+				return -EBADMSG;
+			off += NLMSG_ALIGN(nh->nlmsg_len);
 			if (nh->nlmsg_seq != req.nh.nlmsg_seq)
 				continue;
 			if (nh->nlmsg_type == NLMSG_DONE)
