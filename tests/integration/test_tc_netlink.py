@@ -163,6 +163,32 @@ def two_instances_leave_no_qdisc():
 
 
 @test
+def killed_instance_cleaned_running_one_kept():
+    """A runs; B is killed with SIGKILL and leaves its filters; C starts: B's filters (no
+    process holds their programs) are removed, A's (held by a live process) are kept."""
+    with Namespaces() as ns:
+        with instance(ns.a):
+            a_filters = nethound_filters(ns.a, "veth0", "ingress")
+            b = subprocess.Popen(["ip", "netns", "exec", ns.a, NETHOUND, "dump", "--json", "-n",
+                                  "--count", "1000000", "--interval", "0.5", "--tc", "netlink"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            check(b.stdout.readline(), f"B started: {b.stderr.read() if b.poll() else ''}")
+            b.kill()  # ip netns exec execs nethound: this is B itself
+            b.wait(10)
+            stale = {p: h for p, h in nethound_filters(ns.a, "veth0", "ingress").items()
+                     if p not in a_filters}
+            check(len(stale) == 1, f"the killed B left its filter: {stale}")
+            with instance(ns.a):
+                now = nethound_filters(ns.a, "veth0", "ingress")
+                check(a_filters.items() <= now.items(), f"A's filter kept: {a_filters} {now}")
+                check(not set(stale) & set(now), f"B's stale filter removed: {stale} {now}")
+                check(len(now) == 2, f"A's and C's filters: {now}")
+        for dev in ("veth0", "lo"):
+            check(not clsact(ns.a, dev), f"clsact left on {dev}")
+    print("  a killed instance's filters removed at the next start, a live one's kept")
+
+
+@test
 def failed_attach_leaves_nothing():
     """A foreign filter at nethound's priority with another protocol makes the egress attach
     fail: the ingress filter already attached is removed, the exit code is 4 with one line on
