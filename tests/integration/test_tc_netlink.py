@@ -9,6 +9,7 @@ Everything runs in namespaces the test creates (nhtest.Namespaces: veth0 in a, v
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -190,6 +191,40 @@ def killed_instance_cleaned_running_one_kept():
         for dev in ("veth0", "lo"):
             check(not clsact(ns.a, dev), f"clsact left on {dev}")
     print("  a killed instance's filters removed at the next start, a live one's kept")
+
+
+@test
+def handle_taken_by_another_filter():
+    """Another filter already has nethound's priority and the handle an instance asks for
+    (its pid: the shell execs nethound, so $$ is nethound's pid): the instance lets the kernel
+    pick a free handle, counts, and at exit removes its own filters, not the other one."""
+    with Namespaces() as ns:
+        sh("tc", "qdisc", "add", "dev", "veth0", "clsact", ns=ns.a)
+        script = ("for h in ingress egress; do tc filter add dev veth0 $h prio 49374 protocol all "
+                  "handle $$ bpf bytecode '1,6 0 0 0' || exit 9; done; exec \"$0\" dump --json -n "
+                  "--tc netlink -i veth0 --count 1000000 --interval 0.5")
+        proc = subprocess.Popen(["ip", "netns", "exec", ns.a, "sh", "-c", script, NETHOUND],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            check(proc.stdout.readline(), f"nethound started: "
+                  f"{proc.stderr.read() if proc.poll() is not None else ''}")
+            for h in ("ingress", "egress"):
+                now = filters(ns.a, "veth0", h)
+                theirs = [f for f in now if f[2] == hex(proc.pid)]
+                ours = nethound_filters(ns.a, "veth0", h)
+                check(len(theirs) == 1 and theirs[0][3] is None,
+                      f"{h}: the other filter holds handle {hex(proc.pid)}: {now}")
+                check(len(ours) == 1 and hex(proc.pid) not in ours.values(),
+                      f"{h}: nethound attached under another handle: {ours}")
+        finally:
+            proc.send_signal(signal.SIGINT)
+            rc = proc.wait(10)
+        check(rc == 0, f"clean exit: {rc} {proc.stderr.read()}")
+        for h in ("ingress", "egress"):
+            now = filters(ns.a, "veth0", h)
+            check(not nethound_filters(ns.a, "veth0", h), f"{h}: nethound's filter removed")
+            check([f[2] for f in now] == [hex(proc.pid)], f"{h}: the other filter kept: {now}")
+    print("  a taken handle: the kernel picked another; only nethound's filters removed")
 
 
 @test
