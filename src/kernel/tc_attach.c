@@ -18,9 +18,6 @@
 #include "kernel/bpf_holders.h"
 #include "kernel/tc_attach.h"
 
-/* Debian 12's uapi header predates TCX (kernel 6.6); the values are ABI. */
-#define ATTACH_TCX_INGRESS 46
-#define ATTACH_TCX_EGRESS 47
 
 struct attached {
 	struct watched_iface iface;
@@ -366,10 +363,9 @@ int tc_attach_refresh(struct tc_attach *t)
 	return first_err;
 }
 
-/* Program names in bpf/wire.bpf.c, checked against the program itself, not only the filter's label. */
+/* The program itself is nethound's, not only the filter's label (any tool can set that). */
 static bool program_is_ours(__u32 prog_id)
 {
-	static const char *const our_programs[] = { "wire_ingress", "wire_egress" };
 	struct bpf_prog_info info;
 	__u32 len = sizeof(info);
 	bool ours = false;
@@ -378,10 +374,10 @@ static bool program_is_ours(__u32 prog_id)
 	if (fd < 0)
 		return false;
 	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-		for (size_t i = 0; i < sizeof(our_programs) / sizeof(our_programs[0]); i++)
-			if (strncmp(info.name, our_programs[i], sizeof(info.name)) == 0)
-				ours = true;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
+		info.name[sizeof(info.name) - 1] = '\0';
+		ours = tc_program_is_nethound(info.name);
+	}
 	close(fd);
 	return ours;
 }

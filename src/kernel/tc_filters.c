@@ -14,8 +14,6 @@
 #include "core/array.h"
 #include "kernel/tc_filters.h"
 
-/* Program names in bpf/wire.bpf.c. */
-static const char *const our_programs[] = { "wire_ingress", "wire_egress" };
 
 struct listing {
 	struct tc_filter *list;
@@ -160,6 +158,11 @@ void tc_filter_program(const struct tc_filter *f, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+bool tc_program_is_nethound(const char *name)
+{
+	return strcmp(name, "wire_ingress") == 0 || strcmp(name, "wire_egress") == 0;
+}
+
 bool tc_filter_is_nethound(const struct tc_filter *f)
 {
 	char prog[sizeof(f->name)];
@@ -167,8 +170,5 @@ bool tc_filter_is_nethound(const struct tc_filter *f)
 	if (f->priority != TC_NETHOUND_PRIORITY || !f->handle || strcmp(f->kind, "bpf") != 0)
 		return false;
 	tc_filter_program(f, prog, sizeof(prog));
-	for (size_t i = 0; i < sizeof(our_programs) / sizeof(our_programs[0]); i++)
-		if (strcmp(prog, our_programs[i]) == 0)
-			return true;
-	return false;
+	return tc_program_is_nethound(prog);
 }

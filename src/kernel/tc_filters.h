@@ -40,6 +40,9 @@ int tc_filters_list(int ifindex, struct tc_filter **out);
  */
 bool tc_filter_is_nethound(const struct tc_filter *f);
 
+/* Is this program name one of nethound's classifiers (bpf/wire.bpf.c)? */
+bool tc_program_is_nethound(const char *name);
+
 /* The program name a cls_bpf filter carries ("wire_ingress" of "wire_ingress:[42]"). */
 void tc_filter_program(const struct tc_filter *f, char *buf, size_t len);
 

@@ -11,9 +11,6 @@
 #include "kernel/tc_filters.h"
 #include "kernel/tc_inventory.h"
 
-/* Debian 12's uapi header predates TCX (kernel 6.6); the values are ABI. */
-#define ATTACH_TCX_INGRESS 46
-#define ATTACH_TCX_EGRESS 47
 #define TCX_MAX_PROGS 64
 /* u32's hash tables are listed like filters; their node id (low 12 bits) is 0. */
 #define U32_NODE(handle) ((handle) & 0xfff)
@@ -45,19 +42,14 @@ static void program_name(uint32_t prog_id, char *buf, size_t len)
 	close(fd);
 }
 
-static bool nethound_program(const char *name)
-{
-	return strcmp(name, "wire_ingress") == 0 || strcmp(name, "wire_egress") == 0;
-}
-
 /* A kernel without TCX answers EINVAL: nothing attached that way. */
 static int add_tcx(struct inventory *inv, int ifindex, bool ingress,
 		   const struct bpf_holders *holders)
 {
 	__u32 ids[TCX_MAX_PROGS], cnt = TCX_MAX_PROGS, flags = 0;
 
-	if (bpf_prog_query(ifindex, (enum bpf_attach_type)(ingress ? ATTACH_TCX_INGRESS
-								   : ATTACH_TCX_EGRESS),
+	if (bpf_prog_query(ifindex,
+			   (enum bpf_attach_type)(ingress ? ATTACH_TCX_INGRESS : ATTACH_TCX_EGRESS),
 			   0, &flags, ids, &cnt))
 		return 0;
 	for (__u32 i = 0; i < cnt && i < TCX_MAX_PROGS; i++) {
@@ -70,7 +62,7 @@ static int add_tcx(struct inventory *inv, int ifindex, bool ingress,
 		e->prog_id = ids[i];
 		snprintf(e->kind, sizeof(e->kind), "tcx");
 		program_name(ids[i], e->program, sizeof(e->program));
-		e->nethound = nethound_program(e->program);
+		e->nethound = tc_program_is_nethound(e->program);
 		e->pid = holders ? bpf_holders_find(holders, ids[i]) : 0;
 	}
 	return 0;

@@ -25,8 +25,8 @@ def test(fn):
     return fn
 
 
-FILTER_LINE = re.compile(r"^filter protocol (\S+) pref (\d+) (\w+) chain \d+ (?:handle|fh) (\S+)(.*)$",
-                         re.M)
+FILTER_LINE = re.compile(
+    r"^filter protocol (\S+) pref (\d+) (\w+) chain \d+ (?:handle|fh) (\S+)(.*)$", re.M)
 
 
 def filters(ns, dev, hook):
