@@ -47,5 +47,7 @@ int cmd_live(const struct options *opts);
 int cmd_record(const struct options *opts);
 /* 'nethound report': read the database; no root needed. */
 int cmd_report(const struct options *opts);
+/* 'nethound interfaces': the interfaces, their addresses and TC attachments, then exit. */
+int cmd_interfaces(const struct options *opts);
 
 #endif

@@ -15,25 +15,23 @@
 
 #include "core/array.h"
 #include "core/exitcodes.h"
+#include "kernel/bpf_holders.h"
 #include "kernel/tc_attach.h"
 
-/* Debian 12's uapi header predates TCX (kernel 6.6); the values are ABI. */
-#define ATTACH_TCX_INGRESS 46
-#define ATTACH_TCX_EGRESS 47
-
-/* Program names in bpf/wire.bpf.c: how a stale filter is recognised as ours. */
-static const char *const our_programs[] = { "wire_ingress", "wire_egress" };
 
 struct attached {
 	struct watched_iface iface;
 	bool seen;           /* found by the current scan */
 	int link_fd[2];      /* TCX: ingress, egress; -1 when unused */
-	bool qdisc_created;  /* netlink: we added the clsact qdisc */
-	bool filters;        /* netlink: our filters are on it */
+	/* netlink: nethound put the clsact qdisc there; we remove it if we leave it empty */
+	bool qdisc_owned;
+	uint32_t handle[2];  /* netlink: our filters' handles, ingress and egress */
+	uint32_t prog_id[2]; /* netlink: the programs they run; 0 when not attached */
 };
 
 struct tc_attach {
 	int prog_fd[2]; /* ingress, egress */
+	uint32_t handle; /* netlink: the handle this instance asks for, its pid */
 	enum tc_mode mode;
 	const char *const *names; /* -i names; none = every interface that is up */
 	size_t nnames;
@@ -93,7 +91,68 @@ static void tc_hook_for(struct bpf_tc_hook *hook, uint32_t ifindex, int dir)
 	hook->attach_point = dir == 0 ? BPF_TC_INGRESS : BPF_TC_EGRESS;
 }
 
-static int netlink_attach(struct attached *a, const int prog_fd[2])
+/* Is the qdisc's only content other nethound instances' filters? Then nethound put it there. */
+static bool only_nethound_filters(uint32_t ifindex)
+{
+	struct tc_filter *f;
+	int n = tc_filters_list((int)ifindex, &f);
+	bool ours = n > 0;
+
+	for (int i = 0; i < n; i++)
+		if (f[i].handle && !tc_filter_is_nethound(&f[i]))
+			ours = false;
+	free(f);
+	return ours;
+}
+
+/* Nothing at all on either hook: the qdisc can go without taking anyone's filter. */
+static bool qdisc_empty(uint32_t ifindex)
+{
+	struct tc_filter *f;
+	int n = tc_filters_list((int)ifindex, &f);
+
+	free(f);
+	return n == 0;
+}
+
+static void qdisc_destroy(uint32_t ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, qdisc, .ifindex = (int)ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	bpf_tc_hook_destroy(&qdisc);
+}
+
+/*
+ * Remove one filter if it is still the one that was attached: the same handle
+ * and priority could by now hold another program (a tool that replaced ours).
+ */
+static bool filter_remove(uint32_t ifindex, int dir, uint32_t handle, uint32_t prog_id)
+{
+	LIBBPF_OPTS(bpf_tc_opts, query, .handle = handle, .priority = TC_NETHOUND_PRIORITY);
+	LIBBPF_OPTS(bpf_tc_opts, del, .handle = handle, .priority = TC_NETHOUND_PRIORITY);
+	struct bpf_tc_hook hook;
+
+	tc_hook_for(&hook, ifindex, dir);
+	if (bpf_tc_query(&hook, &query) || query.prog_id != prog_id)
+		return false;
+	return bpf_tc_detach(&hook, &del) == 0;
+}
+
+static void netlink_detach(struct attached *a)
+{
+	for (int dir = 0; dir < 2; dir++) {
+		if (a->prog_id[dir])
+			filter_remove(a->iface.ifindex, dir, a->handle[dir], a->prog_id[dir]);
+		a->prog_id[dir] = a->handle[dir] = 0;
+	}
+	/* Another tool's or instance's filter keeps the qdisc (and works on). */
+	if (a->qdisc_owned && qdisc_empty(a->iface.ifindex))
+		qdisc_destroy(a->iface.ifindex);
+	a->qdisc_owned = false;
+}
+
+static int netlink_attach(struct attached *a, const int prog_fd[2], uint32_t handle)
 {
 	LIBBPF_OPTS(bpf_tc_hook, qdisc, .ifindex = (int)a->iface.ifindex,
 		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
@@ -102,43 +161,32 @@ static int netlink_attach(struct attached *a, const int prog_fd[2])
 	err = bpf_tc_hook_create(&qdisc);
 	if (err && err != -EEXIST)
 		return err;
-	a->qdisc_created = err == 0;
+	a->qdisc_owned = err == 0 || only_nethound_filters(a->iface.ifindex);
 	for (int dir = 0; dir < 2; dir++) {
-		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_NETHOUND_HANDLE,
-			    .priority = TC_NETHOUND_PRIORITY, .prog_fd = prog_fd[dir],
-			    .flags = BPF_TC_F_REPLACE);
+		/* Never BPF_TC_F_REPLACE: the handle could be another instance's filter. */
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = TC_NETHOUND_PRIORITY,
+			    .prog_fd = prog_fd[dir]);
 		struct bpf_tc_hook hook;
 
 		tc_hook_for(&hook, a->iface.ifindex, dir);
-		/* Replace, not add: a filter a killed run left here is swapped for ours. */
 		err = bpf_tc_attach(&hook, &opts);
-		if (err)
-			return err;
-	}
-	a->filters = true;
-	return 0;
-}
-
-static void netlink_detach(struct attached *a)
-{
-	if (a->filters) {
-		for (int dir = 0; dir < 2; dir++) {
-			LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_NETHOUND_HANDLE,
-				    .priority = TC_NETHOUND_PRIORITY);
-			struct bpf_tc_hook hook;
-
-			tc_hook_for(&hook, a->iface.ifindex, dir);
-			bpf_tc_detach(&hook, &opts);
+		if (err == -EEXIST) {
+			/* Our pid is a handle in use (an instance in another PID namespace): let
+			 * the kernel pick a free one. The answer names it and our program's id.
+			 */
+			opts.handle = 0;
+			opts.prog_id = 0;
+			err = bpf_tc_attach(&hook, &opts);
 		}
-		a->filters = false;
+		if (err) {
+			/* Leave nothing behind: the other direction's filter, a qdisc we added. */
+			netlink_detach(a);
+			return err;
+		}
+		a->handle[dir] = opts.handle;
+		a->prog_id[dir] = opts.prog_id;
 	}
-	if (a->qdisc_created) {
-		LIBBPF_OPTS(bpf_tc_hook, qdisc, .ifindex = (int)a->iface.ifindex,
-			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-
-		bpf_tc_hook_destroy(&qdisc);
-		a->qdisc_created = false;
-	}
+	return 0;
 }
 
 static void detach(struct tc_attach *t, struct attached *a)
@@ -158,7 +206,7 @@ static int attach(struct tc_attach *t, struct attached *a)
 	a->link_fd[0] = a->link_fd[1] = -1;
 	if (t->mode == TC_MODE_TCX)
 		return tcx_attach(a, t->prog_fd);
-	return netlink_attach(a, t->prog_fd);
+	return netlink_attach(a, t->prog_fd, t->handle);
 }
 
 static const struct tc_attach *sort_ctx; /* qsort has no context argument */
@@ -248,7 +296,8 @@ static void drop_vanished(struct tc_attach *t)
 		if (!a->seen) {
 			if (t->mode == TC_MODE_TCX)
 				detach(t, a);
-			a->filters = a->qdisc_created = false;
+			memset(a->prog_id, 0, sizeof(a->prog_id));
+			a->qdisc_owned = false;
 			a->iface.present = false;
 		}
 		t->list[kept++] = *a;
@@ -314,6 +363,7 @@ int tc_attach_refresh(struct tc_attach *t)
 	return first_err;
 }
 
+/* The program itself is nethound's, not only the filter's label (any tool can set that). */
 static bool program_is_ours(__u32 prog_id)
 {
 	struct bpf_prog_info info;
@@ -324,37 +374,65 @@ static bool program_is_ours(__u32 prog_id)
 	if (fd < 0)
 		return false;
 	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-		for (size_t i = 0; i < sizeof(our_programs) / sizeof(our_programs[0]); i++)
-			if (strncmp(info.name, our_programs[i], sizeof(info.name)) == 0)
-				ours = true;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
+		info.name[sizeof(info.name) - 1] = '\0';
+		ours = tc_program_is_nethound(info.name);
+	}
 	close(fd);
 	return ours;
+}
+
+/*
+ * One interface: remove the nethound filters whose program no process holds.
+ * *holders is scanned on the first candidate (a /proc walk, skipped on the
+ * common start-up that finds nothing). A qdisc that held only such filters
+ * was a dead instance's: it goes too.
+ */
+static int remove_stale_on(uint32_t ifindex, struct bpf_holders *holders, bool *scanned)
+{
+	struct tc_filter *f;
+	int n = tc_filters_list((int)ifindex, &f), removed = 0;
+	bool only_stale = n > 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!f[i].handle)
+			continue;
+		if (!tc_filter_is_nethound(&f[i]) || !f[i].prog_id) {
+			only_stale = false;
+			continue;
+		}
+		if (!*scanned) {
+			*scanned = true;
+			if (bpf_holders_scan(holders))
+				holders->complete = false;
+		}
+		if (!holders->complete || bpf_holders_find(holders, f[i].prog_id) ||
+		    !program_is_ours(f[i].prog_id) ||
+		    !filter_remove(ifindex, f[i].ingress ? 0 : 1, f[i].handle, f[i].prog_id)) {
+			only_stale = false;
+			continue;
+		}
+		removed++;
+	}
+	free(f);
+	if (only_stale && qdisc_empty(ifindex))
+		qdisc_destroy(ifindex);
+	return removed;
 }
 
 int tc_attach_remove_stale(void)
 {
 	struct if_nameindex *all = if_nameindex();
+	struct bpf_holders holders = { 0 };
+	bool scanned = false;
 	int removed = 0;
 
 	if (!all)
 		return 0;
-	for (struct if_nameindex *it = all; it->if_index; it++) {
-		for (int dir = 0; dir < 2; dir++) {
-			LIBBPF_OPTS(bpf_tc_opts, query, .handle = TC_NETHOUND_HANDLE,
-				    .priority = TC_NETHOUND_PRIORITY);
-			LIBBPF_OPTS(bpf_tc_opts, del, .handle = TC_NETHOUND_HANDLE,
-				    .priority = TC_NETHOUND_PRIORITY);
-			struct bpf_tc_hook hook;
-
-			tc_hook_for(&hook, it->if_index, dir);
-			if (bpf_tc_query(&hook, &query) || !program_is_ours(query.prog_id))
-				continue;
-			if (bpf_tc_detach(&hook, &del) == 0)
-				removed++;
-		}
-	}
+	for (struct if_nameindex *it = all; it->if_index; it++)
+		removed += remove_stale_on(it->if_index, &holders, &scanned);
 	if_freenameindex(all);
+	bpf_holders_free(&holders);
 	return removed;
 }
 
@@ -388,6 +466,7 @@ struct tc_attach *tc_attach_new(int ingress_fd, int egress_fd, enum tc_mode mode
 	t->prog_fd[1] = egress_fd;
 	t->names = names;
 	t->nnames = nnames;
+	t->handle = (uint32_t)getpid();
 	t->ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (t->ioctl_fd < 0) {
 		snprintf(err, errlen, "nethound: cannot open a socket to list interfaces (%s)",
@@ -411,7 +490,7 @@ struct tc_attach *tc_attach_new(int ingress_fd, int egress_fd, enum tc_mode mode
 	t->mode = mode;
 	if (mode == TC_MODE_AUTO)
 		t->mode = tcx_available(t->prog_fd) ? TC_MODE_TCX : TC_MODE_NETLINK;
-	/* Filters a killed run left behind would keep running: remove them first. */
+	/* Filters a killed run left behind would keep counting into nothing: remove them. */
 	tc_attach_remove_stale();
 	rc = tc_attach_refresh(t);
 	if (rc) {

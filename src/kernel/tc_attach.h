@@ -3,8 +3,13 @@
  * Keeps the wire classifier attached to the interfaces it should watch:
  * every interface that is up, or the ones named with -i. TCX links where the
  * kernel has them (the kernel detaches them when we die, even by SIGKILL);
- * otherwise a clsact qdisc and netlink filters with our own handle and
- * priority, so a restart finds and replaces what a killed run left behind.
+ * otherwise a clsact qdisc and netlink filters. On the netlink path each
+ * instance owns its filters: nethound's priority, a handle of its own (its
+ * pid, or one the kernel picks when that is taken), and the program ids it
+ * attached; it removes only filters with both its handle and its program.
+ * Filters of another instance are left alone while that instance runs; a
+ * killed instance's are removed at start-up once no process holds their
+ * programs (bpf_holders.h).
  */
 #ifndef NETHOUND_TC_ATTACH_H
 #define NETHOUND_TC_ATTACH_H
@@ -15,11 +20,8 @@
 #include <stdint.h>
 
 #include "core/snapshot.h"
+#include "kernel/tc_filters.h"
 #include "kernel/tiers.h"
-
-/* Handle and priority that mark a netlink filter as nethound's. */
-#define TC_NETHOUND_HANDLE 0x4e48 /* "NH" */
-#define TC_NETHOUND_PRIORITY 0xc0de
 
 
 struct tc_attach;
@@ -39,7 +41,12 @@ struct tc_attach *tc_attach_new(int ingress_fd, int egress_fd, enum tc_mode mode
  */
 int tc_attach_refresh(struct tc_attach *t);
 
-/* Detach everything we attached; removes a clsact qdisc only if we added it. */
+/*
+ * Detach everything we attached. A clsact qdisc goes too when nothing else is
+ * left on it and nethound put it there: this instance created it, or found
+ * only other nethound instances' filters on it (whichever instance leaves
+ * last removes it).
+ */
 void tc_attach_free(struct tc_attach *t);
 
 /* The mode in use: TC_MODE_TCX or TC_MODE_NETLINK. */
@@ -49,8 +56,11 @@ enum tc_mode tc_attach_mode(const struct tc_attach *t);
 size_t tc_attach_ifaces(const struct tc_attach *t, const struct watched_iface **ifaces);
 
 /*
- * Remove nethound filters (our handle and priority, our program names) from
- * every interface of this network namespace. Returns how many were removed.
+ * Remove the filters of nethound instances that are gone from every interface
+ * of this network namespace: our priority and program names, and a program
+ * no process holds. Does nothing when this process cannot see every process
+ * (a child PID namespace, or /proc unreadable): a live instance could look
+ * dead. Returns how many were removed.
  */
 int tc_attach_remove_stale(void);
 

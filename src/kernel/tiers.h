@@ -24,6 +24,10 @@ enum tc_mode {
 extern const char *const hook_tier_names[HOOKS_MAX];
 extern const char *const tc_mode_names[TC_MODE_MAX];
 
+/* TCX attach types: Debian 12's uapi header predates TCX (kernel 6.6); the values are ABI. */
+#define ATTACH_TCX_INGRESS 46
+#define ATTACH_TCX_EGRESS 47
+
 const char *hook_tier_name(enum hook_tier tier);
 const char *tc_mode_name(enum tc_mode mode);
 

@@ -103,12 +103,15 @@ void cli_print_usage(FILE *out)
 	      "                       SIGINT/SIGTERM (a service)\n"
 	      "  report               summarise the history: totals, top processes, protocols,\n"
 	      "                       hours, alerts and sessions (no root needed)\n"
+	      "  interfaces           list the interfaces nethound can watch: state, addresses\n"
+	      "                       and what is attached to their TC hooks (--json)\n"
 	      "  help                 show this help\n"
 	      "\n"
 	      "Options:\n"
 	      "  -d, --interval SECS  sampling interval, 0.1 to 3600 (default 1)\n"
 	      "      --count N        dump: print N snapshots, one per interval (JSON lines)\n"
-	      "      --json           dump: JSON output (default when stdout is not a terminal)\n"
+	      "      --json           dump, interfaces: JSON output (dump: default when stdout\n"
+	      "                       is not a terminal)\n"
 	      "      --table          dump: table output (default on a terminal)\n"
 	      "      --pid PID        only this process (repeatable)\n"
 	      "      --comm NAME      only processes with this name (repeatable)\n"
@@ -226,6 +229,8 @@ static int parse_command(const char *word, enum command *out)
 		*out = CMD_DUMP;
 	else if (strcmp(word, "help") == 0)
 		*out = CMD_HELP;
+	else if (strcmp(word, "interfaces") == 0)
+		*out = CMD_INTERFACES;
 	else if (strcmp(word, "record") == 0)
 		*out = CMD_RECORD;
 	else if (strcmp(word, "report") == 0)
@@ -285,7 +290,7 @@ static int check_command_options(const struct options *o, const bool *given, cha
 		{OPT_DB, "--db", logging | 1u << CMD_REPORT},
 		{OPT_RETENTION, "--retention", logging},
 		{OPT_COUNT, "--count", 1u << CMD_DUMP},
-		{OPT_JSON, "--json", 1u << CMD_TOP | 1u << CMD_DUMP},
+		{OPT_JSON, "--json", 1u << CMD_TOP | 1u << CMD_DUMP | 1u << CMD_INTERFACES},
 		{OPT_TABLE, "--table", 1u << CMD_TOP | 1u << CMD_DUMP},
 		{OPT_ALERT_EXEC, "--alert-exec", counting},
 		{OPT_THRESHOLD, "--threshold", counting},

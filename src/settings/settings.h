@@ -24,6 +24,7 @@ enum command {
 	CMD_VERSION,
 	CMD_RECORD, /* headless: log and alert until SIGINT/SIGTERM */
 	CMD_REPORT, /* read the history database; no root needed */
+	CMD_INTERFACES, /* list the interfaces and their TC hooks; loads nothing */
 };
 
 enum output_format {

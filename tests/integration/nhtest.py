@@ -173,11 +173,13 @@ class Namespaces:
 class Nethound:
     """nethound dump as JSON lines, started before and stopped after the traffic."""
 
-    def __init__(self, *extra, ns=None, numeric=True):
+    def __init__(self, *extra, ns=None, numeric=True, start_limit=15):
         # -n: reverse DNS of test addresses would ask the host's resolver, off this machine.
         self.cmd = (["ip", "netns", "exec", ns] if ns else []) + [
             NETHOUND, "dump", "--json", "--count", "1000000", "--interval", INTERVAL,
             "--hooks", HOOKS, *(["-n"] if numeric else []), *extra]
+        # seconds to the first document (attach) and to exit after SIGINT (detach)
+        self.start_limit = start_limit
         self.docs = []
         self.lock = threading.Lock()
         self.first = threading.Event()
@@ -195,7 +197,7 @@ class Nethound:
         self.thread = threading.Thread(target=self._reader, daemon=True)
         self.thread.start()
         # The first document proves the programs are attached and the maps read.
-        if not self.first.wait(15):
+        if not self.first.wait(self.start_limit):
             self.proc.kill()
             raise TestFailure(f"nethound printed nothing: {self.proc.stderr.read()}")
         hooks = self.docs[0]["hooks"]
@@ -213,10 +215,11 @@ class Nethound:
     def __exit__(self, *exc):
         self.proc.send_signal(signal.SIGINT)
         try:
-            rc = self.proc.wait(10)
+            rc = self.proc.wait(max(10, self.start_limit))
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            raise TestFailure("nethound did not exit within 10 s of SIGINT")
+            raise TestFailure(f"nethound did not exit within {max(10, self.start_limit)} s "
+                              "of SIGINT")
         self.thread.join(5)
         self.stderr = self.proc.stderr.read()
         if exc[0] is None:
