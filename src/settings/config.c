@@ -167,6 +167,17 @@ static int set_numeric(struct config_file *f, const char *value)
 }
 
 /* Kept as written: the caller splits it into argv and runs it without a shell. */
+static int set_db_trust_owner(struct config_file *f, const char *value)
+{
+	if (strcmp(value, "yes") == 0)
+		f->opts.db_trust_owner = true;
+	else if (strcmp(value, "no") == 0)
+		f->opts.db_trust_owner = false;
+	else
+		return bad_value(f, "'%s' is neither yes nor no", shown_str(f, value));
+	return 0;
+}
+
 static int set_alert_exec(struct config_file *f, const char *value)
 {
 	return keep_string(f, value, strlen(value), &f->opts.alert_exec);
@@ -186,6 +197,10 @@ static const struct config_key {
 	{ "numeric", NULL, set_numeric, false },
 	{ "db", NULL, set_db, false },
 	{ "retention", settings_set_retention, NULL, false },
+	{ "db_trust_owner", NULL, set_db_trust_owner, false },
+	{ "history_rows_per_tick", settings_set_history_rows_per_tick, NULL, false },
+	{ "history_names_per_hour", settings_set_history_names_per_hour, NULL, false },
+	{ "history_min_free", settings_set_history_min_free, NULL, false },
 	{ "threshold", settings_set_threshold, NULL, false },
 	{ "total_threshold", settings_set_total_threshold, NULL, false },
 	{ "interface_threshold", settings_set_interface_threshold, NULL, false },

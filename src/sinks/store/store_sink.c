@@ -27,6 +27,14 @@ int store_sink_open(struct store_sink **out, const struct store_sink_config *cfg
 		    size_t errlen)
 {
 	struct store_sink *s = calloc(1, sizeof(*s));
+	struct store_config store_cfg = {
+		.path = cfg->path,
+		.retention_days = cfg->retention_days,
+		.trust_owner = cfg->trust_owner,
+		.rows_per_tick = cfg->rows_per_tick,
+		.names_per_hour = cfg->names_per_hour,
+		.min_free = cfg->min_free,
+	};
 	int rc;
 
 	*out = NULL;
@@ -36,7 +44,7 @@ int store_sink_open(struct store_sink **out, const struct store_sink_config *cfg
 	}
 	s->cfg = *cfg;
 	s->quota_to_seed = cfg->seed_quota;
-	rc = store_open(&s->store, cfg->path, cfg->retention_days, err, errlen);
+	rc = store_open(&s->store, &store_cfg, err, errlen);
 	if (rc) {
 		free(s);
 		return rc;
