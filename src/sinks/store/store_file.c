@@ -363,9 +363,17 @@ int store_open_reader(sqlite3 **out, const char *path, char *err, size_t errlen)
 	 * other failure (a hot rollback journal, corruption) is the answer, or
 	 * immutable would read around what SQLite refused.
 	 */
-	if (rc == 0 || (sqlite_rc != SQLITE_CANTOPEN && sqlite_rc != SQLITE_READONLY) ||
-	    !is_wal_file(path))
+	if (rc == 0 || (sqlite_rc != SQLITE_CANTOPEN && sqlite_rc != SQLITE_READONLY))
 		return rc;
+	if (!is_wal_file(path)) {
+		if (sqlite_rc == SQLITE_READONLY)
+			return fail(err, errlen,
+				    "%s has a transaction a writer left unfinished, which only a "
+				    "user who may write the file and its directory can roll back; "
+				    "run the report once as that user (or root)",
+				    path);
+		return rc;
+	}
 	if (immutable_uri(path, uri, sizeof(uri)))
 		return fail(err, errlen, "the path %s is too long", path);
 	rc = open_readonly(uri, SQLITE_OPEN_URI, path, out, &sqlite_rc, err, errlen);
