@@ -741,5 +741,55 @@ os._exit(0)
         os.chmod(wal_dir, 0o755)
 
 
+@test
+def database_replaced_or_immutable_while_recording():
+    """The file renamed away and another put at its path: record says so once, keeps counting,
+    never writes the new file, and exits 5. Made immutable (chattr +i): record says so,
+    counts in memory, and writes everything exactly once it is writable again."""
+    with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
+        db = os.path.join(tmp, "h.db")
+        with Recorder(db, "--threshold", "off") as rec:
+            time.sleep(1.5)
+            os.rename(db, db + ".old")
+            con = sqlite3.connect(db)
+            con.execute("CREATE TABLE notes (t TEXT)")
+            con.commit()
+            con.close()
+            before = hashlib.sha256(open(db, "rb").read()).hexdigest()
+            rec.wait_for("renamed, removed or replaced while recording", 15)
+            tcp_transfer(ns, 300_007, 41024)
+            time.sleep(1.5)
+            check(rec.proc.poll() is None, "record keeps running after the file was replaced")
+            rc = rec.stop()
+        check(rc == 5, f"exit code {rc} after the database was replaced: {rec.stderr()}")
+        check(rec.stderr().count("renamed, removed or replaced") == 1,
+              f"said once: {rec.stderr()}")
+        check(hashlib.sha256(open(db, "rb").read()).hexdigest() == before,
+              "the file put at the path was written to")
+        print("  replaced: said once, kept running, exit 5, the new file untouched")
+
+        db = os.path.join(tmp, "i.db")
+        files = [db, db + "-wal"]
+        try:
+            with Recorder(db, "--threshold", "off") as rec:
+                time.sleep(1.5)
+                sh("chattr", "+i", *files)
+                client, server = tcp_transfer(ns, 1_200_011, 41025)
+                rec.wait_for("an I/O error", 20)
+                time.sleep(1)
+                check(rec.proc.poll() is None, "record keeps running on an immutable file")
+                up_during, _, _ = logged(db, client["pid"])
+                sh("chattr", "-i", *files)
+                rec.wait_for("is writable again", 90)
+                rc = rec.stop()
+        finally:
+            sh("chattr", "-i", *files, check_rc=False)
+        check(rc == 0, f"record exit code {rc}: {rec.stderr()}")
+        check(up_during == 0, f"{up_during} bytes written to an immutable file")
+        line = next(x for x in rec.stderr().splitlines() if "an I/O error" in x)
+        check("lsattr" in line, f"the message names a remedy: {line}")
+        expect_logged(db, client, server, 1_200_011)
+
+
 if __name__ == "__main__":
     main(TESTS)

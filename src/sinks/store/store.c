@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -159,6 +160,11 @@ struct store {
 	size_t folded_cap;
 	bool told_rows_cap, told_names_cap;
 
+	/* The file opened, to notice when the path names another (renamed, replaced). */
+	dev_t dev;
+	ino_t ino;
+	bool replaced;
+
 	/* Under the free-space watermark: writing paused since low_since. */
 	bool low_space;
 	time_t low_since;
@@ -227,6 +233,15 @@ int store_open(struct store **out, const struct store_config *cfg, char *err, si
 		return rc;
 	}
 	sqlite3_busy_timeout(st->db, TICK_BUSY_MS);
+	{
+		struct stat now;
+
+		/* Just opened, after the owner checks: the path names the file opened. */
+		if (stat(path, &now) == 0) {
+			st->dev = now.st_dev;
+			st->ino = now.st_ino;
+		}
+	}
 	*out = st;
 	return 0;
 }
@@ -1019,13 +1034,14 @@ static const char *failure_reason(int rc)
 	switch (rc) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		return "the database is locked by another program";
+		return "the database is locked by another program (let it finish)";
 	case SQLITE_FULL:
-		return "the disk is full";
+		return "the disk is full (free some space)";
 	case SQLITE_READONLY:
-		return "the database has become read-only";
+		return "the database has become read-only (make it writable again)";
 	case SQLITE_IOERR:
-		return "an I/O error";
+		return "an I/O error (check the disk, and that the file and its -wal are not "
+		       "immutable: lsattr)";
 	default:
 		return sqlite3_errstr(rc);
 	}
@@ -1069,6 +1085,35 @@ static void pause_for_space(struct store *st, uint64_t free_bytes)
 		have, st->path, want);
 }
 
+/*
+ * The path no longer names the file we write (renamed away, deleted, another
+ * put there): writing on would fill a file nobody finds, and the file now at
+ * the path was never checked. Said once; from then on ticks wait in memory
+ * and the run ends with exit code 5.
+ */
+static bool file_replaced(struct store *st)
+{
+	struct stat now;
+
+	if (st->replaced)
+		return true;
+	if (!st->ino || (stat(st->path, &now) == 0 && now.st_dev == st->dev &&
+			 now.st_ino == st->ino))
+		return false;
+	st->replaced = true;
+	fprintf(stderr,
+		"nethound: %s was renamed, removed or replaced while recording; history is no "
+		"longer written, counting goes on: restart record to log to the file now at "
+		"that path\n",
+		st->path);
+	return true;
+}
+
+bool store_replaced(const struct store *st)
+{
+	return st && st->replaced;
+}
+
 int store_flush(struct store *st)
 {
 	struct timespec now;
@@ -1082,6 +1127,8 @@ int store_flush(struct store *st)
 		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (st->failing && monotonic_s(&now) < monotonic_s(&st->next_try))
+		return 1;
+	if (file_replaced(st))
 		return 1;
 	if (under_watermark(st, &free_bytes)) {
 		pause_for_space(st, free_bytes);
@@ -1172,7 +1219,8 @@ int store_session_end(struct store *st, double wait_s)
 		rc = store_flush(st);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		/* Under the watermark there is no point waiting: nothing frees space for us. */
-		if (rc <= 0 || st->low_space || monotonic_s(&now) >= monotonic_s(&deadline))
+		if (rc <= 0 || st->low_space || st->replaced ||
+		    monotonic_s(&now) >= monotonic_s(&deadline))
 			break;
 		usleep(200 * 1000);
 	}

@@ -117,6 +117,9 @@ int store_day_usage(struct store *st, time_t now,
 		    int (*fn)(void *ctx, const char *comm, uint64_t bytes, bool quota_raised),
 		    void *ctx);
 
+/* The path was found to name another file than the one opened: nothing is written since. */
+bool store_replaced(const struct store *st);
+
 /* Seconds of ticks waiting in memory. */
 size_t store_pending_ticks(const struct store *st);
 const char *store_path(const struct store *st);

@@ -20,7 +20,7 @@ struct store_sink {
 	bool in_session;
 	bool quota_to_seed; /* not yet told what today's earlier runs moved */
 	pid_t other_writer;
-	int result; /* NH_EXIT_FAILURE once ticks were lost */
+	int result; /* NH_EXIT_FAILURE once ticks were lost; NH_EXIT_DATABASE if the file was replaced */
 };
 
 int store_sink_open(struct store_sink **out, const struct store_sink_config *cfg, char *err,
@@ -113,7 +113,7 @@ static int session_begin(struct store_sink *s, char *err, size_t errlen)
 static void session_end(struct store_sink *s)
 {
 	if (s->in_session && store_session_end(s->store, FINAL_FLUSH_WAIT_S))
-		s->result = NH_EXIT_FAILURE;
+		s->result = store_replaced(s->store) ? NH_EXIT_DATABASE : NH_EXIT_FAILURE;
 	s->in_session = false;
 }
 
