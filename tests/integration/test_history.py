@@ -791,5 +791,42 @@ def database_replaced_or_immutable_while_recording():
         expect_logged(db, client, server, 1_200_011)
 
 
+# Two sockets, each sending one byte to 36,000 ports: 72,000 flows for a 65,536-entry map.
+FLOW_FLOOD = r"""
+import socket, sys
+dst = sys.argv[1]
+for _ in range(2):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for port in range(20000, 56000):
+        s.sendto(b"x", (dst, port))
+"""
+
+
+@test
+def full_flow_map_recorded_with_alert():
+    """More flows than the flow map holds: the drops are in map_drops and raise one
+    map_drops alert, in the database and on stderr."""
+    with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
+        db = os.path.join(tmp, "h.db")
+        with Recorder(db, "--threshold", "off", ns=ns.a) as rec:
+            time.sleep(1)
+            sh(sys.executable, "-c", FLOW_FLOOD, ns.b4, ns=ns.a)
+            time.sleep(3)
+            rc = rec.stop()
+        check(rc == 0, f"record exit code {rc}: {rec.stderr()}")
+        (rows, dropped, total), = query(db, "SELECT count(*), coalesce(sum(dropped), 0),"
+                                        " coalesce(max(total), 0) FROM map_drops"
+                                        " WHERE map = 'flows'")
+        check(rows > 0 and dropped == total and total >= 72000 - 65536,
+              f"map_drops for flows: {rows} rows, {dropped} dropped, total {total}")
+        raised = query(db, "SELECT count(*) FROM alerts WHERE alert_type = 'map_drops'"
+                       " AND state = 'raised'")[0][0]
+        check(raised == 1, f"{raised} map_drops alerts raised")
+        check("alert map_drops raised: kernel maps (flows) full" in rec.stderr(),
+              f"the alert on stderr: {rec.stderr()}")
+        print(f"  72,000 flows: {total} flow updates dropped, in {rows} map_drops rows,"
+              " one alert")
+
+
 if __name__ == "__main__":
     main(TESTS)
