@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -15,7 +13,8 @@
 #include "core/errmsg.h"
 #include "core/exitcodes.h"
 #include "core/protocols.h"
-#include "core/rates.h"
+#include "sinks/store/caps.h"
+#include "sinks/store/disk_watch.h"
 #include "sinks/store/held.h"
 #include "sinks/store/rollup.h"
 #include "sinks/store/store.h"
@@ -124,7 +123,6 @@ static const char *const statement_sql[SQL_MAX] = {
 struct store {
 	sqlite3 *db;
 	char *path;
-	char *dir; /* where free space is measured */
 	struct store_config cfg;
 	sqlite3_stmt *stmt[SQL_MAX];
 
@@ -153,22 +151,13 @@ struct store {
 	size_t ndrops, drops_cap;
 	uint64_t drops_seen[NH_DROP_MAPS]; /* the counters at the last tick */
 
-	/* The caps: keys of the rollup hour let in so far, and what was said once. */
-	struct rollup_table admitted;
-	int64_t admitted_hour;
+	/* The caps, and what was said once. */
+	struct name_cap names;
 	struct folded *folded;
 	size_t folded_cap;
 	bool told_rows_cap, told_names_cap;
 
-	/* The file opened, to notice when the path names another (renamed, replaced). */
-	dev_t dev;
-	ino_t ino;
-	bool replaced;
-
-	/* Under the free-space watermark: writing paused since low_since. */
-	bool low_space;
-	time_t low_since;
-	uint64_t low_free; /* bytes free when it paused */
+	struct disk_watch disk; /* replaced? under the free-space watermark? */
 
 	/* Retrying after a failed write. */
 	bool failing;
@@ -199,16 +188,6 @@ static int prepare_all(struct store *st, char *err, size_t errlen)
 	return 0;
 }
 
-/* The directory of path, for statvfs: "." for a bare name. */
-static char *directory_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return strdup(".");
-	return strndup(path, slash == path ? 1 : (size_t)(slash - path));
-}
-
 int store_open(struct store **out, const struct store_config *cfg, char *err, size_t errlen)
 {
 	struct store *st = calloc(1, sizeof(*st));
@@ -216,14 +195,13 @@ int store_open(struct store **out, const struct store_config *cfg, char *err, si
 	int rc;
 
 	*out = NULL;
-	if (!st || !(st->path = strdup(path)) || !(st->dir = directory_of(path))) {
-		if (st)
-			free(st->path);
+	if (!st || !(st->path = strdup(path))) {
 		free(st);
 		return fail(err, errlen, "out of memory opening %s", path);
 	}
 	st->cfg = *cfg;
 	st->cfg.path = st->path;
+	st->names.cap = cfg->names_per_hour;
 	st->backoff_s = BACKOFF_MIN_S;
 	rc = store_file_open_writer(path, cfg->trust_owner, &st->db, err, errlen);
 	if (rc == 0)
@@ -233,14 +211,9 @@ int store_open(struct store **out, const struct store_config *cfg, char *err, si
 		return rc;
 	}
 	sqlite3_busy_timeout(st->db, TICK_BUSY_MS);
-	{
-		struct stat now;
-
-		/* Just opened, after the owner checks: the path names the file opened. */
-		if (stat(path, &now) == 0) {
-			st->dev = now.st_dev;
-			st->ino = now.st_ino;
-		}
+	if (disk_watch_open(&st->disk, st->path, cfg->min_free)) {
+		store_close(st);
+		return fail(err, errlen, "out of memory opening %s", path);
 	}
 	*out = st;
 	return 0;
@@ -406,30 +379,20 @@ static const char *label_at(const struct store *st, size_t at)
 static int rollup_named(struct store *st, int64_t hour, const char *name,
 			const struct rollup_who *who, const uint64_t v[4])
 {
-	static const uint64_t none[4];
 	struct rollup_who other = { who ? who->user : NULL, NULL, NULL };
+	int admit = name_cap_admit(&st->names, hour, name, who);
 
-	if (!st->cfg.names_per_hour || hour < st->admitted_hour)
+	if (admit < 0)
+		return admit;
+	if (admit)
 		return rollup_add(&st->hourly, hour, name, who, v);
-	if (hour > st->admitted_hour) {
-		rollup_clear(&st->admitted);
-		st->admitted_hour = hour;
-	}
-	if (!rollup_has(&st->admitted, hour, name, who)) {
-		if (st->admitted.used >= st->cfg.names_per_hour) {
-			if (!st->told_names_cap)
-				fprintf(stderr,
-					"nethound: more than %u process names this hour: further "
-					"names are summed as '%s' per user in the hourly and daily "
-					"history (history_names_per_hour)\n",
-					st->cfg.names_per_hour, STORE_OTHER_NAME);
-			st->told_names_cap = true;
-			return rollup_add(&st->hourly, hour, STORE_OTHER_NAME, &other, v);
-		}
-		if (rollup_add(&st->admitted, hour, name, who, none))
-			return -ENOMEM;
-	}
-	return rollup_add(&st->hourly, hour, name, who, v);
+	if (!st->told_names_cap)
+		fprintf(stderr,
+			"nethound: more than %u process names this hour: further names are summed "
+			"as '%s' per user in the hourly and daily history (history_names_per_hour)\n",
+			st->names.cap, STORE_OTHER_NAME);
+	st->told_names_cap = true;
+	return rollup_add(&st->hourly, hour, STORE_OTHER_NAME, &other, v);
 }
 
 /* Held bytes of a process that left the snapshot still identity-less: summed under none known. */
@@ -480,16 +443,6 @@ static int rollup_process(struct store *st, const struct process_stats *p, time_
 	return moved ? rollup_named(st, hour_of(when), p->comm, who, v) : 0;
 }
 
-static bool moved_bytes(const struct process_stats *p)
-{
-	return p->all.tx_bytes || p->all.rx_bytes || p->wire.tx_bytes || p->wire.rx_bytes;
-}
-
-static uint64_t bytes_of(const struct process_stats *p)
-{
-	return p->all.tx_bytes + p->all.rx_bytes + p->wire.tx_bytes + p->wire.rx_bytes;
-}
-
 /* A new row waiting to be written, zeroed; NULL (and counted) past STORE_PENDING_ROWS_MAX. */
 static int new_row(struct store *st, struct log_row **out)
 {
@@ -516,21 +469,6 @@ static int set_labels(struct store *st, struct log_row *r, const char *user, con
 	return 0;
 }
 
-struct ranked {
-	uint64_t bytes;
-	size_t proc;
-};
-
-/* Busiest first; the snapshot's order breaks ties, so the choice is stable. */
-static int ranked_cmp(const void *x, const void *y)
-{
-	const struct ranked *a = x, *b = y;
-
-	if (a->bytes != b->bytes)
-		return a->bytes > b->bytes ? -1 : 1;
-	return a->proc < b->proc ? -1 : a->proc > b->proc;
-}
-
 static int folded_cmp(const void *x, const void *y)
 {
 	const struct folded *a = x, *b = y;
@@ -538,46 +476,6 @@ static int folded_cmp(const void *x, const void *y)
 	if (a->uid != b->uid)
 		return a->uid < b->uid ? -1 : 1;
 	return a->proc < b->proc ? -1 : a->proc > b->proc;
-}
-
-/*
- * Which processes of this tick get a traffic_log row of their own: all of
- * them, unless more than rows_per_tick moved bytes; then the busiest.
- * keep[i] says so for s->procs[i]; NULL keep means all. n log n.
- */
-static int choose_rows(struct store *st, const struct snapshot *s, bool **keep)
-{
-	struct ranked *ranked;
-	size_t moved = 0;
-
-	*keep = NULL;
-	for (size_t i = 0; i < s->nprocs; i++)
-		moved += moved_bytes(&s->procs[i]);
-	if (!st->cfg.rows_per_tick || moved <= st->cfg.rows_per_tick)
-		return 0;
-	ranked = malloc(moved * sizeof(*ranked));
-	*keep = calloc(s->nprocs, sizeof(**keep));
-	if (!ranked || !*keep) {
-		free(ranked);
-		free(*keep);
-		*keep = NULL;
-		return -ENOMEM;
-	}
-	moved = 0;
-	for (size_t i = 0; i < s->nprocs; i++)
-		if (moved_bytes(&s->procs[i]))
-			ranked[moved++] = (struct ranked){ bytes_of(&s->procs[i]), i };
-	qsort(ranked, moved, sizeof(*ranked), ranked_cmp);
-	for (size_t i = 0; i < st->cfg.rows_per_tick; i++)
-		(*keep)[ranked[i].proc] = true;
-	free(ranked);
-	if (!st->told_rows_cap)
-		fprintf(stderr,
-			"nethound: %zu processes moved bytes in one tick, more than %u: the rest "
-			"are logged as one '%s' row per user (history_rows_per_tick)\n",
-			moved, st->cfg.rows_per_tick, STORE_OTHER_NAME);
-	st->told_rows_cap = true;
-	return 0;
 }
 
 /* One "(other)" row per uid for the processes past the cap, their bytes summed. */
@@ -618,9 +516,16 @@ static int queue_folded(struct store *st, const struct snapshot *s, size_t nfold
 
 static int queue_processes(struct store *st, const struct snapshot *s, time_t when)
 {
-	size_t nfolded = 0;
+	size_t nfolded = 0, moved;
 	bool *keep;
-	int rc = choose_rows(st, s, &keep);
+	int rc = caps_choose_rows(s, st->cfg.rows_per_tick, &keep, &moved);
+
+	if (keep && !st->told_rows_cap)
+		fprintf(stderr,
+			"nethound: %zu processes moved bytes in one tick, more than %u: the rest "
+			"are logged as one '%s' row per user (history_rows_per_tick)\n",
+			moved, st->cfg.rows_per_tick, STORE_OTHER_NAME);
+	st->told_rows_cap = st->told_rows_cap || keep;
 
 	for (size_t i = 0; rc == 0 && i < s->nprocs; i++) {
 		const struct process_stats *p = &s->procs[i];
@@ -634,7 +539,7 @@ static int queue_processes(struct store *st, const struct snapshot *s, time_t wh
 			rc = -ENOMEM;
 			break;
 		}
-		if (!moved_bytes(p))
+		if (!caps_moved_bytes(p))
 			continue;
 		st->total_up += v[0];
 		st->total_down += v[1];
@@ -930,12 +835,12 @@ static int write_pause(struct store *st, time_t until)
 	sqlite3_stmt *q = st->stmt[SQL_INSERT_ALERT];
 	int rc = SQLITE_OK;
 
-	if (!st->low_space)
+	if (!st->disk.low)
 		return SQLITE_OK;
 	for (int cleared = 0; rc == SQLITE_OK && cleared <= 1; cleared++) {
-		bind_time(q, 1, cleared ? until : st->low_since);
+		bind_time(q, 1, cleared ? until : st->disk.low_since);
 		sqlite3_bind_text(q, 4, "history_paused", -1, SQLITE_STATIC);
-		sqlite3_bind_double(q, 5, (double)st->low_free);
+		sqlite3_bind_double(q, 5, (double)st->disk.low_free);
 		sqlite3_bind_double(q, 6, (double)st->cfg.min_free);
 		sqlite3_bind_int64(q, 7, st->session_id);
 		sqlite3_bind_text(q, 8, cleared ? "cleared" : "raised", -1, SQLITE_STATIC);
@@ -1052,66 +957,9 @@ static double monotonic_s(const struct timespec *ts)
 	return (double)ts->tv_sec + (double)ts->tv_nsec / 1e9;
 }
 
-/*
- * Bytes free to us on the database's file system under min_free: writing
- * would eat the last of a disk other programs (and the system) need.
- */
-static bool under_watermark(struct store *st, uint64_t *free_bytes)
-{
-	struct statvfs v;
-
-	if (!st->cfg.min_free || statvfs(st->dir, &v))
-		return false;
-	*free_bytes = (uint64_t)v.f_bavail * v.f_frsize;
-	return *free_bytes < st->cfg.min_free;
-}
-
-/* Writing pauses: said once, with the remedy. */
-static void pause_for_space(struct store *st, uint64_t free_bytes)
-{
-	char have[32], want[32];
-
-	if (st->low_space)
-		return;
-	st->low_space = true;
-	st->low_since = time(NULL);
-	st->low_free = free_bytes;
-	format_bytes(have, sizeof(have), (double)free_bytes);
-	format_bytes(want, sizeof(want), (double)st->cfg.min_free);
-	fprintf(stderr,
-		"nethound: only %s free for %s, under history_min_free (%s): history writes "
-		"pause, counting goes on in memory until there is room; free space or lower "
-		"history_min_free\n",
-		have, st->path, want);
-}
-
-/*
- * The path no longer names the file we write (renamed away, deleted, another
- * put there): writing on would fill a file nobody finds, and the file now at
- * the path was never checked. Said once; from then on ticks wait in memory
- * and the run ends with exit code 5.
- */
-static bool file_replaced(struct store *st)
-{
-	struct stat now;
-
-	if (st->replaced)
-		return true;
-	if (!st->ino || (stat(st->path, &now) == 0 && now.st_dev == st->dev &&
-			 now.st_ino == st->ino))
-		return false;
-	st->replaced = true;
-	fprintf(stderr,
-		"nethound: %s was renamed, removed or replaced while recording; history is no "
-		"longer written, counting goes on: restart record to log to the file now at "
-		"that path\n",
-		st->path);
-	return true;
-}
-
 bool store_replaced(const struct store *st)
 {
-	return st && st->replaced;
+	return st && st->disk.replaced;
 }
 
 int store_flush(struct store *st)
@@ -1120,7 +968,6 @@ int store_flush(struct store *st)
 	size_t ticks = st->pending_ticks;
 	bool had_session_row = st->session_id != 0, resumed;
 	time_t wall = time(NULL);
-	uint64_t free_bytes;
 	int rc;
 
 	if (!st->in_session)
@@ -1128,13 +975,9 @@ int store_flush(struct store *st)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (st->failing && monotonic_s(&now) < monotonic_s(&st->next_try))
 		return 1;
-	if (file_replaced(st))
+	if (!disk_watch_writable(&st->disk))
 		return 1;
-	if (under_watermark(st, &free_bytes)) {
-		pause_for_space(st, free_bytes);
-		return 1;
-	}
-	resumed = st->low_space;
+	resumed = st->disk.low;
 
 	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc == SQLITE_OK && !st->session_id)
@@ -1192,7 +1035,7 @@ int store_flush(struct store *st)
 			st->rows_dropped ? " (per-process detail of the oldest was kept in the hourly "
 					   "rollups only)"
 					 : "");
-		st->low_space = false;
+		st->disk.low = false;
 	}
 	clear_pending(st);
 	return 0;
@@ -1219,7 +1062,7 @@ int store_session_end(struct store *st, double wait_s)
 		rc = store_flush(st);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		/* Under the watermark there is no point waiting: nothing frees space for us. */
-		if (rc <= 0 || st->low_space || st->replaced ||
+		if (rc <= 0 || st->disk.low || st->disk.replaced ||
 		    monotonic_s(&now) >= monotonic_s(&deadline))
 			break;
 		usleep(200 * 1000);
@@ -1314,8 +1157,8 @@ void store_close(struct store *st)
 	free(st->events);
 	free(st->drops);
 	free(st->folded);
-	rollup_free(&st->admitted);
-	free(st->dir);
+	name_cap_free(&st->names);
+	disk_watch_free(&st->disk);
 	held_free(&st->held);
 	rollup_free(&st->hourly);
 	rollup_free(&st->protocols);
