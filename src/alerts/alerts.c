@@ -64,6 +64,12 @@ struct alerts {
 	bool quotas_sorted; /* false after a seed appended names */
 	long quota_day; /* UTC day number the quotas count */
 
+	/* Map drops: the counters last tick, and the alert while they grow. */
+	uint64_t drops_seen[NH_DROP_MAPS];
+	bool drops_raised;
+	double drops_quiet_since; /* clock when they stopped growing; < 0 while growing */
+	char drops_maps[ALERT_GROUP_LEN];
+
 	struct alert_event *events;
 	size_t nevents, events_cap;
 	struct alert_event *active;
@@ -77,6 +83,7 @@ static const char *const kind_names[ALERT_KIND_MAX] = {
 	[ALERT_DAILY_QUOTA] = "daily_quota",
 	[ALERT_UNIT_RATE] = "unit_rate",
 	[ALERT_CONTAINER_RATE] = "container_rate",
+	[ALERT_MAP_DROPS] = "map_drops",
 };
 
 const char *alert_kind_name(enum alert_kind kind)
@@ -109,6 +116,17 @@ void alert_event_format(const struct alert_event *e, char *buf, size_t len)
 	char value[32], threshold[32], who[64];
 	const char *dir = alert_direction_name(e->direction);
 
+	if (e->kind == ALERT_MAP_DROPS) {
+		if (e->cleared)
+			snprintf(buf, len, "map_drops cleared: kernel maps (%.60s) no longer full",
+				 e->group);
+		else
+			snprintf(buf, len,
+				 "map_drops raised: kernel maps (%.60s) full, %.0f updates not "
+				 "counted",
+				 e->group, e->value);
+		return;
+	}
 	/* A quota is an amount of bytes, every other alert a rate. */
 	if (e->kind == ALERT_DAILY_QUOTA) {
 		format_bytes(value, sizeof(value), e->value);
@@ -727,6 +745,52 @@ static int update_quotas(struct alerts *a, const struct snapshot *s)
 	return 0;
 }
 
+/*
+ * Raised in the first tick any map's drop counter grows, naming the maps
+ * that dropped; cleared once none has grown for the hold time. A flood
+ * that keeps a map full is one alert, not one per tick.
+ */
+static int update_drops(struct alerts *a, const struct snapshot *s)
+{
+	struct alert_event e = { .when = s->wall.tv_sec, .kind = ALERT_MAP_DROPS };
+	uint64_t grown = 0;
+	size_t used = 0;
+
+	for (unsigned m = 0; m < NH_DROP_MAPS; m++) {
+		uint64_t now = snapshot_map_drops(s, m);
+
+		if (now > a->drops_seen[m]) {
+			grown += now - a->drops_seen[m];
+			if (!a->drops_raised && used < sizeof(a->drops_maps))
+				used += (size_t)snprintf(a->drops_maps + used,
+							 sizeof(a->drops_maps) - used, "%s%s",
+							 used ? "," : "",
+							 snapshot_drop_map_name(m));
+		}
+		a->drops_seen[m] = now;
+	}
+	if (grown) {
+		a->drops_quiet_since = -1;
+		if (a->drops_raised)
+			return 0;
+		a->drops_raised = true;
+		e.value = (double)grown;
+		snprintf(e.group, sizeof(e.group), "%s", a->drops_maps);
+		return add_event(a, &e);
+	}
+	if (!a->drops_raised)
+		return 0;
+	if (a->drops_quiet_since < 0)
+		a->drops_quiet_since = a->clock - a->interval;
+	if (a->clock - a->drops_quiet_since < a->cfg.hold)
+		return 0;
+	a->drops_raised = false;
+	e.cleared = true;
+	snprintf(e.group, sizeof(e.group), "%s", a->drops_maps);
+	a->drops_maps[0] = '\0';
+	return add_event(a, &e);
+}
+
 const struct alert_event *alerts_update(struct alerts *a, const struct snapshot *s, size_t *n)
 {
 	a->nevents = 0;
@@ -735,7 +799,8 @@ const struct alert_event *alerts_update(struct alerts *a, const struct snapshot 
 	errno = 0;
 	if (update_processes(a, s) || update_interfaces(a, s) || update_total(a, s) ||
 	    update_groups(a, &a->units, a->cfg.unit_rate, s) ||
-	    update_groups(a, &a->containers, a->cfg.container_rate, s) || update_quotas(a, s)) {
+	    update_groups(a, &a->containers, a->cfg.container_rate, s) || update_quotas(a, s) ||
+	    update_drops(a, s)) {
 		errno = ENOMEM;
 		*n = 0;
 		return NULL;

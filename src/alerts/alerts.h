@@ -5,7 +5,8 @@
  * sums of their processes), and a daily byte quota per process name.
  * An alert is raised once when a threshold is crossed and cleared when the
  * rate has stayed at or below it for the hold time, so a steady hog is one
- * alert, not one per tick. Pure: no I/O, unit-tested.
+ * alert, not one per tick. Drops of the kernel's maps raise an alert too.
+ * Pure: no I/O, unit-tested.
  */
 #ifndef NETHOUND_ALERTS_H
 #define NETHOUND_ALERTS_H
@@ -47,6 +48,12 @@ enum alert_kind {
 	ALERT_DAILY_QUOTA,
 	ALERT_UNIT_RATE,      /* group: the unit */
 	ALERT_CONTAINER_RATE, /* group: the container's name, else its id */
+	/*
+	 * A kernel map was full and updates were not counted (value: how many
+	 * in the tick that raised it; group: the maps, "processes,sockets").
+	 * Always on; cleared after the hold time without new drops.
+	 */
+	ALERT_MAP_DROPS,
 	ALERT_KIND_MAX,
 };
 

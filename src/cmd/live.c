@@ -13,6 +13,10 @@ int cmd_live(const struct options *opts)
 	struct store_sink_config scfg = {
 		.path = opts->db_path ? opts->db_path : STORE_DEFAULT_PATH,
 		.retention_days = opts->retention_days,
+		.trust_owner = opts->db_trust_owner,
+		.rows_per_tick = opts->history_rows_per_tick,
+		.names_per_hour = opts->history_names_per_hour,
+		.min_free = opts->history_min_free,
 		.mode = "top",
 		.seed_quota = opts->alerts.daily_quota != 0,
 	};

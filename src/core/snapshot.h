@@ -166,6 +166,27 @@ struct snapshot {
 	struct name_source names;
 };
 
+/* The drop counters of both kinds as one list: the socket tier's maps, then the TC classifier's. */
+#define NH_DROP_MAPS (NH_DROP_MAX + NH_WIRE_DROP_MAX)
+
+static inline uint64_t snapshot_map_drops(const struct snapshot *s, unsigned map)
+{
+	return map < NH_DROP_MAX ? s->drops[map] : s->wire_drops[map - NH_DROP_MAX];
+}
+
+/* "processes", "sockets", "flows", "interfaces": as the metrics, the database and alerts say. */
+static inline const char *snapshot_drop_map_name(unsigned map)
+{
+	static const char *const names[NH_DROP_MAPS] = {
+		[NH_DROP_PROC] = "processes",
+		[NH_DROP_SOCK] = "sockets",
+		[NH_DROP_MAX + NH_WIRE_DROP_FLOW] = "flows",
+		[NH_DROP_MAX + NH_WIRE_DROP_IFACE] = "interfaces",
+	};
+
+	return map < NH_DROP_MAPS ? names[map] : "unknown";
+}
+
 static inline bool snapshot_host_name(const struct snapshot *s, int family,
 				      const unsigned char addr[16], char *host, size_t hostlen)
 {

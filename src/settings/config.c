@@ -10,6 +10,7 @@
  * else are left alone, so alert_exec can quote its own arguments.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,6 +190,17 @@ static int set_web_auth(struct config_file *f, const char *value)
 }
 
 /* Kept as written: the caller splits it into argv and runs it without a shell. */
+static int set_db_trust_owner(struct config_file *f, const char *value)
+{
+	if (strcmp(value, "yes") == 0)
+		f->opts.db_trust_owner = true;
+	else if (strcmp(value, "no") == 0)
+		f->opts.db_trust_owner = false;
+	else
+		return bad_value(f, "'%s' is neither yes nor no", shown_str(f, value));
+	return 0;
+}
+
 static int set_alert_exec(struct config_file *f, const char *value)
 {
 	return keep_string(f, value, strlen(value), &f->opts.alert_exec);
@@ -208,6 +220,10 @@ static const struct config_key {
 	{ "numeric", NULL, set_numeric, false },
 	{ "db", NULL, set_db, false },
 	{ "retention", settings_set_retention, NULL, false },
+	{ "db_trust_owner", NULL, set_db_trust_owner, false },
+	{ "history_rows_per_tick", settings_set_history_rows_per_tick, NULL, false },
+	{ "history_names_per_hour", settings_set_history_names_per_hour, NULL, false },
+	{ "history_min_free", settings_set_history_min_free, NULL, false },
 	{ "threshold", settings_set_threshold, NULL, false },
 	{ "total_threshold", settings_set_total_threshold, NULL, false },
 	{ "interface_threshold", settings_set_interface_threshold, NULL, false },
@@ -382,11 +398,18 @@ static enum read_status read_line(FILE *file, char *buf, size_t size)
 /*
  * The file can set alert_exec, a command nethound runs as root: if others may
  * write to it, they may run anything as root. The checks of sshd's StrictModes.
+ * Only a regular file can be checked: a FIFO or a device has no content an
+ * owner vouches for (anyone who can open its other end supplies the lines).
  */
 static int check_owner_and_mode(const char *path, const struct stat *st, char *err, size_t errlen)
 {
+	if (S_ISDIR(st->st_mode))
+		return config_error(err, errlen, "cannot read %s (%s)", path, strerror(EISDIR));
 	if (!S_ISREG(st->st_mode))
-		return 0; /* --config <(...) is a pipe of the user's own making */
+		return config_error(err, errlen,
+				    "%s is not a regular file and can name a command to run; "
+				    "write the settings to a file",
+				    path);
 	if (st->st_uid != 0 && st->st_uid != geteuid())
 		return config_error(err, errlen,
 				    "%s belongs to uid %u and can name a command to run; "
@@ -400,6 +423,52 @@ static int check_owner_and_mode(const char *path, const struct stat *st, char *e
 	return 0;
 }
 
+/*
+ * Whoever may write to a directory on the way to the file may swap the file
+ * (or a directory under it) for their own: every directory from the file's
+ * up to / must belong to root or the caller and be writable by no one else.
+ * A sticky directory of root's (/tmp) is fine: others cannot rename or
+ * remove what is not theirs there, and a file they planted is theirs, which
+ * the file's own check refuses.
+ */
+static int check_directories(const char *path, char *err, size_t errlen)
+{
+	char *real = realpath(path, NULL), *slash;
+	int rc = 0;
+
+	if (!real)
+		return config_error(err, errlen, "cannot read %s (%s)", path, strerror(errno));
+	while ((slash = strrchr(real, '/')) != NULL) {
+		struct stat st;
+
+		slash[slash == real] = '\0'; /* "/etc/x" -> "/etc", "/etc" -> "/" */
+		if (stat(real, &st)) {
+			rc = config_error(err, errlen, "cannot read %s (%s: %s)", path, real,
+					  strerror(errno));
+			break;
+		}
+		if (st.st_uid != 0 && st.st_uid != geteuid()) {
+			rc = config_error(err, errlen,
+					  "%s is in %s, which belongs to uid %u and could swap the "
+					  "file; chown root %s",
+					  path, real, (unsigned)st.st_uid, real);
+			break;
+		}
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
+		    !(st.st_uid == 0 && (st.st_mode & S_ISVTX))) {
+			rc = config_error(err, errlen,
+					  "%s is in %s, which others can write to and so swap the "
+					  "file; chmod go-w %s",
+					  path, real, real);
+			break;
+		}
+		if (slash == real)
+			break;
+	}
+	free(real);
+	return rc;
+}
+
 int config_load(const char *path, bool must_exist, struct options *opts, char *err,
 		size_t errlen)
 {
@@ -410,23 +479,35 @@ int config_load(const char *path, bool must_exist, struct options *opts, char *e
 	enum read_status status;
 	struct stat st;
 	FILE *file;
-	int rc = 0;
+	int fd, rc = 0;
 
 	if (errlen)
 		err[0] = '\0';
-	file = fopen(path, "re");
-	if (!file) {
+	/* Non-blocking: opening a FIFO nobody writes to must not hang; it is refused below. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
 		return config_error(err, errlen, "cannot read %s (%s)", path, strerror(errno));
 	}
-	if (fstat(fileno(file), &st)) {
+	if (fstat(fd, &st)) {
 		rc = config_error(err, errlen, "cannot read %s (%s)", path, strerror(errno));
-		goto cleanup;
+		close(fd);
+		return rc;
 	}
 	rc = check_owner_and_mode(path, &st, err, errlen);
-	if (rc)
-		goto cleanup;
+	if (rc == 0)
+		rc = check_directories(path, err, errlen);
+	if (rc == 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK))
+		rc = config_error(err, errlen, "cannot read %s (%s)", path, strerror(errno));
+	file = rc ? NULL : fdopen(fd, "r");
+	if (!file) {
+		if (rc == 0)
+			rc = config_error(err, errlen, "cannot read %s (%s)", path,
+					  strerror(errno));
+		close(fd);
+		return rc;
+	}
 
 	f.opts = *opts;
 	while ((status = read_line(file, line, sizeof(line))) != READ_EOF) {
@@ -434,7 +515,6 @@ int config_load(const char *path, bool must_exist, struct options *opts, char *e
 
 		f.line++;
 		if (status == READ_ERROR) {
-			/* A directory opens fine and fails here, with EISDIR. */
 			rc = config_error(err, errlen, "cannot read %s (%s)", path,
 					  strerror(errno));
 			break;
@@ -457,7 +537,6 @@ int config_load(const char *path, bool must_exist, struct options *opts, char *e
 			break;
 	}
 
-cleanup:
 	fclose(file);
 	if (rc) {
 		release_to(mark);

@@ -34,6 +34,9 @@ void settings_defaults(struct options *opts)
 	alert_config_defaults(&opts->alerts);
 	opts->report_top = 10;
 	opts->metrics_max_series = SETTINGS_METRICS_SERIES_DEFAULT;
+	opts->history_rows_per_tick = SETTINGS_HISTORY_ROWS_DEFAULT;
+	opts->history_names_per_hour = SETTINGS_HISTORY_NAMES_DEFAULT;
+	opts->history_min_free = SETTINGS_HISTORY_MIN_FREE_DEFAULT;
 }
 
 static bool is_digit(char c)
@@ -462,6 +465,41 @@ int settings_set_retention(struct options *opts, const char *value, char *why, s
 				 "is not a whole number of days from 0 to %d (0 keeps them for good)",
 				 SETTINGS_RETENTION_DAYS_MAX);
 	opts->retention_days = (unsigned)v;
+	return 0;
+}
+
+static int set_history_cap(const char *value, unsigned *out, char *why, size_t whylen)
+{
+	uint64_t v;
+
+	if (strcmp(value, "off") == 0) {
+		*out = 0;
+		return 0;
+	}
+	if (settings_parse_whole(value, 1, SETTINGS_HISTORY_CAP_MAX, &v))
+		return bad_value(why, whylen, value, "is not a whole number from 1 to %d, or off",
+				 SETTINGS_HISTORY_CAP_MAX);
+	*out = (unsigned)v;
+	return 0;
+}
+
+int settings_set_history_rows_per_tick(struct options *opts, const char *value, char *why,
+				       size_t whylen)
+{
+	return set_history_cap(value, &opts->history_rows_per_tick, why, whylen);
+}
+
+int settings_set_history_names_per_hour(struct options *opts, const char *value, char *why,
+					size_t whylen)
+{
+	return set_history_cap(value, &opts->history_names_per_hour, why, whylen);
+}
+
+int settings_set_history_min_free(struct options *opts, const char *value, char *why,
+				  size_t whylen)
+{
+	if (settings_parse_size(value, &opts->history_min_free))
+		return bad_value(why, whylen, value, "is not a size (e.g. 64M, 1G, off)");
 	return 0;
 }
 

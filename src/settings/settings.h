@@ -65,6 +65,10 @@ struct options {
 	const char *db_path;     /* --db; NULL: STORE_DEFAULT_PATH */
 	bool no_db;              /* --no-db: the live view logs nothing */
 	unsigned retention_days; /* per-second rows kept this long; 0 = for good */
+	bool db_trust_owner;     /* db_trust_owner: root uses a database others own or may write */
+	unsigned history_rows_per_tick;  /* traffic_log rows per tick, then "(other)"; 0 = no cap */
+	unsigned history_names_per_hour; /* rollup keys per hour, then "(other)"; 0 = no cap */
+	uint64_t history_min_free;       /* bytes free under which writing pauses; 0 = off */
 	struct alert_config alerts;
 	const char *alert_exec; /* run for each alert event, without a shell */
 
@@ -90,6 +94,11 @@ struct options {
 #define SETTINGS_INTERVAL_MAX 3600.0
 #define SETTINGS_HOLD_MAX 86400.0 /* seconds an alert stays after its rate drops */
 #define SETTINGS_RETENTION_DAYS_MAX 36500
+/* The history's caps (README, "History and alerts"); the store's defaults. */
+#define SETTINGS_HISTORY_ROWS_DEFAULT 1000
+#define SETTINGS_HISTORY_NAMES_DEFAULT 2000
+#define SETTINGS_HISTORY_CAP_MAX 10000000
+#define SETTINGS_HISTORY_MIN_FREE_DEFAULT (64ULL << 20)
 #define SETTINGS_COUNT_MAX UINT32_MAX
 #define SETTINGS_PID_MAX 4194304 /* PID_MAX_LIMIT */
 #define SETTINGS_COMM_MAX 15     /* bytes: TASK_COMM_LEN without its NUL */
@@ -143,6 +152,9 @@ settings_setter settings_set_hooks;
 settings_setter settings_set_tc;
 settings_setter settings_add_interface; /* one name, appended */
 settings_setter settings_set_retention;
+settings_setter settings_set_history_rows_per_tick;
+settings_setter settings_set_history_names_per_hour;
+settings_setter settings_set_history_min_free;
 settings_setter settings_set_threshold;
 settings_setter settings_set_total_threshold;
 settings_setter settings_set_interface_threshold;

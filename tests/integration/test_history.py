@@ -13,6 +13,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -84,6 +85,15 @@ class Recorder:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+def config(tmp, text):
+    """A settings file in tmp (root's, mode 0600, as nethound requires); its path."""
+    path = os.path.join(tmp, "nethound.conf")
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+    return path
 
 
 def query(db, sql, *params):
@@ -176,7 +186,9 @@ def record_logs_exact_bytes_and_closes_session():
         check(wire_up > nbytes, f"the client's wire upload {wire_up} <= payload {nbytes}")
         (version,), = query(db, "PRAGMA user_version")
         (appid,), = query(db, "PRAGMA application_id")
-        check(version == 2 and appid == 0x4E484442, f"schema {version} app id {appid:#x}")
+        check(version == 3 and appid == 0x4E484442, f"schema {version} app id {appid:#x}")
+        (drops,), = query(db, "SELECT count(*) FROM map_drops")
+        check(drops == 0, f"{drops} map_drops rows without a full map")
 
 
 @test
@@ -355,10 +367,13 @@ def disk_full_keeps_counting_and_writes_later():
     with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
         mnt = os.path.join(tmp, "small")
         os.mkdir(mnt)
-        sh("mount", "-t", "tmpfs", "-o", "size=4m", "nethound-test", mnt)
+        # mode: a tmpfs root is 1777 by default, which nethound refuses for its database.
+        sh("mount", "-t", "tmpfs", "-o", "size=4m,mode=0755", "nethound-test", mnt)
         try:
             db = os.path.join(mnt, "h.db")
-            with Recorder(db) as rec:
+            # No watermark: this test fills the disk itself (see free_space_watermark_pauses).
+            conf = config(tmp, "history_min_free = off\n")
+            with Recorder(db, "--config", conf) as rec:
                 time.sleep(1.5)
                 filler = os.path.join(mnt, "filler")
                 subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=64k"],
@@ -489,6 +504,328 @@ def report_reads_while_recording_without_root():
                             "--format", "json"], capture_output=True, text=True, timeout=60)
         check(r.returncode == 0 and client["comm"] in r.stdout,
               f"report of a lone file in a read-only directory: {r.returncode} {r.stderr}")
+
+# Children of one parent, each renamed uniquely, sending known bytes as one unprivileged uid.
+FORKER = r"""
+import ctypes, os, socket, sys, threading, time
+uid, count, size, port, wave = (int(a) for a in sys.argv[1:6])
+libc = ctypes.CDLL(None, use_errno=True)
+sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sink.bind(("127.0.0.1", port))
+def drain():
+    while True:
+        sink.recv(65536)
+threading.Thread(target=drain, daemon=True).start()
+sent = failed = 0
+for start in range(0, count, wave):
+    pids = []
+    for i in range(start, min(start + wave, count)):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setgroups([])
+                os.setgid(uid)
+                os.setuid(uid)
+                libc.prctl(15, b"nhq%05d" % i, 0, 0, 0)  # PR_SET_NAME: a name of its own
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                n = s.sendto(b"x" * size, ("127.0.0.1", port))
+                os._exit(0 if n == size else 1)
+            except BaseException:
+                os._exit(2)
+        pids.append(pid)
+    for pid in pids:
+        _, status = os.waitpid(pid, 0)
+        if status == 0:
+            sent += size
+        else:
+            failed += 1
+    time.sleep(0.2)
+print(sent, failed)
+"""
+
+
+@test
+def unique_names_capped_other_row_exact():
+    """Thousands of short-lived processes with unique names: the history stays within
+    history_rows_per_tick and history_names_per_hour, and '(other)' plus named rows hold
+    exactly the bytes sent."""
+    uid, count, size = 64000 + os.getpid() % 1000, 2000, 1001
+    rows_cap, names_cap = 25, 60
+    with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
+        db = os.path.join(tmp, "h.db")
+        conf = config(tmp, f"history_rows_per_tick = {rows_cap}\n"
+                           f"history_names_per_hour = {names_cap}\n")
+        # A tick of 2 s: rows of one tick share a timestamp no other tick has.
+        with Recorder(db, "--config", conf, "--user", uid, "--interval", 2,
+                      "--threshold", "off", ns=ns.a) as rec:
+            res = sh(sys.executable, "-c", FORKER, uid, count, size, 41021, 100, ns=ns.a)
+            sent, failed = (int(x) for x in res.stdout.split())
+            check(failed == 0 and sent == count * size, f"forker: sent {sent}, {failed} failed")
+            time.sleep(5)
+            rc = rec.stop()
+        check(rc == 0, f"record exit code {rc}: {rec.stderr()}")
+        err = rec.stderr()
+        for key in ("history_rows_per_tick", "history_names_per_hour"):
+            check(err.count(key) == 1, f"the {key} cap is said once: {err}")
+        # traffic_log: at most rows_cap named rows and one '(other)' row per tick.
+        (most,), = query(db, "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n"
+                         " FROM traffic_log WHERE uid = ? AND pid != 0 GROUP BY timestamp)", uid)
+        (most_other,), = query(db, "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n"
+                               " FROM traffic_log WHERE uid = ? AND pid = 0 GROUP BY timestamp)",
+                               uid)
+        (rows,), = query(db, "SELECT count(*) FROM traffic_log")
+        check(most <= rows_cap and most_other == 1,
+              f"per tick: {most} named rows (cap {rows_cap}), {most_other} '(other)' rows")
+        (named, other), = query(db, "SELECT coalesce(sum(CASE WHEN pid != 0 THEN upload_bytes END),"
+                                " 0), coalesce(sum(CASE WHEN pid = 0 THEN upload_bytes END), 0)"
+                                " FROM traffic_log WHERE uid = ?", uid)
+        check(other > 0 and named + other == sent,
+              f"traffic_log: named {named} + (other) {other} != truth {sent}")
+        names = query(db, "SELECT DISTINCT process_name FROM traffic_log WHERE pid = 0")
+        check(names == [("(other)",)], f"folded rows are named '(other)': {names}")
+        # The rollups, kept for good: at most names_cap keys an hour plus '(other)' per user.
+        per_hour = query(db, "SELECT hour, count(*), sum(process_name = '(other)')"
+                         " FROM traffic_hourly GROUP BY hour")
+        for hour, keys, others in per_hour:
+            check(keys - others <= names_cap and others <= 2,
+                  f"{hour}: {keys} rollup keys, {others} '(other)' (cap {names_cap})")
+        for table in ("traffic_hourly", "traffic_daily"):
+            (total, folded), = query(db, "SELECT sum(upload_bytes), sum(CASE WHEN process_name"
+                                     f" = '(other)' THEN upload_bytes END) FROM {table}")
+            check(total == sent and folded > 0,
+                  f"{table}: {total} bytes ({folded} as '(other)'), truth {sent}")
+        print(f"  {count} unique names, {sent} bytes: {rows} traffic_log rows (<= {most}/tick),"
+              f" {sum(k for _, k, _ in per_hour)} rollup keys; '(other)' {other} bytes")
+
+
+@test
+def free_space_watermark_pauses_and_resumes():
+    nbytes = 2_000_041
+    with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
+        mnt = os.path.join(tmp, "small")
+        os.mkdir(mnt)
+        sh("mount", "-t", "tmpfs", "-o", "size=24m,mode=0755", "nethound-test", mnt)
+        try:
+            db = os.path.join(mnt, "h.db")
+            conf = config(tmp, "history_min_free = 12M\n")
+            with Recorder(db, "--config", conf, "--threshold", "off") as rec:
+                time.sleep(1.5)
+                filler = os.path.join(mnt, "filler")
+                v = os.statvfs(mnt)
+                leave = 6 << 20  # under the 12M watermark, far from full
+                with open(filler, "wb") as f:
+                    f.write(b"\0" * (v.f_bavail * v.f_frsize - leave))
+                client, server = tcp_transfer(ns, nbytes, 41022)
+                rec.wait_for("under history_min_free", 20)
+                time.sleep(3)
+                check(rec.proc.poll() is None, "record keeps running under the watermark")
+                up_paused, _, _ = logged(db, client["pid"])
+                os.unlink(filler)
+                rec.wait_for("back over history_min_free", 30)
+                rc = rec.stop()
+            check(rc == 0, f"record exit code {rc}: {rec.stderr()}")
+            check(up_paused == 0, f"{up_paused} bytes written while paused")
+            check(rec.stderr().count("under history_min_free") == 1,
+                  f"said once: {rec.stderr()}")
+            expect_logged(db, client, server, nbytes)
+            rows = query(db, "SELECT state, threshold FROM alerts"
+                         " WHERE alert_type = 'history_paused' ORDER BY id")
+            check(rows == [("raised", 12 << 20), ("cleared", 12 << 20)],
+                  f"history_paused alerts: {rows}")
+            print(f"  paused under 12M free: {up_paused} bytes written meanwhile;"
+                  f" after: {nbytes} exact")
+        finally:
+            sh("umount", "-l", mnt, check_rc=False)
+
+
+@test
+def database_of_other_users_refused():
+    """As root, a database or directory another user owns or may write is refused."""
+    with tempfile.TemporaryDirectory() as tmp:
+        def refused(path, words, *extra):
+            r = subprocess.run([NETHOUND, "record", "--db", path, "-n", *extra],
+                               capture_output=True, text=True, timeout=60)
+            check(r.returncode == 5, f"{path}: exit {r.returncode}: {r.stderr}")
+            check(words in r.stderr and r.stderr.count("\n") == 1 and
+                  "db_trust_owner" in r.stderr,
+                  f"{path}: one line with {words!r} and the remedy: {r.stderr!r}")
+            print(f"  refused: {r.stderr.strip()}")
+
+        theirs = os.path.join(tmp, "theirs")
+        os.mkdir(theirs, 0o755)
+        os.chown(theirs, 65534, 65534)
+        refused(os.path.join(theirs, "h.db"), "belongs to uid 65534")
+        check(os.listdir(theirs) == [], "nothing was created in their directory")
+        open_dir = os.path.join(tmp, "open")
+        os.mkdir(open_dir)
+        os.chmod(open_dir, 0o1777)
+        refused(os.path.join(open_dir, "h.db"), "writable by group or others")
+        ours = os.path.join(tmp, "ours")
+        os.mkdir(ours, 0o755)
+        planted = os.path.join(ours, "h.db")
+        with Recorder(planted) as rec:
+            time.sleep(1.2)
+            rec.stop()
+        os.chown(planted, 65534, 65534)
+        refused(planted, "belongs to uid 65534")
+        os.chown(planted, 0, 0)
+        os.chmod(planted + "-wal", 0o666)
+        refused(planted, "-wal is writable by group or others")
+        os.chmod(planted + "-wal", 0o600)
+        os.chown(planted, 65534, 65534)
+        conf = config(tmp, "db_trust_owner = yes\n")
+        with Recorder(planted, "--config", conf) as rec:
+            time.sleep(1.2)
+            rc = rec.stop()
+        check(rc == 0, f"db_trust_owner = yes: exit {rc}: {rec.stderr()}")
+
+
+@test
+def report_refuses_torn_reads():
+    """report opens a database as immutable only when it is WAL without a usable -shm
+    (and says so); a hot rollback journal it cannot roll back is an error, not a torn read."""
+    with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
+        os.chmod(tmp, 0o755)
+        wal_dir = os.path.join(tmp, "wal")
+        os.mkdir(wal_dir, 0o755)
+        db = os.path.join(wal_dir, "h.db")
+        with Recorder(db) as rec:
+            client, _ = tcp_transfer(ns, 700_001, 41023)
+            time.sleep(1.5)
+            rec.stop()
+        journal_dir = os.path.join(tmp, "journal")
+        os.mkdir(journal_dir, 0o755)
+        jdb = os.path.join(journal_dir, "h.db")
+        shutil.copy(db, jdb)
+        for path in (db, db + "-wal", db + "-shm"):
+            if os.path.exists(path):
+                os.chmod(path, 0o644)
+        os.unlink(db + "-shm")
+        os.chmod(wal_dir, 0o555)
+        as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", NETHOUND,
+                     "report", "--format", "json", "--db"]
+        r = subprocess.run(as_nobody + [db], capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0 and client["comm"] in r.stdout, f"WAL, no -shm: {r.stderr}")
+        check(r.stderr.count("warning: cannot open the shared memory") == 1 and
+              r.stderr.count("\n") == 1, f"one warning line: {r.stderr!r}")
+        # A writer killed mid-transaction in rollback-journal mode leaves a hot journal.
+        con = sqlite3.connect(jdb)
+        con.execute("PRAGMA journal_mode = DELETE")
+        # Rows enough that the crashing transaction spills changed pages into the file.
+        for _ in range(12):
+            con.execute("INSERT INTO traffic_log SELECT NULL, timestamp, pid, process_name,"
+                        " upload_bytes, download_bytes, upload_rate, download_rate, protocols,"
+                        " session_id, uid, cgroup_id, wire_upload_bytes, wire_download_bytes,"
+                        " user, unit, container FROM traffic_log")
+        con.commit()
+        con.close()
+        crash = subprocess.run([sys.executable, "-c", f"""
+import os, sqlite3
+con = sqlite3.connect({jdb!r}, isolation_level=None)
+con.execute("PRAGMA cache_size = 1")
+con.execute("BEGIN")
+con.execute("UPDATE traffic_log SET process_name = 'torn' || process_name")
+os._exit(0)
+"""], capture_output=True, text=True)
+        check(crash.returncode == 0, f"the crashing writer: {crash.stderr}")
+        check(os.path.getsize(jdb + "-journal") > 0, "a hot journal was left")
+        for path in (jdb, jdb + "-journal"):
+            os.chmod(path, 0o644)
+        os.chmod(journal_dir, 0o555)
+        r = subprocess.run(as_nobody + [jdb], capture_output=True, text=True, timeout=60)
+        check(r.returncode == 5 and r.stderr.count("\n") == 1 and "torn" not in r.stdout and
+              "left unfinished" in r.stderr,
+              f"hot journal: exit {r.returncode}: {r.stderr!r} {r.stdout[:200]!r}")
+        print(f"  hot journal refused: {r.stderr.strip()}")
+        os.chmod(journal_dir, 0o755)
+        os.chmod(wal_dir, 0o755)
+
+
+@test
+def database_replaced_or_immutable_while_recording():
+    """The file renamed away and another put at its path: record says so once, keeps counting,
+    never writes the new file, and exits 5. Made immutable (chattr +i): record says so,
+    counts in memory, and writes everything exactly once it is writable again."""
+    with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
+        db = os.path.join(tmp, "h.db")
+        with Recorder(db, "--threshold", "off") as rec:
+            time.sleep(1.5)
+            os.rename(db, db + ".old")
+            con = sqlite3.connect(db)
+            con.execute("CREATE TABLE notes (t TEXT)")
+            con.commit()
+            con.close()
+            before = hashlib.sha256(open(db, "rb").read()).hexdigest()
+            rec.wait_for("renamed, removed or replaced while recording", 15)
+            tcp_transfer(ns, 300_007, 41024)
+            time.sleep(1.5)
+            check(rec.proc.poll() is None, "record keeps running after the file was replaced")
+            rc = rec.stop()
+        check(rc == 5, f"exit code {rc} after the database was replaced: {rec.stderr()}")
+        check(rec.stderr().count("renamed, removed or replaced") == 1,
+              f"said once: {rec.stderr()}")
+        check(hashlib.sha256(open(db, "rb").read()).hexdigest() == before,
+              "the file put at the path was written to")
+        print("  replaced: said once, kept running, exit 5, the new file untouched")
+
+        db = os.path.join(tmp, "i.db")
+        files = [db, db + "-wal"]
+        try:
+            with Recorder(db, "--threshold", "off") as rec:
+                time.sleep(1.5)
+                sh("chattr", "+i", *files)
+                client, server = tcp_transfer(ns, 1_200_011, 41025)
+                rec.wait_for("an I/O error", 20)
+                time.sleep(1)
+                check(rec.proc.poll() is None, "record keeps running on an immutable file")
+                up_during, _, _ = logged(db, client["pid"])
+                sh("chattr", "-i", *files)
+                rec.wait_for("is writable again", 90)
+                rc = rec.stop()
+        finally:
+            sh("chattr", "-i", *files, check_rc=False)
+        check(rc == 0, f"record exit code {rc}: {rec.stderr()}")
+        check(up_during == 0, f"{up_during} bytes written to an immutable file")
+        line = next(x for x in rec.stderr().splitlines() if "an I/O error" in x)
+        check("lsattr" in line, f"the message names a remedy: {line}")
+        expect_logged(db, client, server, 1_200_011)
+
+
+# Two sockets, each sending one byte to 36,000 ports: 72,000 flows for a 65,536-entry map.
+FLOW_FLOOD = r"""
+import socket, sys
+dst = sys.argv[1]
+for _ in range(2):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for port in range(20000, 56000):
+        s.sendto(b"x", (dst, port))
+"""
+
+
+@test
+def full_flow_map_recorded_with_alert():
+    """More flows than the flow map holds: the drops are in map_drops and raise one
+    map_drops alert, in the database and on stderr."""
+    with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
+        db = os.path.join(tmp, "h.db")
+        with Recorder(db, "--threshold", "off", ns=ns.a) as rec:
+            time.sleep(1)
+            sh(sys.executable, "-c", FLOW_FLOOD, ns.b4, ns=ns.a)
+            time.sleep(3)
+            rc = rec.stop()
+        check(rc == 0, f"record exit code {rc}: {rec.stderr()}")
+        (rows, dropped, total), = query(db, "SELECT count(*), coalesce(sum(dropped), 0),"
+                                        " coalesce(max(total), 0) FROM map_drops"
+                                        " WHERE map = 'flows'")
+        check(rows > 0 and dropped == total and total >= 72000 - 65536,
+              f"map_drops for flows: {rows} rows, {dropped} dropped, total {total}")
+        raised = query(db, "SELECT count(*) FROM alerts WHERE alert_type = 'map_drops'"
+                       " AND state = 'raised'")[0][0]
+        check(raised == 1, f"{raised} map_drops alerts raised")
+        check("alert map_drops raised: kernel maps (flows) full" in rec.stderr(),
+              f"the alert on stderr: {rec.stderr()}")
+        print(f"  72,000 flows: {total} flow updates dropped, in {rows} map_drops rows,"
+              " one alert")
 
 
 if __name__ == "__main__":

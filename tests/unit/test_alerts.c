@@ -441,8 +441,58 @@ static void test_unit_and_container_rates(void)
 	alerts_free(a);
 }
 
+/* Kernel maps that drop updates: one alert while they keep dropping, cleared after the hold. */
+static void test_map_drops(void)
+{
+	struct alert_config cfg;
+	const struct alert_event *e;
+	struct alerts *a;
+	struct fake f;
+	char text[256];
+	size_t n, active;
+
+	alert_config_defaults(&cfg);
+	cfg.process_rate = 0;
+	cfg.hold = 2;
+	a = alerts_new(&cfg, 1.0);
+	fake_init(&f, 1.0);
+	e = tick(a, &f, 0, 0, 0, &n);
+	CHECK_UINT(n, 0);
+	f.s.drops[NH_DROP_SOCK] = 5;
+	f.s.wire_drops[NH_WIRE_DROP_FLOW] = 7;
+	e = tick(a, &f, 0, 0, 0, &n);
+	CHECK_UINT(n, 1);
+	CHECK(e[0].kind == ALERT_MAP_DROPS && !e[0].cleared && e[0].value == 12.0);
+	CHECK_STR(e[0].group, "sockets,flows");
+	CHECK_STR(alert_kind_name(e[0].kind), "map_drops");
+	alert_event_format(&e[0], text, sizeof(text));
+	CHECK_STR(text, "map_drops raised: kernel maps (sockets,flows) full, 12 updates not counted");
+	alerts_active(a, &active);
+	CHECK_UINT(active, 1);
+	/* Still growing: no second alert. */
+	f.s.drops[NH_DROP_PROC] = 1;
+	tick(a, &f, 0, 0, 0, &n);
+	CHECK_UINT(n, 0);
+	/* Quiet for the hold (2 s): cleared, and the active list is empty again. */
+	tick(a, &f, 0, 0, 0, &n);
+	CHECK_UINT(n, 0);
+	e = tick(a, &f, 0, 0, 0, &n);
+	CHECK_UINT(n, 1);
+	CHECK(e[0].kind == ALERT_MAP_DROPS && e[0].cleared);
+	CHECK_STR(e[0].group, "sockets,flows");
+	alerts_active(a, &active);
+	CHECK_UINT(active, 0);
+	/* Growing again raises again, naming what dropped now. */
+	f.s.drops[NH_DROP_PROC] = 3;
+	e = tick(a, &f, 0, 0, 0, &n);
+	CHECK(n == 1 && !e[0].cleared && e[0].value == 2.0);
+	CHECK_STR(e[0].group, "processes");
+	alerts_free(a);
+}
+
 int main(void)
 {
+	test_map_drops();
 	test_raise_once_and_clear_after_hold();
 	test_window_and_threshold_change();
 	test_total_interface_quota();

@@ -739,6 +739,53 @@ static void test_file_errors(void)
 		CHECK(memcmp(&o, &want, sizeof(o)) == 0);
 	}
 	unlink(conf_path);
+
+	/* A FIFO (or any non-regular file) is refused without waiting for a writer. */
+	snprintf(path, sizeof(path), "%s/fifo.conf", dir);
+	CHECK_INT(mkfifo(path, 0600), 0);
+	default_options(&o);
+	CHECK_INT(config_load(path, true, &o, err, sizeof(err)), NH_EXIT_CONFIG);
+	CHECK_CONTAINS(err, "is not a regular file");
+	CHECK_CONTAINS(err, "write the settings to a file");
+	CHECK(memcmp(&o, &want, sizeof(o)) == 0);
+	unlink(path);
+
+	/* A directory others may write to could swap the file: refused, unless sticky and root's. */
+	snprintf(path, sizeof(path), "%s/nethound.conf", dir);
+	{
+		FILE *f = fopen(path, "w");
+
+		CHECK(f != NULL);
+		if (f) {
+			fputs("alert_exec = /bin/true\n", f);
+			fclose(f);
+		}
+	}
+	chmod(path, 0600);
+	chmod(dir, 0777);
+	CHECK_INT(config_load(path, true, &o, err, sizeof(err)), NH_EXIT_CONFIG);
+	CHECK_CONTAINS(err, "which others can write to");
+	CHECK_CONTAINS(err, "chmod go-w");
+	CHECK(strchr(err, '\n') == NULL);
+	CHECK(o.alert_exec == NULL);
+	chmod(dir, 0770);
+	CHECK_INT(config_load(path, true, &o, err, sizeof(err)), NH_EXIT_CONFIG);
+	chmod(dir, 0755);
+	CHECK_INT(config_load(path, true, &o, err, sizeof(err)), 0);
+	CHECK_STR(o.alert_exec, "/bin/true");
+	if (geteuid() == 0) {
+		chmod(dir, 01777); /* like /tmp: root's and sticky */
+		default_options(&o);
+		CHECK_INT(config_load(path, true, &o, err, sizeof(err)), 0);
+		chmod(dir, 0755);
+		CHECK_INT(chown(dir, 65534, 65534), 0);
+		default_options(&o);
+		CHECK_INT(config_load(path, true, &o, err, sizeof(err)), NH_EXIT_CONFIG);
+		CHECK_CONTAINS(err, "which belongs to uid 65534");
+		CHECK(o.alert_exec == NULL);
+		CHECK_INT(chown(dir, 0, 0), 0);
+	}
+	unlink(path);
 	rmdir(dir);
 
 	/* A short error buffer still ends in a NUL; none at all is fine too. */

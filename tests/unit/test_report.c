@@ -656,7 +656,11 @@ static void test_migration_from_1(void)
 		free(text);
 	}
 
-	CHECK_INT(store_open(&st, path, 30, err, sizeof(err)), 0);
+	{
+		struct store_config cfg = { .path = path, .retention_days = 30 };
+
+		CHECK_INT(store_open(&st, &cfg, err, sizeof(err)), 0);
+	}
 	store_close(st);
 
 	CHECK(sqlite3_open(path, &db) == SQLITE_OK);

@@ -107,6 +107,26 @@ int rollup_add(struct rollup_table *t, int64_t hour, const char *name,
 	return 0;
 }
 
+bool rollup_has(const struct rollup_table *t, int64_t hour, const char *name,
+		const struct rollup_who *who)
+{
+	static const struct rollup_who nobody;
+
+	if (!t->cap)
+		return false;
+	if (!who)
+		who = &nobody;
+	for (size_t j = rollup_hash(hour, name, who->user, who->unit, who->container) & (t->cap - 1);
+	     t->slots[j].hour; j = (j + 1) & (t->cap - 1)) {
+		const struct rollup *r = &t->slots[j];
+
+		if (r->hour == hour && strcmp(r->name, name) == 0 && same(r->user, who->user) &&
+		    same(r->unit, who->unit) && same(r->container, who->container))
+			return true;
+	}
+	return false;
+}
+
 void rollup_clear(struct rollup_table *t)
 {
 	for (size_t i = 0; i < t->cap; i++)

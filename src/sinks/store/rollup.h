@@ -8,6 +8,7 @@
 #ifndef NETHOUND_ROLLUP_H
 #define NETHOUND_ROLLUP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,10 @@ struct rollup_table {
 /* Add v to the sums of (hour, name, who); hour must not be 0; who may be NULL. 0 or -ENOMEM. */
 int rollup_add(struct rollup_table *t, int64_t hour, const char *name, const struct rollup_who *who,
 	       const uint64_t v[4]);
+
+/* Whether (hour, name, who) has a slot; who may be NULL. */
+bool rollup_has(const struct rollup_table *t, int64_t hour, const char *name,
+		const struct rollup_who *who);
 
 /* Empty the table, keeping its memory. */
 void rollup_clear(struct rollup_table *t);

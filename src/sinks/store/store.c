@@ -13,6 +13,8 @@
 #include "core/errmsg.h"
 #include "core/exitcodes.h"
 #include "core/protocols.h"
+#include "sinks/store/caps.h"
+#include "sinks/store/disk_watch.h"
 #include "sinks/store/held.h"
 #include "sinks/store/rollup.h"
 #include "sinks/store/store.h"
@@ -41,6 +43,19 @@ struct log_row {
 
 #define NO_LABEL SIZE_MAX
 
+/* A kernel map whose failed inserts grew in one tick. */
+struct drop_row {
+	time_t when;
+	unsigned map; /* snapshot_drop_map_name() */
+	uint64_t dropped, total;
+};
+
+/* A process past the tick's row cap, folded into its user's "(other)" row. */
+struct folded {
+	uint32_t uid;
+	size_t proc; /* index in the snapshot */
+};
+
 struct iface_row {
 	time_t when;
 	char name[IF_NAMESIZE];
@@ -58,6 +73,7 @@ enum statement {
 	SQL_INSERT_SESSION,
 	SQL_PRUNE_LOG,
 	SQL_PRUNE_IFACE,
+	SQL_INSERT_DROP,
 	SQL_MAX,
 };
 
@@ -100,12 +116,14 @@ static const char *const statement_sql[SQL_MAX] = {
 			  " WHERE timestamp < ? LIMIT 5000)",
 	[SQL_PRUNE_IFACE] = "DELETE FROM interface_log WHERE rowid IN (SELECT rowid FROM"
 			    " interface_log WHERE timestamp < ? LIMIT 5000)",
+	[SQL_INSERT_DROP] = "INSERT INTO map_drops (timestamp, map, dropped, total, session_id)"
+			    " VALUES (?, ?, ?, ?, ?)",
 };
 
 struct store {
 	sqlite3 *db;
 	char *path;
-	unsigned retention_days;
+	struct store_config cfg;
 	sqlite3_stmt *stmt[SQL_MAX];
 
 	/* The session: its row is written with the first flush that succeeds. */
@@ -129,6 +147,17 @@ struct store {
 	struct held held; /* bytes of processes whose identity is being looked up */
 	size_t pending_ticks;
 	uint64_t rows_dropped; /* per-second rows past STORE_PENDING_ROWS_MAX */
+	struct drop_row *drops;
+	size_t ndrops, drops_cap;
+	uint64_t drops_seen[NH_DROP_MAPS]; /* the counters at the last tick */
+
+	/* The caps, and what was said once. */
+	struct name_cap names;
+	struct folded *folded;
+	size_t folded_cap;
+	bool told_rows_cap, told_names_cap;
+
+	struct disk_watch disk; /* replaced? under the free-space watermark? */
 
 	/* Retrying after a failed write. */
 	bool failing;
@@ -159,10 +188,10 @@ static int prepare_all(struct store *st, char *err, size_t errlen)
 	return 0;
 }
 
-int store_open(struct store **out, const char *path, unsigned retention_days, char *err,
-	       size_t errlen)
+int store_open(struct store **out, const struct store_config *cfg, char *err, size_t errlen)
 {
 	struct store *st = calloc(1, sizeof(*st));
+	const char *path = cfg->path;
 	int rc;
 
 	*out = NULL;
@@ -170,9 +199,11 @@ int store_open(struct store **out, const char *path, unsigned retention_days, ch
 		free(st);
 		return fail(err, errlen, "out of memory opening %s", path);
 	}
-	st->retention_days = retention_days;
+	st->cfg = *cfg;
+	st->cfg.path = st->path;
+	st->names.cap = cfg->names_per_hour;
 	st->backoff_s = BACKOFF_MIN_S;
-	rc = store_file_open_writer(path, &st->db, err, errlen);
+	rc = store_file_open_writer(path, cfg->trust_owner, &st->db, err, errlen);
 	if (rc == 0)
 		rc = prepare_all(st, err, errlen);
 	if (rc) {
@@ -180,6 +211,10 @@ int store_open(struct store **out, const char *path, unsigned retention_days, ch
 		return rc;
 	}
 	sqlite3_busy_timeout(st->db, TICK_BUSY_MS);
+	if (disk_watch_open(&st->disk, st->path, cfg->min_free)) {
+		store_close(st);
+		return fail(err, errlen, "out of memory opening %s", path);
+	}
 	*out = st;
 	return 0;
 }
@@ -335,12 +370,37 @@ static const char *label_at(const struct store *st, size_t at)
 	return at < st->labels_len ? st->labels + at : NULL;
 }
 
+/*
+ * Add to the hourly (and daily) rollups, which are kept for good: past
+ * names_per_hour keys in an hour, a new key's bytes go to its user's
+ * "(other)" key, so unique names cannot grow the history without bound.
+ * Bytes held over from an earlier hour (a few seconds' worth) are let in.
+ */
+static int rollup_named(struct store *st, int64_t hour, const char *name,
+			const struct rollup_who *who, const uint64_t v[4])
+{
+	struct rollup_who other = { who ? who->user : NULL, NULL, NULL };
+	int admit = name_cap_admit(&st->names, hour, name, who);
+
+	if (admit < 0)
+		return admit;
+	if (admit)
+		return rollup_add(&st->hourly, hour, name, who, v);
+	if (!st->told_names_cap)
+		fprintf(stderr,
+			"nethound: more than %u process names this hour: further names are summed "
+			"as '%s' per user in the hourly and daily history (history_names_per_hour)\n",
+			st->names.cap, STORE_OTHER_NAME);
+	st->told_names_cap = true;
+	return rollup_add(&st->hourly, hour, STORE_OTHER_NAME, &other, v);
+}
+
 /* Held bytes of a process that left the snapshot still identity-less: summed under none known. */
 static int release_held(void *ctx, const struct held_bytes *b)
 {
 	struct store *st = ctx;
 
-	return rollup_add(&st->hourly, b->hour, b->comm, NULL, b->v);
+	return rollup_named(st, b->hour, b->comm, NULL, b->v);
 }
 
 /*
@@ -361,7 +421,7 @@ static int rollup_process(struct store *st, const struct process_stats *p, time_
 	if (p->ident.pending && !p->exited && (!held || when - b.since < HELD_MAX_S)) {
 		if (held && b.hour != hour_of(when)) {
 			/* An hour ended while holding: that hour's bytes go in as they are. */
-			if (rollup_add(&st->hourly, b.hour, b.comm, who, b.v))
+			if (rollup_named(st, b.hour, b.comm, who, b.v))
 				return -ENOMEM;
 			held = false;
 		}
@@ -378,14 +438,96 @@ static int rollup_process(struct store *st, const struct process_stats *p, time_
 			b.v[k] += v[k];
 		return held_keep(&st->held, &b);
 	}
-	if (held && rollup_add(&st->hourly, b.hour, p->comm, who, b.v))
+	if (held && rollup_named(st, b.hour, p->comm, who, b.v))
 		return -ENOMEM;
-	return moved ? rollup_add(&st->hourly, hour_of(when), p->comm, who, v) : 0;
+	return moved ? rollup_named(st, hour_of(when), p->comm, who, v) : 0;
+}
+
+/* A new row waiting to be written, zeroed; NULL (and counted) past STORE_PENDING_ROWS_MAX. */
+static int new_row(struct store *st, struct log_row **out)
+{
+	*out = NULL;
+	if (st->nrows >= STORE_PENDING_ROWS_MAX) {
+		st->rows_dropped++;
+		return 0;
+	}
+	if (array_grow((void **)&st->rows, &st->rows_cap, st->nrows + 1, sizeof(*st->rows)))
+		return -ENOMEM;
+	*out = &st->rows[st->nrows++];
+	memset(*out, 0, sizeof(**out));
+	return 0;
+}
+
+static int set_labels(struct store *st, struct log_row *r, const char *user, const char *unit,
+		      const char *container)
+{
+	r->user = keep_label(st, user);
+	r->unit = keep_label(st, unit);
+	r->container = keep_label(st, container);
+	if (r->user == SIZE_MAX - 1 || r->unit == SIZE_MAX - 1 || r->container == SIZE_MAX - 1)
+		return -ENOMEM;
+	return 0;
+}
+
+static int folded_cmp(const void *x, const void *y)
+{
+	const struct folded *a = x, *b = y;
+
+	if (a->uid != b->uid)
+		return a->uid < b->uid ? -1 : 1;
+	return a->proc < b->proc ? -1 : a->proc > b->proc;
+}
+
+/* One "(other)" row per uid for the processes past the cap, their bytes summed. */
+static int queue_folded(struct store *st, const struct snapshot *s, size_t nfolded, time_t when)
+{
+	qsort(st->folded, nfolded, sizeof(*st->folded), folded_cmp);
+	for (size_t i = 0; i < nfolded;) {
+		const struct process_stats *first = &s->procs[st->folded[i].proc];
+		struct log_row *r;
+		size_t j;
+
+		if (new_row(st, &r))
+			return -ENOMEM;
+		for (j = i; j < nfolded && st->folded[j].uid == st->folded[i].uid; j++) {
+			const struct process_stats *p = &s->procs[st->folded[j].proc];
+
+			if (!r)
+				continue;
+			r->up += p->all.tx_bytes;
+			r->down += p->all.rx_bytes;
+			r->wire_up += p->wire.tx_bytes;
+			r->wire_down += p->wire.rx_bytes;
+			r->protocols |= p->protocols;
+		}
+		i = j;
+		if (!r)
+			continue;
+		r->when = when;
+		snprintf(r->comm, sizeof(r->comm), "%s", STORE_OTHER_NAME);
+		r->up_rate = traffic_rate(r->up, s->interval);
+		r->down_rate = traffic_rate(r->down, s->interval);
+		r->uid = first->uid;
+		if (set_labels(st, r, first->ident.user, NULL, NULL))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 static int queue_processes(struct store *st, const struct snapshot *s, time_t when)
 {
-	for (size_t i = 0; i < s->nprocs; i++) {
+	size_t nfolded = 0, moved;
+	bool *keep;
+	int rc = caps_choose_rows(s, st->cfg.rows_per_tick, &keep, &moved);
+
+	if (keep && !st->told_rows_cap)
+		fprintf(stderr,
+			"nethound: %zu processes moved bytes in one tick, more than %u: the rest "
+			"are logged as one '%s' row per user (history_rows_per_tick)\n",
+			moved, st->cfg.rows_per_tick, STORE_OTHER_NAME);
+	st->told_rows_cap = st->told_rows_cap || keep;
+
+	for (size_t i = 0; rc == 0 && i < s->nprocs; i++) {
 		const struct process_stats *p = &s->procs[i];
 		uint64_t v[4] = {p->all.tx_bytes, p->all.rx_bytes, p->wire.tx_bytes,
 				 p->wire.rx_bytes};
@@ -393,19 +535,26 @@ static int queue_processes(struct store *st, const struct snapshot *s, time_t wh
 					  process_container_label(&p->ident) };
 		struct log_row *r;
 
-		if (rollup_process(st, p, when, v, &who))
-			return -ENOMEM;
-		if (!v[0] && !v[1] && !v[2] && !v[3])
+		if (rollup_process(st, p, when, v, &who)) {
+			rc = -ENOMEM;
+			break;
+		}
+		if (!caps_moved_bytes(p))
 			continue;
 		st->total_up += v[0];
 		st->total_down += v[1];
-		if (st->nrows >= STORE_PENDING_ROWS_MAX) {
-			st->rows_dropped++;
+		if (keep && !keep[i]) {
+			if (array_grow((void **)&st->folded, &st->folded_cap, nfolded + 1,
+				       sizeof(*st->folded))) {
+				rc = -ENOMEM;
+				break;
+			}
+			st->folded[nfolded++] = (struct folded){ p->uid, i };
 			continue;
 		}
-		if (array_grow((void **)&st->rows, &st->rows_cap, st->nrows + 1, sizeof(*st->rows)))
-			return -ENOMEM;
-		r = &st->rows[st->nrows++];
+		rc = new_row(st, &r);
+		if (rc || !r)
+			continue;
 		r->when = when;
 		r->pid = p->pid;
 		memcpy(r->comm, p->comm, sizeof(r->comm));
@@ -419,11 +568,33 @@ static int queue_processes(struct store *st, const struct snapshot *s, time_t wh
 		r->protocols = p->protocols;
 		r->uid = p->uid;
 		r->cgroup_id = p->cgroup_id;
-		r->user = keep_label(st, who.user);
-		r->unit = keep_label(st, who.unit);
-		r->container = keep_label(st, who.container);
-		if (r->user == SIZE_MAX - 1 || r->unit == SIZE_MAX - 1 || r->container == SIZE_MAX - 1)
-			return -ENOMEM;
+		rc = set_labels(st, r, who.user, who.unit, who.container);
+	}
+	free(keep);
+	if (rc == 0 && nfolded)
+		rc = queue_folded(st, s, nfolded, when);
+	return rc;
+}
+
+/* Each map whose drop counter grew since the last tick: a row with how many. */
+static int queue_drops(struct store *st, const struct snapshot *s, time_t when)
+{
+	for (unsigned m = 0; m < NH_DROP_MAPS; m++) {
+		uint64_t now = snapshot_map_drops(s, m);
+		struct drop_row *d;
+
+		if (now <= st->drops_seen[m]) {
+			st->drops_seen[m] = now; /* a new load starts from 0 */
+			continue;
+		}
+		if (st->ndrops < PENDING_EVENTS_MAX) {
+			if (array_grow((void **)&st->drops, &st->drops_cap, st->ndrops + 1,
+				       sizeof(*st->drops)))
+				return -ENOMEM;
+			d = &st->drops[st->ndrops++];
+			*d = (struct drop_row){ when, m, now - st->drops_seen[m], now };
+		}
+		st->drops_seen[m] = now;
 	}
 	return 0;
 }
@@ -503,7 +674,8 @@ int store_tick(struct store *st, const struct snapshot *s, const struct alert_ev
 		return 0;
 	if (queue_processes(st, s, when) || held_end_tick(&st->held, release_held, st) ||
 	    queue_interfaces(st, s, when) ||
-	    queue_protocols(st, s, when) || queue_events(st, events, nevents))
+	    queue_protocols(st, s, when) || queue_drops(st, s, when) ||
+	    queue_events(st, events, nevents))
 		return -ENOMEM;
 	st->pending_ticks++;
 	st->last_tick = when;
@@ -635,6 +807,48 @@ static int write_events(struct store *st)
 	return rc;
 }
 
+static int write_drops(struct store *st)
+{
+	sqlite3_stmt *q = st->stmt[SQL_INSERT_DROP];
+	int rc = SQLITE_OK;
+
+	for (size_t i = 0; rc == SQLITE_OK && i < st->ndrops; i++) {
+		const struct drop_row *d = &st->drops[i];
+
+		bind_time(q, 1, d->when);
+		sqlite3_bind_text(q, 2, snapshot_drop_map_name(d->map), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 3, (sqlite3_int64)d->dropped);
+		sqlite3_bind_int64(q, 4, (sqlite3_int64)d->total);
+		sqlite3_bind_int64(q, 5, st->session_id);
+		rc = run(q);
+	}
+	return rc;
+}
+
+/*
+ * The pause under the free-space watermark, once writing works again: a
+ * history_paused alert raised when it began and cleared now, with the bytes
+ * free then and the watermark.
+ */
+static int write_pause(struct store *st, time_t until)
+{
+	sqlite3_stmt *q = st->stmt[SQL_INSERT_ALERT];
+	int rc = SQLITE_OK;
+
+	if (!st->disk.low)
+		return SQLITE_OK;
+	for (int cleared = 0; rc == SQLITE_OK && cleared <= 1; cleared++) {
+		bind_time(q, 1, cleared ? until : st->disk.low_since);
+		sqlite3_bind_text(q, 4, "history_paused", -1, SQLITE_STATIC);
+		sqlite3_bind_double(q, 5, (double)st->disk.low_free);
+		sqlite3_bind_double(q, 6, (double)st->cfg.min_free);
+		sqlite3_bind_int64(q, 7, st->session_id);
+		sqlite3_bind_text(q, 8, cleared ? "cleared" : "raised", -1, SQLITE_STATIC);
+		rc = run(q);
+	}
+	return rc;
+}
+
 static int write_rollups(struct store *st)
 {
 	int rc = SQLITE_OK;
@@ -693,12 +907,12 @@ static int prune(struct store *st)
 	time_t now = time(NULL);
 	int rc;
 
-	if (!st->retention_days || now < st->next_prune)
+	if (!st->cfg.retention_days || now < st->next_prune)
 		return SQLITE_OK;
 	int most = 0;
 
 	for (int which = SQL_PRUNE_LOG; which <= SQL_PRUNE_IFACE; which++) {
-		bind_time(st->stmt[which], 1, now - (time_t)st->retention_days * 86400);
+		bind_time(st->stmt[which], 1, now - (time_t)st->cfg.retention_days * 86400);
 		rc = run(st->stmt[which]);
 		if (rc != SQLITE_OK)
 			return rc;
@@ -712,7 +926,7 @@ static int prune(struct store *st)
 
 static void clear_pending(struct store *st)
 {
-	st->nrows = st->nifrows = st->nevents = 0;
+	st->nrows = st->nifrows = st->nevents = st->ndrops = 0;
 	st->labels_len = 0;
 	rollup_clear(&st->hourly);
 	rollup_clear(&st->protocols);
@@ -725,13 +939,14 @@ static const char *failure_reason(int rc)
 	switch (rc) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		return "the database is locked by another program";
+		return "the database is locked by another program (let it finish)";
 	case SQLITE_FULL:
-		return "the disk is full";
+		return "the disk is full (free some space)";
 	case SQLITE_READONLY:
-		return "the database has become read-only";
+		return "the database has become read-only (make it writable again)";
 	case SQLITE_IOERR:
-		return "an I/O error";
+		return "an I/O error (check the disk, and that the file and its -wal are not "
+		       "immutable: lsattr)";
 	default:
 		return sqlite3_errstr(rc);
 	}
@@ -742,11 +957,17 @@ static double monotonic_s(const struct timespec *ts)
 	return (double)ts->tv_sec + (double)ts->tv_nsec / 1e9;
 }
 
+bool store_replaced(const struct store *st)
+{
+	return st && st->disk.replaced;
+}
+
 int store_flush(struct store *st)
 {
 	struct timespec now;
 	size_t ticks = st->pending_ticks;
-	bool had_session_row = st->session_id != 0;
+	bool had_session_row = st->session_id != 0, resumed;
+	time_t wall = time(NULL);
 	int rc;
 
 	if (!st->in_session)
@@ -754,6 +975,9 @@ int store_flush(struct store *st)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (st->failing && monotonic_s(&now) < monotonic_s(&st->next_try))
 		return 1;
+	if (!disk_watch_writable(&st->disk))
+		return 1;
+	resumed = st->disk.low;
 
 	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc == SQLITE_OK && !st->session_id)
@@ -762,6 +986,10 @@ int store_flush(struct store *st)
 		rc = write_rows(st);
 	if (rc == SQLITE_OK)
 		rc = write_events(st);
+	if (rc == SQLITE_OK)
+		rc = write_drops(st);
+	if (rc == SQLITE_OK)
+		rc = write_pause(st, wall);
 	if (rc == SQLITE_OK)
 		rc = write_rollups(st);
 	if (rc == SQLITE_OK)
@@ -799,6 +1027,16 @@ int store_flush(struct store *st)
 		st->failing = false;
 		st->backoff_s = BACKOFF_MIN_S;
 	}
+	if (resumed) {
+		fprintf(stderr,
+			"nethound: free space for %s is back over history_min_free: wrote %zu "
+			"waiting second%s%s\n",
+			st->path, ticks, ticks == 1 ? "" : "s",
+			st->rows_dropped ? " (per-process detail of the oldest was kept in the hourly "
+					   "rollups only)"
+					 : "");
+		st->disk.low = false;
+	}
 	clear_pending(st);
 	return 0;
 }
@@ -823,7 +1061,9 @@ int store_session_end(struct store *st, double wait_s)
 		st->failing = false; /* no backoff now: this is the last chance */
 		rc = store_flush(st);
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (rc <= 0 || monotonic_s(&now) >= monotonic_s(&deadline))
+		/* Under the watermark there is no point waiting: nothing frees space for us. */
+		if (rc <= 0 || st->disk.low || st->disk.replaced ||
+		    monotonic_s(&now) >= monotonic_s(&deadline))
 			break;
 		usleep(200 * 1000);
 	}
@@ -915,6 +1155,10 @@ void store_close(struct store *st)
 	free(st->labels);
 	free(st->ifrows);
 	free(st->events);
+	free(st->drops);
+	free(st->folded);
+	name_cap_free(&st->names);
+	disk_watch_free(&st->disk);
 	held_free(&st->held);
 	rollup_free(&st->hourly);
 	rollup_free(&st->protocols);

@@ -27,16 +27,42 @@
  */
 #define STORE_PENDING_ROWS_MAX 200000
 
+/*
+ * What one user can add to the history is bounded (README, "History and
+ * alerts"): processes that move bytes in one tick past the busiest
+ * STORE_DEFAULT_ROWS_PER_TICK are folded into one "(other)" row per uid, and
+ * rollup keys (name, user, unit, container) of an hour past
+ * STORE_DEFAULT_NAMES_PER_HOUR into one "(other)" key per user. Below
+ * STORE_DEFAULT_MIN_FREE bytes free on the database's file system, writing
+ * pauses; counting goes on in memory.
+ */
+#define STORE_DEFAULT_ROWS_PER_TICK 1000
+#define STORE_DEFAULT_NAMES_PER_HOUR 2000
+#define STORE_DEFAULT_MIN_FREE (64ULL << 20)
+/* The process name of folded rows and rollup keys; their pid is 0. */
+#define STORE_OTHER_NAME "(other)"
+
+struct store_config {
+	const char *path;
+	unsigned retention_days; /* per-second rows kept this long; 0 = for good */
+	/* Root only: use a file or directory of another user, or writable by others. */
+	bool trust_owner;
+	unsigned rows_per_tick;  /* traffic_log rows per tick; 0 = no cap */
+	unsigned names_per_hour; /* rollup keys per hour; 0 = no cap */
+	uint64_t min_free;       /* bytes free below which writing pauses; 0 = off */
+};
+
 struct store;
 
 /*
- * Open (creating, mode 0600, never through a symlink) the database at path
- * for writing and bring its schema up to date. Refuses files that are not
- * nethound databases, databases from a newer nethound, and read-only files.
- * Returns 0 or an NH_EXIT_* code with a one-line cause and remedy in err.
+ * Open (creating, mode 0600, never through a symlink) the database at
+ * cfg->path for writing and bring its schema up to date. Refuses files that
+ * are not nethound databases, databases from a newer nethound, read-only
+ * files, and (as root, unless cfg->trust_owner) files and directories that
+ * another user owns or others may write to. Returns 0 or an NH_EXIT_* code
+ * with a one-line cause and remedy in err.
  */
-int store_open(struct store **out, const char *path, unsigned retention_days, char *err,
-	       size_t errlen);
+int store_open(struct store **out, const struct store_config *cfg, char *err, size_t errlen);
 
 /*
  * Open the database at path for reading only (reports): never creates or
@@ -61,10 +87,12 @@ int store_session_begin(struct store *st, const struct store_session_info *info,
 			pid_t *other_pid, char *err, size_t errlen);
 
 /*
- * Add one tick: a traffic_log row per process that moved bytes, interface
- * rows, rollups, alert events and the session totals, in one transaction.
- * Returns 0 when everything is on disk, 1 when it waits in memory (locked,
- * disk full: a one-line message is printed once per outage), or -ENOMEM.
+ * Add one tick: a traffic_log row per process that moved bytes (within the
+ * caps), interface rows, rollups, kernel map drops when they grew, alert
+ * events and the session totals, in one transaction. Returns 0 when
+ * everything is on disk, 1 when it waits in memory (locked, disk full or
+ * under the free-space watermark: a one-line message is printed once per
+ * outage), or -ENOMEM.
  */
 int store_tick(struct store *st, const struct snapshot *s, const struct alert_event *events,
 	       size_t nevents);
@@ -88,6 +116,9 @@ int store_session_end(struct store *st, double wait_s);
 int store_day_usage(struct store *st, time_t now,
 		    int (*fn)(void *ctx, const char *comm, uint64_t bytes, bool quota_raised),
 		    void *ctx);
+
+/* The path was found to name another file than the one opened: nothing is written since. */
+bool store_replaced(const struct store *st);
 
 /* Seconds of ticks waiting in memory. */
 size_t store_pending_ticks(const struct store *st);

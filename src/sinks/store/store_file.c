@@ -126,12 +126,84 @@ static int migrate(sqlite3 *db, const char *path, bool fresh, int version, char 
 	return 0;
 }
 
-/* Create path as an empty file, mode 0600, refusing symlinks; fine if it exists. */
-static int create_file(const char *path, bool default_path, char *err, size_t errlen)
+/*
+ * Whoever may write the database, its -wal or -shm, or the directory that
+ * holds them chooses what nethound reads and writes as root: another user's
+ * file, or one group or others may write, is refused unless the
+ * administrator says so (db_trust_owner). Only as root: a user's own
+ * nethound may log wherever the user may write.
+ */
+static int check_owner(const char *what, bool is_dir, bool trust_owner, char *err,
+		       size_t errlen)
 {
 	struct stat st;
-	int fd;
 
+	if (trust_owner || geteuid() != 0)
+		return 0;
+	if (is_dir ? stat(what, &st) : lstat(what, &st))
+		return 0; /* missing: created below, by root, mode 0600 */
+	if (S_ISLNK(st.st_mode))
+		return 0; /* refused as a link by create_file (the database) or by SQLite */
+	if (st.st_uid != 0)
+		return fail(err, errlen,
+			    "%s belongs to uid %u, who could choose what nethound reads as root; "
+			    "chown root %s, pass another --db, or set db_trust_owner = yes",
+			    what, (unsigned)st.st_uid, what);
+	/* Sticky or not: in a directory others may write, they can plant a -wal first. */
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return fail(err, errlen,
+			    "%s is writable by group or others, who could choose what nethound "
+			    "reads as root; chmod go-w %s, pass another --db, or set "
+			    "db_trust_owner = yes",
+			    what, what);
+	return 0;
+}
+
+static int check_owners(const char *path, bool trust_owner, char *err, size_t errlen)
+{
+	char buf[4200];
+	const char *slash = strrchr(path, '/');
+	int rc;
+
+	if (strlen(path) + sizeof("-wal") > sizeof(buf))
+		return fail(err, errlen, "the path %s is too long", path);
+	/* The directory: "dir/x.db" -> "dir", "/x.db" -> "/", "x.db" -> "." */
+	if (!slash)
+		snprintf(buf, sizeof(buf), ".");
+	else
+		snprintf(buf, sizeof(buf), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	rc = check_owner(buf, true, trust_owner, err, errlen);
+	if (rc)
+		return rc;
+	for (int i = 0; i < 3; i++) {
+		static const char *const suffix[] = { "", "-wal", "-shm" };
+
+		snprintf(buf, sizeof(buf), "%s%s", path, suffix[i]);
+		rc = check_owner(buf, false, trust_owner, err, errlen);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Create path as an empty file, mode 0600, refusing symlinks; fine if it exists. */
+static int create_file(const char *path, bool default_path, bool trust_owner, char *err,
+		       size_t errlen)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (default_path) {
+		/* Our own directory; readable, so reports need only the file's permission. */
+		if (mkdir("/var/lib/nethound", 0755) && errno != EEXIST)
+			return fail(err, errlen,
+				    "cannot create /var/lib/nethound (%s); pass --db PATH "
+				    "or --no-db",
+				    strerror(errno));
+	}
+	rc = check_owners(path, trust_owner, err, errlen);
+	if (rc)
+		return rc;
 	if (lstat(path, &st) == 0) {
 		if (S_ISLNK(st.st_mode))
 			return fail(err, errlen,
@@ -145,14 +217,6 @@ static int create_file(const char *path, bool default_path, char *err, size_t er
 	}
 	if (errno != ENOENT)
 		return fail(err, errlen, "cannot open %s (%s)", path, strerror(errno));
-	if (default_path) {
-		/* Our own directory; readable, so reports need only the file's permission. */
-		if (mkdir("/var/lib/nethound", 0755) && errno != EEXIST)
-			return fail(err, errlen,
-				    "cannot create /var/lib/nethound (%s); pass --db PATH "
-				    "or --no-db",
-				    strerror(errno));
-	}
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 && errno != EEXIST)
 		return fail(err, errlen, "cannot create %s (%s); pass another --db or --no-db",
@@ -176,14 +240,15 @@ static void harden(sqlite3 *db)
 	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
 }
 
-int store_file_open_writer(const char *path, sqlite3 **out, char *err, size_t errlen)
+int store_file_open_writer(const char *path, bool trust_owner, sqlite3 **out, char *err,
+			   size_t errlen)
 {
 	sqlite3 *db = NULL;
 	bool fresh = false;
 	int version = 0, rc, sqlite_rc, persist = 1;
 
 	*out = NULL;
-	rc = create_file(path, strcmp(path, STORE_DEFAULT_PATH) == 0, err, errlen);
+	rc = create_file(path, strcmp(path, STORE_DEFAULT_PATH) == 0, trust_owner, err, errlen);
 	if (rc)
 		return rc;
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
@@ -242,6 +307,21 @@ static int immutable_uri(const char *path, char *uri, size_t len)
 	return 0;
 }
 
+/* The file's header says WAL (bytes 18 and 19, the read and write versions, are 2). */
+static bool is_wal_file(const char *path)
+{
+	unsigned char header[20];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	bool wal;
+
+	if (fd < 0)
+		return false;
+	wal = read(fd, header, sizeof(header)) == (ssize_t)sizeof(header) &&
+	      memcmp(header, "SQLite format 3", 16) == 0 && header[18] == 2 && header[19] == 2;
+	close(fd);
+	return wal;
+}
+
 /* Open name read-only and check it is a nethound database with history in it. */
 static int open_readonly(const char *name, int flags, const char *path, sqlite3 **out,
 			 int *sqlite_rc, char *err, size_t errlen)
@@ -278,14 +358,32 @@ int store_open_reader(sqlite3 **out, const char *path, char *err, size_t errlen)
 			    path, strerror(errno));
 	rc = open_readonly(path, 0, path, out, &sqlite_rc, err, errlen);
 	/*
-	 * Not ours, garbage or locked: that is the answer. Any other SQLite
-	 * failure is taken for a WAL database whose -shm we cannot create (no
-	 * write access to the directory, nobody writing): open it as immutable.
+	 * One failure has a way round: a WAL database whose -shm this reader
+	 * cannot create or map (no write access to the directory). Opened as
+	 * immutable, SQLite reads the file without locks, so a checkpoint that
+	 * record runs meanwhile can show it torn pages: said on stderr. Every
+	 * other failure (a hot rollback journal, corruption) is the answer, or
+	 * immutable would read around what SQLite refused.
 	 */
-	if (rc == 0 || sqlite_rc == SQLITE_OK || sqlite_rc == SQLITE_NOTADB ||
-	    sqlite_rc == SQLITE_BUSY)
+	if (rc == 0 || (sqlite_rc != SQLITE_CANTOPEN && sqlite_rc != SQLITE_READONLY))
 		return rc;
+	if (!is_wal_file(path)) {
+		if (sqlite_rc == SQLITE_READONLY)
+			return fail(err, errlen,
+				    "%s has a transaction a writer left unfinished, which only a "
+				    "user who may write the file and its directory can roll back; "
+				    "run the report once as that user (or root)",
+				    path);
+		return rc;
+	}
 	if (immutable_uri(path, uri, sizeof(uri)))
 		return fail(err, errlen, "the path %s is too long", path);
-	return open_readonly(uri, SQLITE_OPEN_URI, path, out, &sqlite_rc, err, errlen);
+	rc = open_readonly(uri, SQLITE_OPEN_URI, path, out, &sqlite_rc, err, errlen);
+	if (rc == 0)
+		fprintf(stderr,
+			"nethound: warning: cannot open the shared memory of %s (no write access "
+			"to its directory); read without locks, so figures may be torn while "
+			"record checkpoints: run as a user who may write there\n",
+			path);
+	return rc;
 }

@@ -9,15 +9,20 @@
 #ifndef NETHOUND_STORE_FILE_H
 #define NETHOUND_STORE_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <sqlite3.h>
 
 /*
  * Open the database at path read-write (creating it if missing), check it is
- * nethound's, switch it to WAL and bring its schema up to date. Returns 0,
- * or NH_EXIT_DATABASE with a one-line cause and remedy in err.
+ * nethound's, switch it to WAL and bring its schema up to date. As root,
+ * unless trust_owner, the file, its -wal and -shm and its directory must
+ * belong to root and be writable by no one else: whoever can write them
+ * chooses what root reads. Returns 0, or NH_EXIT_DATABASE with a one-line
+ * cause and remedy in err.
  */
-int store_file_open_writer(const char *path, sqlite3 **out, char *err, size_t errlen);
+int store_file_open_writer(const char *path, bool trust_owner, sqlite3 **out, char *err,
+			   size_t errlen);
 
 #endif

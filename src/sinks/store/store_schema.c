@@ -153,6 +153,20 @@ static const char *const migrations[] = {
 	"  wire_download_bytes FROM traffic_daily;"
 	"DROP TABLE traffic_daily;"
 	"ALTER TABLE traffic_daily_2 RENAME TO traffic_daily;",
+	/*
+	 * 2 -> 3: updates the kernel could not store because a map was full
+	 * (README, "How it counts"), a row per map in each tick its count grew,
+	 * so a flooded map shows in the history, not only in that second's
+	 * snapshot.
+	 */
+	"CREATE TABLE map_drops ("
+	"  timestamp TEXT NOT NULL,"
+	"  map TEXT NOT NULL,"               /* processes, sockets, flows, interfaces */
+	"  dropped INTEGER NOT NULL,"        /* in this tick */
+	"  total INTEGER NOT NULL,"          /* since the session's start */
+	"  session_id INTEGER NOT NULL REFERENCES sessions(id)"
+	");"
+	"CREATE INDEX map_drops_timestamp ON map_drops(timestamp);",
 };
 
 const char *store_schema_migration(int from_version)

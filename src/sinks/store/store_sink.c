@@ -20,13 +20,21 @@ struct store_sink {
 	bool in_session;
 	bool quota_to_seed; /* not yet told what today's earlier runs moved */
 	pid_t other_writer;
-	int result; /* NH_EXIT_FAILURE once ticks were lost */
+	int result; /* NH_EXIT_FAILURE once ticks were lost; NH_EXIT_DATABASE if the file was replaced */
 };
 
 int store_sink_open(struct store_sink **out, const struct store_sink_config *cfg, char *err,
 		    size_t errlen)
 {
 	struct store_sink *s = calloc(1, sizeof(*s));
+	struct store_config store_cfg = {
+		.path = cfg->path,
+		.retention_days = cfg->retention_days,
+		.trust_owner = cfg->trust_owner,
+		.rows_per_tick = cfg->rows_per_tick,
+		.names_per_hour = cfg->names_per_hour,
+		.min_free = cfg->min_free,
+	};
 	int rc;
 
 	*out = NULL;
@@ -36,7 +44,7 @@ int store_sink_open(struct store_sink **out, const struct store_sink_config *cfg
 	}
 	s->cfg = *cfg;
 	s->quota_to_seed = cfg->seed_quota;
-	rc = store_open(&s->store, cfg->path, cfg->retention_days, err, errlen);
+	rc = store_open(&s->store, &store_cfg, err, errlen);
 	if (rc) {
 		free(s);
 		return rc;
@@ -105,7 +113,7 @@ static int session_begin(struct store_sink *s, char *err, size_t errlen)
 static void session_end(struct store_sink *s)
 {
 	if (s->in_session && store_session_end(s->store, FINAL_FLUSH_WAIT_S))
-		s->result = NH_EXIT_FAILURE;
+		s->result = store_replaced(s->store) ? NH_EXIT_DATABASE : NH_EXIT_FAILURE;
 	s->in_session = false;
 }
 

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "pipeline/sink.h"
@@ -17,6 +18,10 @@
 struct store_sink_config {
 	const char *path;        /* the database file */
 	unsigned retention_days; /* per-second rows kept this long; 0 = for good */
+	bool trust_owner;        /* db_trust_owner: see struct store_config */
+	unsigned rows_per_tick;  /* history_rows_per_tick; 0 = no cap */
+	unsigned names_per_hour; /* history_names_per_hour; 0 = no cap */
+	uint64_t min_free;       /* history_min_free, bytes; 0 = off */
 	const char *mode;        /* the sessions table's mode: "record", "top" */
 	/*
 	 * Another nethound already logs to the database: true refuses to start
