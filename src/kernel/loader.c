@@ -15,6 +15,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "counters.h"
 #include "counters.skel.h"
 #include "core/exitcodes.h"
 #include "kernel/loader.h"
@@ -294,6 +295,9 @@ static int try_tier_with(struct loader *ld, enum hook_tier tier, const struct bt
 		}
 		bpf_program__set_autoload(prog, wanted);
 	}
+	/* One uid's share follows the maps' sizes: set where they are known. */
+	skel->rodata->uid_proc_quota = bpf_map__max_entries(skel->maps.procs) / NH_UID_SHARE;
+	skel->rodata->uid_sock_quota = bpf_map__max_entries(skel->maps.socks) / NH_UID_SHARE;
 
 	err = counters_bpf__load(skel);
 	if (err) {
@@ -482,6 +486,21 @@ int loader_socks_fd(const struct loader *ld)
 const volatile __u64 *loader_drops(const struct loader *ld)
 {
 	return ld->skel->bss->drops;
+}
+
+int loader_uid_usage_fd(const struct loader *ld)
+{
+	return bpf_map__fd(ld->skel->maps.uid_usage);
+}
+
+int loader_uid_freed_fd(const struct loader *ld)
+{
+	return bpf_map__fd(ld->skel->maps.uid_freed);
+}
+
+const volatile __u64 *loader_unattributed(const struct loader *ld)
+{
+	return ld->skel->bss->unattributed;
 }
 
 int loader_ifaces_fd(const struct loader *ld)
