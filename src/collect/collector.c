@@ -478,6 +478,8 @@ struct collector *collector_new(const struct loader *ld)
 	c->snap.uids = calloc(c->uids.cfg.capacity, sizeof(*c->snap.uids));
 	c->flows = flows_new(ifaces_fd, map_rows(ifaces_fd), loader_flows_fd(ld),
 			     map_rows(loader_flows_fd(ld)));
+	if (c->flows)
+		flows_set_shares(c->flows, loader_remote_retired_fd(ld), loader_unowned_retired(ld));
 	if (!c->flows || !c->snap.procs || !c->snap.conns || !c->snap.uids) {
 		collector_free(c);
 		errno = ENOMEM;

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "counters.h"
+#include "wire.h"
 #include "counters.skel.h"
 #include "core/exitcodes.h"
 #include "kernel/loader.h"
@@ -364,6 +365,9 @@ static int start_wire(struct loader *ld, const struct loader_config *opts, char 
 			 strerror(errno));
 		return NH_EXIT_FAILURE;
 	}
+	/* The shares of unowned flows follow the flow map's size. */
+	ld->wire->rodata->unowned_quota = bpf_map__max_entries(ld->wire->maps.flows) / NH_UNOWNED_SHARE;
+	ld->wire->rodata->remote_quota = bpf_map__max_entries(ld->wire->maps.flows) / NH_REMOTE_SHARE;
 	rc = wire_bpf__load(ld->wire);
 	if (rc) {
 		snprintf(err, errlen,
@@ -511,6 +515,16 @@ int loader_ifaces_fd(const struct loader *ld)
 int loader_flows_fd(const struct loader *ld)
 {
 	return ld->wire ? bpf_map__fd(ld->wire->maps.flows) : -1;
+}
+
+int loader_remote_retired_fd(const struct loader *ld)
+{
+	return ld->wire ? bpf_map__fd(ld->wire->maps.remote_retired) : -1;
+}
+
+volatile __u64 *loader_unowned_retired(const struct loader *ld)
+{
+	return ld->wire ? &ld->wire->bss->unowned_retired : NULL;
 }
 
 const volatile __u64 *loader_wire_drops(const struct loader *ld)

@@ -16,6 +16,8 @@
  *   udp-client  --addr A --port P --send sendto|sendmmsg --count K --size S
  *   short-lived --addr A --port P --count K   (K UDP senders, one after another)
  *   pid-reuse   --addr A --port P             (two processes, one PID)
+ *   churn       --addr A --port P --count K   (K children named nht-churn, 64 alive at
+ *               most, each sending one 1-byte datagram; prints children and per_second)
  *   ping        --addr A --count K --size S   (ICMP datagram socket)
  *   tcp-prior-server --bind A --port P --recv read|recv|splice --bytes N
  *   tcp-prior-client --addr A --port P --bytes N
@@ -522,6 +524,42 @@ static void short_lived(void)
 	printf("{\"longest_child_us\":%.0f}\n", longest);
 }
 
+/* Fork/exit churn: as many processes per second as the machine gives, each one byte. */
+static void churn(void)
+{
+	struct sockaddr_storage to;
+	socklen_t tolen = make_addr(a.addr, a.port, &to);
+	double started = monotonic_seconds();
+	int alive = 0, status;
+
+	fflush(stdout);
+	for (long long i = 0; i < a.count; i++) {
+		pid_t pid;
+
+		if (alive == 64) {
+			if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+				fail("churn child failed");
+			alive--;
+		}
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			int fd;
+
+			set_name("nht-churn");
+			fd = socket(to.ss_family, SOCK_DGRAM, 0);
+			_exit(fd < 0 || sendto(fd, "c", 1, 0, (struct sockaddr *)&to, tolen) != 1);
+		}
+		alive++;
+	}
+	for (; alive; alive--)
+		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+			fail("churn child failed");
+	printf("{\"children\":%lld,\"per_second\":%.0f}\n", a.count,
+	       (double)a.count / (monotonic_seconds() - started));
+}
+
 static pid_t clone_with_pid(pid_t want)
 {
 	struct clone_args args;
@@ -925,6 +963,8 @@ int main(int argc, char **argv)
 		short_lived();
 	else if (strcmp(a.role, "pid-reuse") == 0)
 		pid_reuse();
+	else if (strcmp(a.role, "churn") == 0)
+		churn();
 	else if (strcmp(a.role, "ping") == 0)
 		ping();
 	else if (strcmp(a.role, "tfo-server") == 0)

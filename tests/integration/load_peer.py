@@ -1,4 +1,5 @@
-"""Load generators for the map-exhaustion tests (test_maps.py). Usage:
+"""Load generators for the map-exhaustion tests (test_maps.py); fork churn is
+nh_traffic's (C forks twenty times faster here). Usage:
 
   load_peer.py hold COUNT PORT PAYLOAD_CONNS PAYLOAD
       COUNT loopback TCP connections to itself (2 * COUNT sockets), all held
@@ -6,13 +7,11 @@
       sent and read on the other end (tx and rx in the output). Prints
       {"ready": true, "pid", "comm", "sockets", "tx", "rx", "seconds"} and holds
       everything until stdin closes.
-  load_peer.py churn SECONDS ADDR PORT
-      forks children as fast as it can for SECONDS; each sends one 1-byte UDP
-      datagram to ADDR:PORT and exits. Prints {"children", "per_second"}.
-  load_peer.py spoof DEV SRC_NET COUNT DST PORT
-      COUNT UDP datagrams on a raw packet socket on DEV, each from its own
-      source address in SRC_NET (a /16, e.g. 10.99), to DST:PORT. Prints
-      {"sent"}.
+  load_peer.py spoof DEV SRC COUNT DST PORT MAC
+      COUNT UDP datagrams on a packet socket on DEV to DST:PORT at link address
+      MAC. SRC a /16 (e.g. 10.99): each from its own source address in it (a
+      spoofing peer); SRC one address: each from its own port (a scanner).
+      Prints {"sent"}.
 """
 import json
 import os
@@ -55,32 +54,6 @@ def hold(count, port, payload_conns, payload):
     sys.stdin.read()
 
 
-def churn(seconds, addr, port):
-    end = time.monotonic() + seconds
-    children = 0
-    while time.monotonic() < end:
-        pid = os.fork()
-        if pid == 0:
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            s.sendto(b"c", (addr, port))
-            os._exit(0)
-        children += 1
-        # Reap whatever has finished, without waiting for the rest.
-        while True:
-            try:
-                done, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if done == 0:
-                break
-    while True:
-        try:
-            os.waitpid(-1, 0)
-        except ChildProcessError:
-            break
-    print(json.dumps({"children": children, "per_second": children / seconds}), flush=True)
-
-
 def checksum(data):
     if len(data) % 2:
         data += b"\0"
@@ -90,7 +63,7 @@ def checksum(data):
     return ~total & 0xFFFF
 
 
-def spoof(dev, src_net, count, dst, port):
+def spoof(dev, src, count, dst, port, mac):
     """Datagrams from addresses nobody owns: what a scanner or a spoofing peer sends."""
     s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
     s.bind((dev, 0x0800))
@@ -98,14 +71,14 @@ def spoof(dev, src_net, count, dst, port):
     payload = b"spoof"
     sent = 0
     for i in range(count):
-        src_raw = socket.inet_aton(f"{src_net}.{(i >> 8) & 0xFF}.{i & 0xFF}")
+        one = src.count(".") == 3
+        src_raw = socket.inet_aton(src if one else f"{src}.{(i >> 8) & 0xFF}.{i & 0xFF}")
         sport = 1024 + i % 60000
         udp = struct.pack("!HHHH", sport, port, 8 + len(payload), 0) + payload
         ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), i & 0xFFFF, 0, 64, 17, 0,
                          src_raw, dst_raw)
         ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
-        # The link-layer address: broadcast, so the veth peer takes it whatever its MAC.
-        s.sendto(ip + udp, (dev, 0x0800, 0, 0, b"\xff" * 6))
+        s.sendto(ip + udp, (dev, 0x0800, 0, 0, bytes.fromhex(mac.replace(":", ""))))
         sent += 1
     print(json.dumps({"sent": sent}), flush=True)
 
@@ -114,10 +87,8 @@ def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "hold":
         hold(int(args[0]), int(args[1]), int(args[2]), int(args[3]))
-    elif cmd == "churn":
-        churn(float(args[0]), args[1], int(args[2]))
     elif cmd == "spoof":
-        spoof(args[0], args[1], int(args[2]), args[3], int(args[4]))
+        spoof(args[0], args[1], int(args[2]), args[3], int(args[4]), args[5])
     else:
         sys.exit(f"unknown command {cmd}")
 

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 from nhtest import (Namespaces, Nethound, TestFailure, as_user, check, expect_bytes, finish,
                     main, sh, start, start_server)
@@ -123,6 +124,99 @@ def idle_sockets_of_one_uid():
           f"uid {HOG_UID}'s process: nethound {got}, truth {mover}")
     print(f"  its {payload_conns} connections past the share: tx {got['tx']} "
           f"rx {got['rx']} == truth")
+
+
+def load(ns, *args):
+    """Run load_peer.py in a namespace to its end; its JSON line."""
+    proc = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, LOAD,
+                             *[str(a) for a in args]],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = finish(proc, timeout=120)
+    check(len(lines) == 1, f"load_peer.py {args[0]} printed {lines}")
+    return lines[0]
+
+
+@test
+def spoofed_flow_flood():
+    """A peer sends 40,000 datagrams from as many spoofed addresses, and 3,000 from one
+    address on as many ports, while a TCP transfer runs: unowned flows take at most half
+    the flow map (one address at most 1/64), the transfer's flow stays in the map and
+    counting, owned by its process, and its payload is exact."""
+    flow_map, nbytes, port = 65536, 3_000_029, 43130
+    with Namespaces() as ns, Nethound(ns=ns.b, allow_drops=True) as nh:
+        mac = sh("cat", "/sys/class/net/veth1/address", ns=ns.b).stdout.strip()
+        srv = start_server("tcp-server", "--name", "nht-maps-srv", "--bind", ns.b4, "--port",
+                           port, "--recv", "recv", ns=ns.b)
+        # Three seconds at 1 MB/s: the flow is counting before, during and after the flood.
+        cli = start("tcp-client", "--name", "nht-maps-cli", "--addr", ns.b4, "--port", port,
+                    "--send", "send", "--bytes", nbytes, "--rate", 1_000_000, ns=ns.a)
+        time.sleep(0.5)
+        scan = load(ns.a, "spoof", "veth0", "10.98.0.1", 3000, ns.b4, port + 1, mac)
+        flood = load(ns.a, "spoof", "veth0", "10.99", 40_000, ns.b4, port + 1, mac)
+        client, = finish(cli)
+        server, = finish(srv)
+        nh.settle()
+    expect_bytes(nh, client)
+    expect_bytes(nh, server)
+    docs = nh.snapshot_docs()
+    seen = [any(f["local_port"] == port and f["interface"] == "veth1" for f in d["flows"])
+            for d in docs]
+    check(True in seen, "the transfer's flow was never in the flow map")
+    first = seen.index(True)
+    check(all(seen[first:]), f"the transfer's flow left the map: present in {seen}")
+    legit, = [f for f in docs[-1]["flows"] if f["local_port"] == port and
+              f["interface"] == "veth1"]
+    check(legit["pid"] == server["pid"], f"the transfer's flow is not the server's: {legit}")
+    # Wire bytes: the payload plus at most 100 bytes of headers per packet.
+    check(nbytes <= legit["rx_total"] <= nbytes + 100 * legit["rx_packets_total"],
+          f"the transfer's flow counted {legit['rx_total']} bytes for {nbytes} of payload")
+    spoofed = max(sum(f["remote_addr"].startswith("10.99.") for f in d["flows"]) for d in docs)
+    scanner = max(sum(f["remote_addr"] == "10.98.0.1" for f in d["flows"]) for d in docs)
+    print(f"  {scan['sent']} datagrams from one address took {scanner} flows; "
+          f"{flood['sent']} from spoofed addresses took {spoofed}; "
+          f"drops {docs[-1]['drops']}")
+    check(scanner <= flow_map // 64 + SLACK,
+          f"one address holds {scanner} flows, its share is {flow_map // 64}")
+    check(scanner + spoofed <= flow_map // 2 + SLACK,
+          f"unowned flows hold {scanner + spoofed}, their share is {flow_map // 2}")
+    refused = scan["sent"] + flood["sent"] - scanner - spoofed
+    check(docs[-1]["drops"]["flows"] >= refused,
+          f"{refused} datagrams found no flow, drops say {docs[-1]['drops']}")
+    iface = nh.interface("veth1")
+    check(iface["unattributed_rx"] >= refused * 47,
+          f"refused datagrams' bytes are not unattributed: {iface}")
+
+
+@test
+def fork_churn():
+    """10,000 processes fork and exit (about 2,000 a second on this host), each sending one
+    datagram, while uid 4343's transfer runs: the transfer is exact, every child is reported
+    under its name with its byte, and no entry is refused (exits free them each tick)."""
+    nbytes, port = 2_000_003, 43140
+    with Namespaces() as ns, Nethound() as nh:
+        sink = start_server("udp-server", "--name", "nht-maps-sink", "--bind", ns.b4, "--port",
+                            port + 1, "--recv", "recvfrom", "--idle-ms", 3000, ns=ns.b)
+        srv = start_server("tcp-server", "--name", "nht-maps-srv", "--bind", ns.b4, "--port",
+                           port, "--recv", "recv", ns=ns.b, uid=VICTIM_UID)
+        cli = start("tcp-client", "--name", "nht-maps-cli", "--addr", ns.b4, "--port", port,
+                    "--send", "send", "--bytes", nbytes, "--rate", 400_000, ns=ns.a,
+                    uid=VICTIM_UID)
+        churn, = finish(start("churn", "--addr", ns.b4, "--port", port + 1, "--count", 10_000,
+                              ns=ns.a), timeout=120)
+        client, = finish(cli)
+        server, = finish(srv)
+        received, = finish(sink)
+        nh.settle()
+    print(f"  {churn['children']} children, {churn['per_second']:.0f} per second")
+    expect_bytes(nh, client)
+    expect_bytes(nh, server)
+    # Each child under its own name with its own byte; the exits free their entries.
+    children = [p for p in nh.processes().values() if p["comm"] == "nht-churn"]
+    check(received["rx"] == churn["children"],
+          f"the sink got {received['rx']} of {churn['children']} datagrams")
+    check(len(children) == churn["children"] and all(p["tx"] == 1 for p in children),
+          f"{len(children)} children reported for {churn['children']}, "
+          f"{sum(p['tx'] for p in children)} bytes")
 
 
 if __name__ == "__main__":
