@@ -18,6 +18,9 @@
  *   pid-reuse   --addr A --port P             (two processes, one PID)
  *   churn       --addr A --port P --count K   (K children named nht-churn, 64 alive at
  *               most, each sending one 1-byte datagram; prints children and per_second)
+ *   sleepers    --addr A --port P --count K   (K children named nht-sleeper, each sending
+ *               one 1-byte datagram, then all asleep: prints {"ready":true,"children":K}
+ *               and holds them until stdin closes)
  *   ping        --addr A --count K --size S   (ICMP datagram socket)
  *   tcp-prior-server --bind A --port P --recv read|recv|splice --bytes N
  *   tcp-prior-client --addr A --port P --bytes N
@@ -560,6 +563,52 @@ static void churn(void)
 	       (double)a.count / (monotonic_seconds() - started));
 }
 
+/* Processes that sent one byte and then sleep: each holds a process entry while it lives. */
+static void sleepers(void)
+{
+	struct sockaddr_storage to;
+	socklen_t tolen = make_addr(a.addr, a.port, &to);
+	int hold[2], sent[2], status;
+	char c;
+
+	if (pipe(hold) || pipe(sent))
+		die("pipe");
+	fflush(stdout);
+	for (long long i = 0; i < a.count; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			int fd;
+
+			set_name("nht-sleeper");
+			close(hold[1]);
+			fd = socket(to.ss_family, SOCK_DGRAM, 0);
+			if (fd < 0 || sendto(fd, "s", 1, 0, (struct sockaddr *)&to, tolen) != 1 ||
+			    write(sent[1], "s", 1) != 1)
+				_exit(1);
+			/* Asleep until the parent closes its end. */
+			while (read(hold[0], &c, 1) < 0 && errno == EINTR)
+				;
+			_exit(0);
+		}
+	}
+	close(hold[0]);
+	close(sent[1]);
+	for (long long i = 0; i < a.count; i++)
+		if (read(sent[0], &c, 1) != 1)
+			fail("a sleeper did not send");
+	printf("{\"ready\":true,\"children\":%lld}\n", a.count);
+	fflush(stdout);
+	while (read(STDIN_FILENO, &c, 1) > 0)
+		;
+	close(hold[1]);
+	while (wait(&status) > 0)
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			fail("sleeper failed");
+}
+
 static pid_t clone_with_pid(pid_t want)
 {
 	struct clone_args args;
@@ -965,6 +1014,8 @@ int main(int argc, char **argv)
 		pid_reuse();
 	else if (strcmp(a.role, "churn") == 0)
 		churn();
+	else if (strcmp(a.role, "sleepers") == 0)
+		sleepers();
 	else if (strcmp(a.role, "ping") == 0)
 		ping();
 	else if (strcmp(a.role, "tfo-server") == 0)

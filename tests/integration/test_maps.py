@@ -22,6 +22,7 @@ LOAD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "load_peer.py")
 HOG_UID, VICTIM_UID = 4242, 4343
 # One uid's share of the socket map: 65,536 entries / NH_UID_SHARE (include/counters.h).
 SOCK_SHARE = 65536 // 4
+PROC_SHARE = 16384 // 4
 # Two CPUs may pass the share check at once; the share is exceeded by at most that.
 SLACK = os.cpu_count()
 
@@ -124,6 +125,42 @@ def idle_sockets_of_one_uid():
           f"uid {HOG_UID}'s process: nethound {got}, truth {mover}")
     print(f"  its {payload_conns} connections past the share: tx {got['tx']} "
           f"rx {got['rx']} == truth")
+
+
+@test
+def sleeping_processes_of_one_uid():
+    """uid 4242 runs 4,500 processes that each sent one byte and then sleep (its share of the
+    process map is 4,096): it holds its share and no more, the bytes of the processes past it
+    are in its overflow, every byte accounted for exactly; uid 4343's transfer is exact."""
+    count, nbytes, port = 4500, 1_000_003, 43150
+    with Namespaces() as ns, Nethound(allow_drops=True) as nh:
+        sink = start_server("udp-server", "--name", "nht-maps-sink", "--bind", ns.b4, "--port",
+                            port + 1, "--recv", "recvfrom", "--idle-ms", 5000, ns=ns.b)
+        hog = start("sleepers", "--addr", ns.b4, "--port", port + 1, "--count", count, ns=ns.a,
+                    uid=HOG_UID, stdin=subprocess.PIPE)
+        try:
+            read_json_line(hog, 120)
+            client, server = victim_transfer(ns, port, nbytes)
+            nh.settle()
+        finally:
+            hog.stdin.close()
+            hog.wait(60)
+        received, = finish(sink)
+    check_victim(nh, client, server, nbytes)
+    docs = nh.snapshot_docs()
+    peak = max((uid_row(d, HOG_UID) or {"processes": 0})["processes"] for d in docs)
+    row = uid_row(docs[-1], HOG_UID)
+    credited = sum(p["tx"] for p in nh.processes().values() if p["comm"] == "nht-sleeper")
+    overflow = row["overflow"]["tx_total"]
+    print(f"  uid {HOG_UID}: at most {peak} process entries; {credited} bytes credited to "
+          f"processes, {overflow} to its overflow; {row['process_drops']} refusals")
+    check(received["rx"] == count, f"the sink got {received['rx']} of {count} datagrams")
+    check(PROC_SHARE <= peak <= PROC_SHARE + SLACK,
+          f"uid {HOG_UID} held at most {peak} process entries; its share is {PROC_SHARE}")
+    check(credited + overflow == count,
+          f"{credited} bytes credited and {overflow} in overflow for {count} sent")
+    check(overflow >= count - PROC_SHARE - SLACK and row["process_drops"] >= overflow,
+          f"uid {HOG_UID}: overflow {overflow}, refusals {row['process_drops']}")
 
 
 def load(ns, *args):
