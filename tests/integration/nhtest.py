@@ -223,7 +223,7 @@ class Nethound:
         self.stderr = self.proc.stderr.read()
         if exc[0] is None:
             check(rc == 0, f"nethound exited {rc}: {self.stderr}")
-            for doc in self.docs if not self.allow_drops else []:
+            for doc in [] if self.allow_drops else self.docs:
                 check(not any(doc["drops"].values()), f"nethound dropped updates: {doc['drops']}")
 
     def processes(self):

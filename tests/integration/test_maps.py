@@ -21,8 +21,8 @@ TESTS = {}
 LOAD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "load_peer.py")
 HOG_UID, VICTIM_UID = 4242, 4343
 # One uid's share of the socket map: 65,536 entries / NH_UID_SHARE (include/counters.h).
-SOCK_SHARE = 65536 // 4
-PROC_SHARE = 16384 // 4
+SOCK_SHARE = 65536 // 2
+PROC_SHARE = 16384 // 2
 # Two CPUs may pass the share check at once; the share is exceeded by at most that.
 SLACK = os.cpu_count()
 
@@ -79,7 +79,7 @@ def check_victim(nh, client, server, nbytes):
 
 @test
 def idle_sockets_of_one_uid():
-    """uid 4242 holds 60,000 idle loopback sockets (its share is 16,384) in four processes
+    """uid 4242 holds 60,000 idle loopback sockets (its share is 32,768) in four processes
     (the container caps RLIMIT_NOFILE at 20,000 and refuses to raise it); 100 of its
     connections past the share still move exact bytes, credited to their process; uid 4343's
     transfer meanwhile is exact and has its socket entry."""
@@ -129,10 +129,10 @@ def idle_sockets_of_one_uid():
 
 @test
 def sleeping_processes_of_one_uid():
-    """uid 4242 runs 4,500 processes that each sent one byte and then sleep (its share of the
-    process map is 4,096): it holds its share and no more, the bytes of the processes past it
+    """uid 4242 runs 8,600 processes that each sent one byte and then sleep (its share of the
+    process map is 8,192): it holds its share and no more, the bytes of the processes past it
     are in its overflow, every byte accounted for exactly; uid 4343's transfer is exact."""
-    count, nbytes, port = 4500, 1_000_003, 43150
+    count, nbytes, port = 8600, 1_000_003, 43150
     with Namespaces() as ns, Nethound(allow_drops=True) as nh:
         sink = start_server("udp-server", "--name", "nht-maps-sink", "--bind", ns.b4, "--port",
                             port + 1, "--recv", "recvfrom", "--idle-ms", 5000, ns=ns.b)

@@ -36,6 +36,13 @@ static void json_traffic(struct json_writer *w, const struct traffic *t, double 
 	json_double(w, traffic_rate(t->rx_bytes, interval));
 }
 
+/* A uid that holds nothing and never lost an entry says nothing: it is left out. */
+static bool uid_listed(const struct uid_stats *u)
+{
+	return u->procs || u->socks || u->proc_drops || u->sock_drops || u->overflow.tx_total ||
+	       u->overflow.rx_total;
+}
+
 /* What one uid holds of the maps and was refused: the per-uid drops. */
 static void json_uid(struct json_writer *w, const struct uid_stats *u)
 {
@@ -420,7 +427,8 @@ void output_json(FILE *out, const struct snapshot *s)
 	json_key(&w, "uids");
 	json_array_begin(&w);
 	for (size_t i = 0; i < s->nuids; i++)
-		json_uid(&w, &s->uids[i]);
+		if (uid_listed(&s->uids[i]))
+			json_uid(&w, &s->uids[i]);
 	json_array_end(&w);
 	json_key(&w, "processes");
 	json_array_begin(&w);
