@@ -6,7 +6,8 @@ nh_traffic's (C forks twenty times faster here). Usage:
       idle but the last PAYLOAD_CONNS: over each of those PAYLOAD bytes are
       sent and read on the other end (tx and rx in the output). Prints
       {"ready": true, "pid", "comm", "sockets", "tx", "rx", "seconds"} and holds
-      everything until stdin closes.
+      everything until stdin closes; a line "send N" on stdin moves PAYLOAD
+      bytes over each of the first N connections and prints {"tx", "rx"}.
   load_peer.py spoof DEV SRC COUNT DST PORT MAC
       COUNT UDP datagrams on a packet socket on DEV to DST:PORT at link address
       MAC. SRC a /16 (e.g. 10.99): each from its own source address in it (a
@@ -38,20 +39,29 @@ def hold(count, port, payload_conns, payload):
         c.connect(("127.0.0.1", port))
         s, _ = lst.accept()
         pairs.append((c, s))
+    tx, rx = exchange(pairs[len(pairs) - payload_conns:], payload)
+    with open("/proc/self/comm") as f:
+        comm = f.read().strip()
+    print(json.dumps({"ready": True, "pid": os.getpid(), "comm": comm, "sockets": 2 * count,
+                      "tx": tx, "rx": rx, "seconds": time.monotonic() - start}), flush=True)
+    for line in sys.stdin:
+        n = int(line.split()[1])  # "send N": the first N connections, idle until now
+        tx, rx = exchange(pairs[:n], payload)
+        print(json.dumps({"tx": tx, "rx": rx}), flush=True)
+
+
+def exchange(pairs, payload):
+    """payload bytes over each connection, read on its other end; returns (tx, rx)."""
     tx = rx = 0
     data = b"x" * payload
-    for c, s in pairs[-payload_conns:]:
+    for c, s in pairs:
         c.sendall(data)
         tx += payload
         got = 0
         while got < payload:
             got += len(s.recv(payload - got))
         rx += got
-    with open("/proc/self/comm") as f:
-        comm = f.read().strip()
-    print(json.dumps({"ready": True, "pid": os.getpid(), "comm": comm, "sockets": 2 * count,
-                      "tx": tx, "rx": rx, "seconds": time.monotonic() - start}), flush=True)
-    sys.stdin.read()
+    return tx, rx
 
 
 def checksum(data):

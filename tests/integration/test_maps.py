@@ -128,6 +128,46 @@ def idle_sockets_of_one_uid():
 
 
 @test
+def idle_entries_swept():
+    """Idle connections nobody has moved a byte on lose their socket entries after 60 s,
+    while still held, which gives their uid's share back; a read on one afterwards is still
+    exact (its baseline stayed in the socket), credited to its process."""
+    conns, used, payload = 200, 50, 1000
+    with Namespaces() as ns, Nethound(allow_drops=True) as nh:
+        hog = subprocess.Popen(
+            ["ip", "netns", "exec", ns.a, *as_user(HOG_UID), sys.executable, LOAD, "hold",
+             str(conns), "9100", "0", str(payload)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            held = read_json_line(hog, 60)
+            time.sleep(2)
+            before = uid_row(nh.snapshot_docs()[-1], HOG_UID)
+            check(before and before["sockets"] == 2 * conns,
+                  f"uid {HOG_UID} should hold {2 * conns} entries: {before}")
+            # Swept 60 s after they were first read, give or take a tick.
+            deadline = time.monotonic() + 75
+            while time.monotonic() < deadline:
+                # A uid that holds nothing and lost nothing is not listed.
+                row = uid_row(nh.snapshot_docs()[-1], HOG_UID) or {"sockets": 0}
+                if row["sockets"] == 0:
+                    break
+                time.sleep(1)
+            check(row["sockets"] == 0, f"idle entries not swept: {row}")
+            print(f"  {2 * conns} idle entries swept while held")
+            hog.stdin.write(f"send {used}\n")
+            hog.stdin.flush()
+            moved = read_json_line(hog, 30)
+            nh.settle()
+        finally:
+            hog.stdin.close()
+            hog.wait(30)
+    got = nh.process(held["pid"])
+    check(got["tx"] == moved["tx"] == used * payload and got["rx"] == moved["rx"],
+          f"after the sweep: nethound {got}, truth {moved}")
+    print(f"  then {used} of them moved tx {got['tx']} rx {got['rx']} == truth")
+
+
+@test
 def sleeping_processes_of_one_uid():
     """uid 4242 runs 8,600 processes that each sent one byte and then sleep (its share of the
     process map is 8,192): it holds its share and no more, the bytes of the processes past it
