@@ -53,8 +53,11 @@ struct {
  * is credited and no baseline is a guess. An event that finds copied_seq
  * still there has nothing to do and ends without a hash lookup (sock_recv_length
  * after tcp_rcv_space_adjust credited the same read, cleanup calls that
- * consumed nothing). A cache only: the socket map stays the record. Tracing
- * programs only: kprobes have no socket storage and always look up.
+ * consumed nothing). Where the socket has an entry, the entry is the record;
+ * where it has none (refused, or swept while idle) this is the baseline its
+ * next read counts from. Set at ESTABLISHED, so it lives as long as the
+ * socket, never in a map a user can fill. Tracing programs only: kprobes
+ * have no socket storage and always look up.
  */
 struct rx_seen {
 	__u32 seq;
@@ -660,11 +663,15 @@ int BPF_PROG(on_inet_sock_set_state, struct sock *sk, int oldstate, int newstate
 		/*
 		 * The same baseline in the socket itself, freed with it: a read
 		 * stays exact when the entry is refused (the uid's share is used)
-		 * or swept while idle (README, "How it counts").
+		 * or swept while idle (README, "How it counts"). One that exists
+		 * already (a Fast Open read in SYN_RECV) is further on: keep it.
 		 */
-		seen = bpf_sk_storage_get(&rx_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-		if (seen)
-			seen->seq = start;
+		seen = bpf_sk_storage_get(&rx_seen, sk, 0, 0);
+		if (!seen) {
+			seen = bpf_sk_storage_get(&rx_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+			if (seen)
+				seen->seq = start;
+		}
 		sock_entry(sk, skey, start);
 	} else if (newstate == TCP_CLOSE) {
 		sock = bpf_map_lookup_elem(&socks, &skey);
