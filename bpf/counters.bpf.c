@@ -53,8 +53,11 @@ struct {
  * is credited and no baseline is a guess. An event that finds copied_seq
  * still there has nothing to do and ends without a hash lookup (sock_recv_length
  * after tcp_rcv_space_adjust credited the same read, cleanup calls that
- * consumed nothing). A cache only: the socket map stays the record. Tracing
- * programs only: kprobes have no socket storage and always look up.
+ * consumed nothing). Where the socket has an entry, the entry is the record;
+ * where it has none (refused, or swept while idle) this is the baseline its
+ * next read counts from. Set at ESTABLISHED, so it lives as long as the
+ * socket, never in a map a user can fill. Tracing programs only: kprobes
+ * have no socket storage and always look up.
  */
 struct rx_seen {
 	__u32 seq;
@@ -80,8 +83,30 @@ struct {
 	__type(value, struct pending_call);
 } pending SEC(".maps");
 
+/* What each uid holds of the maps above; see struct nh_uid_val. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NH_MAX_UIDS);
+	__type(key, __u32);
+	__type(value, struct nh_uid_val);
+} uid_usage SEC(".maps");
+
+/* What userspace deleted of each uid's entries; the kernel only reads it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NH_MAX_UIDS);
+	__type(key, __u32);
+	__type(value, struct nh_uid_freed);
+} uid_freed SEC(".maps");
+
+/* Entries one uid may hold; the loader sets them from the maps' sizes. */
+const volatile __u64 uid_proc_quota = NH_MAX_PROCS / NH_UID_SHARE;
+const volatile __u64 uid_sock_quota = NH_MAX_SOCKS / NH_UID_SHARE;
+
 /* Failed inserts, by enum nh_drop; read by userspace through the skeleton. */
 __u64 drops[NH_DROP_MAX] = {};
+/* Bytes of uids that have no nh_uid_val (uid map full), by enum nh_unattributed. */
+__u64 unattributed[NH_UNATTR_MAX] = {};
 
 static __always_inline int l4_class(__u16 protocol)
 {
@@ -153,7 +178,49 @@ static __always_inline void current_proc_key(struct nh_proc_key *key, bool btf)
 					      group_leader, start_time);
 }
 
-static __always_inline struct nh_proc_val *current_proc(const struct nh_proc_key *key)
+/*
+ * The uid's usage record, created on its first entry. Only inserts come here,
+ * never the hot path of an existing entry. NULL: the uid map is full, and the
+ * uid gets no entries (counted in drops[NH_DROP_UID]).
+ */
+static __always_inline struct nh_uid_val *uid_entry(__u32 uid)
+{
+	struct nh_uid_val *usage = bpf_map_lookup_elem(&uid_usage, &uid), zero = {};
+
+	if (usage)
+		return usage;
+	bpf_map_update_elem(&uid_usage, &uid, &zero, BPF_NOEXIST);
+	usage = bpf_map_lookup_elem(&uid_usage, &uid);
+	if (!usage)
+		__sync_fetch_and_add(&drops[NH_DROP_UID], 1);
+	return usage;
+}
+
+/*
+ * Whether the uid may take one more entry: what it inserted, minus what the
+ * kernel and userspace deleted, under its share. Signed: userspace may count
+ * a deletion before the insert's own count lands. Two CPUs can both pass the
+ * check at once; the share is exceeded by at most the number of CPUs.
+ */
+static __always_inline bool uid_admits(const struct nh_uid_val *usage, __u32 uid, bool sock)
+{
+	const struct nh_uid_freed *freed = bpf_map_lookup_elem(&uid_freed, &uid);
+	__s64 in_use;
+
+	if (sock)
+		in_use = usage->socks - usage->socks_unlinked - (freed ? freed->socks : 0);
+	else
+		in_use = usage->procs - (freed ? freed->procs : 0);
+	return in_use < (__s64)(sock ? uid_sock_quota : uid_proc_quota);
+}
+
+/*
+ * The current process's entry, created on first use if its uid's share and
+ * the map allow. NULL when refused; *usage is then the uid's record (or NULL
+ * if the uid has none), where the caller puts the bytes instead.
+ */
+static __always_inline struct nh_proc_val *current_proc(const struct nh_proc_key *key,
+							struct nh_uid_val **usage)
 {
 	struct task_struct *task;
 	struct nh_proc_val *val, init = {};
@@ -163,20 +230,32 @@ static __always_inline struct nh_proc_val *current_proc(const struct nh_proc_key
 	if (val)
 		return val;
 
+	init.uid = (__u32)bpf_get_current_uid_gid();
+	*usage = uid_entry(init.uid);
+	if (!*usage)
+		return NULL;
+	if (!uid_admits(*usage, init.uid, false)) {
+		__sync_fetch_and_add(&(*usage)->proc_drops, 1);
+		__sync_fetch_and_add(&drops[NH_DROP_PROC], 1);
+		return NULL;
+	}
 	task = (struct task_struct *)bpf_get_current_task();
 	/* The leader's name: a thread may rename itself, the process is what we show. */
 	BPF_CORE_READ_STR_INTO(&init.comm, task, group_leader, comm);
-	init.uid = (__u32)bpf_get_current_uid_gid();
 	init.cgroup_id = bpf_get_current_cgroup_id();
 	err = bpf_map_update_elem(&procs, key, &init, BPF_NOEXIST);
+	if (!err)
+		__sync_fetch_and_add(&(*usage)->procs, 1);
 	val = bpf_map_lookup_elem(&procs, key);
 	/*
 	 * Only a missing entry is a drop. A failed insert can still find one:
 	 * another thread of the process may have inserted it meanwhile (an
 	 * update can fail with -EBUSY while the bucket is busy, not only EEXIST).
 	 */
-	if (!val && err)
+	if (!val && err) {
+		__sync_fetch_and_add(&(*usage)->proc_drops, 1);
 		__sync_fetch_and_add(&drops[NH_DROP_PROC], 1);
+	}
 	return val;
 }
 
@@ -203,21 +282,35 @@ static __always_inline struct nh_sock_val *sock_entry_flags(struct sock *sk, __u
 							   __u32 rx_seq, __u32 flags)
 {
 	struct nh_sock_val *val, init = {};
+	struct nh_uid_val *usage;
 	long err;
 
 	val = bpf_map_lookup_elem(&socks, &skey);
 	if (val)
 		return val;
 
+	/* The socket's owner uid, inherited by accepted sockets from their listener. */
+	init.uid = BPF_CORE_READ(sk, sk_uid.val);
+	usage = uid_entry(init.uid);
+	if (!usage)
+		return NULL;
+	if (!uid_admits(usage, init.uid, true)) {
+		__sync_fetch_and_add(&usage->sock_drops, 1);
+		__sync_fetch_and_add(&drops[NH_DROP_SOCK], 1);
+		return NULL;
+	}
 	fill_tuple(&init, sk);
 	init.rx_seq = rx_seq;
 	init.guess_seq = rx_seq;
 	init.flags = flags;
 	err = bpf_map_update_elem(&socks, &skey, &init, BPF_NOEXIST);
 	if (err && err != -EEXIST) {
+		__sync_fetch_and_add(&usage->sock_drops, 1);
 		__sync_fetch_and_add(&drops[NH_DROP_SOCK], 1);
 		return NULL;
 	}
+	if (!err)
+		__sync_fetch_and_add(&usage->socks, 1);
 	return bpf_map_lookup_elem(&socks, &skey);
 }
 
@@ -238,6 +331,32 @@ static __always_inline void sock_set_owner(struct nh_sock_val *val, struct sock 
 }
 
 /*
+ * Add bytes to the current process: to its entry, else to its uid's
+ * overflow, else (no uid record either) to the unattributed count. Nothing
+ * the hooks saw is lost. key is filled in: the socket's owner.
+ */
+static __always_inline void credit_proc(struct nh_proc_key *key, int l4, __u64 bytes, bool is_tx,
+					bool btf)
+{
+	struct nh_uid_val *usage = NULL;
+	struct nh_proc_val *proc;
+
+	current_proc_key(key, btf);
+	proc = current_proc(key, &usage);
+	if (proc) {
+		if (is_tx)
+			__sync_fetch_and_add(&proc->tx[l4 & (NH_L4_MAX - 1)], bytes);
+		else
+			__sync_fetch_and_add(&proc->rx[l4 & (NH_L4_MAX - 1)], bytes);
+	} else if (usage) {
+		/* No entry for the process: its uid's overflow keeps the bytes. */
+		__sync_fetch_and_add(is_tx ? &usage->overflow_tx : &usage->overflow_rx, bytes);
+	} else {
+		__sync_fetch_and_add(&unattributed[is_tx ? NH_UNATTR_TX : NH_UNATTR_RX], bytes);
+	}
+}
+
+/*
  * Add bytes to the current process and to the socket's entry. sock is the
  * entry when the caller already holds it, else NULL to look it up here.
  */
@@ -245,17 +364,8 @@ static __always_inline void credit(struct sock *sk, __u64 skey, struct nh_sock_v
 				   __u64 bytes, bool is_tx, bool btf)
 {
 	struct nh_proc_key key;
-	struct nh_proc_val *proc;
 
-	current_proc_key(&key, btf);
-	proc = current_proc(&key);
-	if (proc) {
-		if (is_tx)
-			__sync_fetch_and_add(&proc->tx[l4 & (NH_L4_MAX - 1)], bytes);
-		else
-			__sync_fetch_and_add(&proc->rx[l4 & (NH_L4_MAX - 1)], bytes);
-	}
-
+	credit_proc(&key, l4, bytes, is_tx, btf);
 	if (!sock)
 		sock = sock_entry(sk, skey, l4 == NH_L4_TCP ? tcp_copied_seq(sk, btf) : 0);
 	if (!sock)
@@ -346,6 +456,73 @@ static __always_inline void settle_guess(struct sock *sk, __u64 skey, struct nh_
 }
 
 /*
+ * Claim the sequence range [*slot, seq) for this reader: two readers of one
+ * socket may race, the cmpxchg gives each byte to one of them. Returns the
+ * bytes claimed; *from is where the claimed range starts.
+ */
+static __always_inline __u32 claim_range(__u32 *slot, __u32 seq, __u32 *from)
+{
+	__u32 old = *slot, prev;
+
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		if ((__s32)(seq - old) <= 0)
+			break;
+		prev = __sync_val_compare_and_swap(slot, old, seq);
+		if (prev == old) {
+			*from = old;
+			return seq - old;
+		}
+		old = prev;
+	}
+	return 0;
+}
+
+/*
+ * TCP receive on a socket that has no entry (its uid's share is used, or the
+ * map is full): the process is still credited. The socket's cache knows up
+ * to where it was credited (from ESTABLISHED on, or since its entry was
+ * swept): then the progress since is exact. Without one (kprobe tier, a
+ * connection older than nethound) what this call says it consumed.
+ */
+static __always_inline void credit_without_entry(struct sock *sk, struct rx_seen *seen, __u32 seq,
+						 long known_bytes, bool exact, bool btf)
+{
+	struct nh_proc_key key;
+	__u32 bytes, from = 0;
+
+	if (seen) {
+		bytes = claim_range(&seen->seq, seq, &from);
+		if (bytes && fin_in_range(sk, from, seq))
+			bytes--;
+		if (bytes)
+			credit_proc(&key, NH_L4_TCP, bytes, false, btf);
+		return;
+	}
+	if (known_bytes > 0)
+		credit_proc(&key, NH_L4_TCP, known_bytes, false, btf);
+	/* From here on the cache has an exact baseline: nothing before seq is owed. */
+	if (btf && exact) {
+		seen = bpf_sk_storage_get(&rx_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (seen)
+			seen->seq = seq;
+	}
+}
+
+/* kprobe tier: an entry of a closed socket met again by address; its share is given back. */
+static __always_inline void unlink_stale(__u64 skey, const struct nh_sock_val *sock)
+{
+	__u32 uid = sock->uid;
+	struct nh_uid_val *usage;
+
+	if (bpf_map_delete_elem(&socks, &skey))
+		return;
+	usage = bpf_map_lookup_elem(&uid_usage, &uid);
+	if (usage)
+		__sync_fetch_and_add(&usage->socks_unlinked, 1);
+}
+
+/*
  * TCP receive: credit the copied_seq progress since the last event.
  * exact says the hook knows what this call consumed: known_bytes (0 for a
  * peek). It sets the baseline of a connection first seen here, one that was
@@ -356,7 +533,7 @@ static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long
 {
 	struct rx_seen *seen = NULL;
 	struct nh_sock_val *sock;
-	__u32 seq, old, prev;
+	__u32 seq, old = 0, baseline;
 	__u64 bytes = 0;
 
 	if (!is_inet(sk, btf) || sk_proto(sk, btf) != IPPROTO_TCP)
@@ -378,35 +555,23 @@ static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long
 		return;
 	sock = bpf_map_lookup_elem(&socks, &skey);
 	if (sock && !btf && skey == (__u64)sk && stale_by_address(sock, sk)) {
-		bpf_map_delete_elem(&socks, &skey);
+		unlink_stale(skey, sock);
 		sock = NULL;
 	}
 	if (!sock) {
-		sock = sock_entry_flags(sk, skey, seq - (known_bytes > 0 ? (__u32)known_bytes : 0),
-					exact ? 0 : NH_SOCK_SEQ_GUESSED);
+		/* The cache's baseline is exact; without it, what this call says it took. */
+		baseline = seen ? seen->seq : seq - (known_bytes > 0 ? (__u32)known_bytes : 0);
+		sock = sock_entry_flags(sk, skey, baseline,
+					exact || seen ? 0 : NH_SOCK_SEQ_GUESSED);
 		if (!sock) {
-			/* Socket map full: still credit the process what we know. */
-			if (known_bytes > 0)
-				credit(sk, skey, NULL, NH_L4_TCP, known_bytes, false, btf);
+			credit_without_entry(sk, seen, seq, known_bytes, exact, btf);
 			return;
 		}
 	} else if (exact && (sock->flags & NH_SOCK_SEQ_GUESSED)) {
 		settle_guess(sk, skey, sock, seq, known_bytes, btf);
 	}
 
-	/* Two readers of one socket may race here; claim the range with cmpxchg. */
-	old = sock->rx_seq;
-#pragma unroll
-	for (int i = 0; i < 4; i++) {
-		if ((__s32)(seq - old) <= 0)
-			break;
-		prev = __sync_val_compare_and_swap(&sock->rx_seq, old, seq);
-		if (prev == old) {
-			bytes = seq - old;
-			break;
-		}
-		old = prev;
-	}
+	bytes = claim_range(&sock->rx_seq, seq, &old);
 	if (bytes && fin_in_range(sk, old, seq))
 		bytes--; /* the peer's FIN takes one sequence number but is no payload */
 	if (bytes)
@@ -479,6 +644,7 @@ int BPF_PROG(on_inet_sock_set_state, struct sock *sk, int oldstate, int newstate
 	skey = bpf_get_socket_cookie(sk);
 	if (newstate == TCP_ESTABLISHED) {
 		struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+		struct rx_seen *seen;
 		__u32 start;
 
 		if (!tp)
@@ -494,6 +660,18 @@ int BPF_PROG(on_inet_sock_set_state, struct sock *sk, int oldstate, int newstate
 		start = tp->rcv_nxt - (__u32)tp->bytes_received;
 		if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_shutdown) & RCV_SHUTDOWN)
 			start--;
+		/*
+		 * The same baseline in the socket itself, freed with it: a read
+		 * stays exact when the entry is refused (the uid's share is used)
+		 * or swept while idle (README, "How it counts"). One that exists
+		 * already (a Fast Open read in SYN_RECV) is further on: keep it.
+		 */
+		seen = bpf_sk_storage_get(&rx_seen, sk, 0, 0);
+		if (!seen) {
+			seen = bpf_sk_storage_get(&rx_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+			if (seen)
+				seen->seq = start;
+		}
 		sock_entry(sk, skey, start);
 	} else if (newstate == TCP_CLOSE) {
 		sock = bpf_map_lookup_elem(&socks, &skey);
@@ -646,7 +824,9 @@ static __always_inline int save_call(struct sock *sk, int flags)
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pending_call call = { .sk = sk, .flags = flags };
 
-	bpf_map_update_elem(&pending, &id, &call, BPF_ANY);
+	/* No room: the return probe will find nothing, and the call's bytes are lost. */
+	if (bpf_map_update_elem(&pending, &id, &call, BPF_ANY))
+		__sync_fetch_and_add(&drops[NH_DROP_PENDING], 1);
 	return 0;
 }
 

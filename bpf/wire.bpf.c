@@ -19,6 +19,7 @@
 #include "wire.h"
 
 #define TC_ACT_UNSPEC (-1)
+#define EEXIST 17
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
 #define IP_MF 0x2000
@@ -55,6 +56,29 @@ struct {
 
 /* Failed inserts by enum nh_wire_drop; read by userspace from .bss. */
 __u64 wire_drops[NH_WIRE_DROP_MAX];
+
+/*
+ * The shares of unowned flows (wire.h). Created counts are the kernel's,
+ * retired counts userspace's: one writer per counter, in use is the difference.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NH_MAX_FLOWS / NH_UNOWNED_SHARE);
+	__type(key, struct nh_remote_key);
+	__type(value, struct nh_remote_val);
+} remote_created SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NH_MAX_FLOWS / NH_UNOWNED_SHARE);
+	__type(key, struct nh_remote_key);
+	__type(value, struct nh_remote_val);
+} remote_retired SEC(".maps");
+
+const volatile __u64 unowned_quota = NH_MAX_FLOWS / NH_UNOWNED_SHARE;
+const volatile __u64 remote_quota = NH_MAX_FLOWS / NH_REMOTE_SHARE;
+__u64 unowned_created;
+__u64 unowned_retired; /* written by userspace only */
 
 /* What parse() learned about one packet. */
 struct packet {
@@ -349,15 +373,72 @@ static __always_inline void find_owner(struct __sk_buff *skb, const struct packe
 		flow->cookie = cookie;
 }
 
-static __always_inline struct nh_flow_val *flow_entry(const struct nh_flow_key *key)
+/* Whether a packet leaves from a socket of this host (not a listener's SYN-ACK). */
+static __always_inline bool sent_by_local_socket(struct __sk_buff *skb, bool egress)
+{
+	struct bpf_sock *sk = egress ? skb->sk : NULL;
+
+	if (!sk)
+		return false;
+	sk = bpf_sk_fullsock(sk);
+	return sk && sk->state != TCP_LISTEN;
+}
+
+/*
+ * Room for one more unowned flow: under both shares. An evicted LRU count
+ * only makes a remote's share look emptier; the overall share still holds.
+ */
+static __always_inline bool unowned_admitted(const struct nh_remote_key *remote)
+{
+	struct nh_remote_val *created, *retired;
+
+	if ((__s64)(unowned_created - unowned_retired) >= (__s64)unowned_quota)
+		return false;
+	created = bpf_map_lookup_elem(&remote_created, remote);
+	if (!created)
+		return true;
+	retired = bpf_map_lookup_elem(&remote_retired, remote);
+	return (__s64)(created->flows - (retired ? retired->flows : 0)) < (__s64)remote_quota;
+}
+
+static __always_inline void unowned_count(const struct nh_remote_key *remote)
+{
+	struct nh_remote_val *created, one = { .flows = 1 };
+
+	__sync_fetch_and_add(&unowned_created, 1);
+	created = bpf_map_lookup_elem(&remote_created, remote);
+	if (created)
+		__sync_fetch_and_add(&created->flows, 1);
+	else if (bpf_map_update_elem(&remote_created, remote, &one, BPF_NOEXIST) == -EEXIST &&
+		 (created = bpf_map_lookup_elem(&remote_created, remote)))
+		__sync_fetch_and_add(&created->flows, 1);
+}
+
+/*
+ * The flow's entry, created on its first packet. Only creation is checked
+ * against the shares: an existing flow is never refused nor evicted.
+ */
+static __always_inline struct nh_flow_val *flow_entry(struct __sk_buff *skb,
+						      const struct nh_flow_key *key, bool egress)
 {
 	struct nh_flow_val *flow = bpf_map_lookup_elem(&flows, key);
 	struct nh_flow_val zero = {};
+	struct nh_remote_key remote = {};
+	bool unowned;
 
 	if (flow)
 		return flow;
+	unowned = !sent_by_local_socket(skb, egress);
+	if (unowned) {
+		remote.family = key->family;
+		__builtin_memcpy(remote.addr, key->remote_addr, 16);
+		if (!unowned_admitted(&remote))
+			return NULL;
+		zero.flags = NH_FLOW_UNOWNED;
+	}
 	/* EEXIST means another CPU created it first: use theirs. */
-	bpf_map_update_elem(&flows, key, &zero, BPF_NOEXIST);
+	if (!bpf_map_update_elem(&flows, key, &zero, BPF_NOEXIST) && unowned)
+		unowned_count(&remote);
 	return bpf_map_lookup_elem(&flows, key);
 }
 
@@ -459,7 +540,7 @@ static __always_inline int account_loopback(struct __sk_buff *skb, bool egress)
 		parsed = parse_ipv6(skb, &p, egress);
 	p.key.ifindex = skb->ifindex;
 	if (parsed == 0) {
-		flow = flow_entry(&p.key);
+		flow = flow_entry(skb, &p.key, egress);
 		if (!flow)
 			add(&wire_drops[NH_WIRE_DROP_FLOW], 1);
 	}
@@ -490,7 +571,7 @@ static __always_inline int account_loopback(struct __sk_buff *skb, bool egress)
 	count_flow(flow, NH_DIR_RX, len, 1);
 	flow->last_ns = bpf_ktime_get_coarse_ns();
 	mirror_key(&mirror, &p.key);
-	source = flow_entry(&mirror);
+	source = flow_entry(skb, &mirror, false);
 	if (source) {
 		count_flow(source, NH_DIR_TX, len, 1);
 		source->last_ns = flow->last_ns;
@@ -533,7 +614,7 @@ static __always_inline int account(struct __sk_buff *skb, bool egress)
 	add(&iface->bytes[dir], len);
 	add(&iface->packets[dir], packets);
 	if (parsed == 0) {
-		flow = flow_entry(&p.key);
+		flow = flow_entry(skb, &p.key, egress);
 		if (!flow)
 			add(&wire_drops[NH_WIRE_DROP_FLOW], 1);
 	}

@@ -16,6 +16,17 @@
 #define NH_MAX_PROCS 16384
 #define NH_MAX_SOCKS 65536
 
+/*
+ * No one uid may hold more than 1/NH_UID_SHARE of the process or the socket
+ * map (README, "Security"): past that share its new entries are refused and
+ * counted as its drops, its bytes still counted (see struct nh_uid_val).
+ * Half: whatever one uid does, the other half stays for everyone else, and
+ * one busy service (20,000 connections in bench/scale) still fits.
+ */
+#define NH_UID_SHARE 2
+/* uids with entries in the maps at one time; past it, new uids get no entries. */
+#define NH_MAX_UIDS 4096
+
 /* Layer-4 classes the socket hooks count separately. */
 enum nh_l4 {
 	NH_L4_TCP = 0,
@@ -28,7 +39,9 @@ enum nh_l4 {
 /* Where a count could not be stored: reported to the user, never silent. */
 enum nh_drop {
 	NH_DROP_PROC = 0, /* process map full */
-	NH_DROP_SOCK,     /* socket map full */
+	NH_DROP_SOCK,     /* socket map full or the uid's share used */
+	NH_DROP_PENDING,  /* kprobe tier: a call's entry probe found no room to save it */
+	NH_DROP_UID,      /* uid map full: the uid got no entries, its bytes are unattributed */
 	NH_DROP_MAX,
 };
 
@@ -65,13 +78,44 @@ struct nh_sock_val {
 	__u32 rx_seq; /* TCP: copied_seq already credited */
 	__u32 flags;
 	__u32 guess_seq; /* TCP: rx_seq as first set, while NH_SOCK_SEQ_GUESSED */
-	__u32 pad;
+	__u32 uid; /* the socket's sk_uid: whose share the entry takes */
 	__u16 family; /* AF_INET or AF_INET6 */
 	__u16 protocol; /* IPPROTO_* */
 	__u16 local_port; /* host byte order */
 	__u16 remote_port; /* host byte order */
 	__u8 local_addr[16]; /* IPv4 in the first 4 bytes */
 	__u8 remote_addr[16];
+};
+
+/*
+ * Per uid, written by the kernel only (atomic adds): entries inserted and
+ * refused, and the bytes of its processes that found no process entry, so
+ * that a refused entry loses no byte.
+ */
+struct nh_uid_val {
+	__u64 procs;	     /* process entries inserted */
+	__u64 socks;	     /* socket entries inserted */
+	__u64 socks_unlinked; /* socket entries the kernel itself deleted */
+	__u64 proc_drops;    /* process inserts refused: share used or map full */
+	__u64 sock_drops;    /* socket inserts refused */
+	__u64 overflow_tx;   /* payload bytes of processes without an entry */
+	__u64 overflow_rx;
+};
+
+/*
+ * Per uid, written by userspace only: entries it deleted. In use is inserted
+ * minus deleted; two writers never share a counter, so no update is lost.
+ */
+struct nh_uid_freed {
+	__u64 procs;
+	__u64 socks;
+};
+
+/* Payload bytes whose uid had no entry either (uid map full): never a process's. */
+enum nh_unattributed {
+	NH_UNATTR_TX = 0,
+	NH_UNATTR_RX,
+	NH_UNATTR_MAX,
 };
 
 #endif /* NETHOUND_COUNTERS_H */

@@ -14,6 +14,17 @@
 #define NH_MAX_IFACES 1024
 #define NH_MAX_FLOWS 65536
 
+/*
+ * A flow no local socket has sent on when its first packet arrives (a peer's
+ * first packets, a scan, spoofed sources) takes room from a share: all such
+ * flows at most 1/NH_UNOWNED_SHARE of the flow map, those of one remote
+ * address at most 1/NH_REMOTE_SHARE. Flows of local sockets keep the rest
+ * (README, "Security"). A refused flow's bytes are the interface's,
+ * unattributed, and counted in wire_drops[NH_WIRE_DROP_FLOW].
+ */
+#define NH_UNOWNED_SHARE 2
+#define NH_REMOTE_SHARE 64
+
 /* How many packets with payload a flow's classifier looks at before giving up. */
 #define NH_SNIFF_PACKETS 4
 
@@ -87,7 +98,22 @@ struct nh_flow_val {
 	__u64 last_ns; /* bpf_ktime_get_ns of the last packet */
 	__u8 app; /* enum nh_app from payload, NH_APP_NONE if not settled */
 	__u8 sniffed; /* packets with payload looked at */
-	__u8 pad[6];
+	__u8 flags; /* NH_FLOW_UNOWNED */
+	__u8 pad[5];
+};
+
+#define NH_FLOW_UNOWNED 1u /* created without a local socket: holds a place in the shares */
+
+/* A remote address, for its share of unowned flows. */
+struct nh_remote_key {
+	__u8 family; /* 4 or 6 */
+	__u8 pad[3];
+	__u8 addr[16];
+};
+
+/* Unowned flows of one remote: created (kernel) or retired (userspace), since start. */
+struct nh_remote_val {
+	__u64 flows;
 };
 
 enum nh_wire_drop {

@@ -35,6 +35,15 @@ struct sock_row {
 	char comm[NH_COMM_LEN]; /* owner's name, kept after the owner is gone */
 };
 
+struct uid_row {
+	__u32 uid;
+	__u32 pad;
+	struct nh_uid_val val;
+	/* Carried from tick to tick by the table engine. */
+	struct nh_uid_freed freed; /* entries of this uid userspace deleted, since start */
+	bool freed_changed;	   /* freed must be written to the kernel's uid_freed map */
+};
+
 /* A flow's application, for the connection with the same cookie. */
 struct cookie_app {
 	uint64_t cookie;
@@ -44,9 +53,10 @@ struct cookie_app {
 
 struct collector {
 	const struct loader *ld;
-	int procs_fd, socks_fd;
+	int procs_fd, socks_fd, uid_usage_fd, uid_freed_fd;
 	/* Rows of the current and previous tick, sorted by key. */
-	struct table procs, socks;
+	struct table procs, socks, uids;
+	uint64_t unattributed_before[NH_UNATTR_MAX];
 	double last_read;
 	struct snapshot snap;
 	struct flows *flows;
@@ -57,6 +67,13 @@ struct collector {
 static int proc_row_cmp(const void *a, const void *b)
 {
 	return proc_key_cmp(&((const struct proc_row *)a)->key, &((const struct proc_row *)b)->key);
+}
+
+static int uid_row_cmp(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
 }
 
 static int sock_row_cmp(const void *a, const void *b)
@@ -74,6 +91,24 @@ static const struct proc_row *find_proc(const struct collector *c, const struct 
 static const struct sock_row *find_sock(const struct collector *c, __u64 cookie)
 {
 	return table_find(&c->socks, &cookie);
+}
+
+/*
+ * Userspace deleted one of uid's entries: give its share back. Every uid of
+ * an entry read this tick has a row (the kernel records the uid first, and
+ * the uid map is read after the others).
+ */
+static void uid_freed_one(struct collector *c, __u32 uid, bool sock)
+{
+	struct uid_row *row = table_find(&c->uids, &uid);
+
+	if (!row)
+		return;
+	if (sock)
+		row->freed.socks++;
+	else
+		row->freed.procs++;
+	row->freed_changed = true;
 }
 
 static void add_traffic(struct traffic *t, uint64_t tx_now, uint64_t tx_before, uint64_t rx_now,
@@ -119,7 +154,8 @@ static void collect_procs(struct collector *c)
 		 * row stays findable until table_end() so its sockets still find it.
 		 */
 		if (p->exited) {
-			bpf_map_delete_elem(c->procs_fd, &row->key);
+			if (!bpf_map_delete_elem(c->procs_fd, &row->key))
+				uid_freed_one(c, row->val.uid, false);
 			table_drop(&c->procs, i);
 		}
 	}
@@ -142,6 +178,14 @@ static bool sock_removable(const struct collector *c, const struct sock_row *row
 	if (v->flags & NH_SOCK_CLOSED)
 		return true;
 	if (v->owner.tgid && !owner_alive(c, &v->owner))
+		return true;
+	/*
+	 * Established, and nobody has moved a byte on it since: an idle
+	 * connection held open. Its baseline lives on in the socket itself, so
+	 * a later read is still exact (README, "How it counts"); the entry
+	 * only takes room from its uid's share.
+	 */
+	if (!v->owner.tgid && !v->tx && !v->rx && now - row->changed_at >= SOCK_IDLE_SECONDS)
 		return true;
 	/* TCP sockets are closed through their state; only datagrams age out. */
 	return v->protocol != IPPROTO_TCP && now - row->changed_at >= SOCK_IDLE_SECONDS;
@@ -173,6 +217,7 @@ static void collect_socks(struct collector *c, double now)
 			if (!bpf_map_lookup_and_delete_elem(c->socks_fd, &row->cookie, &final)) {
 				row->val.tx = final.tx > row->val.tx ? final.tx : row->val.tx;
 				row->val.rx = final.rx > row->val.rx ? final.rx : row->val.rx;
+				uid_freed_one(c, row->val.uid, true);
 			}
 			removed = true;
 			/* Still findable by the flows' join in this tick; gone after it. */
@@ -203,6 +248,47 @@ static void collect_socks(struct collector *c, double now)
 				    row->val.rx, before ? before->val.rx : 0);
 		}
 	}
+}
+
+/*
+ * Per uid: entries held and refused, and the bytes of its processes that had
+ * no entry (in the totals too: counted, attributed to no process). Then the
+ * entries deleted this tick go to the kernel, which frees the uid's share.
+ */
+static void collect_uids(struct collector *c)
+{
+	struct snapshot *s = &c->snap;
+	const volatile __u64 *unattr = loader_unattributed(c->ld);
+	uint64_t now[NH_UNATTR_MAX];
+
+	s->nuids = 0;
+	for (size_t i = 0; i < c->uids.ncur; i++) {
+		struct uid_row *row = table_row(&c->uids, i);
+		const struct uid_row *before = table_before(&c->uids, i);
+		struct uid_stats *u = &s->uids[s->nuids++];
+
+		memset(u, 0, sizeof(*u));
+		u->uid = row->uid;
+		u->procs = counter_delta(row->val.procs, row->freed.procs);
+		u->socks = counter_delta(row->val.socks,
+					 row->val.socks_unlinked + row->freed.socks);
+		u->proc_drops = row->val.proc_drops;
+		u->sock_drops = row->val.sock_drops;
+		add_traffic(&u->overflow, row->val.overflow_tx, before ? before->val.overflow_tx : 0,
+			    row->val.overflow_rx, before ? before->val.overflow_rx : 0);
+		s->totals.tx_bytes += u->overflow.tx_bytes;
+		s->totals.rx_bytes += u->overflow.rx_bytes;
+		if (row->freed_changed &&
+		    !bpf_map_update_elem(c->uid_freed_fd, &row->uid, &row->freed, BPF_ANY))
+			row->freed_changed = false; /* else try again next tick */
+	}
+	for (int d = 0; d < NH_UNATTR_MAX; d++)
+		now[d] = unattr[d];
+	add_traffic(&s->unattributed, now[NH_UNATTR_TX], c->unattributed_before[NH_UNATTR_TX],
+		    now[NH_UNATTR_RX], c->unattributed_before[NH_UNATTR_RX]);
+	s->totals.tx_bytes += s->unattributed.tx_bytes;
+	s->totals.rx_bytes += s->unattributed.rx_bytes;
+	memcpy(c->unattributed_before, now, sizeof(now));
 }
 
 /* flows_owner_fn: the socket table of this tick, sockets removed in it included. */
@@ -285,6 +371,9 @@ const struct snapshot *collector_tick(struct collector *c, const struct watched_
 	err = table_read(&c->procs, table_read_bpf_map, &c->procs_fd);
 	if (!err)
 		err = table_read(&c->socks, table_read_bpf_map, &c->socks_fd);
+	/* After the entries: every uid they name is in this read. */
+	if (!err)
+		err = table_read(&c->uids, table_read_bpf_map, &c->uid_usage_fd);
 	if (err) {
 		errno = -err;
 		return NULL;
@@ -299,6 +388,7 @@ const struct snapshot *collector_tick(struct collector *c, const struct watched_
 
 	collect_procs(c);
 	collect_socks(c, now);
+	collect_uids(c);
 	s->tc = tc_mode_name(c->ld->tc_mode);
 	if (loader_wire_drops(c->ld))
 		for (int i = 0; i < NH_WIRE_DROP_MAX; i++)
@@ -309,6 +399,7 @@ const struct snapshot *collector_tick(struct collector *c, const struct watched_
 	/* What was deleted from the maps is gone whether or not the tick completes. */
 	table_end(&c->socks);
 	table_end(&c->procs);
+	table_end(&c->uids);
 	if (err) {
 		errno = -err;
 		return NULL;
@@ -351,6 +442,13 @@ struct collector *collector_new(const struct loader *ld)
 		.cmp = sock_row_cmp,
 		.unordered = true, /* tens of thousands of rows: a hash join, no sort */
 	};
+	struct table_config uids = {
+		.key_size = sizeof(__u32),
+		.val_size = sizeof(struct nh_uid_val),
+		.val_offset = offsetof(struct uid_row, val),
+		.row_size = sizeof(struct uid_row),
+		.cmp = uid_row_cmp,
+	};
 	int ifaces_fd, err;
 
 	if (!c)
@@ -358,13 +456,18 @@ struct collector *collector_new(const struct loader *ld)
 	c->ld = ld;
 	c->procs_fd = loader_procs_fd(ld);
 	c->socks_fd = loader_socks_fd(ld);
+	c->uid_usage_fd = loader_uid_usage_fd(ld);
+	c->uid_freed_fd = loader_uid_freed_fd(ld);
 	ifaces_fd = loader_ifaces_fd(ld);
 	/* The maps know their sizes: every buffer below follows from them. */
 	procs.capacity = map_rows(c->procs_fd);
 	socks.capacity = map_rows(c->socks_fd);
+	uids.capacity = map_rows(c->uid_usage_fd);
 	err = table_init(&c->procs, &procs);
 	if (!err)
 		err = table_init(&c->socks, &socks);
+	if (!err)
+		err = table_init(&c->uids, &uids);
 	if (err) {
 		collector_free(c);
 		errno = -err;
@@ -372,9 +475,12 @@ struct collector *collector_new(const struct loader *ld)
 	}
 	c->snap.procs = calloc(c->procs.cfg.capacity, sizeof(*c->snap.procs));
 	c->snap.conns = calloc(c->socks.cfg.capacity, sizeof(*c->snap.conns));
+	c->snap.uids = calloc(c->uids.cfg.capacity, sizeof(*c->snap.uids));
 	c->flows = flows_new(ifaces_fd, map_rows(ifaces_fd), loader_flows_fd(ld),
 			     map_rows(loader_flows_fd(ld)));
-	if (!c->flows || !c->snap.procs || !c->snap.conns) {
+	if (c->flows)
+		flows_set_shares(c->flows, loader_remote_retired_fd(ld), loader_unowned_retired(ld));
+	if (!c->flows || !c->snap.procs || !c->snap.conns || !c->snap.uids) {
 		collector_free(c);
 		errno = ENOMEM;
 		return NULL;
@@ -390,7 +496,9 @@ void collector_free(struct collector *c)
 		return;
 	table_free(&c->procs);
 	table_free(&c->socks);
+	table_free(&c->uids);
 	free(c->snap.procs);
+	free(c->snap.uids);
 	free(c->snap.conns);
 	free(c->apps);
 	flows_free(c->flows);

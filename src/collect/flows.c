@@ -66,6 +66,10 @@ struct wire_credit {
 
 struct flows {
 	int ifaces_fd, flows_fd;
+	/* The shares of unowned flows: what userspace retired (wire.h). */
+	int remote_retired_fd;
+	volatile __u64 *unowned_retired_out;
+	uint64_t unowned_retired;
 	int ncpus;
 	struct table flow_rows, iface_rows;
 	struct nh_iface_val *iface_percpu; /* ncpus values per row of iface_rows */
@@ -197,6 +201,27 @@ static long read_ifaces(void *ctx, void *keys, size_t key_size, void *vals, size
 	return total;
 }
 
+/*
+ * A retired flow that was created unowned gives its place back: to the
+ * overall share, and to its remote's. Only userspace writes remote_retired,
+ * so reading and writing back loses no count.
+ */
+static void give_back_share(struct flows *f, const struct flow_row *row)
+{
+	struct nh_remote_key remote;
+	struct nh_remote_val retired = { 0 };
+
+	if (!(row->val.flags & NH_FLOW_UNOWNED) || f->remote_retired_fd < 0)
+		return;
+	f->unowned_retired++;
+	memset(&remote, 0, sizeof(remote));
+	remote.family = row->key.family;
+	memcpy(remote.addr, row->key.remote_addr, sizeof(remote.addr));
+	bpf_map_lookup_elem(f->remote_retired_fd, &remote, &retired);
+	retired.flows++;
+	bpf_map_update_elem(f->remote_retired_fd, &remote, &retired, BPF_ANY);
+}
+
 /* Credit what the flow counted since the last credit to its owner. */
 static void credit_owner(struct flows *f, struct flow_row *row, enum nh_app app)
 {
@@ -284,8 +309,10 @@ static void collect_flows(struct flows *f, struct snapshot *s, flows_owner_fn ow
 			struct nh_flow_val final;
 
 			/* Atomic with respect to the map: a packet that raced in is in final. */
-			if (bpf_map_lookup_and_delete_elem(f->flows_fd, &row->key, &final) == 0)
+			if (bpf_map_lookup_and_delete_elem(f->flows_fd, &row->key, &final) == 0) {
 				row->val = final;
+				give_back_share(f, row);
+			}
 			retired = true;
 			table_drop(&f->flow_rows, i);
 		}
@@ -302,6 +329,8 @@ static void collect_flows(struct flows *f, struct snapshot *s, flows_owner_fn ow
 		}
 		fill_flow(&s->flows[s->nflows++], row, before, app);
 	}
+	if (f->unowned_retired_out)
+		*f->unowned_retired_out = f->unowned_retired;
 }
 
 /*
@@ -470,6 +499,7 @@ struct flows *flows_new(int ifaces_fd, size_t iface_rows, int flows_fd, size_t f
 		return NULL;
 	f->ifaces_fd = ifaces_fd;
 	f->flows_fd = flows_fd;
+	f->remote_retired_fd = -1;
 	if (flows_fd < 0)
 		return f;
 	f->ncpus = libbpf_num_possible_cpus();
@@ -493,6 +523,12 @@ struct flows *flows_new(int ifaces_fd, size_t iface_rows, int flows_fd, size_t f
 		return NULL;
 	}
 	return f;
+}
+
+void flows_set_shares(struct flows *f, int remote_retired_fd, volatile __u64 *unowned_retired)
+{
+	f->remote_retired_fd = remote_retired_fd;
+	f->unowned_retired_out = unowned_retired;
 }
 
 void flows_free(struct flows *f)

@@ -30,6 +30,13 @@ struct flows *flows_new(int ifaces_fd, size_t iface_rows, int flows_fd, size_t f
 void flows_free(struct flows *f);
 
 /*
+ * Where retired unowned flows give their place in the shares back (wire.h):
+ * the classifier's per-remote map and its overall counter. Without it (tests,
+ * wire accounting off) nothing is given back.
+ */
+void flows_set_shares(struct flows *f, int remote_retired_fd, volatile __u64 *unowned_retired);
+
+/*
  * Fill s->ifaces, s->flows, and each process's wire traffic and protocols.
  * s->procs must be sorted by (pid, start_ns) and s->conns filled.
  * Returns 0 or -errno if a map cannot be read.

@@ -106,6 +106,20 @@ struct connection_stats {
 	struct traffic bytes;
 };
 
+/*
+ * What one uid holds of the process and socket maps, and what it was refused
+ * (README, "Security"). Bytes of its processes that had no entry are in
+ * overflow: counted in the totals, attributed to the uid, to no process.
+ */
+struct uid_stats {
+	uint32_t uid;
+	uint64_t procs; /* entries held now */
+	uint64_t socks;
+	uint64_t proc_drops; /* inserts refused since start: share used or map full */
+	uint64_t sock_drops;
+	struct traffic overflow;
+};
+
 /* An interface the classifier watches: what attachment hands the collector each tick. */
 struct watched_iface {
 	uint32_t ifindex;
@@ -150,6 +164,9 @@ struct snapshot {
 	double window; /* seconds the window rates cover (shorter at start-up) */
 	struct window_rate totals_window;
 	uint64_t drops[NH_DROP_MAX]; /* cumulative failed map inserts */
+	size_t nuids;
+	struct uid_stats *uids; /* sorted by uid */
+	struct traffic unattributed; /* payload of uids without a record (drops[NH_DROP_UID]) */
 	size_t nprocs;
 	struct process_stats *procs;
 	size_t nconns;

@@ -16,6 +16,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "counters.h"
+#include "wire.h"
 #include "counters.skel.h"
 #include "core/exitcodes.h"
 #include "kernel/loader.h"
@@ -330,6 +332,9 @@ static int try_tier_with(struct loader *ld, enum hook_tier tier, const struct bt
 		}
 		bpf_program__set_autoload(prog, wanted);
 	}
+	/* One uid's share follows the maps' sizes: set where they are known. */
+	skel->rodata->uid_proc_quota = bpf_map__max_entries(skel->maps.procs) / NH_UID_SHARE;
+	skel->rodata->uid_sock_quota = bpf_map__max_entries(skel->maps.socks) / NH_UID_SHARE;
 
 	err = counters_bpf__load(skel);
 	if (err) {
@@ -396,6 +401,9 @@ static int start_wire(struct loader *ld, const struct loader_config *opts, char 
 			 strerror(errno));
 		return NH_EXIT_FAILURE;
 	}
+	/* The shares of unowned flows follow the flow map's size. */
+	ld->wire->rodata->unowned_quota = bpf_map__max_entries(ld->wire->maps.flows) / NH_UNOWNED_SHARE;
+	ld->wire->rodata->remote_quota = bpf_map__max_entries(ld->wire->maps.flows) / NH_REMOTE_SHARE;
 	rc = wire_bpf__load(ld->wire);
 	if (rc) {
 		snprintf(err, errlen,
@@ -520,6 +528,21 @@ const volatile __u64 *loader_drops(const struct loader *ld)
 	return ld->skel->bss->drops;
 }
 
+int loader_uid_usage_fd(const struct loader *ld)
+{
+	return bpf_map__fd(ld->skel->maps.uid_usage);
+}
+
+int loader_uid_freed_fd(const struct loader *ld)
+{
+	return bpf_map__fd(ld->skel->maps.uid_freed);
+}
+
+const volatile __u64 *loader_unattributed(const struct loader *ld)
+{
+	return ld->skel->bss->unattributed;
+}
+
 int loader_ifaces_fd(const struct loader *ld)
 {
 	return ld->wire ? bpf_map__fd(ld->wire->maps.ifaces) : -1;
@@ -528,6 +551,16 @@ int loader_ifaces_fd(const struct loader *ld)
 int loader_flows_fd(const struct loader *ld)
 {
 	return ld->wire ? bpf_map__fd(ld->wire->maps.flows) : -1;
+}
+
+int loader_remote_retired_fd(const struct loader *ld)
+{
+	return ld->wire ? bpf_map__fd(ld->wire->maps.remote_retired) : -1;
+}
+
+volatile __u64 *loader_unowned_retired(const struct loader *ld)
+{
+	return ld->wire ? &ld->wire->bss->unowned_retired : NULL;
 }
 
 const volatile __u64 *loader_wire_drops(const struct loader *ld)

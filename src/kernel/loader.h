@@ -47,10 +47,18 @@ int loader_procs_fd(const struct loader *ld);
 int loader_socks_fd(const struct loader *ld);
 /* Cumulative failed inserts, indexed by enum nh_drop. */
 const volatile __u64 *loader_drops(const struct loader *ld);
+/* Per uid: what the kernel counted (struct nh_uid_val), what userspace deleted (nh_uid_freed). */
+int loader_uid_usage_fd(const struct loader *ld);
+int loader_uid_freed_fd(const struct loader *ld);
+/* Bytes of uids without a usage record, indexed by enum nh_unattributed. */
+const volatile __u64 *loader_unattributed(const struct loader *ld);
 
 /* Wire maps; -1 when wire accounting is off. */
 int loader_ifaces_fd(const struct loader *ld);
 int loader_flows_fd(const struct loader *ld);
+/* The shares of unowned flows, userspace's side (wire.h); -1 and NULL when off. */
+int loader_remote_retired_fd(const struct loader *ld);
+volatile __u64 *loader_unowned_retired(const struct loader *ld);
 /* Cumulative failed inserts, indexed by enum nh_wire_drop; NULL when off. */
 const volatile __u64 *loader_wire_drops(const struct loader *ld);
 

@@ -17,6 +17,11 @@
  *   udp-client  --addr A --port P --send sendto|sendmmsg --count K --size S
  *   short-lived --addr A --port P --count K   (K UDP senders, one after another)
  *   pid-reuse   --addr A --port P             (two processes, one PID)
+ *   churn       --addr A --port P --count K   (K children named nht-churn, 64 alive at
+ *               most, each sending one 1-byte datagram; prints children and per_second)
+ *   sleepers    --addr A --port P --count K   (K children named nht-sleeper, each sending
+ *               one 1-byte datagram, then all asleep: prints {"ready":true,"children":K}
+ *               and holds them until stdin closes)
  *   ping        --addr A --count K --size S   (ICMP datagram socket)
  *   tcp-prior-server --bind A --port P --recv read|recv|splice --bytes N
  *   tcp-prior-client --addr A --port P --bytes N
@@ -529,6 +534,88 @@ static void short_lived(void)
 	printf("{\"longest_child_us\":%.0f}\n", longest);
 }
 
+/* Fork/exit churn: as many processes per second as the machine gives, each one byte. */
+static void churn(void)
+{
+	struct sockaddr_storage to;
+	socklen_t tolen = make_addr(a.addr, a.port, &to);
+	double started = monotonic_seconds();
+	int alive = 0, status;
+
+	fflush(stdout);
+	for (long long i = 0; i < a.count; i++) {
+		pid_t pid;
+
+		if (alive == 64) {
+			if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+				fail("churn child failed");
+			alive--;
+		}
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			int fd;
+
+			set_name("nht-churn");
+			fd = socket(to.ss_family, SOCK_DGRAM, 0);
+			_exit(fd < 0 || sendto(fd, "c", 1, 0, (struct sockaddr *)&to, tolen) != 1);
+		}
+		alive++;
+	}
+	for (; alive; alive--)
+		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+			fail("churn child failed");
+	printf("{\"children\":%lld,\"per_second\":%.0f}\n", a.count,
+	       (double)a.count / (monotonic_seconds() - started));
+}
+
+/* Processes that sent one byte and then sleep: each holds a process entry while it lives. */
+static void sleepers(void)
+{
+	struct sockaddr_storage to;
+	socklen_t tolen = make_addr(a.addr, a.port, &to);
+	int hold[2], sent[2], status;
+	char c;
+
+	if (pipe(hold) || pipe(sent))
+		die("pipe");
+	fflush(stdout);
+	for (long long i = 0; i < a.count; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			int fd;
+
+			set_name("nht-sleeper");
+			close(hold[1]);
+			fd = socket(to.ss_family, SOCK_DGRAM, 0);
+			if (fd < 0 || sendto(fd, "s", 1, 0, (struct sockaddr *)&to, tolen) != 1 ||
+			    write(sent[1], "s", 1) != 1)
+				_exit(1);
+			/* Asleep until the parent closes its end. */
+			while (read(hold[0], &c, 1) < 0 && errno == EINTR)
+				;
+			_exit(0);
+		}
+	}
+	close(hold[0]);
+	close(sent[1]);
+	for (long long i = 0; i < a.count; i++)
+		if (read(sent[0], &c, 1) != 1)
+			fail("a sleeper did not send");
+	printf("{\"ready\":true,\"children\":%lld}\n", a.count);
+	fflush(stdout);
+	while (read(STDIN_FILENO, &c, 1) > 0)
+		;
+	close(hold[1]);
+	while (wait(&status) > 0)
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			fail("sleeper failed");
+}
+
 static pid_t clone_with_pid(pid_t want)
 {
 	struct clone_args args;
@@ -934,6 +1021,10 @@ int main(int argc, char **argv)
 		short_lived();
 	else if (strcmp(a.role, "pid-reuse") == 0)
 		pid_reuse();
+	else if (strcmp(a.role, "churn") == 0)
+		churn();
+	else if (strcmp(a.role, "sleepers") == 0)
+		sleepers();
 	else if (strcmp(a.role, "ping") == 0)
 		ping();
 	else if (strcmp(a.role, "tfo-server") == 0)

@@ -558,7 +558,8 @@ static void render_own(struct out *o, const struct metrics_frame *f, int bpf_sta
 					    "Unix time nethound started counting."};
 	static const struct family build = {"nethound_build_info", INFO, NULL,
 					    "nethound's version and how it attached."};
-	static const char *const drop_maps[NH_DROP_MAX] = {"processes", "sockets"};
+	static const char *const drop_maps[NH_DROP_MAX] = {"processes", "sockets", "pending",
+								    "uids"};
 	static const char *const wire_drop_maps[NH_WIRE_DROP_MAX] = {"flows", "interfaces"};
 	char sample[128];
 

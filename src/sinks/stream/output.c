@@ -36,6 +36,34 @@ static void json_traffic(struct json_writer *w, const struct traffic *t, double 
 	json_double(w, traffic_rate(t->rx_bytes, interval));
 }
 
+/* A uid that holds nothing and never lost an entry says nothing: it is left out. */
+static bool uid_listed(const struct uid_stats *u)
+{
+	return u->procs || u->socks || u->proc_drops || u->sock_drops || u->overflow.tx_total ||
+	       u->overflow.rx_total;
+}
+
+/* What one uid holds of the maps and was refused: the per-uid drops. */
+static void json_uid(struct json_writer *w, const struct uid_stats *u)
+{
+	json_object_begin(w);
+	json_key(w, "uid");
+	json_u64(w, u->uid);
+	json_key(w, "processes");
+	json_u64(w, u->procs);
+	json_key(w, "sockets");
+	json_u64(w, u->socks);
+	json_key(w, "process_drops");
+	json_u64(w, u->proc_drops);
+	json_key(w, "socket_drops");
+	json_u64(w, u->sock_drops);
+	json_key(w, "overflow");
+	json_object_begin(w);
+	json_traffic(w, &u->overflow, 0, false);
+	json_object_end(w);
+	json_object_end(w);
+}
+
 static void json_protocols(struct json_writer *w, uint64_t set)
 {
 	const char *names[64];
@@ -383,11 +411,25 @@ void output_json(FILE *out, const struct snapshot *s)
 	json_u64(&w, s->drops[NH_DROP_PROC]);
 	json_key(&w, "sockets");
 	json_u64(&w, s->drops[NH_DROP_SOCK]);
+	json_key(&w, "pending");
+	json_u64(&w, s->drops[NH_DROP_PENDING]);
+	json_key(&w, "uids");
+	json_u64(&w, s->drops[NH_DROP_UID]);
 	json_key(&w, "flows");
 	json_u64(&w, s->wire_drops[NH_WIRE_DROP_FLOW]);
 	json_key(&w, "interfaces");
 	json_u64(&w, s->wire_drops[NH_WIRE_DROP_IFACE]);
 	json_object_end(&w);
+	json_key(&w, "unattributed");
+	json_object_begin(&w);
+	json_traffic(&w, &s->unattributed, s->interval, false);
+	json_object_end(&w);
+	json_key(&w, "uids");
+	json_array_begin(&w);
+	for (size_t i = 0; i < s->nuids; i++)
+		if (uid_listed(&s->uids[i]))
+			json_uid(&w, &s->uids[i]);
+	json_array_end(&w);
 	json_key(&w, "processes");
 	json_array_begin(&w);
 	for (size_t i = 0; i < s->nprocs; i++)
@@ -446,10 +488,15 @@ void output_table(FILE *out, const struct snapshot *s)
 	format_rate(rxr, sizeof(rxr), traffic_rate(s->totals.rx_bytes, s->interval), 0);
 	fprintf(out, "nethound %s  %s  hooks: %s  up %s  down %s\n", NETHOUND_VERSION, when, s->hooks,
 		txr, rxr);
-	if (s->drops[NH_DROP_PROC] || s->drops[NH_DROP_SOCK])
-		fprintf(out, "warning: maps full, %llu process and %llu socket updates dropped\n",
+	if (s->drops[NH_DROP_PROC] || s->drops[NH_DROP_SOCK] || s->drops[NH_DROP_PENDING] ||
+	    s->drops[NH_DROP_UID])
+		fprintf(out,
+			"warning: maps full, %llu process, %llu socket, %llu call and %llu uid "
+			"updates dropped (see --json uids)\n",
 			(unsigned long long)s->drops[NH_DROP_PROC],
-			(unsigned long long)s->drops[NH_DROP_SOCK]);
+			(unsigned long long)s->drops[NH_DROP_SOCK],
+			(unsigned long long)s->drops[NH_DROP_PENDING],
+			(unsigned long long)s->drops[NH_DROP_UID]);
 	fprintf(out, "%8s %-15s %6s %12s %12s %11s %11s\n", "PID", "COMMAND", "UID", "SENT/s",
 		"RECEIVED/s", "SENT", "RECEIVED");
 
