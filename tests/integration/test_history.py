@@ -328,6 +328,52 @@ def second_writer_refused():
 
 
 @test
+def fake_writer_under_stale_pid_does_not_block():
+    """A user's process named "nethound" under the pid of a session left running (SIGKILL) does
+    not keep record out: only the kernel's writer lock says a writer lives. A real second
+    record is still refused, naming the first."""
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o755)
+        db = os.path.join(tmp, "h.db")
+        with Recorder(db) as rec:
+            time.sleep(1.5)
+            rec.stop(signal.SIGKILL)
+        fake_exe = os.path.join(tmp, "nethound")
+        shutil.copy("/bin/sleep", fake_exe)
+        os.chmod(fake_exe, 0o755)
+        fake = subprocess.Popen(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                 fake_exe, "600"])
+        try:
+            time.sleep(0.3)
+            with open(f"/proc/{fake.pid}/comm") as f:
+                comm = f.read().strip()
+            check(comm == "nethound", f"the fake's comm is {comm!r}")
+            con = sqlite3.connect(db, timeout=10)
+            with con:
+                n = con.execute("UPDATE sessions SET nethound_pid = ? WHERE status = 'running'",
+                                (fake.pid,)).rowcount
+            con.close()
+            check(n == 1, f"{n} running sessions after SIGKILL, expected 1")
+            with Recorder(db) as first:
+                second = subprocess.run([NETHOUND, "record", "--db", db, "-n"],
+                                        capture_output=True, text=True, timeout=60)
+                check(second.returncode == 5, f"second record exit {second.returncode}: "
+                      f"{second.stderr}")
+                check(f"(pid {first.proc.pid}) is already logging" in second.stderr,
+                      f"message: {second.stderr}")
+                rc = first.stop()
+            check(rc == 0, f"record beside the fake: exit {rc}: {first.stderr()}")
+        finally:
+            fake.kill()
+            fake.wait()
+        rows = query(db, "SELECT status FROM sessions ORDER BY id")
+        check(rows == [("crashed",), ("closed",)], f"sessions {rows}")
+        mode = os.stat(db + "-writer").st_mode & 0o777
+        check(mode == 0o600, f"writer lock mode {mode:o}")
+        print(f"  a process named nethound under the stale pid {fake.pid} did not block record")
+
+
+@test
 def locked_database_waits_in_memory():
     nbytes = 2_500_009
     with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
