@@ -170,7 +170,11 @@ static int pipeline_prepare(struct pipeline **out, const struct pipeline_config 
 	p->running = true;
 	p->last_tick_s = -1;
 	if (cfg->alert_exec) {
-		p->exec = alert_exec_new(cfg->alert_exec, err, errlen);
+		struct alert_exec_config xc = { .cmdline = cfg->alert_exec,
+						.user = cfg->alert_exec_user,
+						.timeout = cfg->alert_exec_timeout };
+
+		p->exec = alert_exec_new(&xc, err, errlen);
 		if (!p->exec) {
 			free(p);
 			return NH_EXIT_USAGE;

@@ -171,6 +171,11 @@ static int set_alert_exec(struct config_file *f, const char *value)
 	return keep_string(f, value, strlen(value), &f->opts.alert_exec);
 }
 
+static int set_alert_exec_user(struct config_file *f, const char *value)
+{
+	return keep_string(f, value, strlen(value), &f->opts.alert_exec_user);
+}
+
 /* A key's value goes through the setter of settings.c the flag uses, or one of the file's own. */
 static const struct config_key {
 	const char *name;
@@ -194,6 +199,8 @@ static const struct config_key {
 	{ "window", settings_set_window, NULL, false },
 	{ "alert_hold", settings_set_alert_hold, NULL, false },
 	{ "alert_exec", NULL, set_alert_exec, false },
+	{ "alert_exec_user", NULL, set_alert_exec_user, false },
+	{ "alert_exec_timeout", settings_set_alert_exec_timeout, NULL, false },
 	{ "listen", settings_set_listen, NULL, false },
 	{ "metrics_max_series", settings_set_metrics_max_series, NULL, false },
 };

@@ -66,6 +66,8 @@ struct options {
 	unsigned retention_days; /* per-second rows kept this long; 0 = for good */
 	struct alert_config alerts;
 	const char *alert_exec; /* run for each alert event, without a shell */
+	const char *alert_exec_user; /* --alert-exec-user; NULL: nobody */
+	double alert_exec_timeout;   /* --alert-exec-timeout, seconds; 0: the default (10) */
 
 	/* Metrics (record, the live view): --listen, --metrics-max-series. */
 	bool listen_set; /* false: no HTTP listener */
@@ -88,6 +90,8 @@ struct options {
 #define SETTINGS_INTERVAL_MIN 0.1 /* seconds; also the alert window's */
 #define SETTINGS_INTERVAL_MAX 3600.0
 #define SETTINGS_HOLD_MAX 86400.0 /* seconds an alert stays after its rate drops */
+#define SETTINGS_EXEC_TIMEOUT_MIN 0.1 /* seconds an --alert-exec command may run */
+#define SETTINGS_EXEC_TIMEOUT_MAX 3600.0
 #define SETTINGS_RETENTION_DAYS_MAX 36500
 #define SETTINGS_COUNT_MAX UINT32_MAX
 #define SETTINGS_PID_MAX 4194304 /* PID_MAX_LIMIT */
@@ -150,6 +154,7 @@ settings_setter settings_set_container_threshold; /* --threshold-container, ... 
 settings_setter settings_set_daily_quota;
 settings_setter settings_set_window;
 settings_setter settings_set_alert_hold;
+settings_setter settings_set_alert_exec_timeout;
 settings_setter settings_set_count;
 settings_setter settings_add_pid;
 settings_setter settings_add_comm;
