@@ -231,6 +231,7 @@ def alerts_in_json():
 
 def alert_exec_hook(tmp):
     """A hook that appends its alert's type, state and process to a file; returns (cmd, out)."""
+    os.chmod(tmp, 0o777)  # the hook runs as nobody and writes its file here
     out = os.path.join(tmp, "hook.out")
     hook = os.path.join(tmp, "hook.sh")
     with open(hook, "w") as f:

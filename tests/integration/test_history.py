@@ -9,6 +9,7 @@ Usage: test_history.py [TEST ...]   (all tests when none is named)
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -241,6 +242,7 @@ def alerts_fire_once_per_crossing():
 @test
 def alert_exec_gets_alert_in_environment():
     with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
+        os.chmod(tmp, 0o777)  # the hook runs as nobody and writes its file here
         db = os.path.join(tmp, "h.db")
         out = os.path.join(tmp, "hook.out")
         hook = os.path.join(tmp, "hook.sh")
@@ -257,6 +259,175 @@ def alert_exec_gets_alert_in_environment():
                      "NETHOUND_DIRECTION=upload", f"NETHOUND_THRESHOLD={300 * 1024}",
                      "an argument"):
             check(want in text, f"{want!r} missing from the hook's output: {text}")
+
+
+HANDLER_PROBE = """#!/usr/bin/python3
+import json, os, sys
+fds = {}
+for fd in os.listdir("/proc/self/fd"):
+    try:
+        fds[fd] = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        pass
+with open(sys.argv[1] + ".tmp", "w") as f:
+    # /proc/self/environ: what execve gave, before Python's own locale coercion.
+    env = dict(v.split("=", 1) for v in open("/proc/self/environ").read().split("\\0") if v)
+    json.dump(dict(uid=os.getuid(), euid=os.geteuid(), gid=os.getgid(), groups=os.getgroups(),
+                   env=env, fds=fds, pid=os.getpid(), sid=os.getsid(0),
+                   pgid=os.getpgid(0)), f)
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+sys.exit(3)
+"""
+
+
+def handler_dir(tmp):
+    """A directory the handler (user nobody) can run from and write to."""
+    os.chmod(tmp, 0o777)
+    return tmp
+
+
+@test
+def alert_exec_runs_as_nobody_isolated():
+    """Seen from inside the handler: user and groups nobody, no descriptor but 0, 1, 2 on
+    /dev/null, PATH and NETHOUND_* only, a session and process group of its own; a process
+    name with ESC and newline arrives with them replaced; its exit status 3 is reported."""
+    # A UDP sender that names itself with ESC and a newline, then waits to be told to send.
+    sender = ("import ctypes, socket, sys, time\n"
+              "ctypes.CDLL(None).prctl(15, b'nht-ax\\x1b[31m\\nz', 0, 0, 0)\n"
+              "print(flush=True)\n"
+              "sys.stdin.readline()\n"
+              "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+              "end = time.monotonic() + 2\n"
+              "while time.monotonic() < end:\n"
+              "    s.sendto(b'x' * 1000, ('127.0.0.1', 41021))\n"
+              "    time.sleep(0.001)\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        handler_dir(tmp)
+        db = os.path.join(tmp, "h.db")
+        out = os.path.join(tmp, "probe.json")
+        hook = os.path.join(tmp, "probe.py")
+        with open(hook, "w") as f:
+            f.write(HANDLER_PROBE)
+        os.chmod(hook, 0o755)
+        client = subprocess.Popen(["python3", "-c", sender], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        client.stdout.readline()
+        with Recorder(db, "--threshold", "300K", "--pid", client.pid,
+                      "--alert-exec", f"{hook} {out}") as rec:
+            client.stdin.write("go\n")
+            client.stdin.flush()
+            client.wait(timeout=30)
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and not os.path.exists(out):
+                time.sleep(0.2)
+            check(os.path.exists(out), f"the handler did not run: {rec.stderr()}")
+            rec.wait_for("exited with status 3", 10)
+            rec.stop()
+        with open(out) as f:
+            seen = json.load(f)
+        check(seen["uid"] == seen["euid"] == 65534 and seen["gid"] == 65534 and
+              seen["groups"] == [65534], f"ids {seen['uid']} {seen['euid']} {seen['gid']} "
+              f"{seen['groups']}")
+        extra = {fd: t for fd, t in seen["fds"].items()
+                 if fd not in ("0", "1", "2") and not t.startswith("/proc/")}
+        check(not extra, f"descriptors inherited by the handler: {extra}")
+        for fd in ("0", "1", "2"):
+            check(seen["fds"].get(fd) == "/dev/null", f"fd {fd} is {seen['fds'].get(fd)}")
+        env = seen["env"]
+        others = sorted(k for k in env if k != "PATH" and not k.startswith("NETHOUND_"))
+        check(not others, f"environment beyond PATH and NETHOUND_*: {others}")
+        check(seen["sid"] == seen["pid"] == seen["pgid"], f"session {seen['sid']} group "
+              f"{seen['pgid']} pid {seen['pid']}")
+        check(env["NETHOUND_PID"] == str(client.pid), f"NETHOUND_PID {env['NETHOUND_PID']}")
+        check(env["NETHOUND_PROCESS"] == "nht-ax?[31m?z",
+              f"NETHOUND_PROCESS {env['NETHOUND_PROCESS']!r}")
+        for k, v in env.items():
+            check(not any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 for c in v),
+                  f"control character in {k}={v!r}")
+        print(f"  uid/gid 65534, fds {sorted(seen['fds'])}, env {sorted(env)}")
+        print(f"  NETHOUND_PROCESS={env['NETHOUND_PROCESS']!r}; exit status 3 reported")
+
+
+@test
+def alert_exec_hung_handler_killed_with_group():
+    """Every handler hangs with a child in the background: each is killed with its process group
+    at --alert-exec-timeout and reported, and alerts after the first four still run."""
+    with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
+        handler_dir(tmp)
+        db = os.path.join(tmp, "h.db")
+        out = os.path.join(tmp, "ran")
+        hook = os.path.join(tmp, "hang.sh")
+        with open(hook, "w") as f:
+            f.write(f"#!/bin/sh\nsleep 300 &\n"
+                    f"echo \"$NETHOUND_ALERT_TYPE $NETHOUND_ALERT_STATE $$ $!\" >> {out}\n"
+                    "sleep 300\n")
+        os.chmod(hook, 0o755)
+        with Recorder(db, "--threshold", "300K", "--total-threshold", "300K", "--alert-hold", 1,
+                      "--alert-exec-timeout", 2, "--alert-exec", hook) as rec:
+            for port in (41022, 41023, 41024):
+                tcp_transfer(ns, 1_000_000, port, rate=800_000, name="nht-ax-hang")
+                time.sleep(3.5)  # cleared after the hold; the handlers ran out of time
+            time.sleep(3)
+            rec.stop()
+            err = rec.stderr()
+        with open(out) as f:
+            runs = [line.split() for line in f.read().splitlines()]
+        states = [f"{r[0]} {r[1]}" for r in runs]
+        check(len(runs) >= 10, f"{len(runs)} handlers ran: {states}; the hung ones blocked the "
+              f"rest? {err}")
+        killed = err.count("ran over 2 s: killed with its process group")
+        check(killed == len(runs), f"{killed} timeouts reported for {len(runs)} runs: {err}")
+        for r in runs:
+            for pid in map(int, r[2:4]):
+                state = None
+                try:
+                    with open(f"/proc/{pid}/stat") as f:
+                        state = f.read().rsplit(")", 1)[1].split()[0]
+                except FileNotFoundError:
+                    pass
+                check(state in (None, "Z", "X"), f"pid {pid} of a timed-out handler: {state}")
+        print(f"  {len(runs)} hung handlers ({', '.join(sorted(set(states)))}), each killed "
+              "with its child after 2 s")
+
+
+@test
+def alert_exec_budget_overflow_logged():
+    """Twelve processes over the threshold at once: ten handlers run (the budget per kind and
+    minute), and the alerts beyond it are counted on stderr, none silently lost."""
+    burst = ("import ctypes, socket, sys, time\n"
+             "ctypes.CDLL(None).prctl(15, b'nht-ax-burst', 0, 0, 0)\n"
+             "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+             "end = time.monotonic() + 2.5\n"
+             "while time.monotonic() < end:\n"
+             "    s.sendto(b'x' * 1000, ('127.0.0.1', int(sys.argv[1])))\n"
+             "    time.sleep(0.002)\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        handler_dir(tmp)
+        db = os.path.join(tmp, "h.db")
+        out = os.path.join(tmp, "ran")
+        hook = os.path.join(tmp, "hook.sh")
+        with open(hook, "w") as f:
+            f.write(f"#!/bin/sh\necho \"$NETHOUND_ALERT_TYPE $NETHOUND_PID\" >> {out}\n")
+        os.chmod(hook, 0o755)
+        with Recorder(db, "--threshold", "50K", "--comm", "nht-ax-burst",
+                      "--alert-exec", hook) as rec:
+            procs = [subprocess.Popen(["python3", "-c", burst, str(41030 + i)])
+                     for i in range(12)]
+            for p in procs:
+                p.wait(timeout=30)
+            time.sleep(13)  # the clears after the hold, over budget too
+            rec.stop()
+            err = rec.stderr()
+        with open(out) as f:
+            ran = f.read().splitlines()
+        (alerts,), = query(db, "SELECT count(*) FROM alerts WHERE alert_type = 'process_rate'")
+        dropped = sum(int(n) for n in re.findall(
+            r"--alert-exec: (\d+) process_rate alerts? (?:was|were) not run: at most 10 a minute",
+            err))
+        check(alerts >= 12, f"{alerts} process_rate alerts in the database, expected 12 or more")
+        check(len(ran) == 10, f"{len(ran)} handlers ran, expected the budget of 10: {ran}")
+        check(dropped == alerts - 10, f"{dropped} reported not run, {alerts} alerts: {err}")
+        print(f"  {alerts} alerts: 10 handlers ran, {dropped} reported as over the budget")
 
 
 @test
