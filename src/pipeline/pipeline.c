@@ -162,6 +162,13 @@ static int pipeline_prepare(struct pipeline **out, const struct pipeline_config 
 	struct pipeline *p = calloc(1, sizeof(*p));
 
 	*out = NULL;
+	/*
+	 * Before anything is loaded or attached: a stop signal during start-up
+	 * (a service stopped at once, a closed terminal) is held until the first
+	 * wait and ends the run there, through the same clean-up as any stop,
+	 * instead of killing nethound with its filters and session half made.
+	 */
+	runloop_install_stop_handlers();
 	if (!p) {
 		snprintf(err, errlen, "nethound: out of memory");
 		return NH_EXIT_FAILURE;
@@ -469,7 +476,6 @@ int pipeline_run(struct pipeline *p)
 	struct timespec next, left;
 	int rc;
 
-	runloop_install_stop_handlers();
 	rc = start_sinks(p);
 	if (rc)
 		return rc;
