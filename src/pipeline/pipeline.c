@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "alerts/alert_exec.h"
+#include "core/text.h"
 #include "collect/collector.h"
 #include "collect/identity.h"
 #include "collect/rdns.h"
@@ -324,16 +325,18 @@ static int drain_streams(struct pipeline *p)
 	return status;
 }
 
+/* One line per event; process, unit and container names are anyone's bytes: made printable. */
 static void print_events(const struct alert_event *events, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		char line[256], when[32];
+		char line[256], shown[256], when[32];
 		struct tm tm;
 
 		alert_event_format(&events[i], line, sizeof(line));
+		text_printable(shown, sizeof(shown), line, strlen(line));
 		localtime_r(&events[i].when, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-		fprintf(stderr, "%s alert %s\n", when, line);
+		fprintf(stderr, "%s alert %s\n", when, shown);
 	}
 }
 

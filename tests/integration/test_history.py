@@ -324,6 +324,9 @@ def alert_exec_runs_as_nobody_isolated():
             check(os.path.exists(out), f"the handler did not run: {rec.stderr()}")
             rec.wait_for("exited with status 3", 10)
             rec.stop()
+        raised = [line for line in rec.stderr().splitlines() if "alert process_rate raised" in line]
+        check(raised and all("nht-ax?[31m?z" in line for line in raised),
+              f"the alert on stderr shows the name unescaped: {raised}")
         with open(out) as f:
             seen = json.load(f)
         check(seen["uid"] == seen["euid"] == 65534 and seen["gid"] == 65534 and
