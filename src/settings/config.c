@@ -362,8 +362,9 @@ static enum read_status read_line(FILE *file, char *buf, size_t size)
 }
 
 /*
- * The file can set alert_exec, a command nethound runs as root: if others may
- * write to it, they may run anything as root. The checks of sshd's StrictModes.
+ * The file can set alert_exec and alert_exec_user, a command nethound runs and
+ * the user it runs as: if others may write to it, they may run anything as
+ * any user but root. The checks of sshd's StrictModes.
  */
 static int check_owner_and_mode(const char *path, const struct stat *st, char *err, size_t errlen)
 {
