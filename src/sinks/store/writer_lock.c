@@ -69,13 +69,16 @@ int writer_lock_take(const char *db_path, pid_t *holder, char *err, size_t errle
 		close(fd);
 		return -e;
 	}
+	/*
+	 * The pid only names us in a second writer's message (which falls back
+	 * to the sessions table): a full disk must not keep counting from starting.
+	 */
 	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) || pwrite(fd, pid, (size_t)n, 0) != n) {
-		int e = errno ? errno : EIO;
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) != n) {
+		/* Half a pid would name another process: none then. */
+		int ignored = ftruncate(fd, 0);
 
-		snprintf(err, errlen, "nethound: cannot write %s (%s)", path, strerror(e));
-		close(fd);
-		return -e;
+		(void)ignored;
 	}
 	return fd;
 }
