@@ -17,9 +17,10 @@ struct watched {
 	uint32_t pid; /* process key; for interfaces the name */
 	uint64_t start_ns;
 	char name[IF_NAMESIZE > NH_COMM_LEN ? IF_NAMESIZE : NH_COMM_LEN];
-	uint64_t (*ring)[2]; /* bytes up, down per tick */
-	double *secs;        /* the tick's length */
+	uint64_t (*ring)[2]; /* bytes up, down per bucket of ticks */
+	double *secs;        /* the bucket's length */
 	size_t head, filled;
+	size_t in_head; /* ticks added to the head bucket */
 	uint64_t sum[2];
 	double sum_secs;
 	bool raised;
@@ -223,29 +224,48 @@ void alerts_set_process_rate(struct alerts *a, double bytes_per_second)
 	a->cfg.process_rate = bytes_per_second;
 }
 
-/* Add a tick's bytes; the oldest tick leaves the window once it is full. */
+/*
+ * Add a tick's bytes. The ring holds at most ALERTS_RING_BUCKETS buckets
+ * whatever the window, so memory is bounded per watched thing (16,000
+ * processes under --window 3600 would otherwise keep 1.4 GB of samples): up
+ * to that many ticks a bucket is one tick and the window exact; beyond, a
+ * bucket sums several ticks and the window slides a bucket at a time, so it
+ * spans the window give or take one bucket (1/64 of it). The rate stays the
+ * bytes over the seconds of exactly the ticks it holds.
+ */
 static int watched_sample(struct watched *w, size_t width, uint64_t up, uint64_t down, double secs)
 {
+	size_t per = (width + ALERTS_RING_BUCKETS - 1) / ALERTS_RING_BUCKETS;
+	size_t buckets = (width + per - 1) / per;
+
 	if (!w->ring) {
-		w->ring = calloc(width, sizeof(*w->ring));
-		w->secs = calloc(width, sizeof(*w->secs));
+		w->ring = calloc(buckets, sizeof(*w->ring));
+		w->secs = calloc(buckets, sizeof(*w->secs));
 		if (!w->ring || !w->secs)
 			return -ENOMEM;
 	}
-	if (w->filled == width) {
-		w->sum[0] -= w->ring[w->head][0];
-		w->sum[1] -= w->ring[w->head][1];
-		w->sum_secs -= w->secs[w->head];
-	} else {
-		w->filled++;
+	if (!w->filled || w->in_head == per) {
+		/* A new bucket; once the ring is full it replaces the oldest. */
+		if (w->filled)
+			w->head = (w->head + 1) % buckets;
+		if (w->filled == buckets) {
+			w->sum[0] -= w->ring[w->head][0];
+			w->sum[1] -= w->ring[w->head][1];
+			w->sum_secs -= w->secs[w->head];
+		} else {
+			w->filled++;
+		}
+		w->ring[w->head][0] = w->ring[w->head][1] = 0;
+		w->secs[w->head] = 0;
+		w->in_head = 0;
 	}
-	w->ring[w->head][0] = up;
-	w->ring[w->head][1] = down;
-	w->secs[w->head] = secs;
+	w->ring[w->head][0] += up;
+	w->ring[w->head][1] += down;
+	w->secs[w->head] += secs;
+	w->in_head++;
 	w->sum[0] += up;
 	w->sum[1] += down;
 	w->sum_secs += secs;
-	w->head = (w->head + 1) % width;
 	return 0;
 }
 

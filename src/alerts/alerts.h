@@ -25,6 +25,8 @@
 #define ALERTS_DEFAULT_WINDOW_S 1.0
 /* Samples a window may span: window / interval at most this. */
 #define ALERTS_WINDOW_SAMPLES_MAX 3600
+/* Buckets of samples kept per process, interface, unit or container, whatever the window. */
+#define ALERTS_RING_BUCKETS 64
 /* Bytes of a unit's or container's name an alert keeps (longer ones are cut). */
 #define ALERT_GROUP_LEN 128
 

@@ -41,6 +41,8 @@ void cmd_pipeline_config(const struct options *opts, struct pipeline_config *cfg
 	cfg->window = opts->alerts.window;
 	cfg->alerts = opts->alerts;
 	cfg->alert_exec = opts->alert_exec;
+	cfg->alert_exec_user = opts->alert_exec_user;
+	cfg->alert_exec_timeout = opts->alert_exec_timeout;
 	cfg->rdns = !opts->no_rdns;
 }
 

@@ -443,7 +443,7 @@ int loader_start(struct loader *ld, const struct loader_config *opts, char *err,
 	verbose = opts->verbose;
 	libbpf_set_print(libbpf_print);
 
-	if (!privileges_sufficient()) {
+	if (!privileges_sufficient(opts->tc != TC_MODE_OFF)) {
 		snprintf(err, errlen,
 			 "nethound: needs root or CAP_BPF+CAP_PERFMON+CAP_NET_ADMIN; run it with sudo");
 		return NH_EXIT_PRIVILEGE;

@@ -34,13 +34,20 @@ static int capget2(struct __user_cap_data_struct data[2])
 	return (int)syscall(SYS_capget, &hdr, data);
 }
 
-bool privileges_sufficient(void)
+bool privileges_sufficient(bool attach_tc)
 {
 	struct __user_cap_data_struct data[2];
 
 	/* No libcap: two words of capget() are all this needs. */
 	if (capget2(data))
 		return geteuid() == 0;
+	/*
+	 * TCX links and netlink filters alike need CAP_NET_ADMIN: without it the
+	 * load would succeed and the attach fail later, with a message that does
+	 * not name the cause.
+	 */
+	if (attach_tc && !has_cap(data, CAP_NET_ADMIN))
+		return false;
 	if (has_cap(data, CAP_SYS_ADMIN))
 		return true;
 	return has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON);

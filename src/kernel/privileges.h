@@ -6,8 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Whether this process may load and attach tracing BPF programs. */
-bool privileges_sufficient(void);
+/*
+ * Whether this process may load and attach its programs: CAP_BPF+CAP_PERFMON
+ * (or CAP_SYS_ADMIN), and CAP_NET_ADMIN when it attaches the TC classifier.
+ */
+bool privileges_sufficient(bool attach_tc);
 
 /* Which capabilities a command keeps once it runs (see privileges_drop). */
 enum privileges_keep {

@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "alerts/alert_exec.h"
+#include "core/text.h"
 #include "collect/collector.h"
 #include "collect/identity.h"
 #include "collect/rdns.h"
@@ -162,6 +163,13 @@ static int pipeline_prepare(struct pipeline **out, const struct pipeline_config 
 	struct pipeline *p = calloc(1, sizeof(*p));
 
 	*out = NULL;
+	/*
+	 * Before anything is loaded or attached: a stop signal during start-up
+	 * (a service stopped at once, a closed terminal) is held until the first
+	 * wait and ends the run there, through the same clean-up as any stop,
+	 * instead of killing nethound with its filters and session half made.
+	 */
+	runloop_install_stop_handlers();
 	if (!p) {
 		snprintf(err, errlen, "nethound: out of memory");
 		return NH_EXIT_FAILURE;
@@ -170,7 +178,11 @@ static int pipeline_prepare(struct pipeline **out, const struct pipeline_config 
 	p->running = true;
 	p->last_tick_s = -1;
 	if (cfg->alert_exec) {
-		p->exec = alert_exec_new(cfg->alert_exec, err, errlen);
+		struct alert_exec_config xc = { .cmdline = cfg->alert_exec,
+						.user = cfg->alert_exec_user,
+						.timeout = cfg->alert_exec_timeout };
+
+		p->exec = alert_exec_new(&xc, err, errlen);
 		if (!p->exec) {
 			free(p);
 			return NH_EXIT_USAGE;
@@ -313,16 +325,18 @@ static int drain_streams(struct pipeline *p)
 	return status;
 }
 
+/* One line per event; process, unit and container names are anyone's bytes: made printable. */
 static void print_events(const struct alert_event *events, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		char line[256], when[32];
+		char line[256], shown[256], when[32];
 		struct tm tm;
 
 		alert_event_format(&events[i], line, sizeof(line));
+		text_printable(shown, sizeof(shown), line, strlen(line));
 		localtime_r(&events[i].when, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-		fprintf(stderr, "%s alert %s\n", when, line);
+		fprintf(stderr, "%s alert %s\n", when, shown);
 	}
 }
 
@@ -465,7 +479,6 @@ int pipeline_run(struct pipeline *p)
 	struct timespec next, left;
 	int rc;
 
-	runloop_install_stop_handlers();
 	rc = start_sinks(p);
 	if (rc)
 		return rc;

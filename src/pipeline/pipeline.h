@@ -43,6 +43,8 @@ struct pipeline_config {
 	double window;     /* seconds the window rates cover */
 	struct alert_config alerts;
 	const char *alert_exec; /* command run for each alert event; NULL: none */
+	const char *alert_exec_user; /* runs it; NULL: ALERT_EXEC_DEFAULT_USER */
+	double alert_exec_timeout;   /* seconds; 0: ALERT_EXEC_DEFAULT_TIMEOUT_S */
 	bool alerts_to_stderr;  /* print each event on stderr (the service) */
 	bool rdns;              /* look up host names of peers */
 };

@@ -32,6 +32,8 @@ enum long_only {
 	OPT_WINDOW,
 	OPT_ALERT_HOLD,
 	OPT_ALERT_EXEC,
+	OPT_ALERT_EXEC_USER,
+	OPT_ALERT_EXEC_TIMEOUT,
 	OPT_DATE,
 	OPT_FROM,
 	OPT_TO,
@@ -73,6 +75,8 @@ static const struct option long_options[] = {
 	{ "window", required_argument, NULL, OPT_WINDOW },
 	{ "alert-hold", required_argument, NULL, OPT_ALERT_HOLD },
 	{ "alert-exec", required_argument, NULL, OPT_ALERT_EXEC },
+	{ "alert-exec-user", required_argument, NULL, OPT_ALERT_EXEC_USER },
+	{ "alert-exec-timeout", required_argument, NULL, OPT_ALERT_EXEC_TIMEOUT },
 	{ "date", required_argument, NULL, OPT_DATE },
 	{ "from", required_argument, NULL, OPT_FROM },
 	{ "to", required_argument, NULL, OPT_TO },
@@ -146,6 +150,9 @@ void cli_print_usage(FILE *out)
 	      "      --alert-hold SECS  an alert clears after this long under (default 10)\n"
 	      "      --alert-exec CMD run CMD (no shell) for each alert, details in NETHOUND_*\n"
 	      "                       environment variables\n"
+	      "      --alert-exec-user USER  runs CMD, never root (default nobody)\n"
+	      "      --alert-exec-timeout SECS  CMD is killed with its process group after\n"
+	      "                       this long (default 10)\n"
 	      "\n"
 	      "Metrics (record and the live view):\n"
 	      "      --listen ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
@@ -200,6 +207,7 @@ static const struct {
 	{ OPT_DAILY_QUOTA, "--daily-quota", settings_set_daily_quota },
 	{ OPT_WINDOW, "--window", settings_set_window },
 	{ OPT_ALERT_HOLD, "--alert-hold", settings_set_alert_hold },
+	{ OPT_ALERT_EXEC_TIMEOUT, "--alert-exec-timeout", settings_set_alert_exec_timeout },
 	{ OPT_FORMAT, "--format", settings_set_report_format },
 	{ OPT_TOP, "--top", settings_set_report_top },
 	{ OPT_LISTEN, "--listen", settings_set_listen },
@@ -293,6 +301,8 @@ static int check_command_options(const struct options *o, const bool *given, cha
 		{OPT_JSON, "--json", 1u << CMD_TOP | 1u << CMD_DUMP | 1u << CMD_INTERFACES},
 		{OPT_TABLE, "--table", 1u << CMD_TOP | 1u << CMD_DUMP},
 		{OPT_ALERT_EXEC, "--alert-exec", counting},
+		{OPT_ALERT_EXEC_USER, "--alert-exec-user", counting},
+		{OPT_ALERT_EXEC_TIMEOUT, "--alert-exec-timeout", counting},
 		{OPT_THRESHOLD, "--threshold", counting},
 		{OPT_TOTAL_THRESHOLD, "--total-threshold", counting},
 		{OPT_INTERFACE_THRESHOLD, "--interface-threshold", counting},
@@ -394,6 +404,11 @@ int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t err
 			if (!*optarg)
 				rc = usage_error(err, errlen, "--alert-exec: needs a command");
 			opts->alert_exec = optarg;
+			break;
+		case OPT_ALERT_EXEC_USER:
+			if (!*optarg)
+				rc = usage_error(err, errlen, "--alert-exec-user: needs a user name");
+			opts->alert_exec_user = optarg;
 			break;
 		case OPT_DATE:
 			opts->report_date = optarg;

@@ -206,6 +206,11 @@ static int set_alert_exec(struct config_file *f, const char *value)
 	return keep_string(f, value, strlen(value), &f->opts.alert_exec);
 }
 
+static int set_alert_exec_user(struct config_file *f, const char *value)
+{
+	return keep_string(f, value, strlen(value), &f->opts.alert_exec_user);
+}
+
 /* A key's value goes through the setter of settings.c the flag uses, or one of the file's own. */
 static const struct config_key {
 	const char *name;
@@ -233,6 +238,8 @@ static const struct config_key {
 	{ "window", settings_set_window, NULL, false },
 	{ "alert_hold", settings_set_alert_hold, NULL, false },
 	{ "alert_exec", NULL, set_alert_exec, false },
+	{ "alert_exec_user", NULL, set_alert_exec_user, false },
+	{ "alert_exec_timeout", settings_set_alert_exec_timeout, NULL, false },
 	{ "listen", settings_set_listen, NULL, false },
 	{ "metrics_max_series", settings_set_metrics_max_series, NULL, false },
 	{ "web_read_only", NULL, set_web_read_only, false },
@@ -396,10 +403,11 @@ static enum read_status read_line(FILE *file, char *buf, size_t size)
 }
 
 /*
- * The file can set alert_exec, a command nethound runs as root: if others may
- * write to it, they may run anything as root. The checks of sshd's StrictModes.
- * Only a regular file can be checked: a FIFO or a device has no content an
- * owner vouches for (anyone who can open its other end supplies the lines).
+ * The file can set alert_exec and alert_exec_user, a command nethound runs and
+ * the user it runs as: if others may write to it, they may run anything as
+ * any user but root. The checks of sshd's StrictModes. Only a regular file
+ * can be checked: a FIFO or a device has no content an owner vouches for
+ * (anyone who can open its other end supplies the lines).
  */
 static int check_owner_and_mode(const char *path, const struct stat *st, char *err, size_t errlen)
 {

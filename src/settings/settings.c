@@ -414,6 +414,13 @@ int settings_set_alert_hold(struct options *opts, const char *value, char *why, 
 	return set_seconds(value, 0, SETTINGS_HOLD_MAX, &opts->alerts.hold, why, whylen);
 }
 
+int settings_set_alert_exec_timeout(struct options *opts, const char *value, char *why,
+				    size_t whylen)
+{
+	return set_seconds(value, SETTINGS_EXEC_TIMEOUT_MIN, SETTINGS_EXEC_TIMEOUT_MAX,
+			   &opts->alert_exec_timeout, why, whylen);
+}
+
 static int set_rate(const char *value, double *dst, char *why, size_t whylen)
 {
 	if (settings_parse_rate(value, dst))

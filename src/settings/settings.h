@@ -71,6 +71,8 @@ struct options {
 	uint64_t history_min_free;       /* bytes free under which writing pauses; 0 = off */
 	struct alert_config alerts;
 	const char *alert_exec; /* run for each alert event, without a shell */
+	const char *alert_exec_user; /* --alert-exec-user; NULL: nobody */
+	double alert_exec_timeout;   /* --alert-exec-timeout, seconds; 0: the default (10) */
 
 	/* Metrics (record, the live view): --listen, --metrics-max-series. */
 	bool listen_set; /* false: no HTTP listener */
@@ -93,6 +95,8 @@ struct options {
 #define SETTINGS_INTERVAL_MIN 0.1 /* seconds; also the alert window's */
 #define SETTINGS_INTERVAL_MAX 3600.0
 #define SETTINGS_HOLD_MAX 86400.0 /* seconds an alert stays after its rate drops */
+#define SETTINGS_EXEC_TIMEOUT_MIN 0.1 /* seconds an --alert-exec command may run */
+#define SETTINGS_EXEC_TIMEOUT_MAX 3600.0
 #define SETTINGS_RETENTION_DAYS_MAX 36500
 /* The history's caps (README, "History and alerts"); the store's defaults. */
 #define SETTINGS_HISTORY_ROWS_DEFAULT 1000
@@ -163,6 +167,7 @@ settings_setter settings_set_container_threshold; /* --threshold-container, ... 
 settings_setter settings_set_daily_quota;
 settings_setter settings_set_window;
 settings_setter settings_set_alert_hold;
+settings_setter settings_set_alert_exec_timeout;
 settings_setter settings_set_count;
 settings_setter settings_add_pid;
 settings_setter settings_add_comm;

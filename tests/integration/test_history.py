@@ -9,6 +9,8 @@ Usage: test_history.py [TEST ...]   (all tests when none is named)
 import hashlib
 import json
 import os
+import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -253,6 +255,7 @@ def alerts_fire_once_per_crossing():
 @test
 def alert_exec_gets_alert_in_environment():
     with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
+        os.chmod(tmp, 0o777)  # the hook runs as nobody and writes its file here
         db = os.path.join(tmp, "h.db")
         out = os.path.join(tmp, "hook.out")
         hook = os.path.join(tmp, "hook.sh")
@@ -269,6 +272,187 @@ def alert_exec_gets_alert_in_environment():
                      "NETHOUND_DIRECTION=upload", f"NETHOUND_THRESHOLD={300 * 1024}",
                      "an argument"):
             check(want in text, f"{want!r} missing from the hook's output: {text}")
+
+
+HANDLER_PROBE = """#!/usr/bin/python3
+import json, os, sys
+fds = {}
+for fd in os.listdir("/proc/self/fd"):
+    try:
+        fds[fd] = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        pass
+with open(sys.argv[1] + ".tmp", "w") as f:
+    # /proc/self/environ: what execve gave, before Python's own locale coercion.
+    env = dict(v.split("=", 1) for v in open("/proc/self/environ").read().split("\\0") if v)
+    json.dump(dict(uid=os.getuid(), euid=os.geteuid(), gid=os.getgid(), groups=os.getgroups(),
+                   env=env, fds=fds, pid=os.getpid(), sid=os.getsid(0),
+                   pgid=os.getpgid(0)), f)
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+sys.exit(3)
+"""
+
+
+def handler_dir(tmp):
+    """A directory the handler (user nobody) can run from and write to."""
+    os.chmod(tmp, 0o777)
+    return tmp
+
+
+@test
+def alert_exec_runs_as_nobody_isolated():
+    """Seen from inside the handler: user and groups nobody, no descriptor but 0, 1, 2 on
+    /dev/null, PATH and NETHOUND_* only, a session and process group of its own; a process
+    name with ESC and newline arrives with them replaced; its exit status 3 is reported."""
+    # A UDP sender that names itself with ESC and a newline, then waits to be told to send.
+    sender = ("import ctypes, socket, sys, time\n"
+              "ctypes.CDLL(None).prctl(15, b'nht-ax\\x1b[31m\\nz', 0, 0, 0)\n"
+              "print(flush=True)\n"
+              "sys.stdin.readline()\n"
+              "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+              "end = time.monotonic() + 2\n"
+              "while time.monotonic() < end:\n"
+              "    s.sendto(b'x' * 1000, ('127.0.0.1', 41021))\n"
+              "    time.sleep(0.001)\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        handler_dir(tmp)
+        db = os.path.join(tmp, "h.db")
+        out = os.path.join(tmp, "probe.json")
+        hook = os.path.join(tmp, "probe.py")
+        with open(hook, "w") as f:
+            f.write(HANDLER_PROBE)
+        os.chmod(hook, 0o755)
+        client = subprocess.Popen(["python3", "-c", sender], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        client.stdout.readline()
+        with Recorder(db, "--threshold", "300K", "--pid", client.pid,
+                      "--alert-exec", f"{hook} {out}") as rec:
+            client.stdin.write("go\n")
+            client.stdin.flush()
+            client.wait(timeout=30)
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and not os.path.exists(out):
+                time.sleep(0.2)
+            check(os.path.exists(out), f"the handler did not run: {rec.stderr()}")
+            rec.wait_for("exited with status 3", 10)
+            rec.stop()
+        raised = [line for line in rec.stderr().splitlines() if "alert process_rate raised" in line]
+        check(raised and all("nht-ax?[31m?z" in line for line in raised),
+              f"the alert on stderr shows the name unescaped: {raised}")
+        with open(out) as f:
+            seen = json.load(f)
+        check(seen["uid"] == seen["euid"] == 65534 and seen["gid"] == 65534 and
+              seen["groups"] == [65534], f"ids {seen['uid']} {seen['euid']} {seen['gid']} "
+              f"{seen['groups']}")
+        extra = {fd: t for fd, t in seen["fds"].items()
+                 if fd not in ("0", "1", "2") and not t.startswith("/proc/")}
+        check(not extra, f"descriptors inherited by the handler: {extra}")
+        for fd in ("0", "1", "2"):
+            check(seen["fds"].get(fd) == "/dev/null", f"fd {fd} is {seen['fds'].get(fd)}")
+        env = seen["env"]
+        others = sorted(k for k in env if k != "PATH" and not k.startswith("NETHOUND_"))
+        check(not others, f"environment beyond PATH and NETHOUND_*: {others}")
+        check(seen["sid"] == seen["pid"] == seen["pgid"], f"session {seen['sid']} group "
+              f"{seen['pgid']} pid {seen['pid']}")
+        check(env["NETHOUND_PID"] == str(client.pid), f"NETHOUND_PID {env['NETHOUND_PID']}")
+        check(env["NETHOUND_PROCESS"] == "nht-ax?[31m?z",
+              f"NETHOUND_PROCESS {env['NETHOUND_PROCESS']!r}")
+        for k, v in env.items():
+            check(not any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 for c in v),
+                  f"control character in {k}={v!r}")
+        print(f"  uid/gid 65534, fds {sorted(seen['fds'])}, env {sorted(env)}")
+        print(f"  NETHOUND_PROCESS={env['NETHOUND_PROCESS']!r}; exit status 3 reported")
+
+
+@test
+def alert_exec_hung_handler_killed_with_group():
+    """Every handler hangs with a child in the background: each is killed with its process group
+    at --alert-exec-timeout and reported, and alerts after the first four still run."""
+    with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
+        handler_dir(tmp)
+        db = os.path.join(tmp, "h.db")
+        out = os.path.join(tmp, "ran")
+        hook = os.path.join(tmp, "hang.sh")
+        with open(hook, "w") as f:
+            f.write(f"#!/bin/sh\nsleep 300 &\n"
+                    f"echo \"$NETHOUND_ALERT_TYPE $NETHOUND_ALERT_STATE $$ $!\" >> {out}\n"
+                    "sleep 300\n")
+        os.chmod(hook, 0o755)
+        def runs():
+            with open(out) as f:
+                return [line.split() for line in f.read().splitlines()]
+
+        with Recorder(db, "--threshold", "300K", "--comm", "nht-ax-hang", "--alert-hold", 1,
+                      "--alert-exec-timeout", 2, "--alert-exec", hook) as rec:
+            for port in (41022, 41023, 41024):
+                tcp_transfer(ns, 1_000_000, port, rate=800_000, name="nht-ax-hang")
+                time.sleep(3.5)  # cleared after the hold; the handlers ran out of time
+            # The last ones' timeouts, reported by the tick after them.
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and rec.stderr().count(
+                    "ran over 2 s: killed with its process group") < len(runs()):
+                time.sleep(0.2)
+            rec.stop()
+            err = rec.stderr()
+        ran = runs()
+        states = [f"{r[0]} {r[1]}" for r in ran]
+        check(states.count("process_rate raised") == 3 and
+              states.count("process_rate cleared") == 3,
+              f"{len(ran)} handlers ran: {states}; three raised and three cleared alerts should "
+              f"have run, not only the first four that hung: {err}")
+        killed = err.count("ran over 2 s: killed with its process group")
+        check(killed == len(ran), f"{killed} timeouts reported for {len(ran)} runs: {err}")
+        for r in ran:
+            for pid in map(int, r[2:4]):
+                state = None
+                try:
+                    with open(f"/proc/{pid}/stat") as f:
+                        state = f.read().rsplit(")", 1)[1].split()[0]
+                except FileNotFoundError:
+                    pass
+                check(state in (None, "Z", "X"), f"pid {pid} of a timed-out handler: {state}")
+        print(f"  {len(ran)} hung handlers ({', '.join(sorted(set(states)))}), each killed "
+              "with its child after 2 s")
+
+
+@test
+def alert_exec_budget_overflow_logged():
+    """Twelve processes over the threshold at once: ten handlers run (the budget per kind and
+    minute), and the alerts beyond it are counted on stderr, none silently lost."""
+    burst = ("import ctypes, socket, sys, time\n"
+             "ctypes.CDLL(None).prctl(15, b'nht-ax-burst', 0, 0, 0)\n"
+             "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+             "end = time.monotonic() + 2.5\n"
+             "while time.monotonic() < end:\n"
+             "    s.sendto(b'x' * 1000, ('127.0.0.1', int(sys.argv[1])))\n"
+             "    time.sleep(0.002)\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        handler_dir(tmp)
+        db = os.path.join(tmp, "h.db")
+        out = os.path.join(tmp, "ran")
+        hook = os.path.join(tmp, "hook.sh")
+        with open(hook, "w") as f:
+            f.write(f"#!/bin/sh\necho \"$NETHOUND_ALERT_TYPE $NETHOUND_PID\" >> {out}\n")
+        os.chmod(hook, 0o755)
+        with Recorder(db, "--threshold", "50K", "--comm", "nht-ax-burst",
+                      "--alert-exec", hook) as rec:
+            procs = [subprocess.Popen(["python3", "-c", burst, str(41030 + i)])
+                     for i in range(12)]
+            for p in procs:
+                p.wait(timeout=30)
+            time.sleep(13)  # the clears after the hold, over budget too
+            rec.stop()
+            err = rec.stderr()
+        with open(out) as f:
+            ran = f.read().splitlines()
+        (alerts,), = query(db, "SELECT count(*) FROM alerts WHERE alert_type = 'process_rate'")
+        dropped = sum(int(n) for n in re.findall(
+            r"--alert-exec: (\d+) process_rate alerts? (?:was|were) not run: at most 10 a minute",
+            err))
+        check(alerts >= 12, f"{alerts} process_rate alerts in the database, expected 12 or more")
+        check(len(ran) == 10, f"{len(ran)} handlers ran, expected the budget of 10: {ran}")
+        check(dropped == alerts - 10, f"{dropped} reported not run, {alerts} alerts: {err}")
+        print(f"  {alerts} alerts: 10 handlers ran, {dropped} reported as over the budget")
 
 
 @test
@@ -337,6 +521,152 @@ def second_writer_refused():
             check(f"(pid {first.proc.pid}) is already logging" in second.stderr,
                   f"message: {second.stderr}")
             first.stop()
+
+
+@test
+def fake_writer_under_stale_pid_does_not_block():
+    """A user's process named "nethound" under the pid of a session left running (SIGKILL) does
+    not keep record out: only the kernel's writer lock says a writer lives. A real second
+    record is still refused, naming the first."""
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o755)
+        db = os.path.join(tmp, "h.db")
+        with Recorder(db) as rec:
+            time.sleep(1.5)
+            rec.stop(signal.SIGKILL)
+        fake_exe = os.path.join(tmp, "nethound")
+        shutil.copy("/bin/sleep", fake_exe)
+        os.chmod(fake_exe, 0o755)
+        fake = subprocess.Popen(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                 fake_exe, "600"])
+        try:
+            time.sleep(0.3)
+            with open(f"/proc/{fake.pid}/comm") as f:
+                comm = f.read().strip()
+            check(comm == "nethound", f"the fake's comm is {comm!r}")
+            con = sqlite3.connect(db, timeout=10)
+            with con:
+                n = con.execute("UPDATE sessions SET nethound_pid = ? WHERE status = 'running'",
+                                (fake.pid,)).rowcount
+            con.close()
+            check(n == 1, f"{n} running sessions after SIGKILL, expected 1")
+            with Recorder(db) as first:
+                second = subprocess.run([NETHOUND, "record", "--db", db, "-n"],
+                                        capture_output=True, text=True, timeout=60)
+                check(second.returncode == 5, f"second record exit {second.returncode}: "
+                      f"{second.stderr}")
+                check(f"(pid {first.proc.pid}) is already logging" in second.stderr,
+                      f"message: {second.stderr}")
+                rc = first.stop()
+            check(rc == 0, f"record beside the fake: exit {rc}: {first.stderr()}")
+        finally:
+            fake.kill()
+            fake.wait()
+        rows = query(db, "SELECT status FROM sessions ORDER BY id")
+        check(rows == [("crashed",), ("closed",)], f"sessions {rows}")
+        mode = os.stat(db + "-writer").st_mode & 0o777
+        check(mode == 0o600, f"writer lock mode {mode:o}")
+        print(f"  a process named nethound under the stale pid {fake.pid} did not block record")
+
+
+def handlers_before_programs(proc, timeout=30):
+    """Wait until proc has a BPF program open; its SIGINT, SIGTERM and SIGHUP handlers must have
+    been installed before (read first: a program seen after means handlers came first)."""
+    wanted = (1 << (signal.SIGINT - 1)) | (1 << (signal.SIGTERM - 1)) | (1 << (signal.SIGHUP - 1))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{proc.pid}/status") as f:
+                caught = int(re.search(r"^SigCgt:\s+(\w+)", f.read(), re.M).group(1), 16)
+            fds = os.listdir(f"/proc/{proc.pid}/fd")
+            targets = []
+            for fd in fds:
+                try:
+                    targets.append(os.readlink(f"/proc/{proc.pid}/fd/{fd}"))
+                except OSError:
+                    pass
+        except (OSError, AttributeError):
+            check(proc.poll() is None, f"nethound exited ({proc.returncode}) while starting")
+            continue
+        if any("bpf-prog" in t for t in targets):
+            check(caught & wanted == wanted, f"BPF programs loaded before the stop handlers "
+                  f"(SigCgt {caught:x}): a signal then kills nethound mid-attach")
+            return
+        time.sleep(0.0005)
+    check(False, "nethound loaded no BPF program")
+
+
+@test
+def signals_at_random_points_keep_data():
+    """SIGTERM, SIGHUP or SIGINT at a random moment of record (loading, attaching, between and
+    in ticks, flushing) and of dump, and a reader that goes away (SIGPIPE) at a random byte:
+    exit 0 each time, the database passes integrity_check with no session left running, each
+    session's totals equal its rows, and bytes counted before the signal are all kept."""
+    seed = int(time.time())
+    rnd = random.Random(seed)
+    print(f"  seed {seed}")
+    sigs = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+    with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
+        db = os.path.join(tmp, "h.db")
+        for i in range(4):
+            # During start-up: loading, attaching, opening the database. The stop handlers must
+            # be in place before the first BPF program exists (before that, only exec and the
+            # reading of settings can be cut short by a signal's default action).
+            sig = rnd.choice(sigs)
+            proc = subprocess.Popen([NETHOUND, "record", "--db", db, "-n"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            handlers_before_programs(proc)
+            time.sleep(rnd.uniform(0, 0.5))
+            proc.send_signal(sig)
+            _, err = proc.communicate(timeout=60)
+            check(proc.returncode == 0, f"{sig.name} during start-up: exit {proc.returncode}: {err}")
+        for i in range(4):
+            # Running: bytes moved and counted, then the signal at a random point of a tick.
+            sig = rnd.choice(sigs)
+            with Recorder(db, "--interval", rnd.choice((0.2, 0.5, 1))) as rec:
+                client, server = tcp_transfer(ns, 1_000_003 + i, 41040 + i)
+                time.sleep(1.2 + rnd.uniform(0, 1))
+                rc = rec.stop(sig)
+            check(rc == 0, f"{sig.name} while recording: exit {rc}: {rec.stderr()}")
+            up, _, _ = logged(db, client["pid"])
+            _, down, _ = logged(db, server["pid"])
+            check(up == down == 1_000_003 + i, f"{sig.name}: kept {up} up and {down} down of "
+                  f"{1_000_003 + i}")
+        (ok,), = query(db, "PRAGMA integrity_check")
+        check(ok == "ok", f"integrity_check: {ok}")
+        states = query(db, "SELECT status, count(*) FROM sessions GROUP BY status")
+        check(dict(states).keys() <= {"closed"}, f"sessions {states}")
+        bad = query(db, "SELECT s.id, s.total_upload, coalesce(sum(t.upload_bytes), 0)"
+                    " FROM sessions s LEFT JOIN traffic_log t ON t.session_id = s.id"
+                    " GROUP BY s.id HAVING s.total_upload != coalesce(sum(t.upload_bytes), 0)")
+        check(not bad, f"sessions whose totals differ from their rows: {bad}")
+    for i in range(4):
+        sig = rnd.choice(sigs)
+        proc = subprocess.Popen([NETHOUND, "dump", "--json", "-n", "--count", "1000",
+                                 "--interval", "0.2"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(rnd.uniform(0.2, 2.5))
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=30)
+        check(proc.returncode == 0, f"dump, {sig.name}: exit {proc.returncode}: {err}")
+        for line in out.splitlines():
+            json.loads(line)
+        # A reader that leaves at a random byte.
+        proc = subprocess.Popen([NETHOUND, "dump", "--json", "-n", "--count", "1000",
+                                 "--interval", "0.2"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        head = subprocess.Popen(["head", "-c", str(rnd.randint(1, 30_000))], stdin=proc.stdout,
+                                stdout=subprocess.DEVNULL)
+        proc.stdout.close()
+        head.wait(timeout=60)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+        check(proc.returncode == 0, f"dump into a closed pipe: exit {proc.returncode}: "
+              f"{proc.stderr.read().decode()}")
+    print("  12 signals and 4 closed pipes: exit 0, the database whole, every byte kept")
 
 
 @test

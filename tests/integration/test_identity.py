@@ -538,7 +538,7 @@ def unit_and_container_alerts():
     unit = f"docker-{cid}.scope"
     with tempfile.TemporaryDirectory(prefix="nht-alert-") as tmp, Cgroups() as cg, \
             Namespaces() as ns:
-        os.chmod(tmp, 0o755)
+        os.chmod(tmp, 0o777)  # the hook runs as nobody and writes its file here
         state_tree(tmp, [dict(case="docker", runtime="docker", id=cid, name=name)])
         hook = os.path.join(tmp, "hook.sh")
         out = os.path.join(tmp, "hook.out")

@@ -199,6 +199,7 @@ def capabilities_dropped_after_attach():
     set, with no_new_privs; an --alert-exec child has no capability at all; counting still
     works (the metrics tests count exactly after the drop)."""
     with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
+        os.chmod(tmp, 0o777)  # the hook runs as nobody and writes its file here
         hook = os.path.join(tmp, "hook.sh")
         out = os.path.join(tmp, "hook.out")
         with open(hook, "w") as f:

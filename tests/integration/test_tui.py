@@ -448,6 +448,7 @@ def colour_and_no_color():
 def alert_exec_runs_in_live_view():
     """--alert-exec runs from the live view as from record: the pipeline runs it for all."""
     tmp = tempfile.mkdtemp(prefix="nht-ax-")
+    os.chmod(tmp, 0o777)  # the hook runs as nobody and writes its file here
     out = os.path.join(tmp, "hook.out")
     hook = os.path.join(tmp, "hook.sh")
     with open(hook, "w") as f:

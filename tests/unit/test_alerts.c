@@ -2,8 +2,10 @@
 /*
  * alerts.c: raise once per crossing, clear after the hold, the sliding
  * window, either direction, exits, total and interface thresholds, the
- * daily quota and its count carried over a restart; alert_exec.c's command splitting.
+ * daily quota and its count carried over a restart, memory bounded under a long
+ * window; alert_exec.c's command splitting.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -490,6 +492,77 @@ static void test_map_drops(void)
 	alerts_free(a);
 }
 
+/*
+ * An hour's window over 10,000 processes: the samples kept per process are
+ * bounded (64 buckets, 1.5 KiB), not one per tick of the window (84 KiB
+ * each, 840 MB here), and the rate still averages over about the window.
+ */
+static void test_long_window_memory_bounded(void)
+{
+	enum { N = 10000 };
+	struct process_stats *procs = calloc(N, sizeof(*procs));
+	struct alert_config cfg;
+	struct mallinfo2 before, after;
+	struct snapshot s;
+	struct alerts *a;
+	struct fake f;
+	size_t n, grown;
+
+	alert_config_defaults(&cfg);
+	cfg.process_rate = 1000;
+	cfg.window = 3600;
+	memset(&s, 0, sizeof(s));
+	s.interval = 1.0;
+	s.wall.tv_sec = 86400 * 100 + 3601;
+	s.procs = procs;
+	s.nprocs = N;
+	for (size_t i = 0; i < N; i++) {
+		procs[i].pid = (uint32_t)(i + 1);
+		procs[i].start_ns = 1;
+		snprintf(procs[i].comm, sizeof(procs[i].comm), "p%zu", i);
+		procs[i].all.tx_bytes = 10;
+	}
+	before = mallinfo2();
+	a = alerts_new(&cfg, 1.0);
+	CHECK(a != NULL);
+	for (int t = 0; t < 3; t++) {
+		alerts_update(a, &s, &n);
+		s.wall.tv_sec++;
+	}
+	after = mallinfo2();
+	grown = after.uordblks + after.hblkhd - before.uordblks - before.hblkhd;
+	printf("  %d processes, --window 3600: %zu bytes (%zu per process)\n", N, grown, grown / N);
+	CHECK(grown < (size_t)N * 4096);
+	alerts_free(a);
+	free(procs);
+
+	/*
+	 * 3,600 ticks in 64 buckets of 57: one 3,600,000-byte second keeps the
+	 * rate at 1,000 B/s or more until it leaves the window, an hour later give
+	 * or take a bucket; then the alert clears after the hold.
+	 */
+	cfg.process_rate = 900;
+	cfg.hold = 10;
+	a = alerts_new(&cfg, 1.0);
+	fake_init(&f, 1.0);
+	{
+		const struct alert_event *e = tick(a, &f, 9, 3600 * 1000, 0, &n);
+		int cleared_at = 0;
+
+		CHECK(n == 1 && e && !e->cleared);
+		for (int t = 1; t < 5000 && !cleared_at; t++) {
+			e = tick(a, &f, 9, 0, 0, &n);
+			if (n == 1 && e->cleared)
+				cleared_at = t;
+			else
+				CHECK_UINT(n, 0);
+		}
+		printf("  a burst under --window 3600 cleared after %d ticks\n", cleared_at);
+		CHECK(cleared_at >= 3600 - 57 + 10 && cleared_at <= 3600 + 57 + 10);
+	}
+	alerts_free(a);
+}
+
 int main(void)
 {
 	test_map_drops();
@@ -498,6 +571,7 @@ int main(void)
 	test_total_interface_quota();
 	test_quota_seeded_from_today();
 	test_many_at_once();
+	test_long_window_memory_bounded();
 	test_format();
 	test_unit_and_container_rates();
 	test_exec_split();

@@ -320,6 +320,16 @@ static void test_commands(void)
 	/* --help wins over a command given with it. */
 	CHECK_INT(parse_list(&o, err, sizeof(err), ARGS("dump", "--help")), NH_EXIT_OK);
 	CHECK_INT(o.command, CMD_HELP);
+	/* Who runs --alert-exec, and for how long. */
+	CHECK_INT(parse_list(&o, err, sizeof(err),
+			     ARGS("record", "--alert-exec", "/bin/true", "--alert-exec-user", "alerts",
+				  "--alert-exec-timeout", "0.5")),
+		  NH_EXIT_OK);
+	CHECK_STR(o.alert_exec_user, "alerts");
+	CHECK_DOUBLE(o.alert_exec_timeout, 0.5, 0);
+	CHECK_USAGE_ERROR("--alert-exec-timeout", "--alert-exec-timeout", "0");
+	CHECK_USAGE_ERROR("--alert-exec-user", "--alert-exec-user", "");
+	CHECK_USAGE_ERROR("--alert-exec-user", "report", "--alert-exec-user", "nobody");
 }
 
 static void test_errors(void)

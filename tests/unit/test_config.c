@@ -310,6 +310,8 @@ static void test_every_key(void)
 				   "alert_exec = /usr/local/bin/page --team \"net ops\" #1\n"
 				   "web_read_only = yes\n"
 				   "web_auth = /etc/nethound.web-auth\n"
+				   "alert_exec_user = netalert\n"
+				   "alert_exec_timeout = 2.5\n"
 				   "\n";
 	struct options o;
 	char err[256];
@@ -336,6 +338,8 @@ static void test_every_key(void)
 	CHECK_STR(o.alert_exec, "/usr/local/bin/page --team \"net ops\" #1");
 	CHECK(o.web_read_only);
 	CHECK_STR(o.web_auth_path, "/etc/nethound.web-auth");
+	CHECK_STR(o.alert_exec_user, "netalert");
+	CHECK_DOUBLE(o.alert_exec_timeout, 2.5, 0);
 	/* Untouched by the file. */
 	CHECK_INT(o.command, CMD_TOP);
 	CHECK(o.config_path == NULL);
@@ -360,6 +364,11 @@ static void test_defaults_kept(void)
 	CHECK_DOUBLE(o.interval, 1.0, 0);
 	CHECK(o.db_path == NULL);
 	CHECK(o.alert_exec == NULL);
+	CHECK(o.alert_exec_user == NULL);
+	CHECK_DOUBLE(o.alert_exec_timeout, 0, 0);
+	/* A timeout out of its bounds is the file's error. */
+	CHECK_INT(load("alert_exec_timeout = 0\n", &o, err, sizeof(err)), NH_EXIT_CONFIG);
+	CHECK_INT(load("alert_exec_timeout = 3601\n", &o, err, sizeof(err)), NH_EXIT_CONFIG);
 }
 
 static void test_values(void)

@@ -6,6 +6,7 @@
  * behave. No kernel, no privileges.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -325,9 +326,12 @@ static void test_alert_exec_runs(void)
 	int waited = 0;
 
 	CHECK(mkdtemp(dir) != NULL);
+	CHECK_INT(chmod(dir, 0777), 0); /* the command runs as another user */
 	snprintf(path, sizeof(path), "%s/ran", dir);
 	snprintf(cmd, sizeof(cmd), "/usr/bin/touch %s", path);
 	cfg.alert_exec = cmd;
+	/* Root hands it to nobody; anyone else can only run it as themselves. */
+	cfg.alert_exec_user = geteuid() == 0 ? "nobody" : getpwuid(geteuid())->pw_name;
 	p = open_fake(&cfg, &src);
 	CHECK_INT(pipeline_tick(p), SINK_CONTINUE);
 	while (stat(path, &st) != 0 && waited++ < 500)

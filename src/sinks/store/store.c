@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "sinks/store/rollup.h"
 #include "sinks/store/store.h"
 #include "sinks/store/store_file.h"
+#include "sinks/store/writer_lock.h"
 
 /* While ticking: a tick must not stall, a locked database is retried later. */
 #define TICK_BUSY_MS 50
@@ -128,6 +128,7 @@ struct store {
 
 	/* The session: its row is written with the first flush that succeeds. */
 	bool in_session;
+	int writer_lock; /* held for the session (writer_lock.h); -1 outside one */
 	int64_t session_id; /* 0 until its row exists */
 	time_t session_start;
 	char mode[16], hooks[16], tc[16];
@@ -203,6 +204,7 @@ int store_open(struct store **out, const struct store_config *cfg, char *err, si
 	st->cfg.path = st->path;
 	st->names.cap = cfg->names_per_hour;
 	st->backoff_s = BACKOFF_MIN_S;
+	st->writer_lock = -1;
 	rc = store_file_open_writer(path, cfg->trust_owner, &st->db, err, errlen);
 	if (rc == 0)
 		rc = prepare_all(st, err, errlen);
@@ -221,84 +223,42 @@ int store_open(struct store **out, const struct store_config *cfg, char *err, si
 
 /* ---- sessions ---- */
 
-/* A nethound process with this pid runs now (and is not us). */
-static bool nethound_alive(pid_t pid)
-{
-	char path[64], comm[32] = "";
-	FILE *f;
-
-	if (pid <= 0 || pid == getpid())
-		return false;
-	if (kill(pid, 0) && errno != EPERM)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	if (!fgets(comm, sizeof(comm), f))
-		comm[0] = '\0';
-	fclose(f);
-	comm[strcspn(comm, "\n")] = '\0';
-	return strcmp(comm, "nethound") == 0;
-}
-
-/* A running session whose nethound still lives; 0 if none. */
-static int find_live_writer(struct store *st, pid_t *other)
+/* The pid of a session marked running, for a message when the lock file has none yet. */
+static pid_t running_session_pid(struct store *st)
 {
 	sqlite3_stmt *q;
-	int rc;
+	pid_t pid = 0;
 
-	*other = 0;
-	rc = sqlite3_prepare_v2(st->db, "SELECT nethound_pid FROM sessions WHERE status = 'running'",
-				-1, &q, NULL);
-	if (rc != SQLITE_OK)
-		return rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		pid_t pid = (pid_t)sqlite3_column_int64(q, 0);
-
-		if (nethound_alive(pid)) {
-			*other = pid;
-			break;
-		}
-	}
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT nethound_pid FROM sessions WHERE status = 'running'"
+			       " ORDER BY id DESC LIMIT 1",
+			       -1, &q, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		pid = (pid_t)sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+	return pid;
 }
 
 /*
  * Sessions left running by a nethound that is gone (SIGKILL, power loss):
  * closed at their last flush with the totals flushed then, marked crashed.
+ * This runs before our own row exists, under the writer lock: no other
+ * writer lives, so every session still marked running is over.
  */
 static int close_crashed_sessions(struct store *st)
 {
-	sqlite3_stmt *q, *u;
-	int rc;
+	return sqlite3_exec(st->db,
+			    "UPDATE sessions SET status = 'crashed',"
+			    " end_time = coalesce(last_flush, start_time) WHERE status = 'running'",
+			    NULL, NULL, NULL);
+}
 
-	rc = sqlite3_prepare_v2(st->db,
-				"SELECT id, nethound_pid FROM sessions WHERE status = 'running'", -1,
-				&q, NULL);
-	if (rc != SQLITE_OK)
-		return rc;
-	rc = sqlite3_prepare_v2(st->db,
-				"UPDATE sessions SET status = 'crashed',"
-				" end_time = coalesce(last_flush, start_time) WHERE id = ?",
-				-1, &u, NULL);
-	if (rc != SQLITE_OK) {
-		sqlite3_finalize(q);
-		return rc;
-	}
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if (nethound_alive((pid_t)sqlite3_column_int64(q, 1)))
-			continue;
-		sqlite3_bind_int64(u, 1, sqlite3_column_int64(q, 0));
-		rc = sqlite3_step(u);
-		sqlite3_reset(u);
-		if (rc != SQLITE_DONE)
-			break;
-	}
-	sqlite3_finalize(q);
-	sqlite3_finalize(u);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+static void release_writer_lock(struct store *st)
+{
+	if (st->writer_lock >= 0)
+		close(st->writer_lock);
+	st->writer_lock = -1;
 }
 
 int store_session_begin(struct store *st, const struct store_session_info *info,
@@ -307,19 +267,21 @@ int store_session_begin(struct store *st, const struct store_session_info *info,
 	int rc;
 
 	*other_pid = 0;
-	rc = find_live_writer(st, other_pid);
-	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "nethound: cannot read the sessions in %s (%s)", st->path,
-			 sqlite3_errstr(rc));
-		return -EIO;
-	}
-	if (*other_pid) {
+	rc = writer_lock_take(st->path, other_pid, err, errlen);
+	if (rc == -EBUSY) {
+		if (!*other_pid)
+			*other_pid = running_session_pid(st);
+		if (*other_pid <= 0)
+			*other_pid = -1; /* still busy: the holder has not written its pid yet */
 		snprintf(err, errlen,
 			 "nethound: nethound (pid %d) is already logging to %s; a second writer "
 			 "would count every byte twice",
 			 (int)*other_pid, st->path);
 		return -EBUSY;
 	}
+	if (rc < 0)
+		return rc;
+	st->writer_lock = rc;
 	st->in_session = true;
 	st->session_id = 0;
 	st->session_start = time(NULL);
@@ -1073,6 +1035,7 @@ int store_session_end(struct store *st, double wait_s)
 			"session stays open and is closed as crashed by the next start\n",
 			st->pending_ticks, st->pending_ticks == 1 ? "" : "s", st->path);
 		st->in_session = false;
+		release_writer_lock(st);
 		return 1;
 	}
 	store_format_time(time(NULL), end, sizeof(end));
@@ -1087,6 +1050,7 @@ int store_session_end(struct store *st, double wait_s)
 	}
 	st->in_session = false;
 	st->session_id = 0;
+	release_writer_lock(st);
 	if (rc != SQLITE_OK) {
 		fprintf(stderr, "nethound: cannot close the session in %s: %s\n", st->path,
 			failure_reason(rc));
@@ -1151,6 +1115,7 @@ void store_close(struct store *st)
 	for (int i = 0; i < SQL_MAX; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
+	release_writer_lock(st);
 	free(st->rows);
 	free(st->labels);
 	free(st->ifrows);

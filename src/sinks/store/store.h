@@ -79,9 +79,10 @@ struct store_session_info {
 
 /*
  * Sessions of nethound processes that no longer run are closed with their
- * last flushed totals and marked crashed. If another live nethound process
- * is logging to this database, returns -EBUSY and its pid in *other_pid:
- * two writers would count every byte twice. Returns 0 or a negative errno.
+ * last flushed totals and marked crashed. If another nethound process holds
+ * this database's writer lock (writer_lock.h), returns -EBUSY and its pid in
+ * *other_pid (-1 if not known yet): two writers would count every byte
+ * twice. Returns 0 or a negative errno with a message in err.
  */
 int store_session_begin(struct store *st, const struct store_session_info *info,
 			pid_t *other_pid, char *err, size_t errlen);

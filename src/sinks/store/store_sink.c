@@ -133,7 +133,7 @@ static int store_sink_start(void *ctx, struct pipeline *p, char *err, size_t err
 	}
 	if (rc == -EBUSY && !s->cfg.refuse_if_busy)
 		return 0; /* the live view goes on, not logging; its status bar says why */
-	return rc == -EBUSY ? NH_EXIT_DATABASE : NH_EXIT_FAILURE;
+	return rc == -ENOMEM ? NH_EXIT_FAILURE : NH_EXIT_DATABASE;
 }
 
 static int store_sink_tick(void *ctx, const struct sink_tick *t)
