@@ -191,17 +191,22 @@ static inline uint64_t snapshot_map_drops(const struct snapshot *s, unsigned map
 	return map < NH_DROP_MAX ? s->drops[map] : s->wire_drops[map - NH_DROP_MAX];
 }
 
-/* "processes", "sockets", "flows", "interfaces": as the metrics, the database and alerts say. */
+/*
+ * "processes", "sockets", "pending", "uids", "flows", "interfaces": as the
+ * metrics, the database and alerts say.
+ */
 static inline const char *snapshot_drop_map_name(unsigned map)
 {
 	static const char *const names[NH_DROP_MAPS] = {
 		[NH_DROP_PROC] = "processes",
 		[NH_DROP_SOCK] = "sockets",
+		[NH_DROP_PENDING] = "pending",
+		[NH_DROP_UID] = "uids",
 		[NH_DROP_MAX + NH_WIRE_DROP_FLOW] = "flows",
 		[NH_DROP_MAX + NH_WIRE_DROP_IFACE] = "interfaces",
 	};
 
-	return map < NH_DROP_MAPS ? names[map] : "unknown";
+	return map < NH_DROP_MAPS && names[map] ? names[map] : "unknown";
 }
 
 static inline bool snapshot_host_name(const struct snapshot *s, int family,

@@ -558,19 +558,12 @@ static void render_own(struct out *o, const struct metrics_frame *f, int bpf_sta
 					    "Unix time nethound started counting."};
 	static const struct family build = {"nethound_build_info", INFO, NULL,
 					    "nethound's version and how it attached."};
-	static const char *const drop_maps[NH_DROP_MAX] = {"processes", "sockets", "pending",
-								    "uids"};
-	static const char *const wire_drop_maps[NH_WIRE_DROP_MAX] = {"flows", "interfaces"};
 	char sample[128];
 
 	header(o, &drops, sample, sizeof(sample));
-	for (size_t i = 0; i < NH_DROP_MAX; i++) {
-		putf(o, "%s{map=\"%s\"}", sample, drop_maps[i]);
-		value_u64(o, f->drops[i]);
-	}
-	for (size_t i = 0; i < NH_WIRE_DROP_MAX; i++) {
-		putf(o, "%s{map=\"%s\"}", sample, wire_drop_maps[i]);
-		value_u64(o, f->wire_drops[i]);
+	for (unsigned i = 0; i < NH_DROP_MAPS; i++) {
+		putf(o, "%s{map=\"%s\"}", sample, snapshot_drop_map_name(i));
+		value_u64(o, i < NH_DROP_MAX ? f->drops[i] : f->wire_drops[i - NH_DROP_MAX]);
 	}
 	header(o, &alerts, sample, sizeof(sample));
 	for (size_t i = 0; i < ALERT_KIND_MAX; i++) {
