@@ -255,10 +255,10 @@ def alerts_fire_once_per_crossing():
 @test
 def alert_exec_gets_alert_in_environment():
     with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
-        os.chmod(tmp, 0o777)  # the hook runs as nobody and writes its file here
+        work = handler_dir(tmp)
         db = os.path.join(tmp, "h.db")
-        out = os.path.join(tmp, "hook.out")
-        hook = os.path.join(tmp, "hook.sh")
+        out = os.path.join(work, "hook.out")
+        hook = os.path.join(work, "hook.sh")
         with open(hook, "w") as f:
             f.write(f"#!/bin/sh\nenv | grep '^NETHOUND_' | sort >> '{out}'\necho \"$1\" >> '{out}'\n")
         os.chmod(hook, 0o755)
@@ -294,9 +294,13 @@ sys.exit(3)
 
 
 def handler_dir(tmp):
-    """A directory the handler (user nobody) can run from and write to."""
-    os.chmod(tmp, 0o777)
-    return tmp
+    """A directory under tmp the handler (user nobody) can run from and write to; tmp itself
+    (the database's directory) stays closed to others' writes, which record requires."""
+    os.chmod(tmp, 0o711)
+    work = os.path.join(tmp, "handler")
+    os.mkdir(work)
+    os.chmod(work, 0o777)
+    return work
 
 
 @test
@@ -315,10 +319,10 @@ def alert_exec_runs_as_nobody_isolated():
               "    s.sendto(b'x' * 1000, ('127.0.0.1', 41021))\n"
               "    time.sleep(0.001)\n")
     with tempfile.TemporaryDirectory() as tmp:
-        handler_dir(tmp)
+        work = handler_dir(tmp)
         db = os.path.join(tmp, "h.db")
-        out = os.path.join(tmp, "probe.json")
-        hook = os.path.join(tmp, "probe.py")
+        out = os.path.join(work, "probe.json")
+        hook = os.path.join(work, "probe.py")
         with open(hook, "w") as f:
             f.write(HANDLER_PROBE)
         os.chmod(hook, 0o755)
@@ -369,10 +373,10 @@ def alert_exec_hung_handler_killed_with_group():
     """Every handler hangs with a child in the background: each is killed with its process group
     at --alert-exec-timeout and reported, and alerts after the first four still run."""
     with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
-        handler_dir(tmp)
+        work = handler_dir(tmp)
         db = os.path.join(tmp, "h.db")
-        out = os.path.join(tmp, "ran")
-        hook = os.path.join(tmp, "hang.sh")
+        out = os.path.join(work, "ran")
+        hook = os.path.join(work, "hang.sh")
         with open(hook, "w") as f:
             f.write(f"#!/bin/sh\nsleep 300 &\n"
                     f"echo \"$NETHOUND_ALERT_TYPE $NETHOUND_ALERT_STATE $$ $!\" >> {out}\n"
@@ -427,10 +431,10 @@ def alert_exec_budget_overflow_logged():
              "    s.sendto(b'x' * 1000, ('127.0.0.1', int(sys.argv[1])))\n"
              "    time.sleep(0.002)\n")
     with tempfile.TemporaryDirectory() as tmp:
-        handler_dir(tmp)
+        work = handler_dir(tmp)
         db = os.path.join(tmp, "h.db")
-        out = os.path.join(tmp, "ran")
-        hook = os.path.join(tmp, "hook.sh")
+        out = os.path.join(work, "ran")
+        hook = os.path.join(work, "hook.sh")
         with open(hook, "w") as f:
             f.write(f"#!/bin/sh\necho \"$NETHOUND_ALERT_TYPE $NETHOUND_PID\" >> {out}\n")
         os.chmod(hook, 0o755)
