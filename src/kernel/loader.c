@@ -15,6 +15,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "capture.h" /* before wire.skel.h, which uses its types */
 #include "counters.skel.h"
 #include "core/exitcodes.h"
 #include "kernel/loader.h"
@@ -342,6 +343,41 @@ static int try_tier(struct loader *ld, enum hook_tier tier, const struct btf *bt
 }
 
 /*
+ * The capture's view of processes is the counters' own: the wire object's
+ * socks and procs maps are the counters object's. The ring and the per-CPU
+ * scratch are sized for capture only when one is asked for.
+ */
+static int share_maps(struct loader *ld, const struct loader_config *opts, char *err,
+		      size_t errlen)
+{
+	struct wire_bpf *w = ld->wire;
+	int rc, cpus;
+
+	rc = bpf_map__reuse_fd(w->maps.socks, bpf_map__fd(ld->skel->maps.socks));
+	if (!rc)
+		rc = bpf_map__reuse_fd(w->maps.procs, bpf_map__fd(ld->skel->maps.procs));
+	if (rc) {
+		snprintf(err, errlen, "nethound: cannot share the socket maps with the TC classifier (%s)",
+			 strerror(-rc));
+		return rc;
+	}
+	if (!opts->capture_ring_bytes)
+		return 0;
+	cpus = libbpf_num_possible_cpus();
+	if (cpus <= 0) {
+		snprintf(err, errlen, "nethound: cannot count the possible CPUs (%s)", strerror(-cpus));
+		return cpus ? cpus : -EINVAL;
+	}
+	rc = bpf_map__set_max_entries(w->maps.capture_ring, (__u32)opts->capture_ring_bytes);
+	if (!rc)
+		rc = bpf_map__set_max_entries(w->maps.capture_scratch, (__u32)cpus);
+	if (rc)
+		snprintf(err, errlen, "nethound: cannot size the capture ring (%s)", strerror(-rc));
+	ld->capture = rc == 0;
+	return rc;
+}
+
+/*
  * Load the wire classifier and attach it. With --tc auto and no -i, a kernel
  * that refuses is not fatal: socket counting goes on, the user is told why.
  */
@@ -359,6 +395,11 @@ static int start_wire(struct loader *ld, const struct loader_config *opts, char 
 		snprintf(err, errlen, "nethound: opening the wire BPF object failed (%s)",
 			 strerror(errno));
 		return NH_EXIT_FAILURE;
+	}
+	rc = share_maps(ld, opts, err, errlen);
+	if (rc) {
+		code = NH_EXIT_FAILURE;
+		goto fail;
 	}
 	rc = wire_bpf__load(ld->wire);
 	if (rc) {
@@ -497,4 +538,9 @@ int loader_flows_fd(const struct loader *ld)
 const volatile __u64 *loader_wire_drops(const struct loader *ld)
 {
 	return ld->wire ? ld->wire->bss->wire_drops : NULL;
+}
+
+bool loader_can_capture(const struct loader *ld)
+{
+	return ld->wire && ld->capture;
 }

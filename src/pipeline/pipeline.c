@@ -15,10 +15,12 @@
 #include "collect/rdns.h"
 #include "core/exitcodes.h"
 #include "core/timefmt.h"
+#include "kernel/capture_ring.h"
 #include "kernel/tc_attach.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/runloop.h"
 #include "pipeline/window.h"
+#include "capture.h" /* before wire.skel.h, which uses its types */
 #include "counters.skel.h"
 #include "wire.skel.h"
 
@@ -41,6 +43,7 @@ struct pipeline {
 	int emit_status;      /* SINK_STOP once a sink asked to stop while draining */
 	bool running;
 	double last_tick_s; /* < 0 until a tick completed */
+	struct loader *ld; /* the kernel source's loader; NULL for a test's source */
 };
 
 /* The real source: BPF programs on this kernel and the collector over their maps. */
@@ -241,8 +244,10 @@ int pipeline_open(struct pipeline **out, const struct pipeline_config *cfg, char
 	if (rc) {
 		pipeline_close(*out);
 		*out = NULL;
+		return rc;
 	}
-	return rc;
+	(*out)->ld = &((struct kernel_source *)src.ctx)->ld;
+	return 0;
 }
 
 int pipeline_add_sink(struct pipeline *p, const struct sink *sink)
@@ -261,6 +266,41 @@ int pipeline_add_stream(struct pipeline *p, const struct pipeline_stream *stream
 		return -ENOSPC;
 	}
 	p->streams[p->nstreams++] = *stream;
+	return 0;
+}
+
+static int capture_fd(void *ctx)
+{
+	return capture_ring_fd(ctx);
+}
+
+static int capture_drain(void *ctx, int (*emit)(void *pctx, const void *data, size_t len),
+			 void *pctx)
+{
+	return capture_ring_drain(ctx, emit, pctx);
+}
+
+static void capture_close(void *ctx)
+{
+	capture_ring_close(ctx);
+}
+
+int pipeline_capture(struct pipeline *p, const struct capture_filter *f, char *err, size_t errlen)
+{
+	struct pipeline_stream stream = { .name = PACKET_STREAM, .fd = capture_fd,
+					  .drain = capture_drain, .close = capture_close };
+
+	if (!p->ld) {
+		snprintf(err, errlen, "nethound: capture needs the kernel's programs");
+		return NH_EXIT_FAILURE;
+	}
+	stream.ctx = capture_ring_open(p->ld, f, err, errlen);
+	if (!stream.ctx)
+		return errno == ENOTSUP ? NH_EXIT_KERNEL : NH_EXIT_FAILURE;
+	if (pipeline_add_stream(p, &stream)) {
+		snprintf(err, errlen, "nethound: too many event streams");
+		return NH_EXIT_FAILURE;
+	}
 	return 0;
 }
 
@@ -503,6 +543,13 @@ int pipeline_close(struct pipeline *p)
 
 	if (!p)
 		return NH_EXIT_OK;
+	/*
+	 * What the streams still hold (and their last loss reports) reaches the
+	 * sinks before they finish, however the run ended.
+	 */
+	for (size_t i = 0; i < p->nstreams; i++)
+		if (p->nsinks && p->started[0])
+			drain_stream(p, i);
 	for (size_t i = p->nsinks; i-- > 0;) {
 		if (p->started[i] && p->sinks[i].finish) {
 			int rc = p->sinks[i].finish(p->sinks[i].ctx);
