@@ -73,7 +73,38 @@ struct {
 	__type(value, struct nh_sock_val);
 } socks SEC(".maps");
 
+/*
+ * Who sent a socket's first packets, learned on egress while its entry in
+ * socks has no owner yet (the owner is recorded when the send returns): the
+ * loopback copy of those packets, seen on ingress, and the answers that
+ * arrive before the first send returns find it here. Only while capturing.
+ */
+struct first_owner {
+	__u32 tgid;
+	__u32 uid;
+	__u64 start_ns;
+	__u64 cgroup_id;
+	char comm[NH_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64); /* socket cookie */
+	__type(value, struct first_owner);
+} capture_first_owner SEC(".maps");
+
 struct nh_capture_cfg capture_cfg;
+
+/* The socket of an egress packet, when it is a full one (not a request or timewait socket). */
+static __always_inline __u64 egress_cookie(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+
+	if (!sk || !bpf_sk_fullsock(sk))
+		return 0;
+	return bpf_get_socket_cookie(skb);
+}
 
 static __always_inline void capture_count(__u32 stat)
 {
@@ -128,8 +159,18 @@ static __always_inline void owner_from_cookie(struct nh_capture_rec *r, __u64 co
 	if (!cookie)
 		return;
 	sock = bpf_map_lookup_elem(&socks, &cookie);
-	if (!sock || !sock->owner.tgid)
+	if (!sock || !sock->owner.tgid) {
+		struct first_owner *first = bpf_map_lookup_elem(&capture_first_owner, &cookie);
+
+		if (!first)
+			return;
+		r->tgid = first->tgid;
+		r->uid = first->uid;
+		r->start_ns = first->start_ns;
+		r->cgroup_id = first->cgroup_id;
+		__builtin_memcpy(r->comm, first->comm, NH_COMM_LEN);
 		return;
+	}
 	key.tgid = sock->owner.tgid;
 	key.start_ns = sock->owner.start_ns;
 	r->tgid = key.tgid;
@@ -172,7 +213,46 @@ static __always_inline void owner_from_lock(struct __sk_buff *skb, struct nh_cap
 	if (!r->comm[0]) {
 		BPF_CORE_READ_STR_INTO(&r->comm, task, group_leader, comm);
 		r->uid = BPF_CORE_READ(task, cred, uid.val);
+		r->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
 	}
+}
+
+/* Remember the owner the lock named, for the packets that see the socket only by cookie. */
+static __always_inline void remember_first_owner(__u64 cookie, const struct nh_capture_rec *r)
+{
+	struct first_owner first = { .tgid = r->tgid, .uid = r->uid, .start_ns = r->start_ns,
+				     .cgroup_id = r->cgroup_id };
+
+	if (!cookie || !r->tgid)
+		return;
+	__builtin_memcpy(first.comm, r->comm, NH_COMM_LEN);
+	bpf_map_update_elem(&capture_first_owner, &cookie, &first, BPF_ANY);
+}
+
+/*
+ * Loopback egress captures nothing (ingress does), but it is where the
+ * sending socket and its process are at hand: learn a first owner there.
+ */
+static __always_inline void capture_loopback_egress(struct __sk_buff *skb)
+{
+	struct nh_capture_rec *r;
+	struct capture_scratch *s;
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u64 cookie = egress_cookie(skb);
+	struct nh_sock_val *sock;
+
+	if (!cookie)
+		return;
+	sock = bpf_map_lookup_elem(&socks, &cookie);
+	if (sock && sock->owner.tgid)
+		return;
+	s = bpf_map_lookup_elem(&capture_scratch, &cpu);
+	if (!s)
+		return;
+	r = &s->rec;
+	__builtin_memset(r, 0, sizeof(*r));
+	owner_from_lock(skb, r);
+	remember_first_owner(cookie, r);
 }
 
 /*
@@ -212,16 +292,6 @@ static __always_inline __u64 loopback_sender(struct __sk_buff *skb, const struct
 	cookie = looked_up_cookie(sk);
 	bpf_sk_release(sk);
 	return cookie;
-}
-
-/* The socket of an egress packet, when it is a full one (not a request or timewait socket). */
-static __always_inline __u64 egress_cookie(struct __sk_buff *skb)
-{
-	struct bpf_sock *sk = skb->sk;
-
-	if (!sk || !bpf_sk_fullsock(sk))
-		return 0;
-	return bpf_get_socket_cookie(skb);
 }
 
 static __always_inline bool capture_wants_owner(const struct nh_capture_rec *r)
@@ -285,8 +355,10 @@ static __always_inline void capture(struct __sk_buff *skb, const struct packet *
 	else if (flow)
 		cookie = flow->cookie;
 	owner_from_cookie(r, cookie);
-	if (!r->tgid && egress)
+	if (!r->tgid && egress) {
 		owner_from_lock(skb, r);
+		remember_first_owner(cookie, r);
+	}
 	if (!capture_wants_owner(r))
 		return;
 

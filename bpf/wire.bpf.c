@@ -463,6 +463,8 @@ static __always_inline int account_loopback(struct __sk_buff *skb, bool egress)
 	/* Captured once, where every loopback packet passes: on ingress. */
 	if (capture_cfg.on && !egress)
 		capture(skb, &p, parsed, NULL, false, true);
+	else if (capture_cfg.on)
+		capture_loopback_egress(skb);
 	if (parsed == 0) {
 		flow = flow_entry(&p.key);
 		if (!flow)

@@ -61,6 +61,7 @@ static int (*const commands[])(const struct options *opts) = {
 	[CMD_VERSION] = cmd_version,
 	[CMD_RECORD] = cmd_record,
 	[CMD_REPORT] = cmd_report,
+	[CMD_CAPTURE] = cmd_capture,
 };
 
 int main(int argc, char **argv)
