@@ -383,7 +383,9 @@ def stdout_into_tshark_with_snaplen_and_count():
             except subprocess.TimeoutExpired:
                 raise TestFailure("capture did not end after --count packets")
             rc, err = cap.stop()
-        out, terr = reader.communicate(timeout=60)
+        out = reader.stdout.read()  # its stdin is the capture's, closed here already
+        terr = reader.stderr.read()
+        reader.wait(60)
     check(rc == 0, f"capture exited {rc}: {err}")
     warnings = [line for line in terr.splitlines() if line and TSHARK_ROOT_NOTE not in line]
     check(reader.returncode == 0 and not warnings, f"tshark: {reader.returncode} {warnings}")
