@@ -70,7 +70,10 @@ void packet_label(char *dst, size_t dstlen, const struct captured_packet *pkt,
 		return;
 	used = packet_label_escape(dst, dstlen, (size_t)n, pkt->comm,
 				   strnlen(pkt->comm, sizeof(pkt->comm)));
-	n = snprintf(dst + used, dstlen - used, " uid=%" PRIu32 " cgroup=%" PRIu64 "%s", pkt->uid,
-		     pkt->cgroup_id, identity ? identity : "");
-	(void)n;
+	/* The rest whole or not at all: a cut word would read as another value. */
+	n = snprintf(NULL, 0, " uid=%" PRIu32 " cgroup=%" PRIu64 "%s", pkt->uid, pkt->cgroup_id,
+		     identity ? identity : "");
+	if (n > 0 && (size_t)n < dstlen - used)
+		snprintf(dst + used, dstlen - used, " uid=%" PRIu32 " cgroup=%" PRIu64 "%s",
+			 pkt->uid, pkt->cgroup_id, identity ? identity : "");
 }
