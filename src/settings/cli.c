@@ -174,6 +174,7 @@ void cli_print_usage(FILE *out)
 	      "Capture (--pid, --comm, --user and -i choose too; filtered in the kernel):\n"
 	      "  -w, --write FILE     pcapng file, - for stdout\n"
 	      "      --text FILE      the packet log: one line per packet, - for stdout\n"
+	      "                       (-w FILE --format text writes only the log, to FILE)\n"
 	      "      --proto P        only tcp, udp, icmp, icmpv6, udplite or protocol number P\n"
 	      "      --port N         only TCP or UDP packets from or to port N\n"
 	      "      --snaplen BYTES  keep at most BYTES of each packet (default and most 131072)\n"
@@ -314,7 +315,7 @@ static int check_command_options(const struct options *o, const bool *given, cha
 		{OPT_DATE, "--date", 1u << CMD_REPORT},
 		{OPT_FROM, "--from", 1u << CMD_REPORT},
 		{OPT_TO, "--to", 1u << CMD_REPORT},
-		{OPT_FORMAT, "--format", 1u << CMD_REPORT},
+		{OPT_FORMAT, "--format", 1u << CMD_REPORT | capture},
 		{OPT_TOP, "--top", 1u << CMD_REPORT},
 		{OPT_BY, "--by", 1u << CMD_REPORT},
 		{OPT_NO_DB, "--no-db", 1u << CMD_TOP},
@@ -486,6 +487,14 @@ int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t err
 		rc = usage_error(err, errlen, "--count only applies to 'nethound dump' and 'capture'");
 	if (rc == 0)
 		rc = check_command_options(opts, given, err, errlen);
+	/* capture -w FILE --format text: the file is the packet log, not pcapng. */
+	if (rc == 0 && opts->command == CMD_CAPTURE && given[OPT_FORMAT]) {
+		if (opts->report_format != REPORT_TEXT || !opts->capture_file || opts->capture_text)
+			rc = usage_error(err, errlen, "capture --format: only 'text', with -w FILE "
+					 "(or use --text FILE); the default is pcapng");
+		opts->capture_text = opts->capture_file;
+		opts->capture_file = NULL;
+	}
 	if (rc == 0 && opts->alerts.window / opts->interval > ALERTS_WINDOW_SAMPLES_MAX)
 		rc = usage_error(err, errlen,
 				 "--window: %g s is more than %d intervals of %g s; shorten it or "

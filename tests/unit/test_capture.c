@@ -193,6 +193,14 @@ static void test_capture_options(void)
 	CHECK_INT(cli_parse(ARGS("capture", "-w", "x"), &o, err, sizeof(err)), NH_EXIT_OK);
 	CHECK_UINT(o.snaplen, 131072);
 	CHECK_UINT(o.ring_size, 16u << 20);
+	CHECK_INT(cli_parse(ARGS("capture", "-w", "log.txt", "--format", "text"), &o, err,
+			    sizeof(err)),
+		  NH_EXIT_OK);
+	CHECK(o.capture_file == NULL);
+	CHECK_STR(o.capture_text, "log.txt");
+	CHECK_INT(cli_parse(ARGS("capture", "-w", "x", "--format", "json"), &o, err, sizeof(err)),
+		  NH_EXIT_USAGE);
+	CHECK_CONTAINS(err, "only 'text'");
 	CHECK_INT(cli_parse(ARGS("capture", "--ring-size", "3M"), &o, err, sizeof(err)),
 		  NH_EXIT_USAGE);
 	CHECK_CONTAINS(err, "power of two");
