@@ -122,6 +122,11 @@ int cmd_capture(const struct options *opts)
 		fprintf(stderr, "nethound: -w - and --text - both want stdout; give one a file\n");
 		return NH_EXIT_USAGE;
 	}
+	if (opts->capture_file && strcmp(opts->capture_file, "-") == 0 && isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "nethound: -w - would write pcapng to a terminal; pipe it (| tshark "
+				"-r -) or redirect it to a file\n");
+		return NH_EXIT_USAGE;
+	}
 	rc = capture_filter_from(opts, &filter);
 	if (rc)
 		return rc;

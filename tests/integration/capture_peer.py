@@ -2,7 +2,9 @@
 
   capture_peer.py recv BIND PORT        prints {"ready":true,"pid":..} once listening, reads one
                                         connection to its end, prints {"pid":..,"received":N}
-  capture_peer.py send ADDR PORT BYTES  prints {"ready":true,"pid":..}, waits for a line on
+  capture_peer.py send ADDR PORT BYTES [NAME [PAUSE]]  NAME: the process's comm, any bytes;
+                                        PAUSE: seconds to wait halfway through
+                                        prints {"ready":true,"pid":..}, waits for a line on
                                         stdin, then sends BYTES bytes of pattern(), half-closes,
                                         reads to the end, prints {"pid":..,"sent":N}
 
@@ -12,6 +14,7 @@ import json
 import os
 import socket
 import sys
+import time
 
 
 def pattern(n):
@@ -44,11 +47,24 @@ def recv(bind, port):
     say(pid=os.getpid(), received=received)
 
 
-def send(addr, port, nbytes):
+def set_comm(name):
+    """prctl(PR_SET_NAME): the name a process gives itself, hostile bytes included."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(15, ctypes.c_char_p(name), 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NAME)")
+
+
+def send(addr, port, nbytes, name=None, pause=0.0):
+    if name:
+        set_comm(os.fsencode(name))
     say(ready=True, pid=os.getpid())
     sys.stdin.readline()
     s = socket.create_connection((addr, port), timeout=20)
-    s.sendall(pattern(nbytes))
+    data = pattern(nbytes)
+    s.sendall(data[:nbytes // 2])
+    time.sleep(pause)
+    s.sendall(data[nbytes // 2:])
     s.shutdown(socket.SHUT_WR)
     while s.recv(65536):
         pass
@@ -61,7 +77,9 @@ def main():
     if role == "recv":
         recv(sys.argv[2], int(sys.argv[3]))
     else:
-        send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+             sys.argv[5] if len(sys.argv) > 5 else None,
+             float(sys.argv[6]) if len(sys.argv) > 6 else 0.0)
 
 
 if __name__ == "__main__":

@@ -198,14 +198,17 @@ def comment(e):
 def sender_packets_exact_in_pcapng():
     """An exact transfer from a to b, captured in a for the sender's PID: tshark reads the
     file without a warning, its TCP payload is the truth byte for byte, every packet names
-    the sender in its comment and epb_processid_threadid, a display filter on the comment
-    selects exactly them, and the text log has one matching line per packet."""
+    the sender (a hostile name, escaped) in its comment and epb_processid_threadid, a display
+    filter on the comment selects exactly them, and the text log has one matching line per
+    packet."""
     nbytes, port = 3_000_017, 44710
     tmp = tempfile.mkdtemp(prefix="nht-capture-")
     path, log = os.path.join(tmp, "sender.pcapng"), os.path.join(tmp, "sender.log")
     with Namespaces() as ns:
         rcv, rpid = peer(ns.b, "recv", ns.b4, port)
-        snd, spid = peer(ns.a, "send", ns.b4, port, nbytes)
+        # Space, '=', ESC, a quote and a byte that is not UTF-8: none may reach a reader raw.
+        # A pause halfway lets the identity cache name the process for the second half.
+        snd, spid = peer(ns.a, "send", ns.b4, port, nbytes, "nht cap=\x1b\"\udcff", 2.5)
         with Capture(ns.a, "-i", "veth0", "--pid", spid, "-w", path, "--text", log) as cap:
             snd.stdin.write("go\n")
             snd.stdin.flush()
@@ -225,8 +228,9 @@ def sender_packets_exact_in_pcapng():
     check(len(data) == nbytes and data == pattern(nbytes),
           f"captured payload {len(data)} bytes, truth {nbytes}, equal: {data == pattern(nbytes)}")
     for e in epbs:
-        check(comment(e).startswith(f"pid={spid} comm=python3 uid=0 cgroup="),
-              f"comment {comment(e)!r}")
+        check(comment(e).startswith(f"pid={spid} comm=nht\\x20cap\\x3d\\x1b\\x22\\xff uid=0 "
+                                    "cgroup="), f"comment {comment(e)!r}")
+        check(all(0x20 <= c < 0x7f for c in e["opts"][1]), f"comment not printable ASCII")
         check(struct.unpack("<II", e["opts"][8]) == (spid, 0),
               f"epb_processid_threadid {e['opts'].get(8)}")
         t = tcp_of(e["data"])
@@ -254,7 +258,11 @@ def sender_packets_exact_in_pcapng():
               f"log line {line!r} vs tshark {row}")
         t = tcp_of(e["data"])
         check(src.endswith(f":{t[0]}") and dst.endswith(f":{t[1]}"), f"ports in {line!r}")
+    # Once the identity cache has named the process, its comment carries the executable too.
+    check("exe=" in comment(epbs[-1]) and "user=root" in comment(epbs[-1]),
+          f"last packet's comment {comment(epbs[-1])!r}")
     print(f"  {len(rows)} packets, {nbytes} payload bytes == truth, all pid={spid}")
+    print(f"  comment: {comment(epbs[-1])}")
 
 
 @test
