@@ -96,6 +96,9 @@ struct {
 
 struct nh_capture_cfg capture_cfg;
 
+/* Set before load: false where the kernel refuses bpf_get_current_task() to TC programs. */
+const volatile bool capture_lock_owner = true;
+
 /* The socket of an egress packet, when it is a full one (not a request or timewait socket). */
 static __always_inline __u64 egress_cookie(struct __sk_buff *skb)
 {
@@ -192,7 +195,7 @@ static __always_inline void owner_from_lock(struct __sk_buff *skb, struct nh_cap
 	__u64 ptr = 0;
 	int owned = 0;
 
-	if (!sk)
+	if (!capture_lock_owner || !sk)
 		return;
 	sk = bpf_sk_fullsock(sk);
 	if (!sk)

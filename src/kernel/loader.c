@@ -390,23 +390,37 @@ static int start_wire(struct loader *ld, const struct loader_config *opts, char 
 	ld->tc_mode = TC_MODE_OFF;
 	if (opts->tc == TC_MODE_OFF)
 		return 0;
-	ld->wire = wire_bpf__open_opts(&open_opts);
-	if (!ld->wire) {
-		snprintf(err, errlen, "nethound: opening the wire BPF object failed (%s)",
-			 strerror(errno));
-		return NH_EXIT_FAILURE;
-	}
-	rc = share_maps(ld, opts, err, errlen);
-	if (rc) {
-		code = NH_EXIT_FAILURE;
-		goto fail;
-	}
-	rc = wire_bpf__load(ld->wire);
-	if (rc) {
+	/*
+	 * A capture names the sender of a socket's first packets from the running
+	 * task (bpf_get_current_task); kernels that refuse that helper to TC
+	 * programs get the classifier without it (the branch is dead code then).
+	 */
+	for (int lock_owner = 1; lock_owner >= 0; lock_owner--) {
+		ld->wire = wire_bpf__open_opts(&open_opts);
+		if (!ld->wire) {
+			snprintf(err, errlen, "nethound: opening the wire BPF object failed (%s)",
+				 strerror(errno));
+			return NH_EXIT_FAILURE;
+		}
+		ld->wire->rodata->capture_lock_owner = lock_owner;
+		rc = share_maps(ld, opts, err, errlen);
+		if (rc) {
+			code = NH_EXIT_FAILURE;
+			goto fail;
+		}
+		rc = wire_bpf__load(ld->wire);
+		if (!rc)
+			break;
 		snprintf(err, errlen,
 			 "nethound: the kernel refused the TC classifier (%s); try --tc off",
 			 strerror(-rc));
-		goto fail;
+		if (!lock_owner)
+			goto fail;
+		if (verbose)
+			fprintf(stderr, "nethound: TC classifier refused with the capture's lock "
+					"owner (%s); trying without\n", strerror(-rc));
+		wire_bpf__destroy(ld->wire);
+		ld->wire = NULL;
 	}
 	ld->tc = tc_attach_new(bpf_program__fd(ld->wire->progs.wire_ingress),
 			       bpf_program__fd(ld->wire->progs.wire_egress), opts->tc, opts->ifaces,
