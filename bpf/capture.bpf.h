@@ -223,8 +223,8 @@ static __always_inline void owner_from_lock(struct __sk_buff *skb, struct nh_cap
 /* Remember the owner the lock named, for the packets that see the socket only by cookie. */
 static __always_inline void remember_first_owner(__u64 cookie, const struct nh_capture_rec *r)
 {
-	struct first_owner first = { .tgid = r->tgid, .uid = r->uid, .start_ns = r->start_ns,
-				     .cgroup_id = r->cgroup_id };
+	struct first_owner first = {
+	    .tgid = r->tgid, .uid = r->uid, .start_ns = r->start_ns, .cgroup_id = r->cgroup_id};
 
 	if (!cookie || !r->tgid)
 		return;

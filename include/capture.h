@@ -35,7 +35,7 @@ struct nh_capture_cfg {
 	char comms[NH_CAPTURE_MATCH_MAX][NH_COMM_LEN];
 	__u8 protocol; /* IPPROTO_*; 0: any (a non-IP frame matches only 0) */
 	__u8 pad;
-	__u16 port;    /* either end, host byte order; 0: any */
+	__u16 port; /* either end, host byte order; 0: any */
 };
 
 enum nh_capture_stat {
@@ -46,15 +46,15 @@ enum nh_capture_stat {
 
 /* One record of the ring: this header, then caplen bytes of the frame. */
 struct nh_capture_rec {
-	__u64 ts_ns;     /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
-	__u64 start_ns;  /* with tgid, the process (nh_proc_key); 0 when unknown */
+	__u64 ts_ns;	/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 start_ns; /* with tgid, the process (nh_proc_key); 0 when unknown */
 	__u64 cgroup_id;
 	__u32 ifindex;
-	__u32 len;       /* frame length as TC sees it */
-	__u32 caplen;    /* bytes that follow */
-	__u32 tgid;      /* 0: no local process owns the packet */
+	__u32 len;    /* frame length as TC sees it */
+	__u32 caplen; /* bytes that follow */
+	__u32 tgid;   /* 0: no local process owns the packet */
 	__u32 uid;
-	__u8 dir;        /* enum nh_dir */
+	__u8 dir; /* enum nh_dir */
 	__u8 pad[3];
 	char comm[NH_COMM_LEN];
 };

@@ -44,8 +44,10 @@ static int capture_filter_from(const struct options *opts, struct capture_filter
 	f->port = opts->capture_port;
 	if (opts->npids > CAPTURE_MATCH_MAX || opts->ncomms > CAPTURE_MATCH_MAX ||
 	    opts->nusers > CAPTURE_MATCH_MAX) {
-		fprintf(stderr, "nethound: capture takes at most %d each of --pid, --comm and --user; "
-				"capture the rest in a second run\n", CAPTURE_MATCH_MAX);
+		fprintf(stderr,
+			"nethound: capture takes at most %d each of --pid, --comm and --user; "
+			"capture the rest in a second run\n",
+			CAPTURE_MATCH_MAX);
 		return NH_EXIT_USAGE;
 	}
 	if (opts->nunits || opts->ncontainers) {
@@ -60,7 +62,8 @@ static int capture_filter_from(const struct options *opts, struct capture_filter
 	f->nuids = opts->nusers;
 	for (size_t i = 0; i < opts->nusers; i++) {
 		if (user_uid(opts->users[i], &f->uids[i])) {
-			fprintf(stderr, "nethound: --user: no user named '%s' here; give a uid instead\n",
+			fprintf(stderr,
+				"nethound: --user: no user named '%s' here; give a uid instead\n",
 				opts->users[i]);
 			return NH_EXIT_USAGE;
 		}
@@ -81,8 +84,9 @@ static FILE *open_output(const char *path)
 		return stdout;
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		fprintf(stderr, "nethound: cannot write %s (%s); check the path and its directory\n",
-			path, strerror(errno));
+		fprintf(stderr,
+			"nethound: cannot write %s (%s); check the path and its directory\n", path,
+			strerror(errno));
 		return NULL;
 	}
 	f = fdopen(fd, "w");
@@ -101,9 +105,10 @@ static void close_output(FILE *f)
 
 int cmd_capture(const struct options *opts)
 {
-	struct capture_config ccfg = { .report = stderr, .snaplen = opts->snaplen,
-				       .count = opts->count_set ? opts->count : 0,
-				       .duration = opts->capture_duration };
+	struct capture_config ccfg = {.report = stderr,
+				      .snaplen = opts->snaplen,
+				      .count = opts->count_set ? opts->count : 0,
+				      .duration = opts->capture_duration};
 	struct capture_filter filter;
 	struct pipeline_config cfg;
 	struct capture_sink *cap = NULL;
@@ -113,8 +118,9 @@ int cmd_capture(const struct options *opts)
 	int rc, closed;
 
 	if (!opts->capture_file && !opts->capture_text) {
-		fprintf(stderr, "nethound: capture needs -w FILE (pcapng) or --text FILE (or both); "
-				"- writes to stdout\n");
+		fprintf(stderr,
+			"nethound: capture needs -w FILE (pcapng) or --text FILE (or both); "
+			"- writes to stdout\n");
 		return NH_EXIT_USAGE;
 	}
 	if (opts->capture_file && opts->capture_text && strcmp(opts->capture_file, "-") == 0 &&
@@ -123,8 +129,9 @@ int cmd_capture(const struct options *opts)
 		return NH_EXIT_USAGE;
 	}
 	if (opts->capture_file && strcmp(opts->capture_file, "-") == 0 && isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "nethound: -w - would write pcapng to a terminal; pipe it (| tshark "
-				"-r -) or redirect it to a file\n");
+		fprintf(stderr,
+			"nethound: -w - would write pcapng to a terminal; pipe it (| tshark "
+			"-r -) or redirect it to a file\n");
 		return NH_EXIT_USAGE;
 	}
 	rc = capture_filter_from(opts, &filter);

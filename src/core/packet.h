@@ -33,17 +33,17 @@ struct captured_packet {
 	uint32_t ifindex;
 	char ifname[IF_NAMESIZE]; /* as the kernel names it; bytes as found */
 	enum packet_link link;
-	uint64_t lost;            /* PACKET_EVENT_LOST */
+	uint64_t lost; /* PACKET_EVENT_LOST */
 	/* PACKET_EVENT_PACKET: */
-	uint64_t ts_ns;           /* CLOCK_REALTIME, ns since the epoch */
-	uint32_t len;             /* frame length on the wire */
-	uint32_t caplen;          /* bytes at data */
-	bool outbound;            /* sent by this host (egress), else received */
-	uint32_t pid;             /* 0: no local process owns the packet */
-	uint64_t start_ns;        /* with pid, the process */
+	uint64_t ts_ns;	   /* CLOCK_REALTIME, ns since the epoch */
+	uint32_t len;	   /* frame length on the wire */
+	uint32_t caplen;   /* bytes at data */
+	bool outbound;	   /* sent by this host (egress), else received */
+	uint32_t pid;	   /* 0: no local process owns the packet */
+	uint64_t start_ns; /* with pid, the process */
 	uint32_t uid;
 	uint64_t cgroup_id;
-	char comm[NH_COMM_LEN];   /* bytes as the process set them, NUL-padded */
+	char comm[NH_COMM_LEN]; /* bytes as the process set them, NUL-padded */
 	const uint8_t *data;
 };
 

@@ -109,7 +109,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct capture_ring *c = ctx;
 	const struct nh_capture_rec *r = data;
 	const struct iface_name *n;
-	struct captured_packet pkt = { .kind = PACKET_EVENT_PACKET };
+	struct captured_packet pkt = {.kind = PACKET_EVENT_PACKET};
 
 	if (size < sizeof(*r) || size - sizeof(*r) < r->caplen)
 		return 0; /* not ours to understand: skip */
@@ -152,7 +152,7 @@ static struct iface_lost *lost_entry(struct capture_ring *c, uint32_t ifindex)
 	if (!grown)
 		return NULL;
 	c->lost = grown;
-	c->lost[c->nlost] = (struct iface_lost){ .ifindex = ifindex };
+	c->lost[c->nlost] = (struct iface_lost){.ifindex = ifindex};
 	return &c->lost[c->nlost++];
 }
 
@@ -176,8 +176,8 @@ static void report_lost(struct capture_ring *c)
 			continue;
 		l->lost = lost;
 		const struct iface_name *n = iface_lookup(c, key);
-		struct captured_packet ev = { .kind = PACKET_EVENT_LOST, .ifindex = key,
-					      .link = n->link, .lost = lost };
+		struct captured_packet ev = {
+		    .kind = PACKET_EVENT_LOST, .ifindex = key, .link = n->link, .lost = lost};
 
 		memcpy(ev.ifname, n->name, sizeof(ev.ifname));
 		emit_one(c, &ev);
@@ -210,8 +210,8 @@ int capture_ring_fd(struct capture_ring *c)
 
 static void set_filter(struct nh_capture_cfg *cfg, const struct capture_filter *f)
 {
-	struct nh_capture_cfg next = { .snaplen = f->snaplen, .protocol = f->protocol,
-				       .port = f->port };
+	struct nh_capture_cfg next = {
+	    .snaplen = f->snaplen, .protocol = f->protocol, .port = f->port};
 
 	next.npids = (__u32)f->npids;
 	memcpy(next.pids, f->pids, f->npids * sizeof(f->pids[0]));
@@ -227,14 +227,15 @@ static void set_filter(struct nh_capture_cfg *cfg, const struct capture_filter *
 	__atomic_store_n(&cfg->on, 1, __ATOMIC_SEQ_CST);
 }
 
-struct capture_ring *capture_ring_open(struct loader *ld, const struct capture_filter *f,
-				       char *err, size_t errlen)
+struct capture_ring *capture_ring_open(struct loader *ld, const struct capture_filter *f, char *err,
+				       size_t errlen)
 {
 	struct capture_ring *c;
 
 	if (!loader_can_capture(ld)) {
-		snprintf(err, errlen, "nethound: capture needs the TC classifier, which is not "
-				      "running; see the messages above, or drop --tc off");
+		snprintf(err, errlen,
+			 "nethound: capture needs the TC classifier, which is not "
+			 "running; see the messages above, or drop --tc off");
 		errno = ENOTSUP;
 		return NULL;
 	}

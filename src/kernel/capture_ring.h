@@ -16,20 +16,20 @@
 #define CAPTURE_MATCH_MAX 8
 
 struct capture_filter {
-	uint32_t snaplen; /* 1 to NH_CAPTURE_SNAP_MAX */
+	uint32_t snaplen;	     /* 1 to NH_CAPTURE_SNAP_MAX */
 	size_t npids, ncomms, nuids; /* each at most CAPTURE_MATCH_MAX */
 	uint32_t pids[CAPTURE_MATCH_MAX];
 	const char *comms[CAPTURE_MATCH_MAX];
 	uint32_t uids[CAPTURE_MATCH_MAX];
 	uint8_t protocol; /* IPPROTO_*; 0: any */
-	uint16_t port;    /* 0: any */
+	uint16_t port;	  /* 0: any */
 };
 
 struct capture_ring;
 
 /* Start capturing with the loader's classifier. NULL with errno and a one-line err. */
-struct capture_ring *capture_ring_open(struct loader *ld, const struct capture_filter *f,
-				       char *err, size_t errlen);
+struct capture_ring *capture_ring_open(struct loader *ld, const struct capture_filter *f, char *err,
+				       size_t errlen);
 int capture_ring_fd(struct capture_ring *c);
 /*
  * Hand each ready packet, then any new loss, to emit (which returns the

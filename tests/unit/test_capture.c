@@ -11,8 +11,9 @@
 #include "sinks/capture/pcapng.h"
 #include "sinks/capture/text_log.h"
 
-#define ARGS(...) (sizeof((char *[]){ "nethound", __VA_ARGS__ }) / sizeof(char *)), \
-		  ((char *[]){ "nethound", __VA_ARGS__ })
+#define ARGS(...)                                                                                  \
+	(sizeof((char *[]){"nethound", __VA_ARGS__}) / sizeof(char *)),                            \
+	    ((char *[]){"nethound", __VA_ARGS__})
 
 static uint32_t u32(const unsigned char *p)
 {
@@ -44,11 +45,16 @@ static const unsigned char *find_option(const unsigned char *p, const unsigned c
 
 static void test_pcapng_blocks(void)
 {
-	static const uint8_t frame[5] = { 1, 2, 3, 4, 5 };
-	struct pcapng_packet pkt = { .ifid = 0, .ts_ns = 1700000000123456789ull, .data = frame,
-				     .caplen = 5, .len = 60, .flags = PCAPNG_OUTBOUND,
-				     .comment = "pid=42 comm=x", .pid = 42 };
-	struct pcapng_stats isb = { .ifid = 0, .received = 1, .dropped = 7, .comment = "lost" };
+	static const uint8_t frame[5] = {1, 2, 3, 4, 5};
+	struct pcapng_packet pkt = {.ifid = 0,
+				    .ts_ns = 1700000000123456789ull,
+				    .data = frame,
+				    .caplen = 5,
+				    .len = 60,
+				    .flags = PCAPNG_OUTBOUND,
+				    .comment = "pid=42 comm=x",
+				    .pid = 42};
+	struct pcapng_stats isb = {.ifid = 0, .received = 1, .dropped = 7, .comment = "lost"};
 	char *buf = NULL;
 	size_t size = 0, off;
 	FILE *out = open_memstream(&buf, &size);
@@ -111,8 +117,8 @@ static void test_pcapng_blocks(void)
 
 static void test_label_escapes_hostile_names(void)
 {
-	struct captured_packet pkt = { .pid = 4242, .uid = 1000, .cgroup_id = 77 };
-	struct process_identity id = { .exe = "/tmp/a b", .unit = "x=y.service" };
+	struct captured_packet pkt = {.pid = 4242, .uid = 1000, .cgroup_id = 77};
+	struct process_identity id = {.exe = "/tmp/a b", .unit = "x=y.service"};
 	char label[PACKET_LABEL_MAX], words[PACKET_LABEL_MAX];
 
 	memcpy(pkt.comm, "a b=c\\\x1b\xff\"", 10);
@@ -133,14 +139,17 @@ static void test_label_escapes_hostile_names(void)
 static void test_text_log_lines(void)
 {
 	/* Ethernet, IPv4 10.0.0.1 -> 10.0.0.2, TCP 40000 -> 80. */
-	uint8_t frame[54] = { [12] = 0x08, [13] = 0x00, [14] = 0x45, [16] = 0, [17] = 40,
-			      [23] = 6, [26] = 10, [29] = 1, [30] = 10, [33] = 2,
-			      [34] = 0x9c, [35] = 0x40, [36] = 0, [37] = 80, [46] = 0x50 };
-	struct captured_packet pkt = { .link = PACKET_LINK_ETHERNET, .ts_ns = 1700000000000000001ull,
-				       .len = 54, .caplen = 54, .data = frame };
-	uint8_t v6[54 + 20] = { [12] = 0x86, [13] = 0xdd, [14] = 0x60, [20] = 17,
-				[37] = 1, [53] = 2, [54] = 0x00, [55] = 53, [56] = 0x13, [57] = 0x88 };
-	uint8_t arp[42] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06 };
+	uint8_t frame[54] = {[12] = 0x08, [13] = 0x00, [14] = 0x45, [16] = 0,  [17] = 40,
+			     [23] = 6,	  [26] = 10,   [29] = 1,    [30] = 10, [33] = 2,
+			     [34] = 0x9c, [35] = 0x40, [36] = 0,    [37] = 80, [46] = 0x50};
+	struct captured_packet pkt = {.link = PACKET_LINK_ETHERNET,
+				      .ts_ns = 1700000000000000001ull,
+				      .len = 54,
+				      .caplen = 54,
+				      .data = frame};
+	uint8_t v6[54 + 20] = {[12] = 0x86, [13] = 0xdd, [14] = 0x60, [20] = 17,   [37] = 1,
+			       [53] = 2,    [54] = 0x00, [55] = 53,   [56] = 0x13, [57] = 0x88};
+	uint8_t arp[42] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06};
 	char *buf = NULL;
 	size_t size = 0;
 	FILE *out = open_memstream(&buf, &size);
@@ -159,15 +168,16 @@ static void test_text_log_lines(void)
 	pkt.caplen = pkt.len = 40;
 	text_log_line(out, 4, &pkt, "pid=0 unattributed");
 	fclose(out);
-	CHECK_STR(buf, "# frame time source destination protocol length process\n"
-		       "1 2023-11-14T22:13:20.000000001Z 10.0.0.1:40000 10.0.0.2:80 TCP 54 "
-		       "pid=0 unattributed\n"
-		       "2 2023-11-14T22:13:20.000000001Z [::1]:53 [::2]:5000 UDP 74 "
-		       "pid=7 comm=dig uid=0 cgroup=1\n"
-		       "3 2023-11-14T22:13:20.000000001Z 02:00:00:00:00:01 ff:ff:ff:ff:ff:ff ARP 42 "
-		       "pid=0 unattributed\n"
-		       "4 2023-11-14T22:13:20.000000001Z 10.0.0.1:40000 10.0.0.2:80 TCP 40 "
-		       "pid=0 unattributed\n");
+	CHECK_STR(buf,
+		  "# frame time source destination protocol length process\n"
+		  "1 2023-11-14T22:13:20.000000001Z 10.0.0.1:40000 10.0.0.2:80 TCP 54 "
+		  "pid=0 unattributed\n"
+		  "2 2023-11-14T22:13:20.000000001Z [::1]:53 [::2]:5000 UDP 74 "
+		  "pid=7 comm=dig uid=0 cgroup=1\n"
+		  "3 2023-11-14T22:13:20.000000001Z 02:00:00:00:00:01 ff:ff:ff:ff:ff:ff ARP 42 "
+		  "pid=0 unattributed\n"
+		  "4 2023-11-14T22:13:20.000000001Z 10.0.0.1:40000 10.0.0.2:80 TCP 40 "
+		  "pid=0 unattributed\n");
 	free(buf);
 }
 
@@ -193,9 +203,9 @@ static void test_capture_options(void)
 	CHECK_INT(cli_parse(ARGS("capture", "-w", "x"), &o, err, sizeof(err)), NH_EXIT_OK);
 	CHECK_UINT(o.snaplen, 131072);
 	CHECK_UINT(o.ring_size, 16u << 20);
-	CHECK_INT(cli_parse(ARGS("capture", "-w", "log.txt", "--format", "text"), &o, err,
-			    sizeof(err)),
-		  NH_EXIT_OK);
+	CHECK_INT(
+	    cli_parse(ARGS("capture", "-w", "log.txt", "--format", "text"), &o, err, sizeof(err)),
+	    NH_EXIT_OK);
 	CHECK(o.capture_file == NULL);
 	CHECK_STR(o.capture_text, "log.txt");
 	CHECK_INT(cli_parse(ARGS("capture", "-w", "x", "--format", "json"), &o, err, sizeof(err)),

@@ -40,8 +40,8 @@ struct capture_sink {
 	uint64_t packets;
 	uint64_t start_ns; /* CLOCK_REALTIME at start */
 	double start_mono;
-	bool done;  /* count reached: later packets are not written */
-	int error;  /* first write error, -errno */
+	bool done; /* count reached: later packets are not written */
+	int error; /* first write error, -errno */
 	char label[PACKET_LABEL_MAX];
 };
 
@@ -81,8 +81,8 @@ static int learn_identities(struct capture_sink *s, const struct snapshot *snap)
 		packet_label_identity(s->label, sizeof(s->label), &p->ident);
 		if (!s->label[0])
 			continue;
-		s->known[s->nknown] = (struct known){ .pid = p->pid, .start_ns = p->start_ns,
-						      .words = strdup(s->label) };
+		s->known[s->nknown] = (struct known){
+		    .pid = p->pid, .start_ns = p->start_ns, .words = strdup(s->label)};
 		if (s->known[s->nknown].words)
 			s->nknown++;
 	}
@@ -93,7 +93,7 @@ static int learn_identities(struct capture_sink *s, const struct snapshot *snap)
 
 static const char *identity_of(const struct capture_sink *s, const struct captured_packet *pkt)
 {
-	struct known key = { .pid = pkt->pid, .start_ns = pkt->start_ns };
+	struct known key = {.pid = pkt->pid, .start_ns = pkt->start_ns};
 	const struct known *k = array_find(&key, s->known, s->nknown, sizeof(key), compare_known);
 
 	return k ? k->words : NULL;
@@ -111,7 +111,7 @@ static struct iface *iface_of(struct capture_sink *s, const struct captured_pack
 	if (array_grow((void **)&s->ifaces, &s->ifaces_cap, s->nifaces + 1, sizeof(*s->ifaces)))
 		return NULL;
 	f = &s->ifaces[s->nifaces];
-	*f = (struct iface){ .ifindex = pkt->ifindex, .id = -1 };
+	*f = (struct iface){.ifindex = pkt->ifindex, .id = -1};
 	/* The kernel's name, as bytes a terminal and a UTF-8 reader can take. */
 	text_printable(f->name, sizeof(f->name), pkt->ifname, strnlen(pkt->ifname, IF_NAMESIZE));
 	if (s->file) {
@@ -137,10 +137,14 @@ static int write_packet(struct capture_sink *s, const struct captured_packet *pk
 	f->received++;
 	if (s->file) {
 		struct pcapng_packet epb = {
-			.ifid = (uint32_t)f->id, .ts_ns = pkt->ts_ns, .data = pkt->data,
-			.caplen = pkt->caplen, .len = pkt->len,
-			.flags = pkt->outbound ? PCAPNG_OUTBOUND : PCAPNG_INBOUND,
-			.comment = s->label, .pid = pkt->pid,
+		    .ifid = (uint32_t)f->id,
+		    .ts_ns = pkt->ts_ns,
+		    .data = pkt->data,
+		    .caplen = pkt->caplen,
+		    .len = pkt->len,
+		    .flags = pkt->outbound ? PCAPNG_OUTBOUND : PCAPNG_INBOUND,
+		    .comment = s->label,
+		    .pid = pkt->pid,
 		};
 		int rc = pcapng_write_packet(s->file, &epb);
 
@@ -222,7 +226,8 @@ static int capture_start(void *ctx, struct pipeline *p, char *err, size_t errlen
 	if (s->cfg.pcapng) {
 		if (uname(&u) == 0)
 			snprintf(os, sizeof(os), "%s %s", u.sysname, u.release);
-		s->file = pcapng_open(s->cfg.pcapng, "nethound " NETHOUND_VERSION, os[0] ? os : NULL);
+		s->file =
+		    pcapng_open(s->cfg.pcapng, "nethound " NETHOUND_VERSION, os[0] ? os : NULL);
 		if (!s->file || pcapng_flush(s->file)) {
 			snprintf(err, errlen, "nethound: cannot write %s (%s)", s->cfg.pcapng_name,
 				 strerror(s->file ? -pcapng_flush(s->file) : ENOMEM));
@@ -238,7 +243,8 @@ static int capture_start(void *ctx, struct pipeline *p, char *err, size_t errlen
 		}
 	}
 	/* As tcpdump does: the programs are attached, packets from here on are caught. */
-	fprintf(s->cfg.report, "nethound: capturing, %" PRIu32 " bytes of each packet; Ctrl-C stops\n",
+	fprintf(s->cfg.report,
+		"nethound: capturing, %" PRIu32 " bytes of each packet; Ctrl-C stops\n",
 		s->cfg.snaplen);
 	return 0;
 }
@@ -252,13 +258,17 @@ static int capture_finish(void *ctx)
 
 	for (size_t i = 0; i < s->nifaces && s->file && !s->error; i++) {
 		struct iface *f = &s->ifaces[i];
-		struct pcapng_stats isb = { .ifid = (uint32_t)f->id, .ts_ns = now,
-					    .start_ns = s->start_ns, .end_ns = now,
-					    .received = f->received, .dropped = f->lost };
+		struct pcapng_stats isb = {.ifid = (uint32_t)f->id,
+					   .ts_ns = now,
+					   .start_ns = s->start_ns,
+					   .end_ns = now,
+					   .received = f->received,
+					   .dropped = f->lost};
 
 		if (f->lost) {
 			snprintf(comment, sizeof(comment),
-				 "nethound: %" PRIu64 " packets lost: the capture ring buffer was full",
+				 "nethound: %" PRIu64
+				 " packets lost: the capture ring buffer was full",
 				 f->lost);
 			isb.comment = comment;
 		}
@@ -272,12 +282,15 @@ static int capture_finish(void *ctx)
 		s->packets, lost);
 	if (lost)
 		fprintf(s->cfg.report,
-			"nethound: %" PRIu64 " packets were lost because the capture ring buffer was "
+			"nethound: %" PRIu64
+			" packets were lost because the capture ring buffer was "
 			"full; a larger --ring-size or a narrower filter keeps them\n",
 			lost);
 	if (s->error) {
-		fprintf(s->cfg.report, "nethound: writing the capture failed (%s); the file is "
-				       "incomplete\n", strerror(-s->error));
+		fprintf(s->cfg.report,
+			"nethound: writing the capture failed (%s); the file is "
+			"incomplete\n",
+			strerror(-s->error));
 		return NH_EXIT_FAILURE;
 	}
 	return NH_EXIT_OK;
@@ -294,9 +307,12 @@ struct capture_sink *capture_sink_new(const struct capture_config *cfg)
 
 struct sink capture_sink(struct capture_sink *s)
 {
-	return (struct sink){ .name = "capture", .ctx = s, .start = capture_start,
-			      .tick = capture_tick, .event = capture_event,
-			      .finish = capture_finish };
+	return (struct sink){.name = "capture",
+			     .ctx = s,
+			     .start = capture_start,
+			     .tick = capture_tick,
+			     .event = capture_event,
+			     .finish = capture_finish};
 }
 
 uint64_t capture_sink_packets(const struct capture_sink *s)

@@ -15,14 +15,14 @@
 #include "pipeline/sink.h"
 
 struct capture_config {
-	FILE *pcapng;          /* NULL: no pcapng output */
+	FILE *pcapng;		 /* NULL: no pcapng output */
 	const char *pcapng_name; /* for messages */
-	FILE *text;            /* NULL: no text log */
+	FILE *text;		 /* NULL: no text log */
 	const char *text_name;
-	uint32_t snaplen;      /* written in each Interface Description Block */
-	uint64_t count;        /* packets, then stop; 0: no limit */
-	double duration;       /* seconds, then stop; 0: no limit */
-	FILE *report;          /* the summary at the end (stderr) */
+	uint32_t snaplen; /* written in each Interface Description Block */
+	uint64_t count;	  /* packets, then stop; 0: no limit */
+	double duration;  /* seconds, then stop; 0: no limit */
+	FILE *report;	  /* the summary at the end (stderr) */
 };
 
 struct capture_sink;

@@ -55,8 +55,7 @@ void packet_label_identity(char *dst, size_t dstlen, const struct process_identi
 	word(dst, dstlen, used, "container", process_container_label(id));
 }
 
-void packet_label(char *dst, size_t dstlen, const struct captured_packet *pkt,
-		  const char *identity)
+void packet_label(char *dst, size_t dstlen, const struct captured_packet *pkt, const char *identity)
 {
 	size_t used;
 	int n;

@@ -65,7 +65,7 @@ static void pad4(struct pcapng *w)
 
 static void option(struct pcapng *w, uint16_t code, const void *value, size_t len)
 {
-	uint16_t head[2] = { code, (uint16_t)len };
+	uint16_t head[2] = {code, (uint16_t)len};
 
 	put(w, head, sizeof(head));
 	put(w, value, len);
@@ -83,7 +83,7 @@ static void option_string(struct pcapng *w, uint16_t code, const char *s)
 /* A timestamp as pcapng stores them: upper then lower 32 bits of ns since the epoch. */
 static void option_time(struct pcapng *w, uint16_t code, uint64_t ns)
 {
-	uint32_t t[2] = { (uint32_t)(ns >> 32), (uint32_t)ns };
+	uint32_t t[2] = {(uint32_t)(ns >> 32), (uint32_t)ns};
 
 	option(w, code, t, sizeof(t));
 }
@@ -119,7 +119,7 @@ struct pcapng *pcapng_open(FILE *out, const char *userappl, const char *os)
 	w->out = out;
 	begin(w, BLOCK_SHB);
 	put32(w, BYTE_ORDER_MAGIC);
-	put32(w, 1); /* major 1, minor 0, in this host's order */
+	put32(w, 1);	      /* major 1, minor 0, in this host's order */
 	put64(w, UINT64_MAX); /* section length: not given */
 	option_string(w, SHB_USERAPPL, userappl);
 	if (os)
@@ -131,7 +131,7 @@ struct pcapng *pcapng_open(FILE *out, const char *userappl, const char *os)
 int pcapng_add_interface(struct pcapng *w, uint16_t linktype, uint32_t snaplen, const char *name)
 {
 	static const uint8_t nanoseconds = 9;
-	uint16_t head[2] = { linktype, 0 };
+	uint16_t head[2] = {linktype, 0};
 
 	begin(w, BLOCK_IDB);
 	put(w, head, sizeof(head));
@@ -158,7 +158,7 @@ int pcapng_write_packet(struct pcapng *w, const struct pcapng_packet *p)
 	if (p->flags)
 		option(w, EPB_FLAGS, &p->flags, 4);
 	if (p->pid) {
-		uint32_t ids[2] = { p->pid, 0 }; /* the thread is not known */
+		uint32_t ids[2] = {p->pid, 0}; /* the thread is not known */
 
 		option(w, EPB_PROCESSID_THREADID, ids, sizeof(ids));
 	}

@@ -28,9 +28,9 @@ struct pcapng_packet {
 	const uint8_t *data;
 	uint32_t caplen;
 	uint32_t len;
-	uint32_t flags;      /* epb_flags; 0: none written */
+	uint32_t flags;	     /* epb_flags; 0: none written */
 	const char *comment; /* opt_comment (UTF-8); NULL: none */
-	uint32_t pid;        /* epb_processid_threadid; 0: none written */
+	uint32_t pid;	     /* epb_processid_threadid; 0: none written */
 };
 
 /* An Enhanced Packet Block. 0 or -errno. */
@@ -39,9 +39,9 @@ int pcapng_write_packet(struct pcapng *w, const struct pcapng_packet *p);
 struct pcapng_stats {
 	uint32_t ifid;
 	uint64_t ts_ns, start_ns, end_ns; /* isb_starttime, isb_endtime */
-	uint64_t received;                /* isb_ifrecv */
-	uint64_t dropped;                 /* isb_ifdrop */
-	const char *comment;              /* NULL: none */
+	uint64_t received;		  /* isb_ifrecv */
+	uint64_t dropped;		  /* isb_ifdrop */
+	const char *comment;		  /* NULL: none */
 };
 
 /* An Interface Statistics Block. 0 or -errno. */

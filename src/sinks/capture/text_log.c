@@ -134,8 +134,7 @@ void text_log_header(FILE *out)
 	fputs("# frame time source destination protocol length process\n", out);
 }
 
-int text_log_line(FILE *out, uint64_t frame, const struct captured_packet *pkt,
-		  const char *process)
+int text_log_line(FILE *out, uint64_t frame, const struct captured_packet *pkt, const char *process)
 {
 	struct summary s;
 	char when[32];
