@@ -77,15 +77,15 @@ class Capture:
             raise TestFailure(f"capture never started: {''.join(self.lines)}")
         return self
 
-    def stop(self):
-        """SIGINT (unless it ended by itself); returns the exit code and stderr."""
+    def stop(self, sig=signal.SIGINT):
+        """sig (unless it ended by itself); returns the exit code and stderr."""
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
+            self.proc.send_signal(sig)
         try:
             rc = self.proc.wait(30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            raise TestFailure("capture did not stop on SIGINT")
+            raise TestFailure(f"capture did not stop on signal {sig}")
         self.reader.join(5)
         return rc, "".join(self.lines)
 
@@ -308,7 +308,8 @@ def loopback_both_ends_attributed():
 @test
 def kernel_answered_ping_unattributed():
     """b pings a; a's kernel answers. Both directions are captured in a with no process:
-    comment pid=0 unattributed and no epb_processid_threadid."""
+    comment pid=0 unattributed and no epb_processid_threadid. SIGTERM ends the capture
+    with everything written."""
     tmp = tempfile.mkdtemp(prefix="nht-capture-")
     path, log = os.path.join(tmp, "ping.pcapng"), os.path.join(tmp, "ping.log")
     with Namespaces() as ns:
@@ -316,7 +317,7 @@ def kernel_answered_ping_unattributed():
             finish(start("ping", "--name", "nht-cap-ping", "--addr", ns.a4, "--count", 3,
                          "--size", 64, ns=ns.b))
             time.sleep(0.5)
-            rc, err = cap.stop()
+            rc, err = cap.stop(signal.SIGTERM)
     check(rc == 0, f"capture exited {rc}: {err}")
     epbs = read_pcapng(path)["epb"]
     check(len(epbs) == 6, f"3 requests and 3 replies, got {len(epbs)} packets")
