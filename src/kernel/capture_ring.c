@@ -224,7 +224,22 @@ static void set_filter(struct nh_capture_cfg *cfg, const struct capture_filter *
 	__atomic_store_n(&cfg->on, 0, __ATOMIC_SEQ_CST);
 	next.on = 0;
 	memcpy(cfg, &next, sizeof(next));
-	__atomic_store_n(&cfg->on, 1, __ATOMIC_SEQ_CST);
+	if (!f->idle)
+		__atomic_store_n(&cfg->on, 1, __ATOMIC_SEQ_CST);
+}
+
+static bool filter_valid(const struct capture_filter *f)
+{
+	return f->npids <= CAPTURE_MATCH_MAX && f->ncomms <= CAPTURE_MATCH_MAX &&
+	       f->nuids <= CAPTURE_MATCH_MAX && f->snaplen && f->snaplen <= NH_CAPTURE_SNAP_MAX;
+}
+
+int capture_ring_set_filter(struct capture_ring *c, const struct capture_filter *f)
+{
+	if (!filter_valid(f))
+		return -EINVAL;
+	set_filter(&c->ld->wire->bss->capture_cfg, f);
+	return 0;
 }
 
 struct capture_ring *capture_ring_open(struct loader *ld, const struct capture_filter *f, char *err,
@@ -239,8 +254,7 @@ struct capture_ring *capture_ring_open(struct loader *ld, const struct capture_f
 		errno = ENOTSUP;
 		return NULL;
 	}
-	if (f->npids > CAPTURE_MATCH_MAX || f->ncomms > CAPTURE_MATCH_MAX ||
-	    f->nuids > CAPTURE_MATCH_MAX || !f->snaplen || f->snaplen > NH_CAPTURE_SNAP_MAX) {
+	if (!filter_valid(f)) {
 		snprintf(err, errlen, "nethound: capture filter out of bounds");
 		errno = EINVAL;
 		return NULL;

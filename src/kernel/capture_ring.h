@@ -7,6 +7,7 @@
 #ifndef NETHOUND_CAPTURE_RING_H
 #define NETHOUND_CAPTURE_RING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,7 @@ struct capture_filter {
 	uint32_t uids[CAPTURE_MATCH_MAX];
 	uint8_t protocol; /* IPPROTO_*; 0: any */
 	uint16_t port;	  /* 0: any */
+	bool idle; /* copy nothing (yet): capture on alert between alerts */
 };
 
 struct capture_ring;
@@ -38,6 +40,8 @@ int capture_ring_fd(struct capture_ring *c);
  */
 int capture_ring_drain(struct capture_ring *c,
 		       int (*emit)(void *pctx, const void *data, size_t len), void *pctx);
+/* Change the filter of a running capture. 0 or -EINVAL (out of bounds). */
+int capture_ring_set_filter(struct capture_ring *c, const struct capture_filter *f);
 /* Stop capturing (the classifier copies nothing more) and free. */
 void capture_ring_close(struct capture_ring *c);
 

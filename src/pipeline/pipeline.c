@@ -13,6 +13,7 @@
 #include "collect/collector.h"
 #include "collect/identity.h"
 #include "collect/rdns.h"
+#include "core/array.h"
 #include "core/exitcodes.h"
 #include "core/timefmt.h"
 #include "kernel/capture_ring.h"
@@ -44,6 +45,11 @@ struct pipeline {
 	bool running;
 	double last_tick_s; /* < 0 until a tick completed */
 	struct loader *ld; /* the kernel source's loader; NULL for a test's source */
+	struct capture_ring *capture; /* the capture stream's, once pipeline_capture ran */
+	void (*on_events)(void *ctx, struct alert_event *events, size_t n);
+	void *on_events_ctx;
+	struct alert_event *events; /* the tick's events, copied for on_events */
+	size_t events_cap;
 };
 
 /* The real source: BPF programs on this kernel and the collector over their maps. */
@@ -301,7 +307,21 @@ int pipeline_capture(struct pipeline *p, const struct capture_filter *f, char *e
 		snprintf(err, errlen, "nethound: too many event streams");
 		return NH_EXIT_FAILURE;
 	}
+	p->capture = stream.ctx;
 	return 0;
+}
+
+int pipeline_capture_set(struct pipeline *p, const struct capture_filter *f)
+{
+	return p->capture ? capture_ring_set_filter(p->capture, f) : -ENOENT;
+}
+
+void pipeline_on_alert_events(struct pipeline *p,
+			      void (*fn)(void *ctx, struct alert_event *events, size_t n),
+			      void *ctx)
+{
+	p->on_events = fn;
+	p->on_events_ctx = ctx;
 }
 
 /* One event of the stream being drained, to every sink that takes events. */
@@ -401,6 +421,14 @@ int pipeline_tick(struct pipeline *p)
 		t.events = alerts_update(p->alerts, snap, &t.nevents);
 		if (!t.events && errno == ENOMEM)
 			return -ENOMEM;
+		if (p->on_events && t.nevents) {
+			if (array_grow((void **)&p->events, &p->events_cap, t.nevents,
+				       sizeof(*p->events)))
+				return -ENOMEM;
+			memcpy(p->events, t.events, t.nevents * sizeof(*p->events));
+			p->on_events(p->on_events_ctx, p->events, t.nevents);
+			t.events = p->events;
+		}
 		if (p->cfg.alerts_to_stderr)
 			print_events(t.events, t.nevents);
 		alert_exec_run(p->exec, t.events, t.nevents);
@@ -569,6 +597,7 @@ int pipeline_close(struct pipeline *p)
 	identity_free(p->identity);
 	alert_exec_free(p->exec);
 	alerts_free(p->alerts);
+	free(p->events);
 	free(p);
 	return worst;
 }

@@ -101,6 +101,16 @@ struct capture_filter;
  * one-line cause and remedy in err.
  */
 int pipeline_capture(struct pipeline *p, const struct capture_filter *f, char *err, size_t errlen);
+/* Change the running capture's filter. 0, -ENOENT (no capture) or -EINVAL. */
+int pipeline_capture_set(struct pipeline *p, const struct capture_filter *f);
+
+/*
+ * An alert action of a sink's (capture on alert): called with each tick's
+ * events before any sink sees them, and may fill their capture_file.
+ */
+void pipeline_on_alert_events(struct pipeline *p,
+			      void (*fn)(void *ctx, struct alert_event *events, size_t n),
+			      void *ctx);
 
 /*
  * Start the sinks, then tick every interval until a stop signal (after a

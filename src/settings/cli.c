@@ -48,6 +48,9 @@ enum long_only {
 	OPT_PROTO,
 	OPT_PORT,
 	OPT_RING_SIZE,
+	OPT_CAPTURE_ON_ALERT,
+	OPT_CAPTURE_SECONDS,
+	OPT_CAPTURE_MAX_BYTES,
 	OPT_LAST, /* keep last: sizes the table of flags given */
 };
 
@@ -96,6 +99,9 @@ static const struct option long_options[] = {
 	{ "proto", required_argument, NULL, OPT_PROTO },
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
+	{ "capture-on-alert", required_argument, NULL, OPT_CAPTURE_ON_ALERT },
+	{ "capture-seconds", required_argument, NULL, OPT_CAPTURE_SECONDS },
+	{ "capture-max-bytes", required_argument, NULL, OPT_CAPTURE_MAX_BYTES },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -159,6 +165,10 @@ void cli_print_usage(FILE *out)
 	      "      --alert-hold SECS  an alert clears after this long under (default 10)\n"
 	      "      --alert-exec CMD run CMD (no shell) for each alert, details in NETHOUND_*\n"
 	      "                       environment variables\n"
+	      "      --capture-on-alert DIR  record: when a process alert is raised, capture\n"
+	      "                       its packets into DIR/<time>-<name>-<pid>.pcapng\n"
+	      "      --capture-seconds SECS   ... for this long (default 10)\n"
+	      "      --capture-max-bytes SIZE ... each file at most this big (default 10M)\n"
 	      "\n"
 	      "Metrics (record and the live view):\n"
 	      "      --listen ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
@@ -234,6 +244,8 @@ static const struct {
 	{ OPT_PROTO, "--proto", settings_set_capture_proto },
 	{ OPT_PORT, "--port", settings_set_capture_port },
 	{ OPT_RING_SIZE, "--ring-size", settings_set_ring_size },
+	{ OPT_CAPTURE_SECONDS, "--capture-seconds", settings_set_capture_seconds },
+	{ OPT_CAPTURE_MAX_BYTES, "--capture-max-bytes", settings_set_capture_max_bytes },
 };
 
 /* The value of a flag in value_flags: 1 if opt is not one, else 0 or NH_EXIT_USAGE. */
@@ -328,7 +340,10 @@ static int check_command_options(const struct options *o, const bool *given, cha
 		{OPT_DURATION, "--duration", capture},
 		{OPT_PROTO, "--proto", capture},
 		{OPT_PORT, "--port", capture},
-		{OPT_RING_SIZE, "--ring-size", capture},
+		{OPT_RING_SIZE, "--ring-size", capture | 1u << CMD_RECORD},
+		{OPT_CAPTURE_ON_ALERT, "--capture-on-alert", 1u << CMD_RECORD},
+		{OPT_CAPTURE_SECONDS, "--capture-seconds", 1u << CMD_RECORD},
+		{OPT_CAPTURE_MAX_BYTES, "--capture-max-bytes", 1u << CMD_RECORD},
 		{OPT_JSON, "--json", 1u << CMD_TOP | 1u << CMD_DUMP},
 		{OPT_TABLE, "--table", 1u << CMD_TOP | 1u << CMD_DUMP},
 		{OPT_ALERT_EXEC, "--alert-exec", counting},
@@ -443,6 +458,11 @@ int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t err
 			if (!*optarg)
 				rc = usage_error(err, errlen, "--text: needs a file name, or - for stdout");
 			opts->capture_text = optarg;
+			break;
+		case OPT_CAPTURE_ON_ALERT:
+			if (!*optarg)
+				rc = usage_error(err, errlen, "--capture-on-alert: needs a directory");
+			opts->capture_on_alert = optarg;
 			break;
 		case OPT_DATE:
 			opts->report_date = optarg;

@@ -36,6 +36,8 @@ void settings_defaults(struct options *opts)
 	opts->metrics_max_series = SETTINGS_METRICS_SERIES_DEFAULT;
 	opts->snaplen = SETTINGS_SNAPLEN_MAX;
 	opts->ring_size = SETTINGS_RING_DEFAULT;
+	opts->capture_seconds = SETTINGS_CAPTURE_SECONDS_DEFAULT;
+	opts->capture_max_bytes = SETTINGS_CAPTURE_MAX_BYTES_DEFAULT;
 }
 
 static bool is_digit(char c)
@@ -729,5 +731,25 @@ int settings_set_ring_size(struct options *opts, const char *value, char *why, s
 		return bad_value(why, whylen, value,
 				 "is not a power of two from 4K to 1G (e.g. 64K, 16M)");
 	opts->ring_size = v;
+	return 0;
+}
+
+int settings_set_capture_seconds(struct options *opts, const char *value, char *why, size_t whylen)
+{
+	if (settings_parse_seconds(value, 1, SETTINGS_CAPTURE_ON_ALERT_SECONDS_MAX,
+				   &opts->capture_seconds))
+		return bad_value(why, whylen, value, "is not a number of seconds from 1 to %g",
+				 SETTINGS_CAPTURE_ON_ALERT_SECONDS_MAX);
+	return 0;
+}
+
+int settings_set_capture_max_bytes(struct options *opts, const char *value, char *why,
+				   size_t whylen)
+{
+	uint64_t v;
+
+	if (settings_parse_size(value, &v) || v < 4096 || v > (1ull << 40))
+		return bad_value(why, whylen, value, "is not a size from 4K to 1T (e.g. 10M)");
+	opts->capture_max_bytes = v;
 	return 0;
 }

@@ -84,6 +84,9 @@ struct options {
 	uint8_t capture_proto;    /* IPPROTO_*; 0: any */
 	uint16_t capture_port;    /* 0: any */
 	uint64_t ring_size;       /* bytes of the capture ring buffer */
+	const char *capture_on_alert; /* record: a directory for captures on alert; NULL: off */
+	double capture_seconds;       /* each capture on alert's length */
+	uint64_t capture_max_bytes;   /* each capture on alert's file size, at most */
 
 	/* report */
 	const char *report_date; /* YYYY-MM-DD, local time; default today */
@@ -100,6 +103,9 @@ struct options {
 #define SETTINGS_RING_DEFAULT (16u << 20)
 #define SETTINGS_RING_MIN 4096u    /* one page */
 #define SETTINGS_RING_MAX (1u << 30)
+#define SETTINGS_CAPTURE_SECONDS_DEFAULT 10.0
+#define SETTINGS_CAPTURE_ON_ALERT_SECONDS_MAX 3600.0
+#define SETTINGS_CAPTURE_MAX_BYTES_DEFAULT (10u << 20)
 #define SETTINGS_INTERVAL_MIN 0.1 /* seconds; also the alert window's */
 #define SETTINGS_INTERVAL_MAX 3600.0
 #define SETTINGS_HOLD_MAX 86400.0 /* seconds an alert stays after its rate drops */
@@ -180,6 +186,8 @@ settings_setter settings_set_snaplen;
 settings_setter settings_set_capture_duration;
 settings_setter settings_set_capture_proto; /* tcp, udp, icmp, icmpv6 or a number */
 settings_setter settings_set_capture_port;
-settings_setter settings_set_ring_size;     /* a size, a power of two from 4K to 1G */
+settings_setter settings_set_ring_size;
+settings_setter settings_set_capture_seconds;   /* record --capture-seconds */
+settings_setter settings_set_capture_max_bytes; /* record --capture-max-bytes */     /* a size, a power of two from 4K to 1G */
 
 #endif

@@ -54,17 +54,18 @@ def peer_result(proc, key):
 class Capture:
     """nethound capture in a namespace, ready once it says it is capturing."""
 
-    def __init__(self, ns, *args, stdout=None):
-        self.cmd = ["ip", "netns", "exec", ns, NETHOUND, "capture", "--hooks", HOOKS,
+    def __init__(self, ns, *args, stdout=None, command="capture", ready="capturing"):
+        self.cmd = ["ip", "netns", "exec", ns, NETHOUND, command, "--hooks", HOOKS,
                     *[str(a) for a in args]]
         self.stdout = stdout
+        self.ready_word = ready
         self.lines = []
         self.ready = threading.Event()
 
     def _stderr(self):
         for line in self.proc.stderr:
             self.lines.append(line)
-            if "capturing" in line:
+            if self.ready_word in line:
                 self.ready.set()
 
     def __enter__(self):
@@ -404,6 +405,61 @@ def stdout_into_tshark_with_snaplen_and_count():
           f"--snaplen 96: {rows}")
     check(any(int(r[0]) > 96 for r in rows), "no packet longer than the snap length")
     check(all(r[2].startswith(f"pid={spid} ") for r in rows), f"comments {rows}")
+
+
+@test
+def capture_on_alert_one_file_per_alert():
+    """record --capture-on-alert: a process over the threshold gets one pcapng of its own
+    packets only, named <time>-<name>-<pid>.pcapng, for --capture-seconds, and its alert row
+    names the file; a process under the threshold gets none and is in no file."""
+    import re
+    import sqlite3
+    tmp = tempfile.mkdtemp(prefix="nht-capture-")
+    db, cdir = os.path.join(tmp, "history.db"), os.path.join(tmp, "captures")
+    os.mkdir(cdir, 0o700)
+    with Namespaces() as ns:
+        # Process counting is host-wide: --comm keeps alerts (and so captures) to the test's
+        # two senders, not its receivers or other programs on the machine.
+        with Capture(ns.a, "--db", db, "-n", "-i", "veth0", "--interval", "0.5",
+                     "--comm", "nht-cap-fast", "--comm", "nht-cap-slow", "--threshold", "200K", "--capture-on-alert", cdir, "--capture-seconds", 2,
+                     command="record", ready="recording to") as rec:
+            fast_srv = start_server("tcp-server", "--name", "nht-cap-fsrv", "--bind", ns.b4,
+                                    "--port", 44714, "--recv", "recv", ns=ns.b)
+            slow_srv = start_server("tcp-server", "--name", "nht-cap-ssrv", "--bind", ns.b4,
+                                    "--port", 44715, "--recv", "recv", ns=ns.b)
+            slow = start("tcp-client", "--name", "nht-cap-slow", "--addr", ns.b4, "--port",
+                         44715, "--send", "send", "--bytes", 100_000, "--chunk", 1000,
+                         "--rate", 20_000, ns=ns.a)
+            fast = start("tcp-client", "--name", "nht-cap-fast", "--addr", ns.b4, "--port",
+                         44714, "--send", "send", "--bytes", 5_000_000, "--chunk", 10_000,
+                         "--rate", 1_000_000, ns=ns.a)
+            fast_truth, = finish(fast)
+            slow_truth, = finish(slow)
+            finish(fast_srv)
+            finish(slow_srv)
+            time.sleep(1)
+            rc, err = rec.stop()
+    check(rc == 0, f"record exited {rc}: {err}")
+    files = sorted(os.listdir(cdir))
+    pid = fast_truth["pid"]
+    check(len(files) == 1 and re.fullmatch(rf"\d{{8}}T\d{{6}}Z-nht-cap-fast-{pid}\.pcapng",
+                                           files[0]), f"capture files {files}")
+    path = os.path.join(cdir, files[0])
+    f = read_pcapng(path)
+    check(f["epb"], "the capture on alert is empty")
+    for e in f["epb"]:
+        check(comment(e).startswith(f"pid={pid} comm=nht-cap-fast "), f"packet {comment(e)!r}")
+    first, last = f["epb"][0]["ts"], f["epb"][-1]["ts"]
+    check(last - first <= 2.6e9, f"captured for {(last - first) / 1e9:.2f} s, asked 2 s")
+    tshark("-r", path)
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT pid, process_name, capture_file FROM alerts WHERE "
+                       "state = 'raised' AND alert_type = 'process_rate'").fetchall()
+    con.close()
+    check(any(r[0] == pid and r[2] == path for r in rows), f"alert rows {rows}, file {path}")
+    check(not any(r[1] == "nht-cap-slow" for r in rows), f"the slow process alerted: {rows}")
+    print(f"  {files[0]}: {len(f['epb'])} packets of pid {pid} in "
+          f"{(last - first) / 1e9:.2f} s; alert row names it")
 
 
 @test

@@ -176,7 +176,7 @@ def record_logs_exact_bytes_and_closes_session():
         check(wire_up > nbytes, f"the client's wire upload {wire_up} <= payload {nbytes}")
         (version,), = query(db, "PRAGMA user_version")
         (appid,), = query(db, "PRAGMA application_id")
-        check(version == 2 and appid == 0x4E484442, f"schema {version} app id {appid:#x}")
+        check(version == 3 and appid == 0x4E484442, f"schema {version} app id {appid:#x}")
 
 
 @test

@@ -153,6 +153,8 @@ static const char *const migrations[] = {
 	"  wire_download_bytes FROM traffic_daily;"
 	"DROP TABLE traffic_daily;"
 	"ALTER TABLE traffic_daily_2 RENAME TO traffic_daily;",
+	/* 2 -> 3: record --capture-on-alert names the pcapng file it started for an alert. */
+	"ALTER TABLE alerts ADD COLUMN capture_file TEXT;",
 };
 
 const char *store_schema_migration(int from_version)
