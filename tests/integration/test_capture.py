@@ -463,6 +463,38 @@ def capture_on_alert_one_file_per_alert():
 
 
 @test
+def capture_on_alert_size_bounded():
+    """--capture-max-bytes: a capture on alert stops writing when its file is full, and the
+    file is still whole (tshark reads it, its statistics block is there)."""
+    tmp = tempfile.mkdtemp(prefix="nht-capture-")
+    db, cdir = os.path.join(tmp, "history.db"), os.path.join(tmp, "captures")
+    os.mkdir(cdir, 0o700)
+    limit = 64 * 1024
+    with Namespaces() as ns:
+        with Capture(ns.a, "--db", db, "-n", "-i", "veth0", "--interval", "0.5",
+                     "--comm", "nht-cap-big", "--threshold", "200K", "--capture-on-alert", cdir,
+                     "--capture-seconds", 5, "--capture-max-bytes", "64K",
+                     command="record", ready="recording to") as rec:
+            srv = start_server("tcp-server", "--name", "nht-cap-bsrv", "--bind", ns.b4,
+                               "--port", 44716, "--recv", "recv", ns=ns.b)
+            finish(start("tcp-client", "--name", "nht-cap-big", "--addr", ns.b4, "--port",
+                         44716, "--send", "send", "--bytes", 4_000_000, "--chunk", 10_000,
+                         "--rate", 2_000_000, ns=ns.a))
+            finish(srv)
+            rc, err = rec.stop()
+    check(rc == 0, f"record exited {rc}: {err}")
+    files = os.listdir(cdir)
+    check(len(files) == 1, f"capture files {files}")
+    path = os.path.join(cdir, files[0])
+    size = os.path.getsize(path)
+    f = read_pcapng(path)
+    check(f["epb"] and f["isb"], f"packets {len(f['epb'])}, statistics {len(f['isb'])}")
+    check(size <= limit + 1024, f"file {size} bytes, limit {limit} (+ header and statistics)")
+    tshark("-r", path)
+    print(f"  {files[0]}: {size} bytes, {len(f['epb'])} packets")
+
+
+@test
 def capture_usage_errors():
     """Bad capture options exit 2 with a one-line cause, before anything is loaded."""
     cases = [
@@ -483,6 +515,14 @@ def capture_usage_errors():
         lines = res.stderr.strip().splitlines()
         check(res.returncode == want and len(lines) == 1 and words in lines[0],
               f"capture {args}: exit {res.returncode}, stderr {res.stderr!r}")
+    tmp = tempfile.mkdtemp(prefix="nht-capture-")
+    os.symlink(tmp, tmp + "-link")
+    for bad in ("/nonexistent-dir", tmp + "-link"):
+        res = subprocess.run([NETHOUND, "record", "--db", os.path.join(tmp, "h.db"), "-n",
+                              "--hooks", HOOKS, "--capture-on-alert", bad],
+                             capture_output=True, text=True, timeout=60)
+        check(res.returncode == 2 and "--capture-on-alert: cannot use" in res.stderr,
+              f"record --capture-on-alert {bad}: {res.returncode} {res.stderr!r}")
     res = subprocess.run([NETHOUND, "dump", "-w", "x"], capture_output=True, text=True)
     check(res.returncode == 2 and "does not apply" in res.stderr, f"dump -w: {res.stderr!r}")
 

@@ -223,6 +223,23 @@ static void test_capture_options(void)
 	CHECK_INT(cli_parse(ARGS("record", "-w", "x"), &o, err, sizeof(err)), NH_EXIT_USAGE);
 	CHECK_INT(cli_parse(ARGS("capture", "-w", "x", "--threshold", "1M"), &o, err, sizeof(err)),
 		  NH_EXIT_USAGE);
+	CHECK_INT(cli_parse(ARGS("record", "--capture-on-alert", "/var/tmp/caps",
+				 "--capture-seconds", "30", "--capture-max-bytes", "1M",
+				 "--ring-size", "1M"),
+			    &o, err, sizeof(err)),
+		  NH_EXIT_OK);
+	CHECK_STR(o.capture_on_alert, "/var/tmp/caps");
+	CHECK_DOUBLE(o.capture_seconds, 30, 0);
+	CHECK_UINT(o.capture_max_bytes, 1u << 20);
+	CHECK_INT(cli_parse(ARGS("record", "--capture-on-alert", "d"), &o, err, sizeof(err)),
+		  NH_EXIT_OK);
+	CHECK_DOUBLE(o.capture_seconds, 10, 0);
+	CHECK_UINT(o.capture_max_bytes, 10u << 20);
+	CHECK_INT(cli_parse(ARGS("record", "--capture-seconds", "0"), &o, err, sizeof(err)),
+		  NH_EXIT_USAGE);
+	CHECK_INT(cli_parse(ARGS("dump", "--capture-on-alert", "d"), &o, err, sizeof(err)),
+		  NH_EXIT_USAGE);
+	CHECK_CONTAINS(err, "--capture-on-alert does not apply to this command");
 }
 
 int main(void)
