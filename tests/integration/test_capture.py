@@ -176,18 +176,23 @@ def tcp_of(frame):
 
 
 def stream_bytes(epbs, sport):
-    """The payload a port sent, by sequence number (each byte once)."""
+    """The payload a port sent, by sequence number, each byte once (a retransmission may
+    repeat or overlap what came before; what it repeats must be the same bytes)."""
     segs = {}
     for e in epbs:
         t = tcp_of(e["data"])
-        if t and t[0] == sport and t[3]:
+        if t and t[0] == sport and t[3] and len(t[3]) > len(segs.get(t[2], b"")):
             segs[t[2]] = t[3]
     out, nxt = b"", None
     for seq in sorted(segs):
-        if nxt is not None and seq != nxt:
+        data = segs[seq]
+        if nxt is not None and seq > nxt:
             raise TestFailure(f"gap in the captured stream at seq {seq}, expected {nxt}")
-        out += segs[seq]
-        nxt = seq + len(segs[seq])
+        skip = 0 if nxt is None else nxt - seq
+        check(out[len(out) - skip:len(out) - skip + min(skip, len(data))] == data[:skip],
+              f"a retransmission at seq {seq} differs from the original")
+        out += data[skip:]
+        nxt = max(nxt or 0, seq + len(data))
     return out
 
 
