@@ -296,8 +296,10 @@ int pipeline_capture(struct pipeline *p, const struct capture_filter *f, char *e
 	struct pipeline_stream stream = { .name = PACKET_STREAM, .fd = capture_fd,
 					  .drain = capture_drain, .close = capture_close };
 
-	if (!p->ld) {
-		snprintf(err, errlen, "nethound: capture needs the kernel's programs");
+	if (!p->ld || p->capture) {
+		/* One filter in the classifier: one capture per run. */
+		snprintf(err, errlen, "nethound: %s",
+			 p->ld ? "one capture per run" : "capture needs the kernel's programs");
 		return NH_EXIT_FAILURE;
 	}
 	stream.ctx = capture_ring_open(p->ld, f, err, errlen);
