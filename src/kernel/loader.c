@@ -361,19 +361,22 @@ static int share_maps(struct loader *ld, const struct loader_config *opts, char 
 			 strerror(-rc));
 		return rc;
 	}
-	if (!opts->capture_ring_bytes)
-		return 0;
 	cpus = libbpf_num_possible_cpus();
 	if (cpus <= 0) {
 		snprintf(err, errlen, "nethound: cannot count the possible CPUs (%s)", strerror(-cpus));
 		return cpus ? cpus : -EINVAL;
 	}
-	rc = bpf_map__set_max_entries(w->maps.capture_ring, (__u32)opts->capture_ring_bytes);
-	if (!rc)
-		rc = bpf_map__set_max_entries(w->maps.capture_scratch, (__u32)cpus);
+	/* No capture: the capture's owner cache (preallocated) shrinks to a token size. */
+	if (!opts->capture_ring_bytes) {
+		rc = bpf_map__set_max_entries(w->maps.capture_first_owner, (__u32)cpus);
+	} else {
+		rc = bpf_map__set_max_entries(w->maps.capture_ring, (__u32)opts->capture_ring_bytes);
+		if (!rc)
+			rc = bpf_map__set_max_entries(w->maps.capture_scratch, (__u32)cpus);
+	}
 	if (rc)
 		snprintf(err, errlen, "nethound: cannot size the capture ring (%s)", strerror(-rc));
-	ld->capture = rc == 0;
+	ld->capture = rc == 0 && opts->capture_ring_bytes;
 	return rc;
 }
 
