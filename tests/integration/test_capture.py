@@ -7,7 +7,9 @@ tshark (a real reader, display filters included) and by a small pcapng
 parser here, for what tshark 4.0 does not show (epb_processid_threadid,
 the Interface Statistics Block).
 """
+import atexit
 import os
+import shutil
 import signal
 import struct
 import subprocess
@@ -30,6 +32,13 @@ TSHARK_ROOT_NOTE = 'Running as user "root"'
 def test(fn):
     TESTS[fn.__name__] = fn
     return fn
+
+
+def scratch_dir():
+    """A temporary directory for a test's files, removed when the test program ends."""
+    path = tempfile.mkdtemp(prefix="nht-capture-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def peer(ns, *args):
@@ -208,7 +217,7 @@ def sender_packets_exact_in_pcapng():
     filter on the comment selects exactly them, and the text log has one matching line per
     packet."""
     nbytes, port = 3_000_017, 44710
-    tmp = tempfile.mkdtemp(prefix="nht-capture-")
+    tmp = scratch_dir()
     path, log = os.path.join(tmp, "sender.pcapng"), os.path.join(tmp, "sender.log")
     with Namespaces() as ns:
         rcv, rpid = peer(ns.b, "recv", ns.b4, port)
@@ -277,7 +286,7 @@ def loopback_both_ends_attributed():
     the sender's socket sends carries the sender, none of the receiver's does, and the
     receiver's own packets (its ACKs once it reads) carry the receiver."""
     nbytes, port = 1_000_003, 44711
-    tmp = tempfile.mkdtemp(prefix="nht-capture-")
+    tmp = scratch_dir()
     path = os.path.join(tmp, "lo.pcapng")
     with Namespaces() as ns:
         rcv, rpid = peer(ns.a, "recv", "127.0.0.1", port)
@@ -316,7 +325,7 @@ def kernel_answered_ping_unattributed():
     """b pings a; a's kernel answers. Both directions are captured in a with no process:
     comment pid=0 unattributed and no epb_processid_threadid. SIGTERM ends the capture
     with everything written."""
-    tmp = tempfile.mkdtemp(prefix="nht-capture-")
+    tmp = scratch_dir()
     path, log = os.path.join(tmp, "ping.pcapng"), os.path.join(tmp, "ping.log")
     with Namespaces() as ns:
         with Capture(ns.a, "-i", "veth0", "--proto", "icmp", "-w", path, "--text", log) as cap:
@@ -344,7 +353,7 @@ def ring_overrun_reported_in_file_and_stderr():
     reported on stderr and in the file (isb_ifdrop and a comment), and captured plus
     lost is exactly what was sent."""
     count, size, port = 20000, 1000, 44712
-    tmp = tempfile.mkdtemp(prefix="nht-capture-")
+    tmp = scratch_dir()
     path = os.path.join(tmp, "overrun.pcapng")
     with Namespaces() as ns:
         with Capture(ns.a, "-i", "veth0", "--ring-size", "4K", "--proto", "udp", "--port",
@@ -419,7 +428,7 @@ def capture_on_alert_one_file_per_alert():
     names the file; a process under the threshold gets none and is in no file."""
     import re
     import sqlite3
-    tmp = tempfile.mkdtemp(prefix="nht-capture-")
+    tmp = scratch_dir()
     db, cdir = os.path.join(tmp, "history.db"), os.path.join(tmp, "captures")
     os.mkdir(cdir, 0o700)
     with Namespaces() as ns:
@@ -471,7 +480,7 @@ def capture_on_alert_one_file_per_alert():
 def capture_on_alert_size_bounded():
     """--capture-max-bytes: a capture on alert stops writing when its file is full, and the
     file is still whole (tshark reads it, its statistics block is there)."""
-    tmp = tempfile.mkdtemp(prefix="nht-capture-")
+    tmp = scratch_dir()
     db, cdir = os.path.join(tmp, "history.db"), os.path.join(tmp, "captures")
     os.mkdir(cdir, 0o700)
     limit = 64 * 1024
@@ -520,8 +529,9 @@ def capture_usage_errors():
         lines = res.stderr.strip().splitlines()
         check(res.returncode == want and len(lines) == 1 and words in lines[0],
               f"capture {args}: exit {res.returncode}, stderr {res.stderr!r}")
-    tmp = tempfile.mkdtemp(prefix="nht-capture-")
+    tmp = scratch_dir()
     os.symlink(tmp, tmp + "-link")
+    atexit.register(os.unlink, tmp + "-link")
     for bad in ("/nonexistent-dir", tmp + "-link"):
         res = subprocess.run([NETHOUND, "record", "--db", os.path.join(tmp, "h.db"), "-n",
                               "--hooks", HOOKS, "--capture-on-alert", bad],
