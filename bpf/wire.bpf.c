@@ -516,6 +516,8 @@ static __always_inline void mirror_key(struct nh_flow_key *m, const struct nh_fl
 	}
 }
 
+#include "capture.bpf.h"
+
 /*
  * Loopback counts each packet once, as received and as sent alike, after
  * eth_type_trans() took its 14-byte Ethernet header (loopback_xmit). Some of
@@ -539,6 +541,11 @@ static __always_inline int account_loopback(struct __sk_buff *skb, bool egress)
 	else if (skb->protocol == bpf_htons(ETH_P_IPV6))
 		parsed = parse_ipv6(skb, &p, egress);
 	p.key.ifindex = skb->ifindex;
+	/* Captured once, where every loopback packet passes: on ingress. */
+	if (capture_cfg.on && !egress)
+		capture(skb, &p, parsed, NULL, false, true);
+	else if (capture_cfg.on)
+		capture_loopback_egress(skb);
 	if (parsed == 0) {
 		flow = flow_entry(skb, &p.key, egress);
 		if (!flow)
@@ -621,12 +628,16 @@ static __always_inline int account(struct __sk_buff *skb, bool egress)
 	if (!flow) {
 		add(&iface->noflow_bytes[dir], len);
 		add(&iface->noflow_packets[dir], packets);
+		if (capture_cfg.on)
+			capture(skb, &p, parsed, NULL, egress, false);
 		return TC_ACT_UNSPEC;
 	}
 	count_flow(flow, dir, len, packets);
 	flow->last_ns = bpf_ktime_get_coarse_ns();
 	find_owner(skb, &p, flow, egress);
 	sniff(skb, &p, flow);
+	if (capture_cfg.on)
+		capture(skb, &p, parsed, flow, egress, false);
 	return TC_ACT_UNSPEC;
 }
 

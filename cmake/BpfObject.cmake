@@ -17,6 +17,7 @@ set(BPF_VMLINUX_DIR ${PROJECT_SOURCE_DIR}/vmlinux/x86)
 function(bpf_object name source)
 	set(obj ${CMAKE_CURRENT_BINARY_DIR}/${name}.bpf.o)
 	set(skel ${CMAKE_CURRENT_BINARY_DIR}/${name}.skel.h)
+	file(GLOB bpf_headers ${PROJECT_SOURCE_DIR}/bpf/*.bpf.h)
 	add_custom_command(
 		OUTPUT ${obj}
 		COMMAND ${BPF_CLANG} -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86
@@ -26,6 +27,7 @@ function(bpf_object name source)
 			-c ${source} -o ${obj}
 		DEPENDS ${source} ${BPF_VMLINUX_DIR}/vmlinux.h
 			${PROJECT_SOURCE_DIR}/include/counters.h ${PROJECT_SOURCE_DIR}/include/wire.h
+			${PROJECT_SOURCE_DIR}/include/capture.h ${bpf_headers}
 		COMMENT "BPF ${name}.bpf.o"
 		VERBATIM)
 	add_custom_command(

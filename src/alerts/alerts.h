@@ -65,6 +65,8 @@ enum alert_direction {
 	ALERT_DIR_DOWNLOAD,
 };
 
+#define ALERT_CAPTURE_LEN 512
+
 struct alert_event {
 	time_t when; /* wall clock of the tick */
 	enum alert_kind kind;
@@ -77,6 +79,8 @@ struct alert_event {
 	double value;                 /* bytes/s; bytes for the quota */
 	double threshold;
 	char group[ALERT_GROUP_LEN];  /* unit and container alerts: bytes as found */
+	/* record --capture-on-alert: the file started for this event; "" if none. */
+	char capture_file[ALERT_CAPTURE_LEN];
 };
 
 const char *alert_kind_name(enum alert_kind kind);           /* "process_rate", ... */

@@ -45,6 +45,8 @@ int cmd_dump(const struct options *opts);
 int cmd_live(const struct options *opts);
 /* 'nethound record': count, alert and log to the database until SIGINT or SIGTERM. */
 int cmd_record(const struct options *opts);
+/* 'nethound capture': packets with their processes to pcapng or a text log. */
+int cmd_capture(const struct options *opts);
 /* 'nethound report': read the database; no root needed. */
 int cmd_report(const struct options *opts);
 /* 'nethound interfaces': the interfaces, their addresses and TC attachments, then exit. */

@@ -62,6 +62,7 @@ static int (*const commands[])(const struct options *opts) = {
 	[CMD_RECORD] = cmd_record,
 	[CMD_REPORT] = cmd_report,
 	[CMD_INTERFACES] = cmd_interfaces,
+	[CMD_CAPTURE] = cmd_capture,
 };
 
 int main(int argc, char **argv)

@@ -3,6 +3,7 @@
 
 #include "cmd/commands.h"
 #include "core/exitcodes.h"
+#include "sinks/capture/alert_capture.h"
 #include "sinks/metrics/metrics_sink.h"
 #include "sinks/store/store.h"
 #include "sinks/store/store_sink.h"
@@ -24,6 +25,7 @@ int cmd_record(const struct options *opts)
 	struct pipeline_config cfg;
 	struct pipeline *p = NULL;
 	struct store_sink *store = NULL;
+	struct alert_capture *acap = NULL;
 	struct metrics_sink *metrics = NULL;
 	struct web *web = NULL;
 	char err[1024];
@@ -41,6 +43,20 @@ int cmd_record(const struct options *opts)
 	cmd_pipeline_config(opts, &cfg);
 	cfg.alerts_to_stderr = true; /* a service's alerts belong in its log */
 	cfg.rdns = false; /* nothing it writes names peers */
+	if (opts->capture_on_alert) {
+		struct alert_capture_config acfg = {.dir = opts->capture_on_alert,
+						    .seconds = opts->capture_seconds,
+						    .max_bytes = opts->capture_max_bytes,
+						    .snaplen = opts->snaplen};
+
+		cfg.loader.capture_ring_bytes = opts->ring_size;
+		acap = alert_capture_new(&acfg);
+		if (!acap) {
+			fprintf(stderr, "nethound: out of memory\n");
+			cmd_metrics_free(metrics, web);
+			return NH_EXIT_FAILURE;
+		}
+	}
 	rc = pipeline_open(&p, &cfg, err, sizeof(err));
 	if (!rc)
 		rc = store_sink_open(&store, &scfg, err, sizeof(err));
@@ -48,7 +64,13 @@ int cmd_record(const struct options *opts)
 		fprintf(stderr, "%s\n", err);
 		pipeline_close(p);
 		cmd_metrics_free(metrics, web);
+		alert_capture_free(acap);
 		return rc;
+	}
+	/* Its start makes it an alert action: the store records the files it starts. */
+	if (acap) {
+		sink = alert_capture_sink(acap);
+		pipeline_add_sink(p, &sink);
 	}
 	sink = store_sink(store);
 	pipeline_add_sink(p, &sink);
@@ -60,5 +82,6 @@ int cmd_record(const struct options *opts)
 	closed = pipeline_close(p);
 	cmd_metrics_free(metrics, web);
 	store_sink_free(store);
+	alert_capture_free(acap);
 	return rc ? rc : closed;
 }

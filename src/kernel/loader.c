@@ -18,6 +18,7 @@
 
 #include "counters.h"
 #include "wire.h"
+#include "capture.h" /* before wire.skel.h, which uses its types */
 #include "counters.skel.h"
 #include "core/exitcodes.h"
 #include "kernel/loader.h"
@@ -383,6 +384,44 @@ static int try_tier(struct loader *ld, enum hook_tier tier, const struct btf *bt
 }
 
 /*
+ * The capture's view of processes is the counters' own: the wire object's
+ * socks and procs maps are the counters object's. The ring and the per-CPU
+ * scratch are sized for capture only when one is asked for.
+ */
+static int share_maps(struct loader *ld, const struct loader_config *opts, char *err,
+		      size_t errlen)
+{
+	struct wire_bpf *w = ld->wire;
+	int rc, cpus;
+
+	rc = bpf_map__reuse_fd(w->maps.socks, bpf_map__fd(ld->skel->maps.socks));
+	if (!rc)
+		rc = bpf_map__reuse_fd(w->maps.procs, bpf_map__fd(ld->skel->maps.procs));
+	if (rc) {
+		snprintf(err, errlen, "nethound: cannot share the socket maps with the TC classifier (%s)",
+			 strerror(-rc));
+		return rc;
+	}
+	cpus = libbpf_num_possible_cpus();
+	if (cpus <= 0) {
+		snprintf(err, errlen, "nethound: cannot count the possible CPUs (%s)", strerror(-cpus));
+		return cpus ? cpus : -EINVAL;
+	}
+	/* No capture: the capture's owner cache (preallocated) shrinks to a token size. */
+	if (!opts->capture_ring_bytes) {
+		rc = bpf_map__set_max_entries(w->maps.capture_first_owner, (__u32)cpus);
+	} else {
+		rc = bpf_map__set_max_entries(w->maps.capture_ring, (__u32)opts->capture_ring_bytes);
+		if (!rc)
+			rc = bpf_map__set_max_entries(w->maps.capture_scratch, (__u32)cpus);
+	}
+	if (rc)
+		snprintf(err, errlen, "nethound: cannot size the capture ring (%s)", strerror(-rc));
+	ld->capture = rc == 0 && opts->capture_ring_bytes;
+	return rc;
+}
+
+/*
  * Load the wire classifier and attach it. With --tc auto and no -i, a kernel
  * that refuses is not fatal: socket counting goes on, the user is told why.
  */
@@ -395,21 +434,42 @@ static int start_wire(struct loader *ld, const struct loader_config *opts, char 
 	ld->tc_mode = TC_MODE_OFF;
 	if (opts->tc == TC_MODE_OFF)
 		return 0;
-	ld->wire = wire_bpf__open_opts(&open_opts);
-	if (!ld->wire) {
-		snprintf(err, errlen, "nethound: opening the wire BPF object failed (%s)",
-			 strerror(errno));
-		return NH_EXIT_FAILURE;
-	}
-	/* The shares of unowned flows follow the flow map's size. */
-	ld->wire->rodata->unowned_quota = bpf_map__max_entries(ld->wire->maps.flows) / NH_UNOWNED_SHARE;
-	ld->wire->rodata->remote_quota = bpf_map__max_entries(ld->wire->maps.flows) / NH_REMOTE_SHARE;
-	rc = wire_bpf__load(ld->wire);
-	if (rc) {
+	/*
+	 * A capture names the sender of a socket's first packets from the running
+	 * task (bpf_get_current_task); kernels that refuse that helper to TC
+	 * programs get the classifier without it (the branch is dead code then).
+	 */
+	for (int lock_owner = 1; lock_owner >= 0; lock_owner--) {
+		ld->wire = wire_bpf__open_opts(&open_opts);
+		if (!ld->wire) {
+			snprintf(err, errlen, "nethound: opening the wire BPF object failed (%s)",
+				 strerror(errno));
+			return NH_EXIT_FAILURE;
+		}
+		ld->wire->rodata->capture_lock_owner = lock_owner;
+		/* The shares of unowned flows follow the flow map's size. */
+		ld->wire->rodata->unowned_quota =
+			bpf_map__max_entries(ld->wire->maps.flows) / NH_UNOWNED_SHARE;
+		ld->wire->rodata->remote_quota =
+			bpf_map__max_entries(ld->wire->maps.flows) / NH_REMOTE_SHARE;
+		rc = share_maps(ld, opts, err, errlen);
+		if (rc) {
+			code = NH_EXIT_FAILURE;
+			goto fail;
+		}
+		rc = wire_bpf__load(ld->wire);
+		if (!rc)
+			break;
 		snprintf(err, errlen,
 			 "nethound: the kernel refused the TC classifier (%s); try --tc off",
 			 strerror(-rc));
-		goto fail;
+		if (!lock_owner)
+			goto fail;
+		if (verbose)
+			fprintf(stderr, "nethound: TC classifier refused with the capture's lock "
+					"owner (%s); trying without\n", strerror(-rc));
+		wire_bpf__destroy(ld->wire);
+		ld->wire = NULL;
 	}
 	ld->tc = tc_attach_new(bpf_program__fd(ld->wire->progs.wire_ingress),
 			       bpf_program__fd(ld->wire->progs.wire_egress), opts->tc, opts->ifaces,
@@ -566,4 +626,9 @@ volatile __u64 *loader_unowned_retired(const struct loader *ld)
 const volatile __u64 *loader_wire_drops(const struct loader *ld)
 {
 	return ld->wire ? ld->wire->bss->wire_drops : NULL;
+}
+
+bool loader_can_capture(const struct loader *ld)
+{
+	return ld->wire && ld->capture;
 }

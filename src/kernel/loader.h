@@ -23,6 +23,11 @@ struct loader_config {
 	const char *const *ifaces; /* -i: only these; none = every interface that is up */
 	size_t nifaces;
 	bool verbose; /* libbpf's log and the reasons tiers were passed over */
+	/*
+	 * Bytes of the capture ring buffer (a power of two, at least a page);
+	 * 0: no capture will be asked for, the ring and its scratch stay minimal.
+	 */
+	size_t capture_ring_bytes;
 };
 
 struct loader {
@@ -31,6 +36,7 @@ struct loader {
 	struct wire_bpf *wire; /* NULL when wire accounting is off */
 	struct tc_attach *tc;
 	enum tc_mode tc_mode; /* TC_MODE_TCX, TC_MODE_NETLINK or TC_MODE_OFF */
+	bool capture; /* the capture ring is sized for use */
 };
 
 /*
@@ -61,5 +67,8 @@ int loader_remote_retired_fd(const struct loader *ld);
 volatile __u64 *loader_unowned_retired(const struct loader *ld);
 /* Cumulative failed inserts, indexed by enum nh_wire_drop; NULL when off. */
 const volatile __u64 *loader_wire_drops(const struct loader *ld);
+
+/* True when the wire classifier runs with a ring sized for capture (capture_ring_bytes). */
+bool loader_can_capture(const struct loader *ld);
 
 #endif

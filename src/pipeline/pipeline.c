@@ -14,12 +14,15 @@
 #include "collect/collector.h"
 #include "collect/identity.h"
 #include "collect/rdns.h"
+#include "core/array.h"
 #include "core/exitcodes.h"
 #include "core/timefmt.h"
+#include "kernel/capture_ring.h"
 #include "kernel/tc_attach.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/runloop.h"
 #include "pipeline/window.h"
+#include "capture.h" /* before wire.skel.h, which uses its types */
 #include "counters.skel.h"
 #include "wire.skel.h"
 
@@ -42,6 +45,12 @@ struct pipeline {
 	int emit_status;      /* SINK_STOP once a sink asked to stop while draining */
 	bool running;
 	double last_tick_s; /* < 0 until a tick completed */
+	struct loader *ld; /* the kernel source's loader; NULL for a test's source */
+	struct capture_ring *capture; /* the capture stream's, once pipeline_capture ran */
+	void (*on_events)(void *ctx, struct alert_event *events, size_t n);
+	void *on_events_ctx;
+	struct alert_event *events; /* the tick's events, copied for on_events */
+	size_t events_cap;
 };
 
 /* The real source: BPF programs on this kernel and the collector over their maps. */
@@ -253,8 +262,10 @@ int pipeline_open(struct pipeline **out, const struct pipeline_config *cfg, char
 	if (rc) {
 		pipeline_close(*out);
 		*out = NULL;
+		return rc;
 	}
-	return rc;
+	(*out)->ld = &((struct kernel_source *)src.ctx)->ld;
+	return 0;
 }
 
 int pipeline_add_sink(struct pipeline *p, const struct sink *sink)
@@ -274,6 +285,57 @@ int pipeline_add_stream(struct pipeline *p, const struct pipeline_stream *stream
 	}
 	p->streams[p->nstreams++] = *stream;
 	return 0;
+}
+
+static int capture_fd(void *ctx)
+{
+	return capture_ring_fd(ctx);
+}
+
+static int capture_drain(void *ctx, int (*emit)(void *pctx, const void *data, size_t len),
+			 void *pctx)
+{
+	return capture_ring_drain(ctx, emit, pctx);
+}
+
+static void capture_close(void *ctx)
+{
+	capture_ring_close(ctx);
+}
+
+int pipeline_capture(struct pipeline *p, const struct capture_filter *f, char *err, size_t errlen)
+{
+	struct pipeline_stream stream = { .name = PACKET_STREAM, .fd = capture_fd,
+					  .drain = capture_drain, .close = capture_close };
+
+	if (!p->ld || p->capture) {
+		/* One filter in the classifier: one capture per run. */
+		snprintf(err, errlen, "nethound: %s",
+			 p->ld ? "one capture per run" : "capture needs the kernel's programs");
+		return NH_EXIT_FAILURE;
+	}
+	stream.ctx = capture_ring_open(p->ld, f, err, errlen);
+	if (!stream.ctx)
+		return errno == ENOTSUP ? NH_EXIT_KERNEL : NH_EXIT_FAILURE;
+	if (pipeline_add_stream(p, &stream)) {
+		snprintf(err, errlen, "nethound: too many event streams");
+		return NH_EXIT_FAILURE;
+	}
+	p->capture = stream.ctx;
+	return 0;
+}
+
+int pipeline_capture_set(struct pipeline *p, const struct capture_filter *f)
+{
+	return p->capture ? capture_ring_set_filter(p->capture, f) : -ENOENT;
+}
+
+void pipeline_on_alert_events(struct pipeline *p,
+			      void (*fn)(void *ctx, struct alert_event *events, size_t n),
+			      void *ctx)
+{
+	p->on_events = fn;
+	p->on_events_ctx = ctx;
 }
 
 /* One event of the stream being drained, to every sink that takes events. */
@@ -375,6 +437,14 @@ int pipeline_tick(struct pipeline *p)
 		t.events = alerts_update(p->alerts, snap, &t.nevents);
 		if (!t.events && errno == ENOMEM)
 			return -ENOMEM;
+		if (p->on_events && t.nevents) {
+			if (array_grow((void **)&p->events, &p->events_cap, t.nevents,
+				       sizeof(*p->events)))
+				return -ENOMEM;
+			memcpy(p->events, t.events, t.nevents * sizeof(*p->events));
+			p->on_events(p->on_events_ctx, p->events, t.nevents);
+			t.events = p->events;
+		}
 		if (p->cfg.alerts_to_stderr)
 			print_events(t.events, t.nevents);
 		alert_exec_run(p->exec, t.events, t.nevents);
@@ -516,6 +586,13 @@ int pipeline_close(struct pipeline *p)
 
 	if (!p)
 		return NH_EXIT_OK;
+	/*
+	 * What the streams still hold (and their last loss reports) reaches the
+	 * sinks before they finish, however the run ended.
+	 */
+	for (size_t i = 0; i < p->nstreams; i++)
+		if (p->nsinks && p->started[0])
+			drain_stream(p, i);
 	for (size_t i = p->nsinks; i-- > 0;) {
 		if (p->started[i] && p->sinks[i].finish) {
 			int rc = p->sinks[i].finish(p->sinks[i].ctx);
@@ -535,6 +612,7 @@ int pipeline_close(struct pipeline *p)
 	identity_free(p->identity);
 	alert_exec_free(p->exec);
 	alerts_free(p->alerts);
+	free(p->events);
 	free(p);
 	return worst;
 }

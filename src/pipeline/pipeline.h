@@ -24,8 +24,9 @@
 /*
  * A stream of events beside the snapshots (a BPF ring buffer of captured
  * packets): the loop waits on its descriptor with the sinks' and, when it is
- * ready (and once more before the end), drains it; each event goes to every
- * sink with an event callback. Events are not held for the tick.
+ * ready (and once more before the end, and before the sinks finish), drains
+ * it; each event goes to every sink with an event callback. Events are not
+ * held for the tick. A drain never blocks: it may find nothing ready.
  */
 struct pipeline_stream {
 	const char *name;
@@ -93,6 +94,25 @@ int pipeline_add_sink(struct pipeline *p, const struct sink *sink);
 
 /* A stream of events; the pipeline owns it from here (closed by pipeline_close). 0 or -ENOSPC. */
 int pipeline_add_stream(struct pipeline *p, const struct pipeline_stream *stream);
+
+struct capture_filter;
+/*
+ * Capture the packets the filter asks for: a stream named PACKET_STREAM
+ * (core/packet.h) of struct captured_packet events. Needs pipeline_open with
+ * loader.capture_ring_bytes set. Returns 0 or an NH_EXIT_* code with a
+ * one-line cause and remedy in err.
+ */
+int pipeline_capture(struct pipeline *p, const struct capture_filter *f, char *err, size_t errlen);
+/* Change the running capture's filter. 0, -ENOENT (no capture) or -EINVAL. */
+int pipeline_capture_set(struct pipeline *p, const struct capture_filter *f);
+
+/*
+ * An alert action of a sink's (capture on alert): called with each tick's
+ * events before any sink sees them, and may fill their capture_file.
+ */
+void pipeline_on_alert_events(struct pipeline *p,
+			      void (*fn)(void *ctx, struct alert_event *events, size_t n),
+			      void *ctx);
 
 /*
  * Start the sinks, then tick every interval until a stop signal (after a

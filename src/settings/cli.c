@@ -44,6 +44,15 @@ enum long_only {
 	OPT_METRICS_MAX_SERIES,
 	OPT_WEB_READ_ONLY,
 	OPT_WEB_AUTH,
+	OPT_TEXT,
+	OPT_SNAPLEN,
+	OPT_DURATION,
+	OPT_PROTO,
+	OPT_PORT,
+	OPT_RING_SIZE,
+	OPT_CAPTURE_ON_ALERT,
+	OPT_CAPTURE_SECONDS,
+	OPT_CAPTURE_MAX_BYTES,
 	OPT_LAST, /* keep last: sizes the table of flags given */
 };
 
@@ -87,6 +96,16 @@ static const struct option long_options[] = {
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "web-read-only", no_argument, NULL, OPT_WEB_READ_ONLY },
 	{ "web-auth", required_argument, NULL, OPT_WEB_AUTH },
+	{ "write", required_argument, NULL, 'w' },
+	{ "text", required_argument, NULL, OPT_TEXT },
+	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "proto", required_argument, NULL, OPT_PROTO },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
+	{ "capture-on-alert", required_argument, NULL, OPT_CAPTURE_ON_ALERT },
+	{ "capture-seconds", required_argument, NULL, OPT_CAPTURE_SECONDS },
+	{ "capture-max-bytes", required_argument, NULL, OPT_CAPTURE_MAX_BYTES },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -109,11 +128,14 @@ void cli_print_usage(FILE *out)
 	      "                       hours, alerts and sessions (no root needed)\n"
 	      "  interfaces           list the interfaces nethound can watch: state, addresses\n"
 	      "                       and what is attached to their TC hooks (--json)\n"
+	      "  capture              write packets to pcapng (-w) or a text log (--text),\n"
+	      "                       each with the process that sent or received it\n"
 	      "  help                 show this help\n"
 	      "\n"
 	      "Options:\n"
 	      "  -d, --interval SECS  sampling interval, 0.1 to 3600 (default 1)\n"
-	      "      --count N        dump: print N snapshots, one per interval (JSON lines)\n"
+	      "      --count N        dump: print N snapshots, one per interval (JSON lines);\n"
+	      "                       capture: stop after N packets\n"
 	      "      --json           dump, interfaces: JSON output (dump: default when stdout\n"
 	      "                       is not a terminal)\n"
 	      "      --table          dump: table output (default on a terminal)\n"
@@ -153,6 +175,10 @@ void cli_print_usage(FILE *out)
 	      "      --alert-exec-user USER  runs CMD, never root (default nobody)\n"
 	      "      --alert-exec-timeout SECS  CMD is killed with its process group after\n"
 	      "                       this long (default 10)\n"
+	      "      --capture-on-alert DIR  record: when a process alert is raised, capture\n"
+	      "                       its packets into DIR/<time>-<name>-<pid>.pcapng\n"
+	      "      --capture-seconds SECS   ... for this long (default 10)\n"
+	      "      --capture-max-bytes SIZE ... each file at most this big (default 10M)\n"
 	      "\n"
 	      "Metrics (record and the live view):\n"
 	      "      --listen ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
@@ -164,6 +190,17 @@ void cli_print_usage(FILE *out)
 	      "                       FILE holds (one line USER:HASH, openssl passwd -6)\n"
 	      "      --metrics-max-series N  process (and interface) series kept, the rest\n"
 	      "                       summed in one 'other' series (default 1000)\n"
+	      "\n"
+	      "Capture (--pid, --comm, --user and -i choose too; filtered in the kernel):\n"
+	      "  -w, --write FILE     pcapng file, - for stdout\n"
+	      "      --text FILE      the packet log: one line per packet, - for stdout\n"
+	      "                       (-w FILE --format text writes only the log, to FILE)\n"
+	      "      --proto P        only tcp, udp, icmp, icmpv6, udplite or protocol number P\n"
+	      "      --port N         only TCP or UDP packets from or to port N\n"
+	      "      --snaplen BYTES  keep at most BYTES of each packet (default and most 131072)\n"
+	      "      --duration SECS  stop after SECS seconds (also: --count, SIGINT, SIGTERM)\n"
+	      "      --ring-size SIZE the kernel's capture buffer, a power of two from 4K to 1G\n"
+	      "                       (default 16M); packets that find it full are counted\n"
 	      "\n"
 	      "Report:\n"
 	      "      --date YYYY-MM-DD          one day (default today, local time)\n"
@@ -213,6 +250,13 @@ static const struct {
 	{ OPT_LISTEN, "--listen", settings_set_listen },
 	{ OPT_METRICS_MAX_SERIES, "--metrics-max-series", settings_set_metrics_max_series },
 	{ OPT_BY, "--by", settings_set_report_by },
+	{ OPT_SNAPLEN, "--snaplen", settings_set_snaplen },
+	{ OPT_DURATION, "--duration", settings_set_capture_duration },
+	{ OPT_PROTO, "--proto", settings_set_capture_proto },
+	{ OPT_PORT, "--port", settings_set_capture_port },
+	{ OPT_RING_SIZE, "--ring-size", settings_set_ring_size },
+	{ OPT_CAPTURE_SECONDS, "--capture-seconds", settings_set_capture_seconds },
+	{ OPT_CAPTURE_MAX_BYTES, "--capture-max-bytes", settings_set_capture_max_bytes },
 };
 
 /* The value of a flag in value_flags: 1 if opt is not one, else 0 or NH_EXIT_USAGE. */
@@ -243,6 +287,8 @@ static int parse_command(const char *word, enum command *out)
 		*out = CMD_RECORD;
 	else if (strcmp(word, "report") == 0)
 		*out = CMD_REPORT;
+	else if (strcmp(word, "capture") == 0)
+		*out = CMD_CAPTURE;
 	else
 		return -1;
 	return 0;
@@ -283,6 +329,9 @@ static int check_command_options(const struct options *o, const bool *given, cha
 	/* The commands that count (and so judge alerts), and those with a database. */
 	const unsigned counting = 1u << CMD_TOP | 1u << CMD_DUMP | 1u << CMD_RECORD;
 	const unsigned logging = 1u << CMD_TOP | 1u << CMD_RECORD;
+	/* Those that load the programs and choose processes (capture: in the kernel). */
+	const unsigned loading = counting | 1u << CMD_CAPTURE;
+	const unsigned capture = 1u << CMD_CAPTURE;
 	const struct {
 		int opt;
 		const char *name;
@@ -291,13 +340,23 @@ static int check_command_options(const struct options *o, const bool *given, cha
 		{OPT_DATE, "--date", 1u << CMD_REPORT},
 		{OPT_FROM, "--from", 1u << CMD_REPORT},
 		{OPT_TO, "--to", 1u << CMD_REPORT},
-		{OPT_FORMAT, "--format", 1u << CMD_REPORT},
+		{OPT_FORMAT, "--format", 1u << CMD_REPORT | capture},
 		{OPT_TOP, "--top", 1u << CMD_REPORT},
 		{OPT_BY, "--by", 1u << CMD_REPORT},
 		{OPT_NO_DB, "--no-db", 1u << CMD_TOP},
 		{OPT_DB, "--db", logging | 1u << CMD_REPORT},
 		{OPT_RETENTION, "--retention", logging},
-		{OPT_COUNT, "--count", 1u << CMD_DUMP},
+		{OPT_COUNT, "--count", 1u << CMD_DUMP | capture},
+		{'w', "--write", capture},
+		{OPT_TEXT, "--text", capture},
+		{OPT_SNAPLEN, "--snaplen", capture},
+		{OPT_DURATION, "--duration", capture},
+		{OPT_PROTO, "--proto", capture},
+		{OPT_PORT, "--port", capture},
+		{OPT_RING_SIZE, "--ring-size", capture | 1u << CMD_RECORD},
+		{OPT_CAPTURE_ON_ALERT, "--capture-on-alert", 1u << CMD_RECORD},
+		{OPT_CAPTURE_SECONDS, "--capture-seconds", 1u << CMD_RECORD},
+		{OPT_CAPTURE_MAX_BYTES, "--capture-max-bytes", 1u << CMD_RECORD},
 		{OPT_JSON, "--json", 1u << CMD_TOP | 1u << CMD_DUMP | 1u << CMD_INTERFACES},
 		{OPT_TABLE, "--table", 1u << CMD_TOP | 1u << CMD_DUMP},
 		{OPT_ALERT_EXEC, "--alert-exec", counting},
@@ -311,17 +370,17 @@ static int check_command_options(const struct options *o, const bool *given, cha
 		{OPT_DAILY_QUOTA, "--daily-quota", counting},
 		{OPT_WINDOW, "--window", counting},
 		{OPT_ALERT_HOLD, "--alert-hold", counting},
-		{OPT_HOOKS, "--hooks", counting},
-		{OPT_BTF, "--btf", counting},
-		{OPT_TC, "--tc", counting},
-		{OPT_PID, "--pid", counting},
-		{OPT_COMM, "--comm", counting},
-		{OPT_USER, "--user", counting},
+		{OPT_HOOKS, "--hooks", loading},
+		{OPT_BTF, "--btf", loading},
+		{OPT_TC, "--tc", loading},
+		{OPT_PID, "--pid", loading},
+		{OPT_COMM, "--comm", loading},
+		{OPT_USER, "--user", loading},
 		{OPT_UNIT, "--unit", counting},
 		{OPT_CONTAINER, "--container", counting},
-		{'d', "--interval", counting},
-		{'i', "--interface", counting},
-		{'n', "--numeric", counting},
+		{'d', "--interval", loading},
+		{'i', "--interface", loading},
+		{'n', "--numeric", loading},
 		{OPT_LISTEN, "--listen", logging},
 		{OPT_METRICS_MAX_SERIES, "--metrics-max-series", logging},
 		{OPT_WEB_READ_ONLY, "--web-read-only", logging},
@@ -352,7 +411,7 @@ int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t err
 
 	optind = 0; /* glibc: full re-initialisation, so parsing can run more than once */
 	opterr = 0;
-	while (rc == 0 && (c = getopt_long(argc, args, ":d:i:nvhV", long_options, NULL)) != -1) {
+	while (rc == 0 && (c = getopt_long(argc, args, ":d:i:nvhVw:", long_options, NULL)) != -1) {
 		if (c >= 0 && c < OPT_LAST)
 			given[c] = true;
 		rc = apply_value_flag(c, optarg, opts, err, errlen);
@@ -410,6 +469,21 @@ int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t err
 				rc = usage_error(err, errlen, "--alert-exec-user: needs a user name");
 			opts->alert_exec_user = optarg;
 			break;
+		case 'w':
+			if (!*optarg)
+				rc = usage_error(err, errlen, "--write: needs a file name, or - for stdout");
+			opts->capture_file = optarg;
+			break;
+		case OPT_TEXT:
+			if (!*optarg)
+				rc = usage_error(err, errlen, "--text: needs a file name, or - for stdout");
+			opts->capture_text = optarg;
+			break;
+		case OPT_CAPTURE_ON_ALERT:
+			if (!*optarg)
+				rc = usage_error(err, errlen, "--capture-on-alert: needs a directory");
+			opts->capture_on_alert = optarg;
+			break;
 		case OPT_DATE:
 			opts->report_date = optarg;
 			break;
@@ -449,10 +523,18 @@ int cli_apply(int argc, char **argv, struct options *opts, char *err, size_t err
 	}
 	if (rc == 0 && opts->nifaces && opts->tc == TC_MODE_OFF)
 		rc = usage_error(err, errlen, "--interface needs the wire classifier; drop --tc off");
-	if (rc == 0 && opts->count_set && opts->command != CMD_DUMP)
-		rc = usage_error(err, errlen, "--count only applies to 'nethound dump'");
+	if (rc == 0 && opts->count_set && opts->command != CMD_DUMP && opts->command != CMD_CAPTURE)
+		rc = usage_error(err, errlen, "--count only applies to 'nethound dump' and 'capture'");
 	if (rc == 0)
 		rc = check_command_options(opts, given, err, errlen);
+	/* capture -w FILE --format text: the file is the packet log, not pcapng. */
+	if (rc == 0 && opts->command == CMD_CAPTURE && given[OPT_FORMAT]) {
+		if (opts->report_format != REPORT_TEXT || !opts->capture_file || opts->capture_text)
+			rc = usage_error(err, errlen, "capture --format: only 'text', with -w FILE "
+					 "(or use --text FILE); the default is pcapng");
+		opts->capture_text = opts->capture_file;
+		opts->capture_file = NULL;
+	}
 	if (rc == 0 && opts->alerts.window / opts->interval > ALERTS_WINDOW_SAMPLES_MAX)
 		rc = usage_error(err, errlen,
 				 "--window: %g s is more than %d intervals of %g s; shorten it or "

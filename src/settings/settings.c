@@ -37,6 +37,10 @@ void settings_defaults(struct options *opts)
 	opts->history_rows_per_tick = SETTINGS_HISTORY_ROWS_DEFAULT;
 	opts->history_names_per_hour = SETTINGS_HISTORY_NAMES_DEFAULT;
 	opts->history_min_free = SETTINGS_HISTORY_MIN_FREE_DEFAULT;
+	opts->snaplen = SETTINGS_SNAPLEN_MAX;
+	opts->ring_size = SETTINGS_RING_DEFAULT;
+	opts->capture_seconds = SETTINGS_CAPTURE_SECONDS_DEFAULT;
+	opts->capture_max_bytes = SETTINGS_CAPTURE_MAX_BYTES_DEFAULT;
 }
 
 static bool is_digit(char c)
@@ -706,5 +710,91 @@ int settings_set_metrics_max_series(struct options *opts, const char *value, cha
 	if (settings_parse_whole(value, 1, SETTINGS_METRICS_SERIES_MAX, &opts->metrics_max_series))
 		return bad_value(why, whylen, value, "is not a whole number from 1 to %d",
 				 SETTINGS_METRICS_SERIES_MAX);
+	return 0;
+}
+
+int settings_set_snaplen(struct options *opts, const char *value, char *why, size_t whylen)
+{
+	uint64_t v;
+
+	if (settings_parse_whole(value, 1, SETTINGS_SNAPLEN_MAX, &v))
+		return bad_value(why, whylen, value, "is not a whole number of bytes from 1 to %d",
+				 SETTINGS_SNAPLEN_MAX);
+	opts->snaplen = (uint32_t)v;
+	return 0;
+}
+
+int settings_set_capture_duration(struct options *opts, const char *value, char *why,
+				  size_t whylen)
+{
+	if (settings_parse_seconds(value, SETTINGS_INTERVAL_MIN, SETTINGS_CAPTURE_SECONDS_MAX,
+				   &opts->capture_duration))
+		return bad_value(why, whylen, value, "is not a number of seconds from %g to %g",
+				 SETTINGS_INTERVAL_MIN, SETTINGS_CAPTURE_SECONDS_MAX);
+	return 0;
+}
+
+int settings_set_capture_proto(struct options *opts, const char *value, char *why, size_t whylen)
+{
+	static const struct {
+		const char *name;
+		uint8_t number;
+	} names[] = { { "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP }, { "icmp", IPPROTO_ICMP },
+		      { "icmpv6", IPPROTO_ICMPV6 }, { "udplite", IPPROTO_UDPLITE } };
+	uint64_t v;
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (strcasecmp(value, names[i].name) == 0) {
+			opts->capture_proto = names[i].number;
+			return 0;
+		}
+	}
+	if (settings_parse_whole(value, 1, 255, &v))
+		return bad_value(why, whylen, value,
+				 "is not tcp, udp, icmp, icmpv6, udplite or a protocol number "
+				 "from 1 to 255");
+	opts->capture_proto = (uint8_t)v;
+	return 0;
+}
+
+int settings_set_capture_port(struct options *opts, const char *value, char *why, size_t whylen)
+{
+	uint64_t v;
+
+	if (settings_parse_whole(value, 1, 65535, &v))
+		return bad_value(why, whylen, value, "is not a port from 1 to 65535");
+	opts->capture_port = (uint16_t)v;
+	return 0;
+}
+
+int settings_set_ring_size(struct options *opts, const char *value, char *why, size_t whylen)
+{
+	uint64_t v;
+
+	if (settings_parse_size(value, &v) || v < SETTINGS_RING_MIN || v > SETTINGS_RING_MAX ||
+	    (v & (v - 1)))
+		return bad_value(why, whylen, value,
+				 "is not a power of two from 4K to 1G (e.g. 64K, 16M)");
+	opts->ring_size = v;
+	return 0;
+}
+
+int settings_set_capture_seconds(struct options *opts, const char *value, char *why, size_t whylen)
+{
+	if (settings_parse_seconds(value, 1, SETTINGS_CAPTURE_ON_ALERT_SECONDS_MAX,
+				   &opts->capture_seconds))
+		return bad_value(why, whylen, value, "is not a number of seconds from 1 to %g",
+				 SETTINGS_CAPTURE_ON_ALERT_SECONDS_MAX);
+	return 0;
+}
+
+int settings_set_capture_max_bytes(struct options *opts, const char *value, char *why,
+				   size_t whylen)
+{
+	uint64_t v;
+
+	if (settings_parse_size(value, &v) || v < 4096 || v > (1ull << 40))
+		return bad_value(why, whylen, value, "is not a size from 4K to 1T (e.g. 10M)");
+	opts->capture_max_bytes = v;
 	return 0;
 }

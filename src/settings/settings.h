@@ -25,6 +25,7 @@ enum command {
 	CMD_RECORD, /* headless: log and alert until SIGINT/SIGTERM */
 	CMD_REPORT, /* read the history database; no root needed */
 	CMD_INTERFACES, /* list the interfaces and their TC hooks; loads nothing */
+	CMD_CAPTURE, /* packets to pcapng or a text log, with their processes */
 };
 
 enum output_format {
@@ -82,6 +83,18 @@ struct options {
 	bool web_read_only; /* --web-read-only: the dashboard has no control endpoint */
 	const char *web_auth_path; /* --web-auth: USER:HASH for basic auth; NULL: none */
 
+	/* capture */
+	const char *capture_file; /* -w: pcapng, "-" for stdout; NULL: none */
+	const char *capture_text; /* --text: the packet log, "-" for stdout; NULL: none */
+	uint32_t snaplen;         /* bytes of each packet kept */
+	double capture_duration;  /* seconds; 0: until stopped */
+	uint8_t capture_proto;    /* IPPROTO_*; 0: any */
+	uint16_t capture_port;    /* 0: any */
+	uint64_t ring_size;       /* bytes of the capture ring buffer */
+	const char *capture_on_alert; /* record: a directory for captures on alert; NULL: off */
+	double capture_seconds;       /* each capture on alert's length */
+	uint64_t capture_max_bytes;   /* each capture on alert's file size, at most */
+
 	/* report */
 	const char *report_date; /* YYYY-MM-DD, local time; default today */
 	const char *report_from; /* YYYY-MM-DD or 'YYYY-MM-DD HH:MM', local time */
@@ -92,6 +105,14 @@ struct options {
 };
 
 /* The bounds of every numeric setting. */
+#define SETTINGS_SNAPLEN_MAX 131072 /* NH_CAPTURE_SNAP_MAX: a 64 KiB GSO packet and headers */
+#define SETTINGS_CAPTURE_SECONDS_MAX 31536000.0 /* a year */
+#define SETTINGS_RING_DEFAULT (16u << 20)
+#define SETTINGS_RING_MIN 4096u    /* one page */
+#define SETTINGS_RING_MAX (1u << 30)
+#define SETTINGS_CAPTURE_SECONDS_DEFAULT 10.0
+#define SETTINGS_CAPTURE_ON_ALERT_SECONDS_MAX 3600.0
+#define SETTINGS_CAPTURE_MAX_BYTES_DEFAULT (10u << 20)
 #define SETTINGS_INTERVAL_MIN 0.1 /* seconds; also the alert window's */
 #define SETTINGS_INTERVAL_MAX 3600.0
 #define SETTINGS_HOLD_MAX 86400.0 /* seconds an alert stays after its rate drops */
@@ -179,5 +200,12 @@ settings_setter settings_set_report_top;
 settings_setter settings_set_listen; /* PORT, ADDR:PORT, [ADDR6]:PORT, ADDR, on, off */
 settings_setter settings_set_metrics_max_series;
 settings_setter settings_set_report_by;
+settings_setter settings_set_snaplen;
+settings_setter settings_set_capture_duration;
+settings_setter settings_set_capture_proto; /* tcp, udp, icmp, icmpv6 or a number */
+settings_setter settings_set_capture_port;
+settings_setter settings_set_ring_size;
+settings_setter settings_set_capture_seconds;   /* record --capture-seconds */
+settings_setter settings_set_capture_max_bytes; /* record --capture-max-bytes */     /* a size, a power of two from 4K to 1G */
 
 #endif

@@ -188,7 +188,7 @@ def record_logs_exact_bytes_and_closes_session():
         check(wire_up > nbytes, f"the client's wire upload {wire_up} <= payload {nbytes}")
         (version,), = query(db, "PRAGMA user_version")
         (appid,), = query(db, "PRAGMA application_id")
-        check(version == 3 and appid == 0x4E484442, f"schema {version} app id {appid:#x}")
+        check(version == 4 and appid == 0x4E484442, f"schema {version} app id {appid:#x}")
         (drops,), = query(db, "SELECT count(*) FROM map_drops")
         check(drops == 0, f"{drops} map_drops rows without a full map")
 

@@ -347,7 +347,7 @@ static void test_errors(void)
 	CHECK_INT(parse_list(&o, err, sizeof(err), ARGS("frobnicate")), NH_EXIT_USAGE);
 	CHECK_STR(err, "nethound: unknown command 'frobnicate'; see 'nethound --help'");
 	CHECK_INT(parse_list(&o, err, sizeof(err), ARGS("--count", "3")), NH_EXIT_USAGE);
-	CHECK_STR(err, "nethound: --count only applies to 'nethound dump'");
+	CHECK_STR(err, "nethound: --count only applies to 'nethound dump' and 'capture'");
 
 	/* Unknown options. */
 	CHECK_USAGE_ERROR("unknown option '--bogus'", "dump", "--bogus");

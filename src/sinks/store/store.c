@@ -87,7 +87,8 @@ static const char *const statement_sql[SQL_MAX] = {
 			     " session_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	[SQL_INSERT_ALERT] = "INSERT INTO alerts (timestamp, pid, process_name, alert_type,"
 			     " bandwidth_value, threshold, session_id, state, direction, interface,"
-			     " unit, container) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			     " unit, container, capture_file)"
+			     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[SQL_UPSERT_HOURLY] =
 	    "INSERT INTO traffic_hourly (hour, process_name, upload_bytes, download_bytes,"
 	    " wire_upload_bytes, wire_download_bytes, user, unit, container)"
@@ -764,6 +765,8 @@ static int write_events(struct store *st)
 			sqlite3_bind_text(q, 11, e->group, -1, SQLITE_STATIC);
 		if (e->kind == ALERT_CONTAINER_RATE)
 			sqlite3_bind_text(q, 12, e->group, -1, SQLITE_STATIC);
+		if (e->capture_file[0])
+			sqlite3_bind_text(q, 13, e->capture_file, -1, SQLITE_STATIC);
 		rc = run(q);
 	}
 	return rc;

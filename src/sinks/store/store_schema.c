@@ -167,6 +167,8 @@ static const char *const migrations[] = {
 	"  session_id INTEGER NOT NULL REFERENCES sessions(id)"
 	");"
 	"CREATE INDEX map_drops_timestamp ON map_drops(timestamp);",
+	/* 3 -> 4: record --capture-on-alert names the pcapng file it started for an alert. */
+	"ALTER TABLE alerts ADD COLUMN capture_file TEXT;",
 };
 
 const char *store_schema_migration(int from_version)
