@@ -464,7 +464,7 @@ static void check_layout(const struct tui_layout *l, int width, enum tui_who who
 		if (l->cols[i].col >= TUI_COL_MAX || has[l->cols[i].col] || l->cols[i].width < 0)
 			fuzz_fail("layout", "a column twice or out of range", "", 0);
 		has[l->cols[i].col] = true;
-		if (i && l->cols[i - 1].x + l->cols[i - 1].width >= l->cols[i].x + !!l->cols[i].width)
+		if (i && l->cols[i - 1].x + l->cols[i - 1].width >= l->cols[i].x)
 			fuzz_fail("layout", "columns overlap", "", 0);
 		if (i >= 4 && l->cols[i].x + l->cols[i].width > width)
 			fuzz_fail("layout", "an optional column past the width", "", 0);
@@ -526,6 +526,19 @@ static void render(struct fuzz_input *in, const struct tui_model *m)
 			out_check("tui_format_rates_label", &o, true);
 		}
 	}
+	/* Names the status bar shows; out-of-range values get a harmless one. */
+	for (int k = -1; k <= TUI_SORT_MAX; k++) {
+		const char *name = tui_sort_name((enum tui_sort)k);
+
+		check_text("tui_sort_name", name, strlen(name) + 1, true);
+	}
+	for (int k = -1; k <= TUI_WHO_MAX; k++) {
+		const char *name = tui_who_name((enum tui_who)k);
+
+		check_text("tui_who_name", name, strlen(name) + 1, true);
+	}
+	if (tui_model_threshold(m) != m->threshold)
+		fuzz_fail("tui_model_threshold", "not the model's", "", 0);
 	/* The sparkline fills exactly width cells when it has the room. */
 	for (int u = 0; u < 2; u++) {
 		size_t cells = 0;
