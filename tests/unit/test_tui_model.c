@@ -355,6 +355,10 @@ static void test_units_and_formats(void)
 	CHECK_STR(buf, "TCP,UDP+");
 	tui_format_protocols(buf, 3, BIT_TCP | BIT_UDP);
 	CHECK_STR(buf, "+");
+	/* Room for the NUL alone: nothing written past it (found by fuzz_tui_model). */
+	memset(buf, 'x', sizeof(buf));
+	tui_format_protocols(buf, 1, BIT_TCP | BIT_UDP);
+	CHECK(buf[0] == '\0' && buf[1] == 'x' && buf[3] == 'x');
 	tui_model_free(&m);
 }
 
@@ -458,6 +462,23 @@ static void test_row_text(void)
 	/* A short buffer cuts the line and stays terminated. */
 	tui_format_row(&m, &l, m.view[0], buf, 10);
 	CHECK_STR(buf, "   4242 n");
+	/* A name cut at its column is cut before a character, not inside one. */
+	fake_move(&f, 4243, "abcdefghijkl\xc3\xa9", 1, 1);
+	tui_model_set_sort(&m, TUI_SORT_PID);
+	tui_model_update(&m, &f.s, 2);
+	tui_format_row(&m, &l, m.view[1], buf, sizeof(buf));
+	CHECK_CONTAINS(buf, "abcdefghijkl\xc3\xa9 ");
+	m.group = TUI_WHO_USER; /* the two-space indent pushes the é past the column */
+	tui_format_row(&m, &l, m.view[1], buf, sizeof(buf));
+	CHECK_CONTAINS(buf, "  abcdefghijkl  ");
+	m.group = TUI_WHO_NONE;
+	/* A row gone without an exit report is dimmed with no rate: no longer red. */
+	tui_model_set_threshold(&m, 1024);
+	CHECK(m.view[0]->over);
+	fake_tick(&f);
+	fake_remove(&f, 4242);
+	tui_model_update(&m, &f.s, 3);
+	CHECK(m.view[0]->pid == 4242 && m.view[0]->exited && !m.view[0]->over);
 	tui_model_free(&m);
 }
 

@@ -248,7 +248,8 @@ static void rebuild_grouped(struct tui_model *m, size_t n)
 		for (const char *c = name; *c; c++)
 			g->start_ns = (g->start_ns ^ (unsigned char)*c) * 1099511628211ull;
 		snprintf(g->who[m->group], sizeof(g->who[m->group]), "%s", name);
-		snprintf(g->comm, sizeof(g->comm), "%.*s", (int)sizeof(g->comm) - 1, name);
+		/* Cut at a character, as a row's name is: the name is printable UTF-8 already. */
+		text_printable(g->comm, sizeof(g->comm), name, strlen(name));
 		add_to_group(g, rows[i]);
 	}
 	for (size_t i = 0; i < m->ngroups; i++)
@@ -343,6 +344,7 @@ static void sweep(struct tui_model *m)
 			r->exited_at = m->now;
 			r->up_rate = r->down_rate = 0;
 			r->up_window = r->down_window = 0;
+			r->over = false; /* no rate left to be red for */
 		}
 		if (r->exited && m->now - r->exited_at >= TUI_EXITED_KEEP_S)
 			continue;
@@ -675,8 +677,12 @@ void tui_format_protocols(char *buf, size_t len, uint64_t set)
 	buf[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		size_t need = strlen(names[i]) + (i ? 1 : 0);
-		/* A name that is not the last must leave room for the "+" that says more follow. */
-		size_t room = len - 1 - used - (i + 1 < n ? 1 : 0);
+		/*
+		 * A name that is not the last must leave room for the "+" that says
+		 * more follow; with len 1 there is not even that (no wrap below 0).
+		 */
+		size_t plus = i + 1 < n ? 1 : 0;
+		size_t room = len - 1 - used > plus ? len - 1 - used - plus : 0;
 
 		if (need > room) {
 			if (used + 1 < len) {
@@ -787,17 +793,22 @@ static bool right_aligned(enum tui_col c)
 static void put_cell(char *buf, size_t len, size_t *used, int x, int width, bool right,
 		     const char *text)
 {
+	size_t take = strnlen(text, width > 0 ? (size_t)width : 0);
 	int n;
 
+	/* Cut before a UTF-8 character that does not fit, not inside it: no half of one on screen. */
+	if (text[take])
+		while (take && ((unsigned char)text[take] & 0xc0) == 0x80)
+			take--;
 	while (*used < (size_t)x && *used + 1 < len)
 		buf[(*used)++] = ' ';
 	buf[*used] = '\0';
 	if (*used + 1 >= len)
 		return;
 	if (right)
-		n = snprintf(buf + *used, len - *used, "%*.*s", width, width, text);
+		n = snprintf(buf + *used, len - *used, "%*.*s", width, (int)take, text);
 	else
-		n = snprintf(buf + *used, len - *used, "%-.*s", width, text);
+		n = snprintf(buf + *used, len - *used, "%-.*s", (int)take, text);
 	if (n > 0)
 		*used += (size_t)n < len - *used ? (size_t)n : len - *used - 1;
 }
