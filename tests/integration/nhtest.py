@@ -162,6 +162,19 @@ class Namespaces:
             sh("sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647", ns=ns)
         return self
 
+    def pin_neighbours(self):
+        """Permanent ARP and ND entries on both sides: no neighbour probe crosses the veth pair
+        on its own (a unicast ARP probe once an entry goes stale, 42 bytes each way, lands
+        between two counter readings on a slow machine)."""
+        mac = {}
+        for ns, dev in ((self.a, "veth0"), (self.b, "veth1")):
+            mac[ns] = json.loads(sh("ip", "-j", "link", "show", dev, ns=ns).stdout)[0]["address"]
+        for ns, dev, peer, v4, v6 in ((self.a, "veth0", self.b, self.b4, self.b6),
+                                      (self.b, "veth1", self.a, self.a4, self.a6)):
+            for addr in (v4, v6):
+                sh("ip", "neigh", "replace", addr, "lladdr", mac[peer], "dev", dev, "nud",
+                   "permanent", ns=ns)
+
     def close(self):
         for ns in (self.a, self.b):
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)

@@ -83,6 +83,7 @@ def two_instances_and_a_foreign_filter():
     start-up leaves A's filters; A's exit leaves B's filters, the foreign ones and the qdisc;
     B still counts exactly; after both, the foreign filters and their qdisc remain."""
     with Namespaces() as ns:
+        ns.pin_neighbours()  # no neighbour probe between two counter readings
         wait_link_quiet(ns.a, "veth0")
         a = instance(ns.a).__enter__()
         try:

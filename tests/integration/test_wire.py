@@ -115,6 +115,7 @@ def interface_bytes_equal_kernel_counters():
     """TCP, UDP and ICMP over veth0: nethound's interface figures equal the
     kernel's /sys/class/net counters over the same interval, byte for byte."""
     with Namespaces() as ns:
+        ns.pin_neighbours()
         wait_link_quiet(ns.a, "veth0")
         with Nethound(ns=ns.a) as nh:
             check_tc_mode(nh)
@@ -218,13 +219,7 @@ def segmented_egress_equals_kernel():
     with Namespaces() as ns:
         set_offloads(ns.a, "veth0", tso=False, gso=False)
         set_offloads(ns.b, "veth1", tso=False, gso=False)
-        # Permanent neighbours: no ARP or NDP probe may fall between the two readings.
-        for n, dev, peer_ns, peer_dev, addrs in ((ns.a, "veth0", ns.b, "veth1", (ns.b4, ns.b6)),
-                                                 (ns.b, "veth1", ns.a, "veth0", (ns.a4, ns.a6))):
-            mac = sh("cat", f"/sys/class/net/{peer_dev}/address", ns=peer_ns).stdout.strip()
-            for addr in addrs:
-                sh("ip", "neigh", "replace", addr, "lladdr", mac, "dev", dev, "nud", "permanent",
-                   ns=n)
+        ns.pin_neighbours()  # no ARP or NDP probe may fall between the two readings
         wait_link_quiet(ns.a, "veth0")
         with Nethound("-i", "veth0", "--comm", "nht-w-cli", ns=ns.a) as nh:
             before = link_counters(ns.a, "veth0")
