@@ -341,7 +341,7 @@ static __always_inline void capture(struct __sk_buff *skb, const struct packet *
 {
 	struct capture_scratch *s;
 	struct nh_capture_rec *r;
-	__u32 cpu = bpf_get_smp_processor_id(), caplen;
+	__u32 cpu = bpf_get_smp_processor_id(), caplen, last;
 	__u64 cookie = 0;
 
 	if (!capture_wants_packet(p, parsed))
@@ -370,8 +370,17 @@ static __always_inline void capture(struct __sk_buff *skb, const struct packet *
 		caplen = capture_cfg.snaplen;
 	if (caplen > NH_CAPTURE_SNAP_MAX)
 		caplen = NH_CAPTURE_SNAP_MAX;
-	if (caplen == 0)
+	/*
+	 * bpf_skb_load_bytes() takes no zero length, and older verifiers (6.1)
+	 * learn no lower bound from "caplen != 0": bound caplen - 1 to
+	 * [0, SNAP_MAX) instead (0 wraps and leaves), and add the 1 back in a
+	 * register the compiler cannot swap for caplen's own.
+	 */
+	last = caplen - 1;
+	if (last >= NH_CAPTURE_SNAP_MAX)
 		return;
+	asm volatile("" : "+r"(last));
+	caplen = last + 1;
 	if (bpf_skb_load_bytes(skb, 0, s->data, caplen))
 		return;
 	r->ts_ns = bpf_ktime_get_ns();
