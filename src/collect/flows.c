@@ -139,7 +139,8 @@ static int apply_credits(struct flows *f, double now)
 	struct proc_wire *tmp;
 	size_t cap;
 
-	qsort(f->credits, f->ncredits, sizeof(*f->credits), credit_cmp);
+	if (f->ncredits > 1) /* credits may be NULL when empty, which qsort() must not get */
+		qsort(f->credits, f->ncredits, sizeof(*f->credits), credit_cmp);
 	if (array_grow((void **)&f->procs_next, &f->cap_next, f->nprocs + f->ncredits,
 		       sizeof(*f->procs_next)))
 		return -ENOMEM;
