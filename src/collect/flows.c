@@ -110,7 +110,7 @@ static int credit_cmp(const void *a, const void *b)
 
 static struct proc_wire *proc_find(struct flows *f, const struct nh_proc_key *key)
 {
-	return bsearch(key, f->procs, f->nprocs, sizeof(*f->procs), key_vs_proc_wire);
+	return array_find(key, f->procs, f->nprocs, sizeof(*f->procs), key_vs_proc_wire);
 }
 
 /* Room was made in flows_collect: one credit per flow and per connection at most. */
