@@ -348,7 +348,8 @@ static int classify_conns(struct collector *c)
 		if (f->cookie && f->app != NH_APP_NONE)
 			c->apps[n++] = (struct cookie_app){ f->cookie, i, f->app };
 	}
-	qsort(c->apps, n, sizeof(*c->apps), cookie_app_cmp);
+	if (n > 1) /* apps may be NULL when empty, which qsort() must not get */
+		qsort(c->apps, n, sizeof(*c->apps), cookie_app_cmp);
 	for (size_t i = 0; i < s->nconns; i++) {
 		struct connection_stats *conn = &s->conns[i];
 		const struct cookie_app *a = first_app(c->apps, n, conn->cookie);

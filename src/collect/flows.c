@@ -110,7 +110,7 @@ static int credit_cmp(const void *a, const void *b)
 
 static struct proc_wire *proc_find(struct flows *f, const struct nh_proc_key *key)
 {
-	return bsearch(key, f->procs, f->nprocs, sizeof(*f->procs), key_vs_proc_wire);
+	return array_find(key, f->procs, f->nprocs, sizeof(*f->procs), key_vs_proc_wire);
 }
 
 /* Room was made in flows_collect: one credit per flow and per connection at most. */
@@ -139,7 +139,8 @@ static int apply_credits(struct flows *f, double now)
 	struct proc_wire *tmp;
 	size_t cap;
 
-	qsort(f->credits, f->ncredits, sizeof(*f->credits), credit_cmp);
+	if (f->ncredits > 1) /* credits may be NULL when empty, which qsort() must not get */
+		qsort(f->credits, f->ncredits, sizeof(*f->credits), credit_cmp);
 	if (array_grow((void **)&f->procs_next, &f->cap_next, f->nprocs + f->ncredits,
 		       sizeof(*f->procs_next)))
 		return -ENOMEM;

@@ -910,7 +910,9 @@ static void packet_client(void)
 	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP),
 				  .sll_halen = ETH_ALEN };
 	struct ifreq ifr = { 0 };
-	static uint8_t frame[65536];
+	/* Two bytes ahead of the frame align its IP header to 4, as struct iphdr needs. */
+	_Alignas(4) static uint8_t buf[2 + 65536];
+	uint8_t *frame = buf + 2;
 	struct iphdr *ip = (struct iphdr *)(frame + ETH_HLEN);
 	struct udphdr *udp = (struct udphdr *)(ip + 1);
 	size_t flen = ETH_HLEN + sizeof(*ip) + sizeof(*udp) + (size_t)a.size;
@@ -920,7 +922,7 @@ static void packet_client(void)
 
 	if (fd < 0)
 		die("AF_PACKET socket");
-	if (!a.dev || !a.mac || flen > sizeof(frame))
+	if (!a.dev || !a.mac || flen > sizeof(buf) - 2)
 		fail("--dev and --mac are required; --size too large");
 	if (sscanf(a.mac, "%x:%x:%x:%x:%x:%x", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4],
 		   &mac[5]) != 6)

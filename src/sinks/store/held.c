@@ -50,7 +50,8 @@ int held_end_tick(struct held *h, int (*release)(void *ctx, const struct held_by
 	h->next = swap;
 	h->next_cap = swap_cap;
 	h->nnext = 0;
-	qsort(h->cur, h->ncur, sizeof(*h->cur), held_cmp);
+	if (h->ncur > 1) /* cur may be NULL when empty, which qsort() must not get */
+		qsort(h->cur, h->ncur, sizeof(*h->cur), held_cmp);
 	return 0;
 }
 
