@@ -199,9 +199,14 @@ def capabilities_dropped_after_attach():
     set, with no_new_privs; an --alert-exec child has no capability at all; counting still
     works (the metrics tests count exactly after the drop)."""
     with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
-        os.chmod(tmp, 0o777)  # the hook runs as nobody and writes its file here
-        hook = os.path.join(tmp, "hook.sh")
-        out = os.path.join(tmp, "hook.out")
+        # The hook runs as nobody and writes its file in work; the database's directory
+        # (tmp) stays closed to others' writes, as record requires.
+        os.chmod(tmp, 0o711)
+        work = os.path.join(tmp, "hook")
+        os.mkdir(work)
+        os.chmod(work, 0o777)
+        hook = os.path.join(work, "hook.sh")
+        out = os.path.join(work, "hook.out")
         with open(hook, "w") as f:
             f.write(f"#!/bin/sh\ngrep -E '^(Cap|NoNewPrivs)' /proc/self/status > {out}.tmp\n"
                     f"mv {out}.tmp {out}\n")
