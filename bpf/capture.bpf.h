@@ -58,20 +58,8 @@ struct {
 	__type(value, __u64);
 } capture_lost SEC(".maps");
 
-/* The counters object's maps (same definitions; the loader passes their descriptors). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, NH_MAX_PROCS);
-	__type(key, struct nh_proc_key);
-	__type(value, struct nh_proc_val);
-} procs SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, NH_MAX_SOCKS);
-	__type(key, __u64);
-	__type(value, struct nh_sock_val);
-} socks SEC(".maps");
+/* The counters object's maps; the loader passes their descriptors. */
+#include "owner_maps.bpf.h"
 
 /*
  * Who sent a socket's first packets, learned on egress while its entry in

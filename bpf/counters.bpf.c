@@ -34,19 +34,7 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, NH_MAX_PROCS);
-	__type(key, struct nh_proc_key);
-	__type(value, struct nh_proc_val);
-} procs SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, NH_MAX_SOCKS);
-	__type(key, __u64);
-	__type(value, struct nh_sock_val);
-} socks SEC(".maps");
+#include "owner_maps.bpf.h"
 
 /*
  * Per TCP socket, in the socket itself: the copied_seq up to which every byte
