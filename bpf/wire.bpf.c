@@ -416,10 +416,13 @@ static __always_inline void unowned_count(const struct nh_remote_key *remote)
 
 /*
  * The flow's entry, created on its first packet. Only creation is checked
- * against the shares: an existing flow is never refused nor evicted.
+ * against the shares: an existing flow is never refused nor evicted. Loopback
+ * flows (local) are between sockets of this host at both ends, so never
+ * unowned: thousands of connections to 127.0.0.1 are not one remote's flood.
  */
 static __always_inline struct nh_flow_val *flow_entry(struct __sk_buff *skb,
-						      const struct nh_flow_key *key, bool egress)
+						      const struct nh_flow_key *key, bool egress,
+						      bool local)
 {
 	struct nh_flow_val *flow = bpf_map_lookup_elem(&flows, key);
 	struct nh_flow_val zero = {};
@@ -428,7 +431,7 @@ static __always_inline struct nh_flow_val *flow_entry(struct __sk_buff *skb,
 
 	if (flow)
 		return flow;
-	unowned = !sent_by_local_socket(skb, egress);
+	unowned = !local && !sent_by_local_socket(skb, egress);
 	if (unowned) {
 		remote.family = key->family;
 		__builtin_memcpy(remote.addr, key->remote_addr, 16);
@@ -547,7 +550,7 @@ static __always_inline int account_loopback(struct __sk_buff *skb, bool egress)
 	else if (capture_cfg.on)
 		capture_loopback_egress(skb);
 	if (parsed == 0) {
-		flow = flow_entry(skb, &p.key, egress);
+		flow = flow_entry(skb, &p.key, egress, true);
 		if (!flow)
 			add(&wire_drops[NH_WIRE_DROP_FLOW], 1);
 	}
@@ -578,7 +581,7 @@ static __always_inline int account_loopback(struct __sk_buff *skb, bool egress)
 	count_flow(flow, NH_DIR_RX, len, 1);
 	flow->last_ns = bpf_ktime_get_coarse_ns();
 	mirror_key(&mirror, &p.key);
-	source = flow_entry(skb, &mirror, false);
+	source = flow_entry(skb, &mirror, false, true);
 	if (source) {
 		count_flow(source, NH_DIR_TX, len, 1);
 		source->last_ns = flow->last_ns;
@@ -621,7 +624,7 @@ static __always_inline int account(struct __sk_buff *skb, bool egress)
 	add(&iface->bytes[dir], len);
 	add(&iface->packets[dir], packets);
 	if (parsed == 0) {
-		flow = flow_entry(skb, &p.key, egress);
+		flow = flow_entry(skb, &p.key, egress, false);
 		if (!flow)
 			add(&wire_drops[NH_WIRE_DROP_FLOW], 1);
 	}
