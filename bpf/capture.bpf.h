@@ -285,26 +285,27 @@ static __always_inline __u64 loopback_sender(struct __sk_buff *skb, const struct
 	return cookie;
 }
 
+/* Whether v is among the first n entries of a filter list (bounded loop for the verifier). */
+static __always_inline bool capture_listed(const __u32 *list, __u32 n, __u32 v)
+{
+	bool found = false;
+
+	for (__u32 i = 0; i < NH_CAPTURE_MATCH_MAX; i++)
+		if (i < n && list[i] == v)
+			found = true;
+	return found;
+}
+
 static __always_inline bool capture_wants_owner(const struct nh_capture_rec *r)
 {
 	bool found;
 
-	if (capture_cfg.npids) {
-		found = false;
-		for (__u32 i = 0; i < NH_CAPTURE_MATCH_MAX; i++)
-			if (i < capture_cfg.npids && capture_cfg.pids[i] == r->tgid)
-				found = true;
-		if (!found || !r->tgid)
-			return false;
-	}
-	if (capture_cfg.nuids) {
-		found = false;
-		for (__u32 i = 0; i < NH_CAPTURE_MATCH_MAX; i++)
-			if (i < capture_cfg.nuids && capture_cfg.uids[i] == r->uid)
-				found = true;
-		if (!found || !r->tgid)
-			return false;
-	}
+	if (capture_cfg.npids &&
+	    (!r->tgid || !capture_listed(capture_cfg.pids, capture_cfg.npids, r->tgid)))
+		return false;
+	if (capture_cfg.nuids &&
+	    (!r->tgid || !capture_listed(capture_cfg.uids, capture_cfg.nuids, r->uid)))
+		return false;
 	if (capture_cfg.ncomms) {
 		const __u64 *want, *have = (const __u64 *)r->comm;
 
