@@ -149,7 +149,7 @@ static __always_inline void owner_from_cookie(struct nh_capture_rec *r, __u64 co
 
 	if (!cookie)
 		return;
-	sock = bpf_map_lookup_elem(&socks, &cookie);
+	sock = sock_find(cookie);
 	if (!sock || !sock->owner.tgid) {
 		struct first_owner *first = bpf_map_lookup_elem(&capture_first_owner, &cookie);
 
@@ -234,7 +234,7 @@ static __always_inline void capture_loopback_egress(struct __sk_buff *skb)
 
 	if (!cookie)
 		return;
-	sock = bpf_map_lookup_elem(&socks, &cookie);
+	sock = sock_find(cookie);
 	if (sock && sock->owner.tgid)
 		return;
 	s = bpf_map_lookup_elem(&capture_scratch, &cpu);

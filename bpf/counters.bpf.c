@@ -79,6 +79,16 @@ struct {
 	__type(value, struct nh_uid_val);
 } uid_usage SEC(".maps");
 
+/* Slots of sock_slots given back by userspace (owner_maps.bpf.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK);
+	__uint(max_entries, NH_MAX_SOCKS);
+	__type(value, __u32);
+} free_sock_slots SEC(".maps");
+
+/* Slots handed out before any came back: [0, sock_slots_used) have been used. */
+__u64 sock_slots_used;
+
 /* What userspace deleted of each uid's entries; the kernel only reads it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -203,22 +213,18 @@ static __always_inline bool uid_admits(const struct nh_uid_val *usage, __u32 uid
 }
 
 /*
- * The current process's entry, created on first use if its uid's share and
- * the map allow. NULL when refused; *usage is then the uid's record (or NULL
- * if the uid has none), where the caller puts the bytes instead.
+ * Create the entry of task's process (key) if its uid's share and the map
+ * allow; NULL when refused, as for current_proc(). is_current: task is the
+ * running task, whose cgroup a helper gives; else (seeding) it is read.
  */
-static __always_inline struct nh_proc_val *current_proc(const struct nh_proc_key *key,
-							struct nh_uid_val **usage)
+static __always_inline struct nh_proc_val *proc_create(const struct nh_proc_key *key, __u32 uid,
+						       struct task_struct *task, bool is_current,
+						       struct nh_uid_val **usage)
 {
-	struct task_struct *task;
 	struct nh_proc_val *val, init = {};
 	long err;
 
-	val = bpf_map_lookup_elem(&procs, key);
-	if (val)
-		return val;
-
-	init.uid = (__u32)bpf_get_current_uid_gid();
+	init.uid = uid;
 	*usage = uid_entry(init.uid);
 	if (!*usage)
 		return NULL;
@@ -227,10 +233,10 @@ static __always_inline struct nh_proc_val *current_proc(const struct nh_proc_key
 		__sync_fetch_and_add(&drops[NH_DROP_PROC], 1);
 		return NULL;
 	}
-	task = (struct task_struct *)bpf_get_current_task();
 	/* The leader's name: a thread may rename itself, the process is what we show. */
 	BPF_CORE_READ_STR_INTO(&init.comm, task, group_leader, comm);
-	init.cgroup_id = bpf_get_current_cgroup_id();
+	init.cgroup_id = is_current ? bpf_get_current_cgroup_id()
+				    : BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
 	err = bpf_map_update_elem(&procs, key, &init, BPF_NOEXIST);
 	if (!err)
 		__sync_fetch_and_add(&(*usage)->procs, 1);
@@ -245,6 +251,22 @@ static __always_inline struct nh_proc_val *current_proc(const struct nh_proc_key
 		__sync_fetch_and_add(&drops[NH_DROP_PROC], 1);
 	}
 	return val;
+}
+
+/*
+ * The current process's entry, created on first use if its uid's share and
+ * the map allow. NULL when refused; *usage is then the uid's record (or NULL
+ * if the uid has none), where the caller puts the bytes instead.
+ */
+static __always_inline struct nh_proc_val *current_proc(const struct nh_proc_key *key,
+							struct nh_uid_val **usage)
+{
+	struct nh_proc_val *val = bpf_map_lookup_elem(&procs, key);
+
+	if (val)
+		return val;
+	return proc_create(key, (__u32)bpf_get_current_uid_gid(),
+			   (struct task_struct *)bpf_get_current_task(), true, usage);
 }
 
 static __always_inline void fill_tuple(struct nh_sock_val *val, struct sock *sk)
@@ -262,6 +284,18 @@ static __always_inline void fill_tuple(struct nh_sock_val *val, struct sock *sk)
 	}
 }
 
+/* A free slot's index, or -1 when all NH_MAX_SOCKS are taken. */
+static __always_inline long sock_slot_take(void)
+{
+	__u32 index;
+	__u64 fresh;
+
+	if (!bpf_map_pop_elem(&free_sock_slots, &index))
+		return index;
+	fresh = __sync_fetch_and_add(&sock_slots_used, 1);
+	return fresh < NH_MAX_SOCKS ? (long)fresh : -1;
+}
+
 /*
  * Find or create the socket entry. rx_seq is the copied_seq from which TCP
  * receive bytes count; it only matters for TCP.
@@ -270,10 +304,12 @@ static __always_inline struct nh_sock_val *sock_entry_flags(struct sock *sk, __u
 							   __u32 rx_seq, __u32 flags)
 {
 	struct nh_sock_val *val, init = {};
+	struct nh_sock_slot *slot;
 	struct nh_uid_val *usage;
+	__u32 taken;
 	long err;
 
-	val = bpf_map_lookup_elem(&socks, &skey);
+	val = sock_find(skey);
 	if (val)
 		return val;
 
@@ -291,15 +327,31 @@ static __always_inline struct nh_sock_val *sock_entry_flags(struct sock *sk, __u
 	init.rx_seq = rx_seq;
 	init.guess_seq = rx_seq;
 	init.flags = flags;
-	err = bpf_map_update_elem(&socks, &skey, &init, BPF_NOEXIST);
-	if (err && err != -EEXIST) {
+	err = sock_slot_take();
+	taken = (__u32)err;
+	slot = err < 0 ? NULL : bpf_map_lookup_elem(&sock_slots, &taken);
+	if (!slot) {
 		__sync_fetch_and_add(&usage->sock_drops, 1);
 		__sync_fetch_and_add(&drops[NH_DROP_SOCK], 1);
 		return NULL;
 	}
-	if (!err)
-		__sync_fetch_and_add(&usage->socks, 1);
-	return bpf_map_lookup_elem(&socks, &skey);
+	/* Written before the key is published: nothing counts into the slot yet. */
+	slot->val = init;
+	slot->key = skey;
+	err = bpf_map_update_elem(&socks, &skey, &taken, BPF_NOEXIST);
+	if (err) {
+		/* The slot goes back unused: another CPU created the entry first, or the map is full. */
+		bpf_map_push_elem(&free_sock_slots, &taken, 0);
+		if (err == -EEXIST)
+			return sock_find(skey);
+		__sync_fetch_and_add(&usage->sock_drops, 1);
+		__sync_fetch_and_add(&drops[NH_DROP_SOCK], 1);
+		return NULL;
+	}
+	/* A locked add: userspace sees live only after the writes above. */
+	__sync_fetch_and_add(&slot->live, 1);
+	__sync_fetch_and_add(&usage->socks, 1);
+	return &slot->val;
 }
 
 static __always_inline struct nh_sock_val *sock_entry(struct sock *sk, __u64 skey, __u32 rx_seq)
@@ -497,14 +549,24 @@ static __always_inline void credit_without_entry(struct sock *sk, struct rx_seen
 	}
 }
 
-/* kprobe tier: an entry of a closed socket met again by address; its share is given back. */
-static __always_inline void unlink_stale(__u64 skey, const struct nh_sock_val *sock)
+/*
+ * kprobe tier: an entry of a closed socket met again by address; its share
+ * is given back, and its slot marked unlinked (live 2) for userspace to retire.
+ * The slot marked is the one looked up just before the delete. Should
+ * userspace remove the key and another hook re-create it in a new slot in
+ * between, the delete takes the new mapping and the mark lands on a slot
+ * already retired: that connection's row loses its bytes (process totals,
+ * from procs, stay exact). The hash-map design before had the same window.
+ */
+static __always_inline void unlink_stale(__u64 skey, struct nh_sock_val *sock)
 {
+	struct nh_sock_slot *slot = (struct nh_sock_slot *)sock; /* val is its first member */
 	__u32 uid = sock->uid;
 	struct nh_uid_val *usage;
 
 	if (bpf_map_delete_elem(&socks, &skey))
 		return;
+	__sync_fetch_and_add(&slot->live, 1);
 	usage = bpf_map_lookup_elem(&uid_usage, &uid);
 	if (usage)
 		__sync_fetch_and_add(&usage->socks_unlinked, 1);
@@ -541,7 +603,7 @@ static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long
 	if (!btf && skey == (__u64)sk &&
 	    BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_SYN_RECV)
 		return;
-	sock = bpf_map_lookup_elem(&socks, &skey);
+	sock = sock_find(skey);
 	if (sock && !btf && skey == (__u64)sk && stale_by_address(sock, sk)) {
 		unlink_stale(skey, sock);
 		sock = NULL;
@@ -618,6 +680,66 @@ int seed_tcp(struct bpf_iter__tcp *ctx)
 	return 0;
 }
 
+/*
+ * The owners of the sockets just seeded, so that a connection shows its
+ * process before it moves a byte (the hooks only learn the owner from a send
+ * or a read). Run once after seed_tcp and the peeks: every file of every task
+ * (one task per files table: the iterator skips threads sharing their
+ * leader's) that is a TCP socket with an entry and no owner yet gets the
+ * task's process as owner, and that process its entry, as current_proc()
+ * would make it at its first byte. The sockets reached here are untrusted
+ * pointers that the cookie helper refuses: the cookie is read, and where
+ * none was assigned the entry is keyed by address, as sock_key_by_read().
+ * A socket several processes hold goes to the first one met, until one of
+ * them moves bytes through it (sock_set_owner). A process whose entry is
+ * refused (its uid's share) leaves the socket without owner: an owner with
+ * no entry would have the socket's entry swept as orphaned.
+ */
+static __always_inline void seed_sock_owner(struct task_struct *task, struct sock *sk)
+{
+	struct nh_uid_val *usage = NULL;
+	struct nh_sock_val *sock;
+	struct nh_proc_key key;
+	__u64 skey;
+
+	if (!is_inet(sk, false) || sk_proto(sk, false) != IPPROTO_TCP)
+		return;
+	skey = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	if (!skey)
+		skey = (__u64)sk;
+	sock = sock_find(skey);
+	if (!sock || sock->owner.tgid)
+		return;
+	key.tgid = BPF_CORE_READ(task, tgid);
+	key.pad = 0;
+	key.start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	if (!bpf_map_lookup_elem(&procs, &key) &&
+	    !proc_create(&key, BPF_CORE_READ(task, cred, uid.val), task, false, &usage))
+		return;
+	/* The start time first: a reader never sees a pid with another process's start. */
+	sock->owner.start_ns = key.start_ns;
+	sock->owner.tgid = key.tgid;
+}
+
+SEC("iter/task_file")
+int seed_owners(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct socket *sock;
+	struct sock *sk;
+
+	if (!task || !file)
+		return 0;
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0;
+	sk = BPF_CORE_READ(sock, sk);
+	if (sk)
+		seed_sock_owner(task, sk);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- common */
 
 SEC("tp_btf/inet_sock_set_state")
@@ -662,7 +784,7 @@ int BPF_PROG(on_inet_sock_set_state, struct sock *sk, int oldstate, int newstate
 		}
 		sock_entry(sk, skey, start);
 	} else if (newstate == TCP_CLOSE) {
-		sock = bpf_map_lookup_elem(&socks, &skey);
+		sock = sock_find(skey);
 		if (sock)
 			__sync_fetch_and_or(&sock->flags, NH_SOCK_CLOSED);
 	}

@@ -17,11 +17,34 @@ struct {
 	__type(value, struct nh_proc_val);
 } procs SEC(".maps");
 
+/*
+ * Sockets live in the slots of an mmap-able array that userspace reads in
+ * place each tick; socks finds a socket's slot by its key. Slots are handed
+ * out by the counters object (counters.bpf.c: free_sock_slots) and given
+ * back by userspace one tick after the key is deleted (kernel/slot_array.h).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, NH_MAX_SOCKS);
 	__type(key, __u64);
-	__type(value, struct nh_sock_val);
+	__type(value, __u32); /* index in sock_slots */
 } socks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, NH_MAX_SOCKS);
+	__type(key, __u32);
+	__type(value, struct nh_sock_slot);
+} sock_slots SEC(".maps");
+
+/* The socket's entry, or NULL. */
+static __always_inline struct nh_sock_val *sock_find(__u64 skey)
+{
+	__u32 *index = bpf_map_lookup_elem(&socks, &skey);
+
+	/* val is the slot's first member: the slot's address is the entry's. */
+	return index ? bpf_map_lookup_elem(&sock_slots, index) : NULL;
+}
 
 #endif

@@ -88,6 +88,20 @@ struct nh_sock_val {
 };
 
 /*
+ * A socket's place in the sock_slots array, which userspace maps and reads
+ * in place each tick; the socks hash map only finds a key's slot. live: 0
+ * free or retired, 1 in use (set atomically after val and key are written,
+ * once the key is in socks), 2 or more when a program deleted the key itself
+ * (kprobe tier, an address reused); userspace then retires the slot.
+ */
+struct nh_sock_slot {
+	struct nh_sock_val val; /* first: a slot's address is its value's */
+	__u64 key;		/* the socket's cookie, or its address (kprobe tier) */
+	__u32 live;
+	__u32 pad;
+};
+
+/*
  * Per uid, written by the kernel only (atomic adds): entries inserted and
  * refused, and the bytes of its processes that found no process entry, so
  * that a refused entry loses no byte.

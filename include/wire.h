@@ -104,6 +104,18 @@ struct nh_flow_val {
 
 #define NH_FLOW_UNOWNED 1u /* created without a local socket: holds a place in the shares */
 
+/*
+ * A flow's place in the classifier's flow_slots array, which userspace maps
+ * and reads in place each tick; the flows hash map only finds a key's slot.
+ * live turns 1 (atomically, after key and val are written) once the key is
+ * in flows, and 0 when userspace retires the flow.
+ */
+struct nh_flow_slot {
+	struct nh_flow_val val; /* first: a slot's address is its value's (no offset to check) */
+	struct nh_flow_key key;
+	__u32 live;
+};
+
 /* A remote address, for its share of unowned flows. */
 struct nh_remote_key {
 	__u8 family; /* 4 or 6 */

@@ -25,6 +25,8 @@ struct web;
  * error printed).
  */
 int cmd_metrics_open(const struct options *opts, struct metrics_sink **out, struct web **web);
+/* The dashboard's address, with its token when the controls have one. */
+void cmd_web_url(const struct options *opts, const struct web *web, char *buf, size_t len);
 /* Add the metrics and web sinks (if any), reporting the store's backlog (if any). */
 void cmd_metrics_add(struct pipeline *p, struct metrics_sink *m, struct web *web,
 		     const struct store_sink *store);

@@ -70,8 +70,7 @@ static unsigned listen_port(const struct options *opts)
 	return ntohs(((const struct sockaddr_in *)(const void *)a)->sin_port);
 }
 
-/* Where the dashboard is, with the controls' secret, for the log or the terminal. */
-static void announce_web(const struct options *opts, const struct web *web)
+void cmd_web_url(const struct options *opts, const struct web *web, char *buf, size_t len)
 {
 	const struct sockaddr_storage *a = &opts->listen_addr;
 	char host[INET6_ADDRSTRLEN] = "?";
@@ -84,12 +83,18 @@ static void announce_web(const struct options *opts, const struct web *web)
 	else
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)a)->sin_addr, host,
 			  sizeof(host));
-	if (web_token(web))
-		fprintf(stderr, "nethound: web dashboard at http://%s%s%s:%u/?token=%s\n",
-			v6 ? "[" : "", host, v6 ? "]" : "", port, web_token(web));
-	else
-		fprintf(stderr, "nethound: web dashboard (read-only) at http://%s%s%s:%u/\n",
-			v6 ? "[" : "", host, v6 ? "]" : "", port);
+	snprintf(buf, len, "http://%s%s%s:%u/%s%s", v6 ? "[" : "", host, v6 ? "]" : "", port,
+		 web_token(web) ? "?token=" : "", web_token(web) ? web_token(web) : "");
+}
+
+/* Where the dashboard is, with the controls' secret, for the log or the terminal. */
+static void announce_web(const struct options *opts, const struct web *web)
+{
+	char url[256];
+
+	cmd_web_url(opts, web, url, sizeof(url));
+	fprintf(stderr, "nethound: web dashboard%s at %s\n", web_token(web) ? "" : " (read-only)",
+		url);
 }
 
 int cmd_metrics_open(const struct options *opts, struct metrics_sink **out, struct web **web)

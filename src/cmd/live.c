@@ -27,13 +27,17 @@ int cmd_live(const struct options *opts)
 	struct live_sink *live = NULL;
 	struct metrics_sink *metrics = NULL;
 	struct web *web = NULL;
-	char err[1024];
+	char err[1024], web_url[256];
 	struct sink sink;
 	int rc, closed;
 
 	rc = cmd_metrics_open(opts, &metrics, &web);
 	if (rc)
 		return rc;
+	if (web) {
+		cmd_web_url(opts, web, web_url, sizeof(web_url));
+		lcfg.web_url = web_url;
+	}
 	cmd_pipeline_config(opts, &cfg);
 	/* Errors while loading are ordinary one-line errors, before the screen is taken. */
 	rc = pipeline_open(&p, &cfg, err, sizeof(err));

@@ -18,6 +18,7 @@
 #include "core/rates.h"
 #include "core/timefmt.h"
 #include "kernel/mapread.h"
+#include "kernel/slot_array.h"
 
 /* A datagram socket idle this long is forgotten; it comes back if it moves again. */
 #define SOCK_IDLE_SECONDS 60.0
@@ -30,10 +31,19 @@ struct proc_row {
 struct sock_row {
 	__u64 cookie;
 	struct nh_sock_val val;
+	__u32 slot; /* read with val: the socket's index in the slot array */
 	/* Carried from tick to tick by the table engine. */
 	double changed_at; /* monotonic seconds of the last change */
 	char comm[NH_COMM_LEN]; /* owner's name, kept after the owner is gone */
 };
+
+/* The table's value is val and slot together. */
+_Static_assert(offsetof(struct sock_row, slot) ==
+		       offsetof(struct sock_row, val) + sizeof(struct nh_sock_val),
+	       "slot follows val");
+_Static_assert(sizeof(struct nh_sock_val) % 8 == 0 && offsetof(struct nh_sock_slot, val) == 0,
+	       "socket counters are whole aligned words");
+#define SOCK_ROW_VAL_SIZE (sizeof(struct nh_sock_val) + sizeof(__u32))
 
 struct uid_row {
 	__u32 uid;
@@ -56,6 +66,8 @@ struct collector {
 	int procs_fd, socks_fd, uid_usage_fd, uid_freed_fd;
 	/* Rows of the current and previous tick, sorted by key. */
 	struct table procs, socks, uids;
+	/* The counters' socket slots, mapped: sockets are read in place. */
+	struct slot_array sock_slots;
 	uint64_t unattributed_before[NH_UNATTR_MAX];
 	double last_read;
 	struct snapshot snap;
@@ -180,12 +192,12 @@ static bool sock_removable(const struct collector *c, const struct sock_row *row
 	if (v->owner.tgid && !owner_alive(c, &v->owner))
 		return true;
 	/*
-	 * Established, and nobody has moved a byte on it since: an idle
-	 * connection held open. Its baseline lives on in the socket itself, so
-	 * a later read is still exact (README, "How it counts"); the entry
-	 * only takes room from its uid's share.
+	 * Established (or seeded with its owner at start), and nobody has moved
+	 * a byte on it since: an idle connection held open. Its baseline lives
+	 * on in the socket itself, so a later read is still exact (README, "How
+	 * it counts"); the entry only takes room from its uid's share.
 	 */
-	if (!v->owner.tgid && !v->tx && !v->rx && now - row->changed_at >= SOCK_IDLE_SECONDS)
+	if (!v->tx && !v->rx && now - row->changed_at >= SOCK_IDLE_SECONDS)
 		return true;
 	/* TCP sockets are closed through their state; only datagrams age out. */
 	return v->protocol != IPPROTO_TCP && now - row->changed_at >= SOCK_IDLE_SECONDS;
@@ -211,12 +223,24 @@ static void collect_socks(struct collector *c, double now)
 			memcpy(row->comm, owner->val.comm, NH_COMM_LEN);
 
 		if (sock_removable(c, row, before, now)) {
-			struct nh_sock_val final;
+			__u32 index;
 
-			/* Atomic with respect to the map: what raced in is in "final". */
-			if (!bpf_map_lookup_and_delete_elem(c->socks_fd, &row->cookie, &final)) {
-				row->val.tx = final.tx > row->val.tx ? final.tx : row->val.tx;
-				row->val.rx = final.rx > row->val.rx ? final.rx : row->val.rx;
+			/*
+			 * The slot the key led to, read after the delete: what raced
+			 * in before it is in the final read. A key a program deleted
+			 * itself (kprobe tier) is the scan's to retire.
+			 */
+			if (!bpf_map_lookup_and_delete_elem(c->socks_fd, &row->cookie, &index) &&
+			    index < c->sock_slots.count) {
+				struct nh_sock_val final;
+
+				slot_copy_words(&final, slot_array_at(&c->sock_slots, index),
+						sizeof(final));
+				slot_array_retire(&c->sock_slots, index);
+				if (index == row->slot) {
+					row->val.tx = final.tx > row->val.tx ? final.tx : row->val.tx;
+					row->val.rx = final.rx > row->val.rx ? final.rx : row->val.rx;
+				}
 				uid_freed_one(c, row->val.uid, true);
 			}
 			removed = true;
@@ -226,9 +250,10 @@ static void collect_socks(struct collector *c, double now)
 
 		/*
 		 * A packet socket has no addresses or ports to show: its bytes are
-		 * the process's, its row serves the wire join only.
+		 * the process's, its row serves the wire join only. An owner
+		 * without bytes: a connection older than nethound, owner seeded.
 		 */
-		if (row->val.owner.tgid && (row->val.tx || row->val.rx) &&
+		if (row->val.owner.tgid &&
 		    (row->val.family == AF_INET || row->val.family == AF_INET6)) {
 			conn = &s->conns[s->nconns++];
 			memset(conn, 0, sizeof(*conn));
@@ -369,9 +394,11 @@ const struct snapshot *collector_tick(struct collector *c, const struct watched_
 	double now = monotonic_seconds();
 	int err;
 
+	/* Retired on the previous tick: no program still holds them. */
+	slot_array_give_back(&c->sock_slots);
 	err = table_read(&c->procs, table_read_bpf_map, &c->procs_fd);
 	if (!err)
-		err = table_read(&c->socks, table_read_bpf_map, &c->socks_fd);
+		err = table_read(&c->socks, slot_array_read, &c->sock_slots);
 	/* After the entries: every uid they name is in this read. */
 	if (!err)
 		err = table_read(&c->uids, table_read_bpf_map, &c->uid_usage_fd);
@@ -437,7 +464,7 @@ struct collector *collector_new(const struct loader *ld)
 	};
 	struct table_config socks = {
 		.key_size = sizeof(__u64),
-		.val_size = sizeof(struct nh_sock_val),
+		.val_size = SOCK_ROW_VAL_SIZE,
 		.val_offset = offsetof(struct sock_row, val),
 		.row_size = sizeof(struct sock_row),
 		.cmp = sock_row_cmp,
@@ -450,6 +477,7 @@ struct collector *collector_new(const struct loader *ld)
 		.row_size = sizeof(struct uid_row),
 		.cmp = uid_row_cmp,
 	};
+	struct flow_maps flow_maps;
 	int ifaces_fd, err;
 
 	if (!c)
@@ -462,7 +490,16 @@ struct collector *collector_new(const struct loader *ld)
 	ifaces_fd = loader_ifaces_fd(ld);
 	/* The maps know their sizes: every buffer below follows from them. */
 	procs.capacity = map_rows(c->procs_fd);
-	socks.capacity = map_rows(c->socks_fd);
+	/* The socket slots size the socket table. */
+	err = slot_array_map(&c->sock_slots, loader_sock_slots_fd(ld), sizeof(struct nh_sock_slot),
+			     offsetof(struct nh_sock_slot, key), offsetof(struct nh_sock_slot, live),
+			     loader_free_sock_slots_fd(ld), loader_sock_slots_used(ld));
+	if (err) {
+		collector_free(c);
+		errno = -err;
+		return NULL;
+	}
+	socks.capacity = c->sock_slots.count;
 	uids.capacity = map_rows(c->uid_usage_fd);
 	err = table_init(&c->procs, &procs);
 	if (!err)
@@ -477,8 +514,11 @@ struct collector *collector_new(const struct loader *ld)
 	c->snap.procs = calloc(c->procs.cfg.capacity, sizeof(*c->snap.procs));
 	c->snap.conns = calloc(c->socks.cfg.capacity, sizeof(*c->snap.conns));
 	c->snap.uids = calloc(c->uids.cfg.capacity, sizeof(*c->snap.uids));
-	c->flows = flows_new(ifaces_fd, map_rows(ifaces_fd), loader_flows_fd(ld),
-			     map_rows(loader_flows_fd(ld)));
+	flow_maps.flows_fd = loader_flows_fd(ld);
+	flow_maps.slots_fd = loader_flow_slots_fd(ld);
+	flow_maps.free_fd = loader_free_flow_slots_fd(ld);
+	flow_maps.slots_used = loader_flow_slots_used(ld);
+	c->flows = flows_new(ifaces_fd, map_rows(ifaces_fd), &flow_maps);
 	if (c->flows)
 		flows_set_shares(c->flows, loader_remote_retired_fd(ld), loader_unowned_retired(ld));
 	if (!c->flows || !c->snap.procs || !c->snap.conns || !c->snap.uids) {
@@ -497,6 +537,7 @@ void collector_free(struct collector *c)
 		return;
 	table_free(&c->procs);
 	table_free(&c->socks);
+	slot_array_unmap(&c->sock_slots);
 	table_free(&c->uids);
 	free(c->snap.procs);
 	free(c->snap.uids);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,6 +21,7 @@
 #include "core/rates.h"
 #include "core/timefmt.h"
 #include "kernel/mapread.h"
+#include "kernel/slot_array.h"
 
 /* A flow without packets this long is retired; it comes back if it moves again. */
 #define FLOW_IDLE_NS (60ull * 1000000000ull)
@@ -29,12 +31,32 @@
 struct flow_row {
 	struct nh_flow_key key;
 	struct nh_flow_val val;
+	__u32 slot; /* read with val: the flow's index in the slot array */
 	/* Carried from tick to tick by the table engine. */
 	bool owned;
 	struct nh_proc_key owner;
 	uint64_t owner_cookie;
 	char comm[NH_COMM_LEN];
 	uint64_t credited[NH_DIR_MAX]; /* bytes already added to the owner's wire total */
+};
+
+/* The table's value is val and slot together. */
+_Static_assert(offsetof(struct flow_row, slot) ==
+		       offsetof(struct flow_row, val) + sizeof(struct nh_flow_val),
+	       "slot follows val");
+#define FLOW_ROW_VAL_SIZE (sizeof(struct nh_flow_val) + sizeof(__u32))
+
+/*
+ * A flow retired this tick: its key is gone from the map, its slot is given
+ * back on the next tick. A program that found the slot before the delete may
+ * still have added to it: what the slot holds beyond bytes is credited then.
+ */
+struct retiring_flow {
+	__u32 slot;
+	__u32 ifindex;
+	bool owned;
+	struct nh_proc_key owner;
+	uint64_t bytes[NH_DIR_MAX]; /* what the flow had when it was reported */
 };
 
 struct iface_row {
@@ -57,7 +79,7 @@ struct proc_wire {
 	double seen_at;
 };
 
-/* What one flow or socket adds to a process this tick; merged in once, sorted. */
+/* What a process's flows and sockets add to it this tick: one per process, then sorted. */
 struct wire_credit {
 	struct nh_proc_key key;
 	uint64_t bytes[NH_DIR_MAX];
@@ -66,6 +88,10 @@ struct wire_credit {
 
 struct flows {
 	int ifaces_fd, flows_fd;
+	/* The classifier's slot array, mapped: flows are read in place. */
+	struct slot_array slots;
+	struct retiring_flow *retiring; /* what slots.retiring holds, for late bytes */
+	size_t nretiring;
 	/* The shares of unowned flows: what userspace retired (wire.h). */
 	int remote_retired_fd;
 	volatile __u64 *unowned_retired_out;
@@ -78,6 +104,14 @@ struct flows {
 	size_t nprocs, cap_procs, cap_next;
 	struct wire_credit *credits;
 	size_t ncredits, cap_credits;
+	/*
+	 * Open addressing over credits by process key (index + 1; 0: empty), so
+	 * that the tens of thousands of flows and sockets of a tick fold into one
+	 * credit per process before the sort: n log n in processes, not in flows.
+	 */
+	uint32_t *credit_slots;
+	size_t credit_mask;	    /* this tick's slots, less one */
+	size_t credit_slots_cap; /* allocated */
 	/* Snapshot arrays this module owns. */
 	struct interface_stats *out_ifaces;
 	size_t cap_out_ifaces;
@@ -113,25 +147,71 @@ static struct proc_wire *proc_find(struct flows *f, const struct nh_proc_key *ke
 	return array_find(key, f->procs, f->nprocs, sizeof(*f->procs), key_vs_proc_wire);
 }
 
-/* Room was made in flows_collect: one credit per flow and per connection at most. */
-static void add_credit(struct flows *f, const struct nh_proc_key *key, uint64_t tx, uint64_t rx,
-		       uint64_t protocols)
+static size_t proc_key_hash(const struct nh_proc_key *key)
 {
-	struct wire_credit *c;
+	uint64_t h = (key->tgid ^ key->start_ns) * 0x9e3779b97f4a7c15ull;
 
-	if (f->ncredits == f->cap_credits)
-		return;
-	c = &f->credits[f->ncredits++];
-	c->key = *key;
-	c->bytes[NH_DIR_TX] = tx;
-	c->bytes[NH_DIR_RX] = rx;
-	c->protocols = protocols;
+	return (size_t)(h ^ (h >> 29));
 }
 
 /*
- * Merge this tick's credits into the sorted process states: sort the credits,
- * then one pass over both arrays. New processes enter in order, without the
- * shifting an insert per process would cost.
+ * Fold bytes and protocols into the process's credit of this tick. Room was
+ * made in flows_collect: one credit per flow and per connection at most, and
+ * twice as many slots.
+ */
+static void add_credit(struct flows *f, const struct nh_proc_key *key, uint64_t tx, uint64_t rx,
+		       uint64_t protocols)
+{
+	struct wire_credit *c = NULL;
+	size_t at;
+
+	for (at = proc_key_hash(key) & f->credit_mask; f->credit_slots[at];
+	     at = (at + 1) & f->credit_mask) {
+		c = &f->credits[f->credit_slots[at] - 1];
+		if (proc_key_cmp(&c->key, key) == 0)
+			break;
+		c = NULL;
+	}
+	if (!c) {
+		if (f->ncredits == f->cap_credits)
+			return;
+		c = &f->credits[f->ncredits++];
+		f->credit_slots[at] = (uint32_t)f->ncredits;
+		memset(c, 0, sizeof(*c));
+		c->key = *key;
+	}
+	c->bytes[NH_DIR_TX] += tx;
+	c->bytes[NH_DIR_RX] += rx;
+	c->protocols |= protocols;
+}
+
+/*
+ * Room for need credits this tick, each key once, and an empty index of at
+ * least twice as many slots (a power of two). Twice this tick's need, not
+ * the largest so far: clearing it is part of every tick.
+ */
+static int credits_begin(struct flows *f, size_t need)
+{
+	size_t slots = 16;
+
+	f->ncredits = 0;
+	if (need > UINT32_MAX / 2)
+		return -ENOMEM;
+	while (slots < 2 * need)
+		slots *= 2;
+	if (array_grow((void **)&f->credits, &f->cap_credits, need, sizeof(*f->credits)) ||
+	    array_grow((void **)&f->credit_slots, &f->credit_slots_cap, slots,
+		       sizeof(*f->credit_slots)))
+		return -ENOMEM;
+	f->credit_mask = slots - 1;
+	memset(f->credit_slots, 0, slots * sizeof(*f->credit_slots));
+	return 0;
+}
+
+/*
+ * Merge this tick's credits into the sorted process states: sort the credits
+ * (one per process), then one pass over both arrays. New processes enter in
+ * order, without the shifting an insert per process would cost.
  */
 static int apply_credits(struct flows *f, double now)
 {
@@ -202,6 +282,9 @@ static long read_ifaces(void *ctx, void *keys, size_t key_size, void *vals, size
 	return total;
 }
 
+_Static_assert(sizeof(struct nh_flow_val) % 8 == 0 && offsetof(struct nh_flow_slot, val) == 0,
+	       "flow counters are whole aligned words");
+
 /*
  * A retired flow that was created unowned gives its place back: to the
  * overall share, and to its remote's. Only userspace writes remote_retired,
@@ -221,6 +304,58 @@ static void give_back_share(struct flows *f, const struct flow_row *row)
 	bpf_map_lookup_elem(f->remote_retired_fd, &remote, &retired);
 	retired.flows++;
 	bpf_map_update_elem(f->remote_retired_fd, &remote, &retired, BPF_ANY);
+}
+
+/*
+ * Retire an idle flow: delete its key (a new packet makes a new flow), stop
+ * reading its slot, and take its last counts, with what raced in before the
+ * delete. Its slot goes back on the next tick (give_back_slots). Returns
+ * false, and leaves the flow as it is, if the key could not be deleted.
+ */
+static bool retire_flow(struct flows *f, struct flow_row *row)
+{
+	const struct nh_flow_slot *slot = slot_array_at(&f->slots, row->slot);
+	struct retiring_flow *r;
+
+	if (bpf_map_delete_elem(f->flows_fd, &row->key) || !slot_array_retire(&f->slots, row->slot))
+		return false;
+	slot_copy_words(&row->val, &slot->val, sizeof(row->val));
+	give_back_share(f, row);
+	r = &f->retiring[f->nretiring++];
+	r->slot = row->slot;
+	r->ifindex = row->key.ifindex;
+	r->owned = row->owned;
+	r->owner = row->owner;
+	memcpy(r->bytes, row->val.bytes, sizeof(r->bytes));
+	return true;
+}
+
+/*
+ * The slots of the flows retired on the previous tick go back to the
+ * classifier. Bytes a program added after the final read (it had found the
+ * slot before the delete) are credited as the flow's were: to its owner, or
+ * to its interface's unattributed bytes.
+ */
+static void give_back_slots(struct flows *f)
+{
+	for (size_t i = 0; i < f->nretiring; i++) {
+		const struct retiring_flow *r = &f->retiring[i];
+		const struct nh_flow_slot *slot = slot_array_at(&f->slots, r->slot);
+		uint64_t late[NH_DIR_MAX];
+		struct iface_row *iface;
+
+		for (int d = 0; d < NH_DIR_MAX; d++)
+			late[d] = counter_delta(__atomic_load_n(&slot->val.bytes[d], __ATOMIC_RELAXED),
+						r->bytes[d]);
+		if (r->owned) {
+			add_credit(f, &r->owner, late[NH_DIR_TX], late[NH_DIR_RX], 0);
+		} else if ((iface = table_find(&f->iface_rows, &r->ifindex))) {
+			for (int d = 0; d < NH_DIR_MAX; d++)
+				iface->retired_unowned[d] += late[d];
+		}
+	}
+	f->nretiring = 0;
+	slot_array_give_back(&f->slots);
 }
 
 /* Credit what the flow counted since the last credit to its owner. */
@@ -285,6 +420,7 @@ static void collect_flows(struct flows *f, struct snapshot *s, flows_owner_fn ow
 		memset(iface->unowned_live, 0, sizeof(iface->unowned_live));
 	}
 
+	give_back_slots(f);
 	s->nflows = 0;
 	for (size_t i = 0; i < f->flow_rows.ncur; i++) {
 		struct flow_row *row = table_row(&f->flow_rows, i);
@@ -306,14 +442,8 @@ static void collect_flows(struct flows *f, struct snapshot *s, flows_owner_fn ow
 				memcpy(row->comm, comm, NH_COMM_LEN);
 			}
 		}
-		if (now_ns > row->val.last_ns && now_ns - row->val.last_ns >= FLOW_IDLE_NS) {
-			struct nh_flow_val final;
-
-			/* Atomic with respect to the map: a packet that raced in is in final. */
-			if (bpf_map_lookup_and_delete_elem(f->flows_fd, &row->key, &final) == 0) {
-				row->val = final;
-				give_back_share(f, row);
-			}
+		if (now_ns > row->val.last_ns && now_ns - row->val.last_ns >= FLOW_IDLE_NS &&
+		    retire_flow(f, row)) {
 			retired = true;
 			table_drop(&f->flow_rows, i);
 		}
@@ -452,15 +582,12 @@ int flows_collect(struct flows *f, struct snapshot *s, const struct watched_ifac
 	if (f->flows_fd >= 0) {
 		err = table_read(&f->iface_rows, read_ifaces, f);
 		if (!err)
-			err = table_read(&f->flow_rows, table_read_bpf_map, &f->flows_fd);
+			err = table_read(&f->flow_rows, slot_array_read, &f->slots);
 		if (err)
 			return err;
 	}
-	/* At most one credit per flow and one per connection. */
-	f->ncredits = 0;
-	if (array_grow((void **)&f->credits, &f->cap_credits, f->flow_rows.ncur + s->nconns,
-		       sizeof(*f->credits)))
-		err = -ENOMEM;
+	/* At most one credit per flow, per connection and per slot given back. */
+	err = credits_begin(f, f->flow_rows.ncur + s->nconns + f->nretiring);
 	if (!err && f->flows_fd >= 0) {
 		collect_flows(f, s, owner, ctx);
 		err = collect_ifaces(f, s, ifaces, nifaces);
@@ -475,15 +602,14 @@ int flows_collect(struct flows *f, struct snapshot *s, const struct watched_ifac
 	return err;
 }
 
-struct flows *flows_new(int ifaces_fd, size_t iface_rows, int flows_fd, size_t flow_rows)
+struct flows *flows_new(int ifaces_fd, size_t iface_rows, const struct flow_maps *maps)
 {
 	struct flows *f = calloc(1, sizeof(*f));
 	struct table_config flows = {
 		.key_size = sizeof(struct nh_flow_key),
-		.val_size = sizeof(struct nh_flow_val),
+		.val_size = FLOW_ROW_VAL_SIZE,
 		.val_offset = offsetof(struct flow_row, val),
 		.row_size = sizeof(struct flow_row),
-		.capacity = flow_rows,
 		.cmp = flow_row_cmp,
 		.unordered = true, /* tens of thousands of rows: a hash join, no sort */
 	};
@@ -495,20 +621,28 @@ struct flows *flows_new(int ifaces_fd, size_t iface_rows, int flows_fd, size_t f
 		.capacity = iface_rows,
 		.cmp = iface_row_cmp,
 	};
+	int err;
 
 	if (!f)
 		return NULL;
 	f->ifaces_fd = ifaces_fd;
-	f->flows_fd = flows_fd;
+	f->flows_fd = maps->flows_fd;
 	f->remote_retired_fd = -1;
-	if (flows_fd < 0)
+	if (f->flows_fd < 0)
 		return f;
 	f->ncpus = libbpf_num_possible_cpus();
-	if (f->ncpus <= 0) {
-		free(f);
-		errno = EINVAL;
+	/* Its size sizes every flow buffer. */
+	err = f->ncpus <= 0 ? -EINVAL
+			    : slot_array_map(&f->slots, maps->slots_fd, sizeof(struct nh_flow_slot),
+					     offsetof(struct nh_flow_slot, key),
+					     offsetof(struct nh_flow_slot, live), maps->free_fd,
+					     maps->slots_used);
+	if (err) {
+		flows_free(f);
+		errno = -err;
 		return NULL;
 	}
+	flows.capacity = f->slots.count;
 	if (table_init(&f->flow_rows, &flows) || table_init(&f->iface_rows, &ifaces)) {
 		flows_free(f);
 		errno = ENOMEM;
@@ -518,7 +652,8 @@ struct flows *flows_new(int ifaces_fd, size_t iface_rows, int flows_fd, size_t f
 	f->out_flows = calloc(f->flow_rows.cfg.capacity, sizeof(*f->out_flows));
 	f->iface_percpu = calloc(f->iface_rows.cfg.capacity * (size_t)f->ncpus,
 				 sizeof(*f->iface_percpu));
-	if (!f->out_flows || !f->iface_percpu) {
+	f->retiring = calloc(f->slots.count, sizeof(*f->retiring));
+	if (!f->out_flows || !f->iface_percpu || !f->retiring) {
 		flows_free(f);
 		errno = ENOMEM;
 		return NULL;
@@ -536,6 +671,8 @@ void flows_free(struct flows *f)
 {
 	if (!f)
 		return;
+	slot_array_unmap(&f->slots);
+	free(f->retiring);
 	table_free(&f->flow_rows);
 	table_free(&f->iface_rows);
 	free(f->iface_percpu);
@@ -544,5 +681,6 @@ void flows_free(struct flows *f)
 	free(f->procs);
 	free(f->procs_next);
 	free(f->credits);
+	free(f->credit_slots);
 	free(f);
 }

@@ -3,8 +3,10 @@
  * The wire side of a tick: per-interface and per-flow traffic from the TC
  * classifier's maps, flows joined to processes through their socket cookie,
  * unattributed bytes per interface, and the set of protocols each process
- * has spoken (core/protocols.h). Idle flows are retired with
- * lookup_and_delete; what they counted stays in the totals.
+ * has spoken (core/protocols.h). Flows are read in place from the
+ * classifier's mmap-able slot array. An idle flow is retired: its key is
+ * deleted, and its slot given back one tick later, when what raced into it
+ * meanwhile is credited too; what it counted stays in the totals.
  */
 #ifndef NETHOUND_FLOWS_H
 #define NETHOUND_FLOWS_H
@@ -21,12 +23,20 @@ typedef bool (*flows_owner_fn)(void *ctx, uint64_t cookie, struct nh_proc_key *o
 
 struct flows;
 
+/* The classifier's flow maps (bpf/wire.bpf.c). */
+struct flow_maps {
+	int flows_fd; /* key -> slot index; -1 when wire accounting is off */
+	int slots_fd; /* BPF_F_MMAPABLE array of struct nh_flow_slot: sizes every flow buffer */
+	int free_fd;  /* BPF_MAP_TYPE_STACK of free slot indexes */
+	const volatile __u64 *slots_used; /* slots handed out before any came back */
+};
+
 /*
- * ifaces_fd/flows_fd are -1 when wire accounting is off: protocols still work.
- * iface_rows and flow_rows: how many rows a read of each map can return (its
- * max_entries plus a batch read's slack); every buffer is sized from them.
+ * ifaces_fd and maps->flows_fd are -1 when wire accounting is off: protocols
+ * still work. iface_rows: how many rows a read of the interface map can
+ * return (its max_entries plus a batch read's slack).
  */
-struct flows *flows_new(int ifaces_fd, size_t iface_rows, int flows_fd, size_t flow_rows);
+struct flows *flows_new(int ifaces_fd, size_t iface_rows, const struct flow_maps *maps);
 void flows_free(struct flows *f);
 
 /*

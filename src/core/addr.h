@@ -11,9 +11,10 @@
 /*
  * Text form of a socket address as the kernel stores it (IPv4 in the first
  * 4 bytes). An IPv4-mapped IPv6 address prints as plain IPv4, the way users
- * know the peer.
+ * know the peer. Returns the text's length; 0, and an empty text, if len
+ * was too small (ADDR_STRLEN never is).
  */
-void format_address(char *buf, size_t len, uint16_t family, const uint8_t addr[16]);
+size_t format_address(char *buf, size_t len, uint16_t family, const uint8_t addr[16]);
 
 /* "ipv4" or "ipv6"; the family of what format_address printed. */
 const char *address_family_name(uint16_t family, const uint8_t addr[16]);

@@ -7,26 +7,38 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/text.h" /* utf8_sequence_length */
 
 #define JSON_MAX_DEPTH 16
 
-/* Bytes gathered before they go to the FILE: one fwrite per this much, not one per token. */
-#define JSON_BUFFER_SIZE 16384
+/*
+ * Bytes gathered before they go to the FILE. A document starts in the
+ * writer's own small buffer; one that outgrows it (dump --json at scale: 12 MB)
+ * continues in a heap buffer of JSON_BUFFER_SIZE, so it leaves in a few large
+ * writes instead of one per 16 KiB, each of which cost the kernel a partly
+ * written block at either end.
+ */
+#define JSON_SMALL_BUFFER_SIZE 4096
+#define JSON_BUFFER_SIZE (1024 * 1024)
 
 /*
  * Output is buffered in the writer and handed to out in large writes, and
  * whenever a top-level value is complete, so a caller may write or flush
- * out between documents.
+ * out between documents. The heap buffer is freed then too, so a writer
+ * needs no clean-up after its last complete value. buf may point into the
+ * struct itself: a writer is not copied.
  */
 struct json_writer {
 	FILE *out;
 	int depth;
 	bool first[JSON_MAX_DEPTH]; /* no member written yet at this depth */
 	bool after_key;
-	size_t len;
-	char buf[JSON_BUFFER_SIZE];
+	char *buf;   /* small, or the heap buffer */
+	size_t len;  /* bytes in buf */
+	size_t size; /* of buf */
+	char small[JSON_SMALL_BUFFER_SIZE];
 };
 
 void json_init(struct json_writer *w, FILE *out);
@@ -34,8 +46,8 @@ void json_object_begin(struct json_writer *w);
 void json_object_end(struct json_writer *w);
 void json_array_begin(struct json_writer *w);
 void json_array_end(struct json_writer *w);
-void json_key(struct json_writer *w, const char *key);
-void json_string(struct json_writer *w, const char *s);
+/* A member's name of len bytes, escaped as json_bytes escapes. */
+void json_key_len(struct json_writer *w, const char *key, size_t len);
 /* Arbitrary bytes (not NUL-terminated): valid UTF-8 is kept, the rest escaped. */
 void json_bytes(struct json_writer *w, const char *s, size_t len);
 /* A value that may be missing: NULL or empty is written as null. */
@@ -43,9 +55,24 @@ void json_bytes_or_null(struct json_writer *w, const char *s, size_t len);
 void json_string_or_null(struct json_writer *w, const char *s);
 void json_u64(struct json_writer *w, uint64_t v);
 void json_i64(struct json_writer *w, int64_t v);
+/* As printf's "%.3f"; null for NaN and infinities, which JSON has not. */
 void json_double(struct json_writer *w, double v);
 void json_bool(struct json_writer *w, bool v);
 void json_null(struct json_writer *w);
+
+/*
+ * Inline, so that the compiler counts a literal's length (nearly every key is
+ * one) instead of strlen doing it for each of a document's million members.
+ */
+static inline void json_key(struct json_writer *w, const char *key)
+{
+	json_key_len(w, key, strlen(key));
+}
+
+static inline void json_string(struct json_writer *w, const char *s)
+{
+	json_bytes(w, s, strlen(s));
+}
 
 /*
  * Escape len bytes of s as the inside of a JSON string into out.

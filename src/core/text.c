@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "core/text.h"
 
-/* As utf8_sequence_length, with the code point in *cp. */
-static size_t utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp)
+size_t utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp)
 {
 	size_t need;
 	uint32_t c;

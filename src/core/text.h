@@ -13,6 +13,9 @@
  */
 size_t utf8_sequence_length(const unsigned char *s, size_t avail);
 
+/* As utf8_sequence_length, with the code point in *cp when the sequence is valid. */
+size_t utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp);
+
 /*
  * As utf8_sequence_length, and *cp is set to the code point when it is one
  * that a terminal acts on instead of showing (C0, DEL, C1, bidi overrides

@@ -21,6 +21,7 @@
 #include "capture.h" /* before wire.skel.h, which uses its types */
 #include "counters.skel.h"
 #include "core/exitcodes.h"
+#include "core/timefmt.h"
 #include "kernel/loader.h"
 #include "kernel/privileges.h"
 #include "kernel/tc_attach.h"
@@ -281,32 +282,57 @@ static int seed_by_peek(void)
  * a connection first read through splice loses that read (the hooks on that
  * path do not say how much it took). The iterator covers nethound's own
  * namespace, accept queues included; the peeks every socket a process holds,
- * in every namespace. Never fatal.
+ * in every namespace. Then their owners, so that they are listed with their
+ * process before their first byte. Never fatal.
  */
-static void seed_sockets(struct counters_bpf *skel, bool iterators)
+static void seed_sockets(struct counters_bpf *skel)
 {
-	int err = 0, seeded;
+	int err, seeded;
+	double started;
 
-	if (iterators)
-		err = run_iterator(skel->links.seed_tcp);
+	err = run_iterator(skel->links.seed_tcp);
 	if (err && verbose)
-		fprintf(stderr, "nethound: TCP iterator failed (%s)\n", strerror(-err));
+		fprintf(stderr, "nethound: TCP iterator %s\n",
+			err == -ENOENT ? "not loaded" : strerror(-err));
 	seeded = seed_by_peek();
 	if (verbose && seeded < 0)
 		fprintf(stderr, "nethound: sockets open before start not seeded (%s)\n",
 			strerror(-seeded));
 	else if (verbose)
 		fprintf(stderr, "nethound: %d TCP sockets open before start seeded%s\n", seeded,
-			iterators && !err ? ", and nethound's namespace by iterator" : "");
+			!err ? ", and nethound's namespace by iterator" : "");
+	/*
+	 * Last, when every seeded socket has its entry: their owners. Without
+	 * the iterator a socket learns its owner from its first byte.
+	 */
+	started = monotonic_seconds();
+	err = run_iterator(skel->links.seed_owners);
+	if (verbose && err)
+		fprintf(stderr, "nethound: owners of sockets open before start known from their "
+				"first byte: task file iterator %s\n",
+			err == -ENOENT ? "not loaded" : strerror(-err));
+	else if (verbose)
+		fprintf(stderr, "nethound: owners of sockets open before start seeded in %.0f ms\n",
+			(monotonic_seconds() - started) * 1e3);
 }
 
-static bool is_seeder(const struct bpf_program *prog)
+/*
+ * The seeding iterators a load takes: all, then without the task file
+ * iterator (bpf_sock_from_file is 5.11+, iter/tcp 5.9+), then none.
+ */
+enum seeders { SEEDERS_ALL, SEEDERS_TCP, SEEDERS_NONE, SEEDERS_MAX };
+
+static bool seeder_wanted(const struct bpf_program *prog, enum seeders seeders)
 {
-	return strncmp(bpf_program__name(prog), "seed_", 5) == 0;
+	const char *name = bpf_program__name(prog);
+
+	if (strncmp(name, "seed_", 5) != 0)
+		return true;
+	return seeders == SEEDERS_ALL || (seeders == SEEDERS_TCP && strcmp(name, "seed_tcp") == 0);
 }
 
 static int try_tier_with(struct loader *ld, enum hook_tier tier, const struct btf *btf,
-			 const char *btf_path, bool seeders, char *why, size_t whylen)
+			 const char *btf_path, enum seeders seeders, char *why, size_t whylen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = btf_path);
 	struct counters_bpf *skel;
@@ -321,7 +347,7 @@ static int try_tier_with(struct loader *ld, enum hook_tier tier, const struct bt
 	bpf_object__for_each_program(prog, skel->obj)
 	{
 		enum hook_tier t = program_tier(prog);
-		bool wanted = (t == HOOKS_AUTO || t == tier) && (seeders || !is_seeder(prog));
+		bool wanted = (t == HOOKS_AUTO || t == tier) && seeder_wanted(prog, seeders);
 
 		if (wanted && !target_exists(btf, prog)) {
 			if (target_required(prog)) {
@@ -355,32 +381,36 @@ static int try_tier_with(struct loader *ld, enum hook_tier tier, const struct bt
 	}
 	ld->skel = skel;
 	ld->tier = tier;
-	seed_sockets(skel, seeders && skel->links.seed_tcp);
+	seed_sockets(skel);
 	return 0;
 }
 
 /*
  * The seeding iterators are BPF tracing programs that some kernels refuse
- * where they accept the tier (this project's host, like its fentry): then the
- * tier loads without them and seeding falls back to peeks.
+ * where they accept the tier (this project's host refused a task file
+ * iterator that used the cookie helper): then the tier loads with fewer,
+ * down to none, and seeding falls back to peeks and owners to first bytes.
+ * What a tier's load proved refused is not tried again for the next tier.
  */
 static int try_tier(struct loader *ld, enum hook_tier tier, const struct btf *btf,
 		    const char *btf_path, char *why, size_t whylen)
 {
-	static bool iterators_refused;
+	static enum seeders loadable = SEEDERS_ALL;
 
-	if (!iterators_refused) {
-		if (try_tier_with(ld, tier, btf, btf_path, true, why, whylen) == 0)
+	for (enum seeders seeders = loadable; seeders < SEEDERS_MAX; seeders++) {
+		if (try_tier_with(ld, tier, btf, btf_path, seeders, why, whylen) == 0) {
+			/* The tier loads with these: it was the others the kernel refused. */
+			loadable = seeders;
 			return 0;
-		if (verbose)
-			fprintf(stderr, "nethound: %s tier with seeding iterators refused (%s)\n",
-				hook_tier_name(tier), why);
+		}
+		if (verbose && seeders != SEEDERS_NONE)
+			fprintf(stderr, "nethound: %s tier with %s refused (%s)\n",
+				hook_tier_name(tier),
+				seeders == SEEDERS_ALL ? "all seeding iterators"
+						       : "the TCP seeding iterator",
+				why);
 	}
-	if (try_tier_with(ld, tier, btf, btf_path, false, why, whylen))
-		return -1;
-	/* The tier loads without them: it was the iterators the kernel refused. */
-	iterators_refused = true;
-	return 0;
+	return -1;
 }
 
 /*
@@ -395,6 +425,8 @@ static int share_maps(struct loader *ld, const struct loader_config *opts, char 
 	int rc, cpus;
 
 	rc = bpf_map__reuse_fd(w->maps.socks, bpf_map__fd(ld->skel->maps.socks));
+	if (!rc)
+		rc = bpf_map__reuse_fd(w->maps.sock_slots, bpf_map__fd(ld->skel->maps.sock_slots));
 	if (!rc)
 		rc = bpf_map__reuse_fd(w->maps.procs, bpf_map__fd(ld->skel->maps.procs));
 	if (rc) {
@@ -611,6 +643,36 @@ int loader_ifaces_fd(const struct loader *ld)
 int loader_flows_fd(const struct loader *ld)
 {
 	return ld->wire ? bpf_map__fd(ld->wire->maps.flows) : -1;
+}
+
+int loader_sock_slots_fd(const struct loader *ld)
+{
+	return bpf_map__fd(ld->skel->maps.sock_slots);
+}
+
+int loader_free_sock_slots_fd(const struct loader *ld)
+{
+	return bpf_map__fd(ld->skel->maps.free_sock_slots);
+}
+
+const volatile __u64 *loader_sock_slots_used(const struct loader *ld)
+{
+	return &ld->skel->bss->sock_slots_used;
+}
+
+int loader_flow_slots_fd(const struct loader *ld)
+{
+	return ld->wire ? bpf_map__fd(ld->wire->maps.flow_slots) : -1;
+}
+
+int loader_free_flow_slots_fd(const struct loader *ld)
+{
+	return ld->wire ? bpf_map__fd(ld->wire->maps.free_flow_slots) : -1;
+}
+
+const volatile __u64 *loader_flow_slots_used(const struct loader *ld)
+{
+	return ld->wire ? &ld->wire->bss->flow_slots_used : NULL;
 }
 
 int loader_remote_retired_fd(const struct loader *ld)

@@ -51,6 +51,10 @@ void loader_stop(struct loader *ld);
 
 int loader_procs_fd(const struct loader *ld);
 int loader_socks_fd(const struct loader *ld);
+/* Where sockets live (struct nh_sock_slot, mmap-able), the free ones, how many were ever used. */
+int loader_sock_slots_fd(const struct loader *ld);
+int loader_free_sock_slots_fd(const struct loader *ld);
+const volatile __u64 *loader_sock_slots_used(const struct loader *ld);
 /* Cumulative failed inserts, indexed by enum nh_drop. */
 const volatile __u64 *loader_drops(const struct loader *ld);
 /* Per uid: what the kernel counted (struct nh_uid_val), what userspace deleted (nh_uid_freed). */
@@ -62,6 +66,10 @@ const volatile __u64 *loader_unattributed(const struct loader *ld);
 /* Wire maps; -1 when wire accounting is off. */
 int loader_ifaces_fd(const struct loader *ld);
 int loader_flows_fd(const struct loader *ld);
+/* Where flows live (struct nh_flow_slot, mmap-able), the free ones, how many were ever used. */
+int loader_flow_slots_fd(const struct loader *ld);
+int loader_free_flow_slots_fd(const struct loader *ld);
+const volatile __u64 *loader_flow_slots_used(const struct loader *ld);
 /* The shares of unowned flows, userspace's side (wire.h); -1 and NULL when off. */
 int loader_remote_retired_fd(const struct loader *ld);
 volatile __u64 *loader_unowned_retired(const struct loader *ld);

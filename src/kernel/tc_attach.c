@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
@@ -41,7 +43,55 @@ struct tc_attach {
 	size_t *index; /* positions in list, by ifindex; see index_build */
 	size_t nindex, index_cap;
 	int ioctl_fd;
+	/*
+	 * Link notifications (RTMGRP_LINK): a rescan lists every interface, which
+	 * on a container host is a thousand or more per tick, so it runs only
+	 * when a link was added, removed, renamed or changed its flags, or when
+	 * the last scan left an attach to retry. -1: no notifications, rescan
+	 * every tick.
+	 */
+	int link_events_fd;
+	bool rescan;
 };
+
+static int link_events_open(void)
+{
+	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Whether links changed since the last call: drain the notifications. An
+ * overrun (ENOBUFS: more changes than the socket holds) or any other error
+ * says yes, so nothing is missed.
+ */
+static bool links_changed(int fd)
+{
+	char buf[8192];
+	bool changed = false;
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n > 0) {
+			changed = true;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			changed = true;
+		return changed;
+	}
+}
 
 static bool interface_up(int fd, const char *name)
 {
@@ -299,6 +349,7 @@ static void drop_vanished(struct tc_attach *t)
 			memset(a->prog_id, 0, sizeof(a->prog_id));
 			a->qdisc_owned = false;
 			a->iface.present = false;
+			t->rescan = true; /* reported once as vanished, dropped by the next scan */
 		}
 		t->list[kept++] = *a;
 	}
@@ -307,13 +358,20 @@ static void drop_vanished(struct tc_attach *t)
 
 int tc_attach_refresh(struct tc_attach *t)
 {
-	struct if_nameindex *all = if_nameindex();
+	struct if_nameindex *all;
 	int first_err = 0;
 
-	if (!all)
+	if (t->link_events_fd >= 0 && !links_changed(t->link_events_fd) && !t->rescan)
+		return 0;
+	all = if_nameindex();
+	if (!all) {
+		t->rescan = true;
 		return -errno;
+	}
+	t->rescan = false;
 	if (index_build(t)) {
 		if_freenameindex(all);
+		t->rescan = true;
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < t->n; i++)
@@ -342,12 +400,14 @@ int tc_attach_refresh(struct tc_attach *t)
 			a = add(t, it->if_index, it->if_name);
 			if (!a) {
 				if_freenameindex(all);
+				t->rescan = true;
 				return -ENOMEM;
 			}
 		}
 		err = attach(t, a);
 		if (err) {
-			/* Gone between the scan and the attach, or refused: retry next scan. */
+			/* Gone between the scan and the attach, or refused: retry next tick. */
+			t->rescan = true;
 			if (reused)
 				a->iface.present = false; /* dropped below, as vanished */
 			else
@@ -467,12 +527,14 @@ struct tc_attach *tc_attach_new(int ingress_fd, int egress_fd, enum tc_mode mode
 	t->names = names;
 	t->nnames = nnames;
 	t->handle = (uint32_t)getpid();
+	/* Subscribed before the first scan: no change falls between the two. */
+	t->link_events_fd = link_events_open();
 	t->ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (t->ioctl_fd < 0) {
 		snprintf(err, errlen, "nethound: cannot open a socket to list interfaces (%s)",
 			 strerror(errno));
 		*exit_code = NH_EXIT_FAILURE;
-		free(t);
+		tc_attach_free(t);
 		return NULL;
 	}
 	for (size_t i = 0; i < nnames; i++) {
@@ -492,6 +554,7 @@ struct tc_attach *tc_attach_new(int ingress_fd, int egress_fd, enum tc_mode mode
 		t->mode = tcx_available(t->prog_fd) ? TC_MODE_TCX : TC_MODE_NETLINK;
 	/* Filters a killed run left behind would keep counting into nothing: remove them. */
 	tc_attach_remove_stale();
+	t->rescan = true; /* the first scan runs whatever the notifications say */
 	rc = tc_attach_refresh(t);
 	if (rc) {
 		snprintf(err, errlen,
@@ -518,6 +581,8 @@ void tc_attach_free(struct tc_attach *t)
 			detach(t, &t->list[i]);
 	if (t->ioctl_fd >= 0)
 		close(t->ioctl_fd);
+	if (t->link_events_fd >= 0)
+		close(t->link_events_fd);
 	free(t->list);
 	free(t->view);
 	free(t->index);

@@ -37,7 +37,9 @@ struct tc_attach *tc_attach_new(int ingress_fd, int egress_fd, enum tc_mode mode
 
 /*
  * Rescan: attach interfaces that appeared (or came up), forget those that
- * vanished. Cheap enough to call every tick. Returns 0 or -errno.
+ * vanished. Call every tick: it lists the interfaces only when the kernel
+ * announced a link change since the last call (or an attach is to retry).
+ * Returns 0 or -errno.
  */
 int tc_attach_refresh(struct tc_attach *t);
 

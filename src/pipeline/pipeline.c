@@ -555,14 +555,18 @@ int pipeline_run(struct pipeline *p)
 	/* The first interval began when the programs were attached, not now. */
 	next = p->opened;
 	for (;;) {
+		bool quitting;
+
 		runloop_add_seconds(&next, p->cfg.interval);
 		rc = wait_for_tick(p, &next);
 		if (rc < 0)
 			return NH_EXIT_FAILURE;
-		/* A sink that quits (q in the live view) wants no further tick. */
-		if (rc == SINK_STOP)
-			return NH_EXIT_OK;
-		/* A stop signal still takes the partial interval and what the streams hold. */
+		/*
+		 * However the run ends (a stop signal, q in the live view, a capture's
+		 * count reached), the partial interval and what the streams hold are
+		 * still taken: bytes counted until the end reach the history.
+		 */
+		quitting = rc == SINK_STOP;
 		if (drain_streams(p) < 0)
 			return NH_EXIT_FAILURE;
 		rc = pipeline_tick(p);
@@ -572,7 +576,7 @@ int pipeline_run(struct pipeline *p)
 				strerror(-rc));
 			return NH_EXIT_FAILURE;
 		}
-		if (rc == SINK_STOP || runloop_stop_requested())
+		if (quitting || rc == SINK_STOP || runloop_stop_requested())
 			return NH_EXIT_OK;
 		/* After a suspend (or Ctrl-Z) do not catch up with a burst of ticks. */
 		if (!runloop_time_until(&next, &left))

@@ -14,9 +14,9 @@ struct selected_key {
 void selection_free(struct selection *sel)
 {
 	free(sel->kept);
-	free(sel->out.procs);
-	free(sel->out.conns);
-	free(sel->out.flows);
+	free(sel->procs);
+	free(sel->conns);
+	free(sel->flows);
 	memset(sel, 0, sizeof(*sel));
 }
 
@@ -36,24 +36,30 @@ int selection_apply(const struct selection_config *cfg, const struct snapshot *i
 		    struct selection *sel)
 {
 	struct snapshot *out = &sel->out;
-	struct process_stats *procs;
-	struct connection_stats *conns;
-	struct flow_stats *flows;
 	bool filtering = cfg->npids || cfg->ncomms;
 
 	/* Room for everything: the input's sizes are the only bound there is. */
-	if (array_grow((void **)&out->procs, &sel->procs_cap, in->nprocs + 1, sizeof(*in->procs)) ||
-	    array_grow((void **)&out->conns, &sel->conns_cap, in->nconns + 1, sizeof(*in->conns)) ||
-	    array_grow((void **)&out->flows, &sel->flows_cap, in->nflows + 1, sizeof(*in->flows)))
+	if (array_grow((void **)&sel->procs, &sel->procs_cap, in->nprocs + 1, sizeof(*in->procs)))
 		return -ENOMEM;
-	procs = out->procs;
-	conns = out->conns;
-	flows = out->flows;
 	*out = *in;
-	out->procs = procs;
-	out->conns = conns;
-	out->flows = flows;
+	out->procs = sel->procs;
 	out->nprocs = 0;
+	/*
+	 * Nothing to narrow: the tens of thousands of connections and flows are
+	 * shown as collected, without a copy (nothing after this writes to them).
+	 * Processes are copied still: the pipeline fills in their identity.
+	 */
+	if (!filtering && !selection_by_identity(cfg)) {
+		if (in->nprocs)
+			memcpy(out->procs, in->procs, in->nprocs * sizeof(*in->procs));
+		out->nprocs = in->nprocs;
+		return 0;
+	}
+	if (array_grow((void **)&sel->conns, &sel->conns_cap, in->nconns + 1, sizeof(*in->conns)) ||
+	    array_grow((void **)&sel->flows, &sel->flows_cap, in->nflows + 1, sizeof(*in->flows)))
+		return -ENOMEM;
+	out->conns = sel->conns;
+	out->flows = sel->flows;
 	out->nconns = 0;
 	out->nflows = 0;
 	for (size_t i = 0; i < in->nflows; i++)

@@ -27,7 +27,10 @@ struct selection_config {
 
 /* The arrays a selected snapshot points into; grown to each tick's input. */
 struct selection {
-	struct snapshot out;
+	struct snapshot out; /* its procs are procs; conns and flows these or the input's */
+	struct process_stats *procs;
+	struct connection_stats *conns;
+	struct flow_stats *flows;
 	size_t procs_cap, conns_cap, flows_cap;
 	struct selected_key *kept; /* processes kept by identity, sorted, to select their sockets */
 	size_t kept_cap;

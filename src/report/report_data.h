@@ -114,7 +114,7 @@ void report_format_local(char *buf, size_t len, time_t t, enum local_format f);
 void report_format_rfc3339(char *buf, size_t len, time_t t);
 /* Local midnight starting t's day. */
 time_t report_local_day_start(time_t t);
-/* Local midnight starting the day after t's: 23, 24 or 25 hours on. */
+/* The first local midnight after t (the next day's: 23, 24 or 25 hours on). */
 time_t report_local_day_after(time_t t);
 
 /* ---- reading (report_read.c) ---- */

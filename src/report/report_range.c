@@ -66,14 +66,28 @@ time_t report_local_day_start(time_t t)
 	return local_midnight(tm);
 }
 
-/* Local midnight starting the day after t's: 23, 24 or 25 hours on. */
+/*
+ * The first local midnight after t: the next day's, 23, 24 or 25 hours on in
+ * real zones. A TZ rule may jump back over midnight (glibc reads
+ * "XYZ-11-0..." as a zone whose unnamed DST is UTC+0, starting at local
+ * midnight), where the next day's midnight can come out at or before t: then
+ * the day after that, and a plain 24 hours if mktime() gives nothing later.
+ */
 time_t report_local_day_after(time_t t)
 {
-	struct tm tm;
+	struct tm day;
 
-	localtime_r(&t, &tm);
-	tm.tm_mday++;
-	return local_midnight(tm);
+	localtime_r(&t, &day);
+	for (int ahead = 1; ahead <= 3; ahead++) {
+		struct tm next = day;
+		time_t midnight;
+
+		next.tm_mday += ahead;
+		midnight = local_midnight(next);
+		if (midnight != (time_t)-1 && midnight > t)
+			return midnight;
+	}
+	return t + 86400;
 }
 
 /* ---- --date, --from, --to ---- */

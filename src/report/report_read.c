@@ -346,8 +346,6 @@ static int chart_daily(struct report *r, const struct bucket *hours, size_t nhou
 		time_t next = report_local_day_after(day);
 		struct bucket *b;
 
-		if (next <= day) /* mktime() failed; a day stays a day */
-			next = day + 86400;
 		if (array_grow((void **)&r->buckets, &cap, r->nbuckets + 1, sizeof(*r->buckets)))
 			return -ENOMEM;
 		b = &r->buckets[r->nbuckets++];

@@ -59,10 +59,10 @@ def quiet_ipv6(ns, dev):
         sh("sysctl", "-qw", f"net.ipv6.conf.{dev}.{key}={value}", ns=ns)
 
 
-def link_counters(ns, dev):
+def link_counters(ns, dev, names=("tx_bytes", "rx_bytes", "tx_packets", "rx_packets")):
     """The kernel's own counters of an interface, read inside its namespace."""
     out = {}
-    for name in ("tx_bytes", "rx_bytes", "tx_packets", "rx_packets"):
+    for name in names:
         res = sh("cat", f"/sys/class/net/{dev}/statistics/{name}", ns=ns)
         out[name] = int(res.stdout)
     return out

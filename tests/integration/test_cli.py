@@ -10,8 +10,8 @@ import subprocess
 import tempfile
 import time
 
-from nhtest import (NETHOUND, TRAFFIC, Namespaces, Nethound, check, finish, main, start,
-                    start_server)
+from nhtest import (NETHOUND, TRAFFIC, Namespaces, Nethound, TestFailure, check, finish, main,
+                    start, start_server)
 
 TESTS = {}
 TIERS = ("fentry", "tracepoint", "kprobe")  # the order auto tries them in
@@ -115,12 +115,31 @@ def missing_or_bad_btf_exit_4():
     one_line_error(run("dump", "--btf", "/etc/hostname"), 4, "is not usable BTF", "--btf")
 
 
+def wait_for_line(path, marker, timeout):
+    """Wait until the file at path (a process's stderr) holds marker; fail after timeout s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(path, errors="replace") as f:
+            if marker in f.read():
+                return
+        time.sleep(0.05)
+    check(False, f"nethound never printed '{marker}' within {timeout} s")
+
+
 @test
 def sigterm_prints_partial_interval_and_exits_0():
-    with Namespaces() as ns:
-        proc = subprocess.Popen([NETHOUND, "dump", "--json", "-n", "--interval", "60"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1.5)  # attached by now; the interval is far from over
+    with Namespaces() as ns, tempfile.TemporaryDirectory() as tmp:
+        errpath = os.path.join(tmp, "stderr")
+        with open(errpath, "w") as errfile:
+            proc = subprocess.Popen([NETHOUND, "dump", "--json", "-n", "--interval", "60", "-v"],
+                                    stdout=subprocess.PIPE, stderr=errfile, text=True)
+        try:
+            # The hooks count once the seeding that follows their attachment is done: under
+            # load (a sanitized build, a busy machine) that can take longer than a fixed sleep.
+            wait_for_line(errpath, "owners of sockets open before start seeded", 60)
+        except TestFailure:
+            proc.kill()
+            raise
         srv = start_server("tcp-server", "--name", "nht-term-srv", "--bind", ns.b4, "--port", 42010,
                     "--recv", "recv", ns=ns.b)
         cli = start("tcp-client", "--name", "nht-term-cli", "--addr", ns.b4, "--port", 42010,
@@ -129,8 +148,10 @@ def sigterm_prints_partial_interval_and_exits_0():
         finish(srv)
         t0 = time.monotonic()
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=10)
+        out, _ = proc.communicate(timeout=10)
         took = time.monotonic() - t0
+        with open(errpath, errors="replace") as f:
+            err = "".join(line for line in f if not line.startswith("libbpf"))
     check(proc.returncode == 0, f"exit {proc.returncode}: {err}")
     check(took < 5, f"took {took:.1f} s to stop after SIGTERM")
     doc = json.loads(out)

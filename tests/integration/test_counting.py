@@ -3,6 +3,8 @@
 
 Usage: test_counting.py [TEST ...]   (all tests when none is named)
 """
+import os
+import re
 import subprocess
 
 from nhtest import (INTERVAL, Namespaces, Nethound, check, expect_bytes, finish, main, sh, start,
@@ -272,9 +274,10 @@ def filters_pid_and_comm():
     expect_bytes(by_pid, server)
 
 
-def prior_case(recv, v6, nbytes):
+def prior_case(recv, v6, nbytes, owner_first=False):
     """A connection opened and used before nethound starts, then used after: each side is
-    credited exactly the second exchange, both directions, on its connection too."""
+    credited exactly the second exchange, both directions, on its connection too.
+    owner_first: before the second exchange, both ends are listed with their processes."""
     with Namespaces() as ns:
         addr = ns.b6 if v6 else ns.b4
         port = 43000 + nbytes % 1000
@@ -285,16 +288,38 @@ def prior_case(recv, v6, nbytes):
                     port, "--bytes", nbytes, ns=ns.a, stdin=subprocess.PIPE)
         wait_line(cli, "phase")
         wait_line(srv, "phase")
-        # Only the test's processes: documents stay small however busy the host is.
-        with Nethound("--comm", "nht-prior-cli", "--comm", "nht-prior-srv") as nh:
-            for proc in (cli, srv):
-                proc.stdin.write("go\n")
-                proc.stdin.flush()
-            client, = finish(cli)
-            server, = finish(srv)
-            check(client["tx"] == client["rx"] == server["tx"] == server["rx"] == nbytes,
-                  f"traffic program moved {client} / {server}, expected {nbytes} each way")
-            nh.settle()
+        # The server in a cgroup of its own: the seeded entry must carry the task's, not ours.
+        group = f"{cgroup2_mount()}/nht-seed-{os.getpid()}" if owner_first and cgroup2_mount() \
+            else None
+        if group:
+            os.mkdir(group)
+            with open(f"{group}/cgroup.procs", "w") as f:
+                f.write(str(srv.pid))
+        try:
+            # Only the test's processes: documents stay small however busy the host is.
+            with Nethound("--comm", "nht-prior-cli", "--comm", "nht-prior-srv") as nh:
+                if owner_first:
+                    nh.settle()  # documents of an idle connection: nothing moves yet
+                    with nh.lock:
+                        idle_docs = list(nh.docs)
+                    owners = {p.pid: cgroup_id(p.pid) for p in (cli, srv)}  # while they live
+                for proc in (cli, srv):
+                    proc.stdin.write("go\n")
+                    proc.stdin.flush()
+                client, = finish(cli)
+                server, = finish(srv)
+                check(client["tx"] == client["rx"] == server["tx"] == server["rx"] == nbytes,
+                      f"traffic program moved {client} / {server}, expected {nbytes} each way")
+                nh.settle()
+        finally:
+            if group:
+                for proc in (cli, srv):
+                    if proc.poll() is None:
+                        proc.kill()
+                    proc.wait()
+                os.rmdir(group)  # empty now
+    if owner_first:
+        check_owner_first(idle_docs, owners, port)
     for truth in (client, server):
         expect_bytes(nh, truth, f"tcp {recv} receive, connection opened before start")
         conns = nh.connections(truth["pid"])
@@ -302,6 +327,65 @@ def prior_case(recv, v6, nbytes):
         check(conns[0]["tx"] == nbytes and conns[0]["rx"] == nbytes,
               f"{truth['comm']}: connection counted {conns[0]['tx']}/{conns[0]['rx']}")
         check(conns[0]["comm"] == truth["comm"], f"connection owner {conns[0]['comm']!r}")
+
+
+def owners_seeded_at_start():
+    """Whether this kernel gives nethound the owners of connections older than itself before
+    their first byte: its task file iterator needs bpf_sock_from_file (Linux 5.11). Loaded on
+    this project's host (6.18) and in the VM (6.1, fentry and kprobe tiers)."""
+    major, minor = (int(x) for x in re.match(r"(\d+)\.(\d+)", os.uname().release).groups())
+    return (major, minor) >= (5, 11)
+
+
+def cgroup2_mount():
+    """Where the cgroup v2 hierarchy is mounted, or None (the VM mounts none)."""
+    with open("/proc/mounts") as f:
+        return next((l.split()[1] for l in f if l.split()[2] == "cgroup2"), None)
+
+
+def cgroup_id(pid):
+    """The cgroup v2 id of a process (its directory's inode), or None without a v2 mount."""
+    mount = cgroup2_mount()
+    if not mount:
+        return None
+    with open(f"/proc/{pid}/cgroup") as f:
+        path = next(l.split("::", 1)[1].strip() for l in f if l.startswith("0::"))
+    return os.stat(mount + path).st_ino
+
+
+def check_owner_first(docs, owners, port):
+    """In every document printed before the connection moved a byte, each end is listed with
+    its owner, and each owner among the processes with its uid and cgroup, all with 0 bytes
+    (README, "How it counts": the task file iterator seeds the owners at start). Where the
+    kernel has no such iterator, the documented fallback: neither is listed before its first
+    byte."""
+    check(len(docs) >= 2, f"only {len(docs)} documents before the exchange")
+    seeded = owners_seeded_at_start()
+    for n, doc in enumerate(docs):
+        procs = {p["pid"]: p for p in doc["processes"]}
+        for pid, cgroup in owners.items():
+            p = procs.get(pid)
+            conns = [c for c in doc["connections"] if c["pid"] == pid]
+            if not seeded:
+                check(p is None and not conns, f"document {n}: pid {pid} listed before its "
+                      f"first byte on a kernel without the task file iterator: {p} {conns}")
+                continue
+            check(p is not None, f"document {n}: process {pid} not listed before its first "
+                  f"byte: {sorted(procs)}")
+            check(p["tx_total"] == p["rx_total"] == 0, f"document {n}: idle process {p}")
+            check(p["uid"] == 0 and cgroup in (None, p["cgroup"]),
+                  f"document {n}: process {pid} uid {p['uid']} cgroup {p['cgroup']}, "
+                  f"expected 0 and {cgroup}")
+            check(len(conns) == 1, f"document {n}: pid {pid}: expected its connection "
+                  f"listed with 0 bytes, got {conns}")
+            c = conns[0]
+            check(c["tx_total"] == c["rx_total"] == c["tx_bytes"] == c["rx_bytes"] == 0,
+                  f"document {n}: idle connection {c}")
+            check(port in (c["local_port"], c["remote_port"]) and c["comm"] == p["comm"],
+                  f"document {n}: connection {c} of {p['comm']!r}")
+    print(f"  owners (pid: cgroup) {owners} and their connection "
+          f"{'listed' if seeded else 'not listed (kernel < 5.11)'} in {len(docs)} documents "
+          "before the first byte")
 
 
 @test
@@ -312,6 +396,11 @@ def tcp_v4_connection_before_start():
 @test
 def tcp_v6_connection_before_start_splice():
     prior_case("splice", True, 1_500_001)
+
+
+@test
+def tcp_connection_before_start_owner_first():
+    prior_case("read", False, 1_000_003, owner_first=True)
 
 
 def tcp_ext(ns, name):

@@ -389,7 +389,9 @@ def alert_exec_hung_handler_killed_with_group():
         with Recorder(db, "--threshold", "300K", "--comm", "nht-ax-hang", "--alert-hold", 1,
                       "--alert-exec-timeout", 2, "--alert-exec", hook) as rec:
             for port in (41022, 41023, 41024):
-                tcp_transfer(ns, 1_000_000, port, rate=800_000, name="nht-ax-hang")
+                # Over the 300K threshold in some tick even if the machine stretches the
+                # transfer sixfold: once, in CI, 1 MB at 800 KB/s crossed no tick above it.
+                tcp_transfer(ns, 2_000_000, port, rate=2_000_000, name="nht-ax-hang")
                 time.sleep(3.5)  # cleared after the hold; the handlers ran out of time
             # The last ones' timeouts, reported by the tick after them.
             deadline = time.monotonic() + 15

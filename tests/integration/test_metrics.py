@@ -15,6 +15,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -23,7 +24,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from nhtest import BackgroundRecord, dechunk, NETHOUND, Namespaces, TestFailure, check, finish, main, start, start_server
+from nhtest import (BackgroundRecord, dechunk, NETHOUND, Namespaces, TestFailure, check, finish,
+                    main, start, start_server, wait_line)
 
 TESTS = {}
 TAG = f"{os.getpid() % 100000:05d}"
@@ -96,6 +98,12 @@ def samples(text):
 def value(text, name, **labels):
     want = set(labels.items())
     found = [v for (n, ls), v in samples(text).items() if n == name and want <= set(ls)]
+    return sum(found) if found else None
+
+
+def process_series(text, family, comm):
+    """The sum of family's series labelled name=comm, or None if it has none."""
+    found = [v for (n, ls), v in samples(text).items() if n == family and ("name", comm) in ls]
     return sum(found) if found else None
 
 
@@ -276,6 +284,53 @@ def prometheus_scrapes_exact_bytes_from_two_instances():
             promtool_check(text)
         print(f"  after exit: {2 * nbytes} bytes, no resets; promtool check metrics passes")
         check(one.stop() == 0 and two.stop() == 0, "record did not exit 0")
+
+
+@test
+def connection_before_start_no_idle_series_or_rows():
+    """A connection opened before record starts is known with its owners at start, but while
+    it moves nothing its processes get no series and no traffic_log rows; once it moves an
+    exact number of bytes, series and rows hold exactly those."""
+    name, srvname, nbytes = f"nhm{TAG}old", f"nhm{TAG}olds", 500_009
+    port = 45100 + int(TAG) % 1000
+    with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
+        srv = start_server("tcp-prior-server", "--name", srvname, "--bind", ns.b4, "--port",
+                           port, "--recv", "recv", "--bytes", nbytes, ns=ns.b,
+                           stdin=subprocess.PIPE)
+        cli = start("tcp-prior-client", "--name", name, "--addr", ns.b4, "--port", port,
+                    "--bytes", nbytes, ns=ns.a, stdin=subprocess.PIPE)
+        wait_line(cli, "phase")
+        wait_line(srv, "phase")
+        with Recorder(tmp, "old") as rec:
+            time.sleep(2.5)  # five ticks of an idle connection
+            _, text = rec.metrics()
+            idle = {(n, d): process_series(text, f"nethound_process_{d}_bytes_total", n)
+                    for n in (name, srvname) for d in ("transmit", "receive")}
+            check(all(v is None for v in idle.values()),
+                  f"series for processes that moved nothing since start: {idle}")
+            for proc in (cli, srv):
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+            client, = finish(cli)
+            server, = finish(srv)
+            time.sleep(1.5)
+            _, text = rec.metrics()
+            for n, truth in ((name, client), (srvname, server)):
+                got = (process_series(text, "nethound_process_transmit_bytes_total", n),
+                       process_series(text, "nethound_process_receive_bytes_total", n))
+                check(got == (truth["tx"], truth["rx"]) == (nbytes, nbytes),
+                      f"{n}: series {got}, truth {truth['tx']}/{truth['rx']}")
+            check(rec.stop() == 0, f"record did not exit 0: {rec.stderr()}")
+        db = sqlite3.connect(os.path.join(tmp, "old.db"))
+        for truth in (client, server):
+            rows = db.execute("SELECT upload_bytes, download_bytes, wire_upload_bytes, "
+                              "wire_download_bytes FROM traffic_log WHERE pid = ?",
+                              (truth["pid"],)).fetchall()
+            check(rows and all(any(r) for r in rows), f"pid {truth['pid']}: rows {rows}")
+            check((sum(r[0] for r in rows), sum(r[1] for r in rows)) == (nbytes, nbytes),
+                  f"pid {truth['pid']}: traffic_log sums of {rows}")
+        db.close()
+    print(f"  {name}, {srvname}: no series or rows while idle, then {nbytes} each way")
 
 
 @test
@@ -524,8 +579,9 @@ def listen_errors_and_live_view():
 
 @test
 def live_view_serves_metrics():
-    """The live view on a terminal (a tmux pane) with --listen serves /metrics while it draws;
-    Q ends both, exit 0."""
+    """The live view on a terminal (a tmux pane) with --listen serves /metrics while it draws
+    and shows the dashboard's address, with the token printed on stderr, in its help; Q
+    ends both, exit 0."""
     check(shutil.which("tmux"), "tmux is not installed (scripts/install-deps installs it)")
     port = free_port()
     sock = f"nhm{os.getpid()}"
@@ -551,12 +607,25 @@ def live_view_serves_metrics():
         check(text, f"no metrics from the live view; the pane shows:\n{tmux('capture-pane', '-p')}")
         promtool_check(text)
         check("RUNNING" in tmux("capture-pane", "-p", "-t", "nh"), "the view is not drawn")
+        # The dashboard's address is in the help: the line printed before the view took
+        # the terminal is hidden behind it.
+        tmux("send-keys", "-t", "nh", "H")
+        deadline, shown = time.monotonic() + 10, None
+        while time.monotonic() < deadline and not shown:
+            shown = re.search(rf"http://127\.0\.0\.1:{port}/\?token=([0-9a-f]{{32,}})",
+                              tmux("capture-pane", "-p", "-t", "nh"))
+            time.sleep(0.2)
+        check(shown, f"no dashboard address in the help: {tmux('capture-pane', '-p', '-t', 'nh')}")
+        tmux("send-keys", "-t", "nh", "x")
         tmux("send-keys", "-t", "nh", "q")
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and "NETHOUND-EXIT" not in tmux("capture-pane", "-p"):
             time.sleep(0.2)
         screen = tmux("capture-pane", "-p", "-t", "nh")
         check("NETHOUND-EXIT=0" in screen, f"live view exit: {screen}")
+        joined = tmux("capture-pane", "-p", "-J", "-t", "nh")  # -J: wrapped lines joined
+        check(f"?token={shown.group(1)}" in joined,
+              f"the help's token is not the one on stderr: {joined}")
         try:
             http_get(f"http://127.0.0.1:{port}/metrics", timeout=2)
             raise TestFailure("the listener outlived the live view")

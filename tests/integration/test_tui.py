@@ -17,7 +17,8 @@ import subprocess
 import tempfile
 import time
 
-from nhtest import (HOOKS, NETHOUND, Namespaces, TestFailure, check, start, start_server)
+from nhtest import (HOOKS, NETHOUND, Namespaces, TestFailure, check, finish, start,
+                    start_server)
 
 TESTS = {}
 CLIENT, SERVER = "nht-tui-cli", "nht-tui-srv"
@@ -389,6 +390,9 @@ def resize_to_60x20_and_back():
 def quit_key_restores_terminal():
     with LiveView() as p:
         check(p.alternate_screen(), "the live view is not on the alternate screen")
+        # A whole interval at the client's rate, so its bytes in the database are many.
+        p.wait_for(lambda s: to_bytes(row(s, CLIENT)["up"]) > 0.5 * RATE,
+                   "a whole interval of the client's upload")
         p.keys("Q")
         text = p.wait_for(lambda s: "NETHOUND-EXIT=" in s, "nethound to exit")
         check("NETHOUND-EXIT=0" in text, f"exit status: {text.strip()!r}")
@@ -403,6 +407,40 @@ def quit_key_restores_terminal():
                              " WHERE process_name = ?", (CLIENT,)).fetchall()
         con.close()
         check(up > 0.3 * RATE, f"the client's upload in traffic_log: {up}")
+
+
+@test
+def quit_logs_the_last_partial_interval():
+    """Q between ticks still logs what was counted since the last one, exactly."""
+    sent = 1_000_003
+    with Namespaces() as ns:
+        srv = start_server("tcp-server", "--name", SERVER, "--bind", ns.b4, "--port", PORT + 1,
+                           "--recv", "recv", ns=ns.b)
+        try:
+            # One tick an hour: nothing reaches the database unless quitting takes it.
+            with Pane(ns.a, extra=("--interval", "3600")) as p:
+                cli = finish(start("tcp-client", "--name", CLIENT, "--addr", ns.b4, "--port",
+                                   PORT + 1, "--send", "send", "--bytes", sent, ns=ns.a))
+                check(cli[-1]["tx"] == sent, f"the client reports {cli[-1]}")
+                got = finish(srv)
+                check(got[-1]["rx"] == sent, f"the server reports {got[-1]}")
+                p.keys("Q")
+                text = p.wait_for(lambda s: "NETHOUND-EXIT=" in s, "nethound to exit")
+                check("NETHOUND-EXIT=0" in text, f"exit status: {text.strip()!r}")
+                con = sqlite3.connect(p.db)
+                logged = {name: (up, down) for name, up, down in con.execute(
+                    "SELECT process_name, sum(upload_bytes), sum(download_bytes)"
+                    " FROM traffic_log GROUP BY process_name")}
+                con.close()
+                check(logged.get(CLIENT, (0, 0))[0] == sent,
+                      f"the client's upload in traffic_log: {logged}")
+                check(logged.get(SERVER, (0, 0))[1] == sent,
+                      f"the server's download in traffic_log: {logged}")
+                check([x[0] for x in p.sessions()] == ["closed"], f"sessions: {p.sessions()}")
+        finally:
+            srv.kill()
+            srv.wait()
+    print(f"  {sent} bytes each way logged on Q, no tick before it")
 
 
 @test

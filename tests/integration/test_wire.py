@@ -179,6 +179,68 @@ def compare_with_kernel(nh, ns, dev, before, after):
     return got
 
 
+def udp_frames(ns, port, count):
+    """count short-lived senders in ns.a, one datagram of 100 + i bytes each to ns.b: one
+    flow each. Returns {pid: frame bytes on veth0} (IPv4 UDP over Ethernet: 42 + payload)."""
+    sink = start_server("udp-server", "--name", "nht-w-usrv", "--bind", ns.b4, "--port", port,
+                        "--recv", "recvfrom", "--idle-ms", 1000, ns=ns.b)
+    lines = finish(start("short-lived", "--addr", ns.b4, "--port", port, "--count", count,
+                         ns=ns.a))
+    received, = finish(sink)
+    children = lines[:-1]
+    check(len(children) == count and received["rx"] == sum(c["tx"] for c in children),
+          f"{len(children)} senders, the sink got {received['rx']} bytes")
+    return {c["pid"]: 42 + c["tx"] for c in children}
+
+
+def check_own_frames(nh, port, frames):
+    """The senders' flows on veth0 hold exactly their frames, each flow owned by a sender.
+    Two senders in a row may get the same ephemeral port, so share a flow (its last
+    sender owns it); a flow of one packet holds exactly its owner's frame."""
+    flows = nh.flows(remote_port=port, proto="UDP", interface="veth0")
+    wrong = [f for f in flows if f["pid"] not in frames or f["rx_total"] or
+             (f["tx_packets_total"] == 1 and f["tx_total"] != frames[f["pid"]]) or
+             f["tx_total"] < frames[f["pid"]]]
+    total = sum(f["tx_total"] for f in flows)
+    packets = sum(f["tx_packets_total"] for f in flows)
+    check(not wrong and total == sum(frames.values()) and packets == len(frames),
+          f"{len(flows)} flows to port {port} hold {total} bytes in {packets} packets for "
+          f"{len(frames)} senders' {sum(frames.values())}; wrong: {wrong[:3]}")
+
+
+@test
+def flow_slots_reused_after_idle_retirement():
+    """300 senders each make one flow (a datagram of its own size); idle for 60 s, the flows
+    are retired and their slots in the classifier's array given back; 300 more senders take
+    those slots. The flows of both rounds hold exactly their senders' frames, each owned by
+    its sender, and veth0 equals the kernel's counters over the whole run."""
+    count, port = 300, 43200
+    with Namespaces() as ns:
+        ns.pin_neighbours()
+        wait_link_quiet(ns.a, "veth0")
+        with Nethound(ns=ns.a) as nh:
+            check_tc_mode(nh)
+            before = link_counters(ns.a, "veth0")
+            first = udp_frames(ns, port, count)
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                time.sleep(1)
+                last = nh.snapshot_docs()[-1]
+                if not any(f["remote_port"] == port for f in last["flows"]):
+                    break
+            else:
+                check(False, "the first round's flows were not retired after 90 s")
+            print(f"  {count} flows retired after "
+                  f"{90 - (deadline - time.monotonic()):.0f} s idle")
+            second = udp_frames(ns, port + 1, count)
+            after = link_counters(ns.a, "veth0")
+            nh.settle()
+    check_own_frames(nh, port, first)
+    check_own_frames(nh, port + 1, second)
+    print(f"  {2 * count} senders' frames exact in their flows, across the retirement")
+    compare_with_kernel(nh, ns, "veth0", before, after)
+
+
 def tcp_transfer(server_ns, client_ns, addr, port, nbytes):
     srv = start_server("tcp-server", "--name", "nht-w-srv", "--bind", addr, "--port", port,
                        "--recv", "recv", ns=server_ns)

@@ -4,6 +4,8 @@
  * contract) and the streaming writer. Whatever bytes come in, the output
  * must be valid JSON.
  */
+#include <float.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -581,6 +583,7 @@ struct fuzz_stats {
 	unsigned long invalid_output; /* escape output that is not valid JSON string content */
 	unsigned long roundtrip;      /* valid input that did not decode back to itself */
 	unsigned long oracle;	      /* output differing from reference_escape() */
+	unsigned long writer;	      /* json_key/json_bytes differing from json_escape */
 	unsigned long wellformed_inputs;
 	bool reported;
 };
@@ -593,12 +596,42 @@ static void report_bytes(const char *label, const unsigned char *s, size_t len)
 	fputc('\n', stderr);
 }
 
+/*
+ * The writer's key and string: the same escape as json_escape (escaped, n
+ * bytes) between quotes, whichever of its paths (short, plain, long) they take.
+ */
+static bool writer_same_as_escape(const unsigned char *in, size_t len, const char *escaped,
+				  size_t n)
+{
+	static char doc[2048], expected[2048];
+	static FILE *f;
+	struct json_writer w;
+	long doc_len;
+
+	if (!f && !(f = fmemopen(doc, sizeof(doc), "w"))) {
+		perror("fmemopen");
+		exit(1);
+	}
+	rewind(f);
+	json_init(&w, f);
+	json_object_begin(&w);
+	json_key_len(&w, (const char *)in, len);
+	json_bytes(&w, (const char *)in, len);
+	json_object_end(&w);
+	fflush(f);
+	doc_len = ftell(f);
+	snprintf(expected, sizeof(expected), "{\"%.*s\":\"%.*s\"}", (int)n, escaped, (int)n,
+		 escaped);
+	return doc_len >= 0 && (size_t)doc_len == strlen(expected) &&
+	       memcmp(doc, expected, (size_t)doc_len) == 0;
+}
+
 /* Escape one input through the FILE stream f (writing into buf) and check it every way. */
 static void fuzz_one(FILE *f, const char *buf, const unsigned char *in, size_t len,
 		     struct fuzz_stats *st)
 {
-	unsigned char decoded[256];
-	char expected[256];
+	unsigned char decoded[512];
+	char expected[512];
 	const char *why = NULL;
 	const char *fail = NULL;
 	long out_len, dlen;
@@ -625,6 +658,9 @@ static void fuzz_one(FILE *f, const char *buf, const unsigned char *in, size_t l
 		   memcmp(expected, buf, (size_t)out_len) != 0) {
 		st->oracle++;
 		fail = "differs from the reference escaper";
+	} else if (!writer_same_as_escape(in, len, buf, (size_t)out_len)) {
+		st->writer++;
+		fail = "json_key_len or json_bytes differs from json_escape";
 	}
 	if (is_wellformed(in, len))
 		st->wellformed_inputs++;
@@ -696,7 +732,7 @@ static void test_escape_property(void)
 	struct fuzz_stats st = {0};
 	const size_t nfrag = sizeof(fragments) / sizeof(fragments[0]);
 	const size_t nedge = sizeof(edge_bytes);
-	unsigned char in[32];
+	unsigned char in[80];
 	FILE *f = fmemopen(buf, sizeof(buf), "w");
 
 	if (!f) {
@@ -753,11 +789,34 @@ static void test_escape_property(void)
 					fuzz_one(f, buf, in, 4, &st);
 				}
 			}
+
+	/*
+	 * 4. 100000 strings of 17 to 64 bytes, mostly plain, with a fragment
+	 * here and there: what needs an escape lands at every offset of the
+	 * 8-byte words the escaper judges at once.
+	 */
+	for (int n = 0; n < 100000; n++) {
+		size_t len = 0, target = 17 + rng_next() % 48;
+
+		while (len < target) {
+			uint64_t r = rng_next();
+			size_t k = r % nfrag;
+
+			if (r >> 60) {
+				in[len++] = (unsigned char)(' ' + (r >> 8) % 95); /* printable ASCII */
+				continue;
+			}
+			memcpy(in + len, fragments[k], fragment_lengths[k]);
+			len += fragment_lengths[k];
+		}
+		fuzz_one(f, buf, in, len > 64 ? 64 : len, &st);
+	}
 	fclose(f);
 
 	CHECK_UINT(st.invalid_output, 0);
 	CHECK_UINT(st.roundtrip, 0);
 	CHECK_UINT(st.oracle, 0);
+	CHECK_UINT(st.writer, 0);
 	/* The generators really did produce both kinds of input. */
 	CHECK(st.wellformed_inputs > 10000);
 	CHECK(st.strings - st.wellformed_inputs > 200000);
@@ -781,6 +840,188 @@ static void test_validator(void)
 	CHECK(json_string_decode((const unsigned char *)"\xf4\x90\x80\x80", 4, out, &why) < 0);
 	CHECK(json_string_decode((const unsigned char *)"\xe2\x82", 2, out, &why) < 0);
 	CHECK(json_string_decode((const unsigned char *)"\xf4\x8f\xbf\xbf", 4, out, &why) == 4);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Numbers: the writer formats them itself; the text must be printf's.        */
+
+/* One value through a writer into buf (a FILE on it), NUL-terminated. */
+struct value_sink {
+	FILE *f;
+	char buf[512];
+};
+
+static void value_sink_open(struct value_sink *vs)
+{
+	vs->f = fmemopen(vs->buf, sizeof(vs->buf), "w");
+	if (!vs->f) {
+		perror("fmemopen");
+		exit(1);
+	}
+}
+
+static const char *value_sink_text(struct value_sink *vs)
+{
+	long n;
+
+	fflush(vs->f);
+	n = ftell(vs->f);
+	vs->buf[n >= 0 && (size_t)n < sizeof(vs->buf) ? n : 0] = '\0';
+	rewind(vs->f);
+	return vs->buf;
+}
+
+struct double_stats {
+	struct value_sink vs;
+	unsigned long values;
+	unsigned long differ;
+};
+
+/* json_double(v) against snprintf("%.3f"), and null where JSON has no number. */
+static void double_one(struct double_stats *st, double v)
+{
+	struct json_writer w;
+	char expected[352];
+	const char *got;
+
+	if (isfinite(v))
+		snprintf(expected, sizeof(expected), "%.3f", v);
+	else
+		strcpy(expected, "null");
+	json_init(&w, st->vs.f);
+	json_double(&w, v);
+	got = value_sink_text(&st->vs);
+	st->values++;
+	if (strcmp(got, expected) != 0 && st->differ++ < 5)
+		fprintf(stderr, "json_double(%a): \"%s\", printf says \"%s\"\n", v, got, expected);
+}
+
+/* v and the doubles up to k steps away on either side. */
+static void double_around(struct double_stats *st, double v, int k)
+{
+	double up = v, down = v;
+
+	double_one(st, v);
+	for (int i = 0; i < k; i++) {
+		up = nextafter(up, INFINITY);
+		down = nextafter(down, -INFINITY);
+		double_one(st, up);
+		double_one(st, down);
+	}
+}
+
+static void test_double_same_as_printf(void)
+{
+	static const double edges[] = {
+		0.0, 5e-324, DBL_MIN, 0x1p-64, 0x1p-12, 0x1p-11, 0x1p-10, 0.0004, 0.0005, 0.0015,
+		0.05, 0.95, 0.0625, 0.9995, 0.999, 1.0, 1.5, 999.9995, 1e15, 1e15 + 0.5, 1e16,
+		0x1p52, 0x1p52 + 1, 0x1p53, 0x1p53 + 2, 0x1p62, 0x1p63, 0x1p64, 1e19, 1e300, DBL_MAX,
+		1234567.89, 2.0 / 3.0, 0.1, 0.2, 0.3, 0.7, 2806342.199, 95080.0074,
+	};
+	struct double_stats st = {0};
+
+	value_sink_open(&st.vs);
+	/* 1. Edges and their neighbours, both signs; -0.0 keeps its sign as in printf. */
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		double_around(&st, edges[i], 4);
+		double_around(&st, -edges[i], 4);
+	}
+	double_one(&st, NAN);
+	double_one(&st, -NAN);
+	double_one(&st, INFINITY);
+	double_one(&st, -INFINITY);
+
+	/*
+	 * 2. Every exact tie: x * 1000 ends in exactly .5 only where the
+	 * fraction is an odd number of sixteenths (0.0625, 0.1875, ...), the
+	 * cases printf rounds to even. Whole parts small, large and past 2^32.
+	 */
+	for (uint64_t whole = 0; whole < 20000; whole += whole < 100 ? 1 : 997)
+		for (int k = 1; k < 16; k += 2) {
+			double x = (double)whole + k / 16.0;
+
+			double_around(&st, x, 1);
+			double_around(&st, -x, 1);
+			double_one(&st, x + (double)(UINT64_C(1) << 40));
+		}
+
+	/* 3. Next to every rounding boundary of the third decimal, at random whole parts. */
+	for (int i = 0; i < 100000; i++) {
+		uint64_t r = rng_next();
+		double whole = (double)(r >> (20 + r % 40));
+		double boundary = whole + (double)(2 * (r % 1000) + 1) / 2000.0;
+
+		double_around(&st, boundary, 2);
+	}
+
+	/* 4. Rates as the sinks compute them: bytes over an interval near a second. */
+	for (int i = 0; i < 200000; i++) {
+		uint64_t r = rng_next();
+		double interval = 0.5 + (double)(rng_next() % 1500000) / 1e6;
+
+		double_one(&st, (double)(r >> (r % 64)) / interval);
+	}
+
+	/* 5. Any bit pattern at all: every exponent, subnormals, NaNs, the snprintf fallback. */
+	for (int i = 0; i < 300000; i++) {
+		uint64_t r = rng_next();
+		double v;
+
+		memcpy(&v, &r, sizeof(v));
+		double_one(&st, v);
+	}
+	/* 6. Magnitudes 2^-20 to 2^70 evenly, so the fast path's every shift is met. */
+	for (int i = 0; i < 300000; i++) {
+		uint64_t r = rng_next();
+
+		double_one(&st, ldexp((double)(r >> 11) / 0x1p53, (int)(r % 91) - 20) *
+					(r & 1024 ? -1 : 1));
+	}
+	fclose(st.vs.f);
+	CHECK(st.values > 1300000);
+	CHECK_UINT(st.differ, 0);
+}
+
+/* json_u64 and json_i64 against printf, at every power of ten and beside it, and at random. */
+static void test_integers_same_as_printf(void)
+{
+	struct value_sink vs;
+	struct json_writer w;
+	char expected[32];
+	unsigned long differ = 0, values = 0;
+	const char *got;
+	uint64_t p = 1;
+
+	value_sink_open(&vs);
+	for (int i = 0; i < 300000; i++) {
+		uint64_t u;
+
+		if (i < 20 * 3) {
+			u = p + (uint64_t)(i % 3) - 1; /* 10^k - 1, 10^k, 10^k + 1 */
+			if (i % 3 == 2)
+				p *= 10;
+		} else if (i < 20 * 3 + 8) {
+			u = UINT64_MAX - (uint64_t)(i - 60);
+		} else {
+			u = rng_next() >> (rng_next() % 64);
+		}
+		snprintf(expected, sizeof(expected), "%" PRIu64, u);
+		json_init(&w, vs.f);
+		json_u64(&w, u);
+		values++;
+		got = value_sink_text(&vs);
+		if (strcmp(got, expected) != 0 && differ++ < 5)
+			fprintf(stderr, "json_u64: \"%s\", printf says \"%s\"\n", got, expected);
+		snprintf(expected, sizeof(expected), "%" PRId64, (int64_t)u);
+		json_init(&w, vs.f);
+		json_i64(&w, (int64_t)u);
+		got = value_sink_text(&vs);
+		if (strcmp(got, expected) != 0 && differ++ < 5)
+			fprintf(stderr, "json_i64: \"%s\", printf says \"%s\"\n", got, expected);
+	}
+	fclose(vs.f);
+	CHECK_UINT(values, 300000);
+	CHECK_UINT(differ, 0);
 }
 
 /* Documents far larger than the writer's buffer, with values that span its edge. */
@@ -821,6 +1062,107 @@ static void test_writer_large(void)
 	free(doc);
 }
 
+/* A growing string for expected documents. */
+struct text {
+	char *s;
+	size_t len, cap;
+};
+
+static void text_add(struct text *t, const char *s, size_t n)
+{
+	if (t->len + n + 1 > t->cap) {
+		t->cap = (t->len + n + 1) * 2;
+		t->s = realloc(t->s, t->cap);
+		if (!t->s) {
+			perror("realloc");
+			exit(1);
+		}
+	}
+	memcpy(t->s + t->len, s, n);
+	t->len += n;
+	t->s[t->len] = '\0';
+}
+
+/*
+ * Every size of token across the small buffer's end, the move to the heap
+ * buffer, its end, and strings longer than all of it (written past it), in
+ * two documents (the heap buffer is freed after the first and taken again):
+ * the exact bytes, against a document built here.
+ */
+static void test_writer_buffers(void)
+{
+	size_t huge_len = JSON_BUFFER_SIZE * 3 + 17;
+	char *huge = malloc(huge_len), item[64];
+	struct text expected = {0};
+	struct json_writer w;
+	char *doc = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&doc, &size);
+
+	if (!huge || !f) {
+		perror("test_writer_buffers");
+		exit(1);
+	}
+	for (size_t i = 0; i < huge_len; i++)
+		huge[i] = (char)('a' + i % 26);
+	huge[huge_len / 2] = '\n';
+	for (int d = 0; d < 2; d++) {
+		json_init(&w, f);
+		json_array_begin(&w);
+		text_add(&expected, "[", 1);
+		for (int i = 0; i < 200000; i++) {
+			int n = 0;
+
+			if (i)
+				text_add(&expected, ",", 1);
+			switch (i % 5) {
+			case 0:
+				json_u64(&w, (uint64_t)i * 7919);
+				n = snprintf(item, sizeof(item), "%" PRIu64, (uint64_t)i * 7919);
+				break;
+			case 1:
+				json_double(&w, i / 7.0);
+				n = snprintf(item, sizeof(item), "%.3f", i / 7.0);
+				break;
+			case 2: /* plain, 0 to 40 bytes */
+				json_bytes(&w, huge, (size_t)(i % 41));
+				n = snprintf(item, sizeof(item), "\"%.*s\"", i % 41, huge);
+				break;
+			case 3:
+				json_string(&w, "tab\there");
+				n = snprintf(item, sizeof(item), "\"tab\\there\"");
+				break;
+			case 4:
+				json_object_begin(&w);
+				json_key(&w, "k");
+				json_null(&w);
+				json_object_end(&w);
+				n = snprintf(item, sizeof(item), "{\"k\":null}");
+				break;
+			}
+			text_add(&expected, item, (size_t)n);
+			if (i == 150000) {
+				json_bytes(&w, huge, huge_len);
+				text_add(&expected, ",\"", 2);
+				text_add(&expected, huge, huge_len / 2);
+				text_add(&expected, "\\n", 2);
+				text_add(&expected, huge + huge_len / 2 + 1, huge_len - huge_len / 2 - 1);
+				text_add(&expected, "\"", 1);
+			}
+		}
+		json_array_end(&w);
+		text_add(&expected, "]", 1);
+		/* A complete document is in the FILE, not held back in the writer. */
+		fflush(f);
+		CHECK_UINT(size, expected.len);
+	}
+	fclose(f);
+	CHECK(doc && expected.s && size == expected.len && memcmp(doc, expected.s, size) == 0);
+	free(doc);
+	free(expected.s);
+	free(huge);
+}
+
 int main(void)
 {
 	test_escape_ascii();
@@ -830,7 +1172,10 @@ int main(void)
 	test_writer();
 	test_writer_reuse();
 	test_writer_large();
+	test_writer_buffers();
 	test_validator();
 	test_escape_property();
+	test_double_same_as_printf();
+	test_integers_same_as_printf();
 	return check_finish("test_json");
 }

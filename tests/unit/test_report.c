@@ -21,6 +21,7 @@
 #include "settings/cli.h"
 #include "core/exitcodes.h"
 #include "report/report.h"
+#include "report/report_data.h"
 #include "sinks/store/store.h"
 #include "sinks/store/store_schema.h"
 
@@ -315,6 +316,29 @@ static void test_parse_range_berlin(void)
 		    utc(2026, 7, 1, 12, 30));
 	/* Today: 00:30 local on the 21st is still the 20th in UTC. */
 	CHECK_RANGE(NULL, NULL, NULL, utc(2026, 11, 20, 23, 0), utc(2026, 11, 21, 23, 0));
+	set_tz("UTC");
+}
+
+/*
+ * A rule whose DST jumps back over local midnight: glibc reads "XYZ-11-0" as
+ * UTC+11 with an unnamed DST at UTC+0 from local midnight of 1970-01-01, so
+ * that midnight maps back to the 31st. Found by fuzz_report_range: "today"
+ * came out empty. Every range is non-empty, and the day after a midnight is
+ * the next midnight after it.
+ */
+static void test_parse_range_midnight_jumps_back(void)
+{
+	time_t f = 0, t = 0;
+	char err[256] = "";
+
+	set_tz("XYZ-11-0");
+	CHECK_INT(report_parse_range(NULL, NULL, NULL, 0, &f, &t, err, sizeof(err)), 0);
+	CHECK_INT(f, -11 * 3600);
+	CHECK_INT(t, 13 * 3600);
+	CHECK_INT(report_parse_range("1970-01-01", NULL, NULL, 0, &f, &t, err, sizeof(err)), 0);
+	CHECK(f < t);
+	for (time_t at = -3 * 86400; at < 3 * 86400; at += 1800)
+		CHECK(report_local_day_after(at) > at);
 	set_tz("UTC");
 }
 
@@ -698,6 +722,7 @@ int main(void)
 	set_tz("UTC");
 	test_parse_range_utc();
 	test_parse_range_berlin();
+	test_parse_range_midnight_jumps_back();
 	if (CHECK(make_database())) {
 		test_golden();
 		test_top();

@@ -3,6 +3,7 @@
  * tui_model.c: rows from snapshots, sorting, filter, exited rows, threshold,
  * alerts, units, reset, stop, history and the column layout.
  */
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -468,10 +469,43 @@ static void test_row_text(void)
 	tui_model_update(&m, &f.s, 2);
 	tui_format_row(&m, &l, m.view[1], buf, sizeof(buf));
 	CHECK_CONTAINS(buf, "abcdefghijkl\xc3\xa9 ");
-	m.group = TUI_WHO_USER; /* the two-space indent pushes the é past the column */
+	m.group = TUI_WHO_USER; /* with the two-space indent the é takes the column's last cell */
 	tui_format_row(&m, &l, m.view[1], buf, sizeof(buf));
-	CHECK_CONTAINS(buf, "  abcdefghijkl  ");
+	CHECK_CONTAINS(buf, "  abcdefghijkl\xc3\xa9 ");
 	m.group = TUI_WHO_NONE;
+	/*
+	 * Cells are placed by screen columns, not bytes: a name of two wide
+	 * characters (four columns, six bytes) leaves the rest of its row where
+	 * a four-letter name leaves it.
+	 */
+	if (setlocale(LC_CTYPE, "C.UTF-8")) {
+		char ascii[256], wide[256];
+
+		fake_move(&f, 4245, "abcd", 1, 1);
+		fake_move(&f, 4246, "\xe4\xb8\xad\xe6\x96\x87", 1, 1);
+		tui_model_update(&m, &f.s, 3);
+		CHECK_UINT(m.nview, 4);
+		tui_format_row(&m, &l, m.view[2], ascii, sizeof(ascii));
+		tui_format_row(&m, &l, m.view[3], wide, sizeof(wide));
+		CHECK(strncmp(ascii, "   4245 abcd ", 13) == 0);
+		CHECK(strncmp(wide, "   4246 \xe4\xb8\xad\xe6\x96\x87 ", 15) == 0);
+		CHECK_STR(ascii + 12, wide + 14);
+		/*
+		 * Cut at the column's edge before a wide character, never across
+		 * it: indented, the name needs 16 of the column's 15 cells.
+		 */
+		fake_move(&f, 4247, "abcdefghijkl\xe4\xb8\xad", 1, 1);
+		tui_model_update(&m, &f.s, 4);
+		tui_format_row(&m, &l, m.view[4], buf, sizeof(buf));
+		CHECK(strncmp(buf, "   4247 abcdefghijkl\xe4\xb8\xad ", 24) == 0);
+		m.group = TUI_WHO_USER;
+		tui_format_row(&m, &l, m.view[4], buf, sizeof(buf));
+		CHECK(strncmp(buf, "   4247   abcdefghijkl  ", 24) == 0);
+		m.group = TUI_WHO_NONE;
+		setlocale(LC_CTYPE, "C");
+	} else {
+		CHECK(!"the C.UTF-8 locale is missing (glibc 2.35+ has it built in)");
+	}
 	/* A row gone without an exit report is dimmed with no rate: no longer red. */
 	tui_model_set_threshold(&m, 1024);
 	CHECK(m.view[0]->over);

@@ -29,6 +29,7 @@ struct live_sink {
 	struct tui_model model;
 	struct stderr_capture cap;
 	bool running;
+	bool quitting; /* q typed or the terminal gone: the last tick only logs */
 	const char *hooks;
 	char db_status[160];
 };
@@ -130,6 +131,7 @@ static int live_start(void *ctx, struct pipeline *p, char *err, size_t errlen)
 			 getenv("TERM") ? getenv("TERM") : "");
 		return NH_EXIT_FAILURE;
 	}
+	tui_set_web_url(l->ui, l->cfg.web_url);
 	if (capture_stderr(&l->cap))
 		l->cap.file = NULL; /* not fatal: messages may then show on the screen */
 	l->running = pipeline_running(p);
@@ -142,6 +144,9 @@ static int live_tick(void *ctx, const struct sink_tick *t)
 	struct live_sink *l = ctx;
 	int rc;
 
+	/* The last tick after q only logs; the terminal is left alone (it may be gone). */
+	if (l->quitting)
+		return SINK_STOP;
 	tui_set_names(l->ui, t->snap->names);
 	/*
 	 * The pipeline ticks while stopped too, so the first interval after a
@@ -173,11 +178,14 @@ static int live_input(void *ctx, struct pipeline *p, bool hangup)
 	struct live_sink *l = ctx;
 	int key;
 
-	if (hangup)
-		return SINK_STOP; /* the terminal went away */
+	if (hangup) {
+		l->quitting = true; /* the terminal went away */
+		return SINK_STOP;
+	}
 	while ((key = tui_read_key(l->ui)) != -1) {
 		switch (tui_handle_key(l->ui, &l->model, key)) {
 		case TUI_ACTION_QUIT:
+			l->quitting = true;
 			return SINK_STOP;
 		case TUI_ACTION_TOGGLE_RUN:
 			l->running = !l->running;

@@ -13,6 +13,7 @@
 struct live_config {
 	double threshold;         /* the process alert threshold shown; 0 = the model's default */
 	struct store_sink *store; /* for the status bar; NULL: not logging */
+	const char *web_url;	  /* the dashboard's address for the help; NULL: none */
 };
 
 struct live_sink;

@@ -46,6 +46,7 @@ struct tui {
 	size_t edit_len;
 	int help_top;	  /* first help line shown when it does not fit */
 	int help_max_top; /* 0: the help fits, keys do not scroll it */
+	char web_url[256]; /* "" when there is no dashboard */
 };
 
 /* Every key the view knows, for the help screen; the README's key table says the same. */
@@ -83,6 +84,11 @@ static const char *const help_notes[] = {
 void tui_set_names(struct tui *t, struct name_source names)
 {
 	t->names = names;
+}
+
+void tui_set_web_url(struct tui *t, const char *url)
+{
+	snprintf(t->web_url, sizeof(t->web_url), "%s", url ? url : "");
 }
 
 struct tui *tui_open(void)
@@ -438,7 +444,7 @@ static int wrap_words(char (*lines)[HELP_LINE_LEN], int n, int width, const char
 }
 
 /* The help as lines for width columns: keys, a blank line, notes. */
-static int help_layout(char (*lines)[HELP_LINE_LEN], int width)
+static int help_layout(char (*lines)[HELP_LINE_LEN], int width, const char *web_url)
 {
 	int n = 0;
 
@@ -453,6 +459,10 @@ static int help_layout(char (*lines)[HELP_LINE_LEN], int width)
 		lines[n++][0] = '\0';
 	for (size_t i = 0; i < sizeof(help_notes) / sizeof(help_notes[0]); i++)
 		n = wrap_words(lines, n, width, "  ", 2, help_notes[i]);
+	if (*web_url) {
+		n = wrap_words(lines, n, width, "  ", 2, "Web dashboard (its address is on stderr too):");
+		n = wrap_words(lines, n, width, "    ", 4, web_url);
+	}
 	return n;
 }
 
@@ -475,7 +485,7 @@ static void draw_help(struct tui *t)
 {
 	static char lines[HELP_MAX_LINES][HELP_LINE_LEN];
 	/* The last column stays free, so a line that reaches it was cut, never wrapped. */
-	int n = help_layout(lines, COLS - 1);
+	int n = help_layout(lines, COLS - 1, t->web_url);
 	int rows = LINES - 3; /* title, a blank line, the status bar */
 	char title[128], line[128];
 

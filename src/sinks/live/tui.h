@@ -30,6 +30,11 @@ struct tui *tui_open(void);
 
 /* Where host names of peers come from (each snapshot carries its source; none with -n). */
 void tui_set_names(struct tui *t, struct name_source names);
+/*
+ * The web dashboard's address (with its token), shown in the help: printed
+ * before the view takes the terminal, it would be hidden behind it. NULL: none.
+ */
+void tui_set_web_url(struct tui *t, const char *url);
 
 /* Give the terminal back as it was. */
 void tui_close(struct tui *t);

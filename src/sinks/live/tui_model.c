@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <wchar.h>
 
 #include "core/array.h"
 #include "core/protocols.h"
@@ -789,28 +790,76 @@ static bool right_aligned(enum tui_col c)
 	return c != TUI_COL_NAME && c != TUI_COL_PROTOCOLS && c != TUI_COL_WHO;
 }
 
-/* Append one cell at its column; text is cut to the column width. */
-static void put_cell(char *buf, size_t len, size_t *used, int x, int width, bool right,
+/* Where a line being built has got to: bytes in the buffer, screen columns they fill. */
+struct line_pos {
+	size_t bytes;
+	int cols;
+};
+
+/*
+ * Screen columns of the longest prefix of text that fits in max columns, no
+ * character cut; *bytes gets its length. Text is printable UTF-8 (the model
+ * made it so): wcwidth() in the terminal's locale says how wide each
+ * character is (CJK two columns, combining marks none); a character it does
+ * not know takes one.
+ */
+static int fit_columns(const char *text, int max, size_t *bytes)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t at = 0, avail = strlen(text);
+	int cols = 0;
+
+	while (at < avail) {
+		uint32_t cp;
+		size_t n = utf8_decode(s + at, avail - at, &cp);
+		int w = 1;
+
+		if (n == 0)
+			n = 1;
+		else if (n > 1)
+			w = wcwidth((wchar_t)cp);
+		if (w < 0)
+			w = 1;
+		if (cols + w > max)
+			break;
+		cols += w;
+		at += n;
+	}
+	*bytes = at;
+	return cols;
+}
+
+/*
+ * Append one cell at its column, by screen columns, not bytes: a name in
+ * UTF-8 takes fewer columns than bytes, and the cells after it stay aligned.
+ * text is cut to the column width.
+ */
+static void put_cell(char *buf, size_t len, struct line_pos *pos, int x, int width, bool right,
 		     const char *text)
 {
-	size_t take = strnlen(text, width > 0 ? (size_t)width : 0);
-	int n;
+	size_t take;
+	int cols = fit_columns(text, width > 0 ? width : 0, &take);
+	int pad = right ? width - cols : 0;
 
-	/* Cut before a UTF-8 character that does not fit, not inside it: no half of one on screen. */
-	if (text[take])
+	while ((pos->cols < x || pad > 0) && pos->bytes + 1 < len) {
+		if (pos->cols >= x)
+			pad--;
+		buf[pos->bytes++] = ' ';
+		pos->cols++;
+	}
+	buf[pos->bytes] = '\0';
+	if (pos->bytes + 1 >= len)
+		return;
+	/* A short buffer cuts the text, before a character rather than inside one. */
+	if (take > len - pos->bytes - 1) {
+		take = len - pos->bytes - 1;
 		while (take && ((unsigned char)text[take] & 0xc0) == 0x80)
 			take--;
-	while (*used < (size_t)x && *used + 1 < len)
-		buf[(*used)++] = ' ';
-	buf[*used] = '\0';
-	if (*used + 1 >= len)
-		return;
-	if (right)
-		n = snprintf(buf + *used, len - *used, "%*.*s", width, (int)take, text);
-	else
-		n = snprintf(buf + *used, len - *used, "%-.*s", (int)take, text);
-	if (n > 0)
-		*used += (size_t)n < len - *used ? (size_t)n : len - *used - 1;
+	}
+	memcpy(buf + pos->bytes, text, take);
+	pos->bytes += take;
+	pos->cols += cols;
+	buf[pos->bytes] = '\0';
 }
 
 void tui_format_header(const struct tui_model *m, const struct tui_layout *l, char *buf, size_t len)
@@ -820,7 +869,7 @@ void tui_format_header(const struct tui_model *m, const struct tui_layout *l, ch
 	    [TUI_SORT_TOTAL] = TUI_COL_MAX, [TUI_SORT_NAME] = TUI_COL_NAME,
 	    [TUI_SORT_PID] = TUI_COL_PID,
 	};
-	size_t used = 0;
+	struct line_pos pos = { 0, 0 };
 
 	if (!len)
 		return;
@@ -841,7 +890,7 @@ void tui_format_header(const struct tui_model *m, const struct tui_layout *l, ch
 			snprintf(title, sizeof(title), "PROTO");
 		else
 			snprintf(title, sizeof(title), "%s%s", col_title[c], sorted ? "*" : "");
-		put_cell(buf, len, &used, l->cols[i].x, l->cols[i].width, right_aligned(c), title);
+		put_cell(buf, len, &pos, l->cols[i].x, l->cols[i].width, right_aligned(c), title);
 	}
 }
 
@@ -857,7 +906,7 @@ static void group_cell(const struct tui_model *m, const struct tui_row *g, char 
 void tui_format_row(const struct tui_model *m, const struct tui_layout *l,
 		    const struct tui_row *row, char *buf, size_t len)
 {
-	size_t used = 0;
+	struct line_pos pos = { 0, 0 };
 
 	if (!len)
 		return;
@@ -871,7 +920,7 @@ void tui_format_row(const struct tui_model *m, const struct tui_layout *l,
 			/* A subtotal row: its name over PID and NAME, and how many rows it sums. */
 			if (row->group) {
 				group_cell(m, row, cell, sizeof(cell));
-				put_cell(buf, len, &used, 0,
+				put_cell(buf, len, &pos, 0,
 					 l->cols[i + 1].x + l->cols[i + 1].width, false, cell);
 				i++;
 				continue;
@@ -908,6 +957,6 @@ void tui_format_row(const struct tui_model *m, const struct tui_layout *l,
 			cell[0] = '\0';
 			break;
 		}
-		put_cell(buf, len, &used, l->cols[i].x, l->cols[i].width, right_aligned(c), cell);
+		put_cell(buf, len, &pos, l->cols[i].x, l->cols[i].width, right_aligned(c), cell);
 	}
 }
