@@ -379,8 +379,7 @@ static int add_new_procs(struct alerts *a, const struct snapshot *s)
 		const struct process_stats *p = &s->procs[i];
 		struct watched key = { .pid = p->pid, .start_ns = p->start_ns }, *w;
 
-		if (p->exited ||
-		    array_find(&key, a->procs, known, sizeof(*a->procs), watched_proc_cmp))
+		if (array_find(&key, a->procs, known, sizeof(*a->procs), watched_proc_cmp))
 			continue;
 		w = watched_append(&a->procs, &a->nprocs, &a->procs_cap);
 		if (!w)
@@ -444,8 +443,12 @@ static int update_processes(struct alerts *a, const struct snapshot *s)
 					.pid = p->pid, .start_ns = p->start_ns};
 		struct watched *w;
 
-		if (p->exited)
-			continue; /* swept below: an exited process's alert clears */
+		/*
+		 * An exited process is judged on its final bytes too: a sender
+		 * that moves most of its data in the tick it exits in (or lives
+		 * less than a tick) would otherwise never raise. It is reported
+		 * once, so the next tick's sweep below clears what it raised.
+		 */
 		w = find_proc(a, p); /* added by add_new_procs */
 		if (!w || watched_sample(w, a->width, p->all.tx_bytes, p->all.rx_bytes, s->interval))
 			return -ENOMEM;

@@ -253,6 +253,31 @@ def alerts_fire_once_per_crossing():
 
 
 @test
+def short_lived_sender_raises_alert():
+    """Senders that move 1 MB and exit within one tick: each is judged on the bytes of the
+    tick it exits in, raised then and cleared by the next tick."""
+    with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
+        db = os.path.join(tmp, "h.db")
+        with Recorder(db, "--threshold", "300K", "--comm", "nht-ax-short") as rec:
+            clients = []
+            for port in (41030, 41031, 41032):
+                client, _ = tcp_transfer(ns, 1_000_000, port, name="nht-ax-short")
+                clients.append(client)
+                time.sleep(1.5)
+            time.sleep(2)
+            rc = rec.stop()
+        check(rc == 0, f"record exit code {rc}")
+        for client in clients:
+            rows = query(db, "SELECT alert_type, state, direction FROM alerts WHERE pid = ?"
+                         " ORDER BY id", client["pid"])
+            check([r[1] for r in rows] == ["raised", "cleared"] and
+                  rows[0][0] == "process_rate" and rows[0][2] == "upload",
+                  f"pid {client['pid']} sent 1 MB and exited: alerts {rows}; one raised and one"
+                  f" cleared expected: {rec.stderr()}")
+        print(f"  {len(clients)} senders of 1 MB that lived under a tick: each raised and cleared")
+
+
+@test
 def alert_exec_gets_alert_in_environment():
     with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
         work = handler_dir(tmp)

@@ -116,6 +116,23 @@ static void test_raise_once_and_clear_after_hold(void)
 	e = tick(a, &f, 0, 0, 0, &n);
 	CHECK_UINT(n, 1);
 	CHECK(e && e->cleared && e->pid == 9);
+	/*
+	 * A process that moves its bytes in the tick it exits in is judged on
+	 * them: raised then, cleared by the next tick, which no longer has it.
+	 */
+	alerts_free(a);
+	a = alerts_new(&cfg, 1.0);
+	tick(a, &f, 12, 100, 0, &n);
+	CHECK_UINT(n, 0);
+	f.s.wall.tv_sec += 1;
+	f.procs[0].all.tx_bytes = 3000 * 1024;
+	f.procs[0].exited = true;
+	e = alerts_update(a, &f.s, &n);
+	CHECK_UINT(n, 1);
+	CHECK(e && !e->cleared && e->pid == 12 && e->direction == ALERT_DIR_UPLOAD);
+	e = tick(a, &f, 0, 0, 0, &n);
+	CHECK_UINT(n, 1);
+	CHECK(e && e->cleared && e->pid == 12);
 	alerts_free(a);
 }
 
