@@ -633,18 +633,34 @@ def many_interfaces_no_crash():
     names = [f"nh{end}{i}" for i in range(pairs) for end in "ab"]
     sh("ip", "netns", "add", ns)
     try:
+        # No duplicate address detection: a link-local address still tentative cannot
+        # be a source, and sendto fails (EADDRNOTAVAIL; seen once in CI).
+        sh("sysctl", "-qw", "net.ipv6.conf.default.accept_dad=0", ns=ns)
         batch = "".join(f"link add nha{i} type veth peer name nhb{i}\n" for i in range(pairs))
         batch += "".join(f"link set {n} up\n" for n in names)
         res = subprocess.run(["ip", "-n", ns, "-batch", "-"], input=batch, capture_output=True,
                              text=True)
         check(res.returncode == 0, f"ip -batch failed: {res.stderr[:500]}")
         sh("ip", "link", "set", "lo", "up", ns=ns)
+        # The kernel adds each link-local address when it sees the carrier, up to a
+        # second later (linkwatch): every interface must have one before the datagrams.
+        deadline = time.monotonic() + 30
+        while True:
+            res = subprocess.run(["ip", "-n", ns, "-6", "-o", "addr", "show", "scope", "link"],
+                                 capture_output=True, text=True)
+            ready = {line.split()[1] for line in res.stdout.splitlines()
+                     if "tentative" not in line}
+            if ready >= set(names):
+                break
+            check(time.monotonic() < deadline,
+                  f"{len(set(names) - ready)} interfaces without a link-local address after 30 s")
+            time.sleep(0.2)
         proc = subprocess.Popen(["ip", "netns", "exec", ns, NETHOUND, "dump", "--json", "-n",
                                  "--count", "4", "--interval", "0.5"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         first = proc.stdout.readline()
         if first:
-            # One datagram out of each interface (link-local multicast needs no address).
+            # One datagram out of each interface, to link-local multicast.
             sh(sys.executable, "-c", SEND_EVERY_IFACE, *names, ns=ns)
         try:
             out, err = proc.communicate(timeout=120)
