@@ -95,12 +95,12 @@ static int sock_row_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static const struct proc_row *find_proc(const struct collector *c, const struct nh_proc_key *key)
+static const struct proc_row *find_proc(struct collector *c, const struct nh_proc_key *key)
 {
 	return table_find(&c->procs, key);
 }
 
-static const struct sock_row *find_sock(const struct collector *c, __u64 cookie)
+static const struct sock_row *find_sock(struct collector *c, __u64 cookie)
 {
 	return table_find(&c->socks, &cookie);
 }
@@ -173,15 +173,9 @@ static void collect_procs(struct collector *c)
 	}
 }
 
-static bool owner_alive(const struct collector *c, const struct nh_proc_key *owner)
-{
-	const struct proc_row *row = find_proc(c, owner);
-
-	return row && !(row->val.flags & NH_PROC_EXITED);
-}
-
-static bool sock_removable(const struct collector *c, const struct sock_row *row,
-			   const struct sock_row *before, double now)
+/* owner: the process row of the socket's owner, NULL if it has none or none is left. */
+static bool sock_removable(const struct sock_row *row, const struct sock_row *before,
+			   const struct proc_row *owner, double now)
 {
 	const struct nh_sock_val *v = &row->val;
 
@@ -189,7 +183,7 @@ static bool sock_removable(const struct collector *c, const struct sock_row *row
 		return false; /* moved during this interval: wait for it to settle */
 	if (v->flags & NH_SOCK_CLOSED)
 		return true;
-	if (v->owner.tgid && !owner_alive(c, &v->owner))
+	if (v->owner.tgid && (!owner || (owner->val.flags & NH_PROC_EXITED)))
 		return true;
 	/*
 	 * Established (or seeded with its owner at start), and nobody has moved
@@ -212,7 +206,8 @@ static void collect_socks(struct collector *c, double now)
 	for (size_t i = 0; i < c->socks.ncur; i++) {
 		struct sock_row *row = table_row(&c->socks, i);
 		const struct sock_row *before = table_before(&c->socks, i);
-		const struct proc_row *owner = find_proc(c, &row->val.owner);
+		const struct proc_row *owner =
+			row->val.owner.tgid ? find_proc(c, &row->val.owner) : NULL;
 		bool removed = false;
 		struct connection_stats *conn;
 
@@ -222,7 +217,7 @@ static void collect_socks(struct collector *c, double now)
 		if (owner)
 			memcpy(row->comm, owner->val.comm, NH_COMM_LEN);
 
-		if (sock_removable(c, row, before, now)) {
+		if (sock_removable(row, before, owner, now)) {
 			__u32 index;
 
 			/*
@@ -468,7 +463,8 @@ struct collector *collector_new(const struct loader *ld)
 		.val_offset = offsetof(struct sock_row, val),
 		.row_size = sizeof(struct sock_row),
 		.cmp = sock_row_cmp,
-		.unordered = true, /* tens of thousands of rows: a hash join, no sort */
+		.unordered = true, /* tens of thousands of rows: paired by slot, no sort */
+		.slot_offset = offsetof(struct sock_row, slot),
 	};
 	struct table_config uids = {
 		.key_size = sizeof(__u32),

@@ -611,7 +611,8 @@ struct flows *flows_new(int ifaces_fd, size_t iface_rows, const struct flow_maps
 		.val_offset = offsetof(struct flow_row, val),
 		.row_size = sizeof(struct flow_row),
 		.cmp = flow_row_cmp,
-		.unordered = true, /* tens of thousands of rows: a hash join, no sort */
+		.unordered = true, /* tens of thousands of rows: paired by slot, no sort */
+		.slot_offset = offsetof(struct flow_row, slot),
 	};
 	struct table_config ifaces = {
 		.key_size = sizeof(__u32),

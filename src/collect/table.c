@@ -13,7 +13,9 @@ int table_init(struct table *t, const struct table_config *cfg)
 
 	memset(t, 0, sizeof(*t));
 	if (!cfg->cmp || !cfg->key_size || cfg->val_offset < cfg->key_size ||
-	    cfg->val_offset + cfg->val_size > cfg->row_size)
+	    cfg->val_offset + cfg->val_size > cfg->row_size ||
+	    (cfg->slot_offset && (!cfg->unordered || cfg->slot_offset < cfg->key_size ||
+				  cfg->slot_offset + sizeof(uint32_t) > cfg->row_size)))
 		return -EINVAL;
 	if (cap > SIZE_MAX / cfg->row_size || cap > SIZE_MAX / cfg->key_size ||
 	    (cfg->val_size && cap > SIZE_MAX / cfg->val_size))
@@ -192,6 +194,93 @@ static void index_carry(struct table *t, const size_t *new_row)
 	t->slots_prev = t->slots_cur;
 }
 
+static uint32_t row_slot(const struct table *t, const void *row)
+{
+	uint32_t slot;
+
+	memcpy(&slot, (const char *)row + t->cfg.slot_offset, sizeof(slot));
+	return slot;
+}
+
+static int slot_cmp(const void *a, const void *b, void *table)
+{
+	uint32_t x = row_slot(table, a), y = row_slot(table, b);
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Rows in strictly ascending slot order, as the reader gives them; a reader
+ * that did not is sorted here, and a slot given twice is kept once (the
+ * first, unless it had to be sorted). Returns the rows kept.
+ */
+static size_t slot_order(struct table *t, size_t n)
+{
+	size_t kept = 0;
+
+	for (size_t i = 1; i < n; i++) {
+		if (row_slot(t, table_row(t, i - 1)) > row_slot(t, table_row(t, i))) {
+			qsort_r(t->cur, n, t->cfg.row_size, slot_cmp, t);
+			break;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (kept && row_slot(t, table_row(t, kept - 1)) == row_slot(t, table_row(t, i)))
+			continue;
+		if (kept != i)
+			memcpy(table_row(t, kept), table_row(t, i), t->cfg.row_size);
+		kept++;
+	}
+	return kept;
+}
+
+/*
+ * Slot-ordered rows against the previous tick's, kept in the same order: a
+ * merge on the slot. A slot given back and taken by another key since holds
+ * a different key: that row is new.
+ */
+static void pair_rows_by_slot(struct table *t)
+{
+	size_t state = t->cfg.val_offset + t->cfg.val_size, j = 0;
+
+	for (size_t i = 0; i < t->ncur; i++) {
+		char *row = table_row(t, i);
+		uint32_t slot = row_slot(t, row);
+
+		while (j < t->nprev && row_slot(t, prev_row(t, j)) < slot)
+			j++;
+		t->paired[i] = TABLE_NONE;
+		t->drop[i] = false;
+		if (j < t->nprev && row_slot(t, prev_row(t, j)) == slot &&
+		    memcmp(prev_row(t, j), row, t->cfg.key_size) == 0) {
+			t->paired[i] = j;
+			memcpy(row + state, (char *)prev_row(t, j) + state,
+			       t->cfg.row_size - state);
+		}
+	}
+}
+
+/*
+ * The key index of a slot-ordered table's rows, in place: rows keep their
+ * places (paired and drop refer to them). Two live slots with one key can
+ * only be a kprobe-tier unlink racing the read; the first is found.
+ */
+static void index_rows(struct table *t)
+{
+	for (t->slots_cur = 16; t->slots_cur < 2 * t->ncur && t->slots_cur < t->index_slots;
+	     t->slots_cur *= 2)
+		;
+	memset(t->index_cur, 0, t->slots_cur * sizeof(*t->index_cur));
+	for (size_t i = 0; i < t->ncur; i++) {
+		struct table_slot *slot =
+			index_slot(t, t->index_cur, t->slots_cur, t->cur, table_row(t, i));
+
+		if (!slot->row)
+			slot->row = i + 1;
+	}
+	t->indexed = true;
+}
+
 /* Sorted current rows against sorted previous rows: one pass over both. */
 static void pair_rows(struct table *t)
 {
@@ -231,6 +320,12 @@ size_t table_load(struct table *t, const void *keys, const void *vals, size_t n)
 		memcpy(row + cfg->val_offset, (const char *)vals + i * cfg->val_size,
 		       cfg->val_size);
 	}
+	if (cfg->slot_offset) {
+		t->ncur = slot_order(t, n);
+		t->indexed = false;
+		pair_rows_by_slot(t);
+		return t->ncur;
+	}
 	if (cfg->unordered) {
 		t->ncur = index_build(t, t->index_cur, &t->slots_cur, t->cur, n);
 		pair_rows_hashed(t);
@@ -260,12 +355,14 @@ int table_read(struct table *t, table_read_fn read, void *ctx)
 	return 0;
 }
 
-void *table_find(const struct table *t, const void *key)
+void *table_find(struct table *t, const void *key)
 {
 	if (t->cfg.unordered) {
-		const struct table_slot *slot =
-			index_slot(t, t->index_cur, t->slots_cur, t->cur, key);
+		const struct table_slot *slot;
 
+		if (t->cfg.slot_offset && !t->indexed)
+			index_rows(t);
+		slot = index_slot(t, t->index_cur, t->slots_cur, t->cur, key);
 		return slot->row ? table_row(t, slot->row - 1) : NULL;
 	}
 	return bsearch(key, t->cur, t->ncur, t->cfg.row_size, t->cfg.cmp);
@@ -285,8 +382,9 @@ void table_end(struct table *t)
 			memcpy(table_row(t, kept), table_row(t, i), t->cfg.row_size);
 		kept++;
 	}
-	if (t->cfg.unordered)
+	if (t->cfg.unordered && !t->cfg.slot_offset)
 		index_carry(t, t->paired);
+	t->indexed = false;
 	tmp = t->prev;
 	t->prev = t->cur;
 	t->nprev = kept;

@@ -4,7 +4,8 @@
  * Read the rows, sort them by key, pair each with the previous tick's row of
  * the same key (a merge join: O(n log n) for the sort, O(n) for the pairing;
  * or, for an unordered table, a hash join in O(n) with rows left in the order
- * the map gave them),
+ * the map gave them; or, for rows read from a slot array, a merge on the
+ * slot index in O(n)),
  * let the caller compute deltas and mark rows to drop, then carry the kept
  * rows to the next tick.
  *
@@ -48,6 +49,15 @@ struct table_config {
 	 * then unused.
 	 */
 	bool unordered;
+	/*
+	 * Unordered tables read from a slot array: where in the row the entry's
+	 * __u32 slot index sits (0: none; the key is at 0). The reader gives
+	 * rows in ascending slot order and a slot holds one key while it lives,
+	 * so rows pair with the previous tick's by a merge on the slot and one
+	 * key comparison: no hashing. The key index is then built only when
+	 * table_find is first called in a tick.
+	 */
+	size_t slot_offset;
 };
 
 struct table_slot {
@@ -65,6 +75,7 @@ struct table {
 	struct table_slot *index_cur, *index_prev;
 	size_t index_slots;		  /* allocated: a power of two, twice the capacity */
 	size_t slots_cur, slots_prev;	  /* in use: a power of two, twice the rows */
+	bool indexed;			  /* index_cur describes cur (slot-ordered tables) */
 	bool *drop;		    /* per current row: not carried to the next tick */
 	unsigned long long dropped; /* rows past capacity, since table_init */
 };
@@ -104,8 +115,11 @@ static inline const void *table_val(const struct table *t, const void *row)
 	return (const char *)row + t->cfg.val_offset;
 }
 
-/* Current row with this key (a row or a bare key), or NULL. O(log n), unordered O(1). */
-void *table_find(const struct table *t, const void *key);
+/*
+ * Current row with this key (a row or a bare key), or NULL. O(log n),
+ * unordered O(1); a slot-ordered table indexes its rows on the tick's first call.
+ */
+void *table_find(struct table *t, const void *key);
 
 /* Index of a row table_row or table_find returned. */
 static inline size_t table_index(const struct table *t, const void *row)
