@@ -330,17 +330,27 @@ def report_errors():
 
 @test
 def table_output():
-    with Namespaces() as ns:
+    with Namespaces() as ns, tempfile.TemporaryDirectory() as tmp:
         srv = start_server("tcp-server", "--name", "nht-tbl-srv", "--bind", ns.b4, "--port", 42012,
                     "--recv", "recv", ns=ns.b)
-        proc = subprocess.Popen([NETHOUND, "dump", "--table", "-n", "--interval", "3"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1)
+        errpath = os.path.join(tmp, "stderr")
+        with open(errpath, "w") as errfile:
+            proc = subprocess.Popen([NETHOUND, "dump", "--table", "-n", "--interval", "3", "-v"],
+                                    stdout=subprocess.PIPE, stderr=errfile, text=True)
+        try:
+            # Counting starts with the seeding after attachment; a fixed second was too
+            # short under ASan once (no client row: its 3 MB went before the hooks).
+            wait_for_line(errpath, "owners of sockets open before start seeded", 60)
+        except TestFailure:
+            proc.kill()
+            raise
         cli = start("tcp-client", "--name", "nht-tbl-cli", "--addr", ns.b4, "--port", 42012,
                     "--send", "send", "--bytes", 3_000_000, ns=ns.a)
         finish(cli)
         finish(srv)
-        out, err = proc.communicate(timeout=15)
+        out, _ = proc.communicate(timeout=15)
+        with open(errpath, errors="replace") as f:
+            err = f.read()
     check(proc.returncode == 0, f"exit {proc.returncode}: {err}")
     lines = out.splitlines()
     check(lines[0].startswith("nethound ") and "hooks:" in lines[0], f"header {lines[0]!r}")
