@@ -126,20 +126,26 @@ def wait_for_line(path, marker, timeout):
     check(False, f"nethound never printed '{marker}' within {timeout} s")
 
 
+def start_counting(errpath, *args):
+    """Start nethound with -v and stderr in errpath; return once its hooks count."""
+    with open(errpath, "w") as errfile:
+        proc = subprocess.Popen([NETHOUND, *map(str, args), "-v"], stdout=subprocess.PIPE,
+                                stderr=errfile, text=True)
+    try:
+        # The hooks count once the seeding that follows their attachment is done: under
+        # load (a sanitized build, a busy machine) that can take longer than a fixed sleep.
+        wait_for_line(errpath, "owners of sockets open before start seeded", 60)
+    except TestFailure:
+        proc.kill()
+        raise
+    return proc
+
+
 @test
 def sigterm_prints_partial_interval_and_exits_0():
     with Namespaces() as ns, tempfile.TemporaryDirectory() as tmp:
         errpath = os.path.join(tmp, "stderr")
-        with open(errpath, "w") as errfile:
-            proc = subprocess.Popen([NETHOUND, "dump", "--json", "-n", "--interval", "60", "-v"],
-                                    stdout=subprocess.PIPE, stderr=errfile, text=True)
-        try:
-            # The hooks count once the seeding that follows their attachment is done: under
-            # load (a sanitized build, a busy machine) that can take longer than a fixed sleep.
-            wait_for_line(errpath, "owners of sockets open before start seeded", 60)
-        except TestFailure:
-            proc.kill()
-            raise
+        proc = start_counting(errpath, "dump", "--json", "-n", "--interval", 60)
         srv = start_server("tcp-server", "--name", "nht-term-srv", "--bind", ns.b4, "--port", 42010,
                     "--recv", "recv", ns=ns.b)
         cli = start("tcp-client", "--name", "nht-term-cli", "--addr", ns.b4, "--port", 42010,
@@ -334,16 +340,8 @@ def table_output():
         srv = start_server("tcp-server", "--name", "nht-tbl-srv", "--bind", ns.b4, "--port", 42012,
                     "--recv", "recv", ns=ns.b)
         errpath = os.path.join(tmp, "stderr")
-        with open(errpath, "w") as errfile:
-            proc = subprocess.Popen([NETHOUND, "dump", "--table", "-n", "--interval", "3", "-v"],
-                                    stdout=subprocess.PIPE, stderr=errfile, text=True)
-        try:
-            # Counting starts with the seeding after attachment; a fixed second was too
-            # short under ASan once (no client row: its 3 MB went before the hooks).
-            wait_for_line(errpath, "owners of sockets open before start seeded", 60)
-        except TestFailure:
-            proc.kill()
-            raise
+        # A fixed second was too short under ASan once: the 3 MB went before the hooks.
+        proc = start_counting(errpath, "dump", "--table", "-n", "--interval", 3)
         cli = start("tcp-client", "--name", "nht-tbl-cli", "--addr", ns.b4, "--port", 42012,
                     "--send", "send", "--bytes", 3_000_000, ns=ns.a)
         finish(cli)
