@@ -108,16 +108,27 @@ static struct table_slot *index_slot(const struct table *t, struct table_slot *i
 	}
 }
 
+/*
+ * Empty an index for n rows and return the slots it uses: twice the rows,
+ * not the capacity, since clearing it is part of every tick.
+ */
+static size_t index_clear(const struct table *t, struct table_slot *index, size_t n)
+{
+	size_t slots = 16;
+
+	while (slots < 2 * n && slots < t->index_slots)
+		slots *= 2;
+	memset(index, 0, slots * sizeof(*index));
+	return slots;
+}
+
 /* Index rows[0..n); a key seen before is left out and reported. Returns rows kept in order. */
 static size_t index_build(const struct table *t, struct table_slot *index, size_t *slots,
 			  void *rows, size_t n)
 {
 	size_t kept = 0;
 
-	/* Twice the rows, not the capacity: clearing it is part of every tick. */
-	for (*slots = 16; *slots < 2 * n && *slots < t->index_slots; *slots *= 2)
-		;
-	memset(index, 0, *slots * sizeof(*index));
+	*slots = index_clear(t, index, n);
 	for (size_t i = 0; i < n; i++) {
 		char *row = (char *)rows + i * t->cfg.row_size;
 		struct table_slot *slot;
@@ -267,10 +278,7 @@ static void pair_rows_by_slot(struct table *t)
  */
 static void index_rows(struct table *t)
 {
-	for (t->slots_cur = 16; t->slots_cur < 2 * t->ncur && t->slots_cur < t->index_slots;
-	     t->slots_cur *= 2)
-		;
-	memset(t->index_cur, 0, t->slots_cur * sizeof(*t->index_cur));
+	t->slots_cur = index_clear(t, t->index_cur, t->ncur);
 	for (size_t i = 0; i < t->ncur; i++) {
 		struct table_slot *slot =
 			index_slot(t, t->index_cur, t->slots_cur, t->cur, table_row(t, i));
