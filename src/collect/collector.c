@@ -35,6 +35,7 @@ struct sock_row {
 	/* Carried from tick to tick by the table engine. */
 	double changed_at; /* monotonic seconds of the last change */
 	char comm[NH_COMM_LEN]; /* owner's name, kept after the owner is gone */
+	size_t owner_at; /* where the owner's process row was last found */
 };
 
 /* The table's value is val and slot together. */
@@ -98,6 +99,29 @@ static int sock_row_cmp(const void *a, const void *b)
 static const struct proc_row *find_proc(struct collector *c, const struct nh_proc_key *key)
 {
 	return table_find(&c->procs, key);
+}
+
+/*
+ * The process row of the socket's owner, or NULL. The process table is
+ * sorted and changes little between ticks, so the row is mostly where it
+ * was found last time: one key comparison instead of a binary search per
+ * socket.
+ */
+static const struct proc_row *find_owner(struct collector *c, struct sock_row *row)
+{
+	const struct proc_row *owner;
+
+	if (!row->val.owner.tgid)
+		return NULL;
+	if (row->owner_at < c->procs.ncur) {
+		owner = table_row(&c->procs, row->owner_at);
+		if (proc_key_cmp(&owner->key, &row->val.owner) == 0)
+			return owner;
+	}
+	owner = find_proc(c, &row->val.owner);
+	if (owner)
+		row->owner_at = table_index(&c->procs, owner);
+	return owner;
 }
 
 static const struct sock_row *find_sock(struct collector *c, __u64 cookie)
@@ -206,8 +230,7 @@ static void collect_socks(struct collector *c, double now)
 	for (size_t i = 0; i < c->socks.ncur; i++) {
 		struct sock_row *row = table_row(&c->socks, i);
 		const struct sock_row *before = table_before(&c->socks, i);
-		const struct proc_row *owner =
-			row->val.owner.tgid ? find_proc(c, &row->val.owner) : NULL;
+		const struct proc_row *owner = find_owner(c, row);
 		bool removed = false;
 		struct connection_stats *conn;
 
@@ -393,7 +416,7 @@ const struct snapshot *collector_tick(struct collector *c, const struct watched_
 	slot_array_give_back(&c->sock_slots);
 	err = table_read(&c->procs, table_read_bpf_map, &c->procs_fd);
 	if (!err)
-		err = table_read(&c->socks, slot_array_read, &c->sock_slots);
+		err = table_read_rows(&c->socks, slot_array_read, &c->sock_slots);
 	/* After the entries: every uid they name is in this read. */
 	if (!err)
 		err = table_read(&c->uids, table_read_bpf_map, &c->uid_usage_fd);

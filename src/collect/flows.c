@@ -425,7 +425,7 @@ static void collect_flows(struct flows *f, struct snapshot *s, flows_owner_fn ow
 	for (size_t i = 0; i < f->flow_rows.ncur; i++) {
 		struct flow_row *row = table_row(&f->flow_rows, i);
 		const struct flow_row *before = table_before(&f->flow_rows, i);
-		struct iface_row *iface = table_find(&f->iface_rows, &row->key.ifindex);
+		struct iface_row *iface;
 		bool retired = false;
 		enum nh_app app;
 
@@ -450,7 +450,8 @@ static void collect_flows(struct flows *f, struct snapshot *s, flows_owner_fn ow
 		app = classify_app(row->val.app, row->key.protocol, row->key.local_port,
 				   row->key.remote_port);
 		credit_owner(f, row, app);
-		if (!row->owned && iface) {
+		/* Only unowned bytes go to the interface: owned flows skip the lookup. */
+		if (!row->owned && (iface = table_find(&f->iface_rows, &row->key.ifindex))) {
 			for (int d = 0; d < NH_DIR_MAX; d++) {
 				if (retired)
 					iface->retired_unowned[d] += row->val.bytes[d];
@@ -582,7 +583,7 @@ int flows_collect(struct flows *f, struct snapshot *s, const struct watched_ifac
 	if (f->flows_fd >= 0) {
 		err = table_read(&f->iface_rows, read_ifaces, f);
 		if (!err)
-			err = table_read(&f->flow_rows, slot_array_read, &f->slots);
+			err = table_read_rows(&f->flow_rows, slot_array_read, &f->slots);
 		if (err)
 			return err;
 	}

@@ -22,8 +22,6 @@ int table_init(struct table *t, const struct table_config *cfg)
 		return -ENOMEM;
 	t->cfg = *cfg;
 	t->cfg.capacity = cap;
-	t->keys = calloc(cap, cfg->key_size);
-	t->vals = calloc(cap, cfg->val_size ? cfg->val_size : 1);
 	t->cur = calloc(cap, cfg->row_size);
 	t->prev = calloc(cap, cfg->row_size);
 	t->paired = calloc(cap, sizeof(*t->paired));
@@ -36,7 +34,7 @@ int table_init(struct table *t, const struct table_config *cfg)
 		t->index_prev = calloc(t->index_slots, sizeof(*t->index_prev));
 		t->slots_cur = t->slots_prev = 16; /* empty until the first load */
 	}
-	if (!t->keys || !t->vals || !t->cur || !t->prev || !t->paired || !t->drop ||
+	if (!t->cur || !t->prev || !t->paired || !t->drop ||
 	    (cfg->unordered && (!t->index_cur || !t->index_prev))) {
 		table_free(t);
 		return -ENOMEM;
@@ -60,6 +58,27 @@ void table_free(struct table *t)
 static void *prev_row(const struct table *t, size_t i)
 {
 	return (char *)t->prev + i * t->cfg.row_size;
+}
+
+/*
+ * Current row i pairs with previous row j, or with none (TABLE_NONE): the
+ * caller's state comes from j, or starts zeroed, as do the bytes between key
+ * and value. Whatever the row's memory held before is overwritten.
+ */
+static void pair(struct table *t, size_t i, size_t j)
+{
+	const struct table_config *cfg = &t->cfg;
+	size_t state = cfg->val_offset + cfg->val_size;
+	char *row = table_row(t, i);
+
+	t->paired[i] = j;
+	t->drop[i] = false;
+	if (cfg->val_offset > cfg->key_size)
+		memset(row + cfg->key_size, 0, cfg->val_offset - cfg->key_size);
+	if (j != TABLE_NONE)
+		memcpy(row + state, (char *)prev_row(t, j) + state, cfg->row_size - state);
+	else
+		memset(row + state, 0, cfg->row_size - state);
 }
 
 /* A slot whose row was dropped: occupied for probing, matching nothing. */
@@ -170,18 +189,10 @@ static size_t find_prev(const struct table *t, const char *row, size_t *cursor)
 /* Current rows against the previous tick's. */
 static void pair_rows_hashed(struct table *t)
 {
-	size_t state = t->cfg.val_offset + t->cfg.val_size, cursor = 0;
+	size_t cursor = 0;
 
-	for (size_t i = 0; i < t->ncur; i++) {
-		char *row = table_row(t, i);
-		size_t j = find_prev(t, row, &cursor);
-
-		t->drop[i] = false;
-		t->paired[i] = j;
-		if (j != TABLE_NONE)
-			memcpy(row + state, (char *)prev_row(t, j) + state,
-			       t->cfg.row_size - state);
-	}
+	for (size_t i = 0; i < t->ncur; i++)
+		pair(t, i, find_prev(t, table_row(t, i), &cursor));
 }
 
 /*
@@ -252,22 +263,19 @@ static size_t slot_order(struct table *t, size_t n)
  */
 static void pair_rows_by_slot(struct table *t)
 {
-	size_t state = t->cfg.val_offset + t->cfg.val_size, j = 0;
+	size_t j = 0;
 
 	for (size_t i = 0; i < t->ncur; i++) {
-		char *row = table_row(t, i);
+		const char *row = table_row(t, i);
 		uint32_t slot = row_slot(t, row);
 
 		while (j < t->nprev && row_slot(t, prev_row(t, j)) < slot)
 			j++;
-		t->paired[i] = TABLE_NONE;
-		t->drop[i] = false;
-		if (j < t->nprev && row_slot(t, prev_row(t, j)) == slot &&
-		    memcmp(prev_row(t, j), row, t->cfg.key_size) == 0) {
-			t->paired[i] = j;
-			memcpy(row + state, (char *)prev_row(t, j) + state,
-			       t->cfg.row_size - state);
-		}
+		pair(t, i,
+		     j < t->nprev && row_slot(t, prev_row(t, j)) == slot &&
+				     memcmp(prev_row(t, j), row, t->cfg.key_size) == 0
+			     ? j
+			     : TABLE_NONE);
 	}
 }
 
@@ -292,42 +300,24 @@ static void index_rows(struct table *t)
 /* Sorted current rows against sorted previous rows: one pass over both. */
 static void pair_rows(struct table *t)
 {
-	size_t state = t->cfg.val_offset + t->cfg.val_size;
 	size_t j = 0;
 
 	for (size_t i = 0; i < t->ncur; i++) {
-		char *row = table_row(t, i);
+		const char *row = table_row(t, i);
 		int order = 1;
 
 		while (j < t->nprev && (order = t->cfg.cmp(prev_row(t, j), row)) < 0)
 			j++;
-		t->paired[i] = TABLE_NONE;
-		t->drop[i] = false;
-		if (j < t->nprev && order == 0) {
-			t->paired[i] = j;
-			memcpy(row + state, (char *)prev_row(t, j) + state,
-			       t->cfg.row_size - state);
-		}
+		pair(t, i, j < t->nprev && order == 0 ? j : TABLE_NONE);
 	}
 }
 
-size_t table_load(struct table *t, const void *keys, const void *vals, size_t n)
+/* Order the n rows that hold a key and a value, drop repeated keys, pair with the previous tick. */
+static size_t settle(struct table *t, size_t n)
 {
 	const struct table_config *cfg = &t->cfg;
 	size_t kept = 0;
 
-	if (n > cfg->capacity) {
-		t->dropped += n - cfg->capacity;
-		n = cfg->capacity;
-	}
-	for (size_t i = 0; i < n; i++) {
-		char *row = table_row(t, i);
-
-		memset(row, 0, cfg->row_size);
-		memcpy(row, (const char *)keys + i * cfg->key_size, cfg->key_size);
-		memcpy(row + cfg->val_offset, (const char *)vals + i * cfg->val_size,
-		       cfg->val_size);
-	}
 	if (cfg->slot_offset) {
 		t->ncur = slot_order(t, n);
 		t->indexed = false;
@@ -353,13 +343,50 @@ size_t table_load(struct table *t, const void *keys, const void *vals, size_t n)
 	return kept;
 }
 
+size_t table_load(struct table *t, const void *keys, const void *vals, size_t n)
+{
+	const struct table_config *cfg = &t->cfg;
+
+	if (n > cfg->capacity) {
+		t->dropped += n - cfg->capacity;
+		n = cfg->capacity;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *row = table_row(t, i);
+
+		memcpy(row, (const char *)keys + i * cfg->key_size, cfg->key_size);
+		memcpy(row + cfg->val_offset, (const char *)vals + i * cfg->val_size,
+		       cfg->val_size);
+	}
+	return settle(t, n);
+}
+
 int table_read(struct table *t, table_read_fn read, void *ctx)
 {
-	long n = read(ctx, t->keys, t->cfg.key_size, t->vals, t->cfg.val_size, t->cfg.capacity);
+	long n;
 
+	if (!t->keys) {
+		t->keys = calloc(t->cfg.capacity, t->cfg.key_size);
+		t->vals = calloc(t->cfg.capacity, t->cfg.val_size ? t->cfg.val_size : 1);
+		if (!t->keys || !t->vals)
+			return -ENOMEM; /* the next call tries again; table_free frees either */
+	}
+	n = read(ctx, t->keys, t->cfg.key_size, t->vals, t->cfg.val_size, t->cfg.capacity);
 	if (n < 0)
 		return (int)n;
 	table_load(t, t->keys, t->vals, (size_t)n);
+	return 0;
+}
+
+int table_read_rows(struct table *t, table_read_rows_fn read, void *ctx)
+{
+	const struct table_config *cfg = &t->cfg;
+	long n = read(ctx, t->cur, cfg->row_size, cfg->key_size, cfg->val_offset, cfg->val_size,
+		      cfg->capacity);
+
+	if (n < 0)
+		return (int)n;
+	settle(t, (size_t)n > cfg->capacity ? cfg->capacity : (size_t)n);
 	return 0;
 }
 

@@ -36,6 +36,16 @@ typedef long (*table_read_fn)(void *ctx, void *keys, size_t key_size, void *vals
 long table_read_bpf_map(void *ctx, void *keys, size_t key_size, void *vals, size_t val_size,
 			size_t cap);
 
+/*
+ * Fill up to cap rows in place, row_size bytes apart: each one's key
+ * (key_size bytes) at offset 0 and its value (val_size bytes) at val_offset;
+ * the rest of a row is the engine's. Return the count or -errno. For readers
+ * that copy from memory (a mapped slot array): no buffer between the reader
+ * and the rows.
+ */
+typedef long (*table_read_rows_fn)(void *ctx, void *rows, size_t row_size, size_t key_size,
+				   size_t val_offset, size_t val_size, size_t cap);
+
 struct table_config {
 	size_t key_size;
 	size_t val_size;
@@ -67,7 +77,7 @@ struct table_slot {
 
 struct table {
 	struct table_config cfg;
-	void *keys, *vals; /* read buffers, capacity entries each */
+	void *keys, *vals; /* table_read's buffers, capacity entries each; NULL until it runs */
 	void *cur, *prev;  /* rows, sorted by key */
 	size_t ncur, nprev;
 	size_t *paired;		    /* per current row: index in prev, or TABLE_NONE */
@@ -95,6 +105,9 @@ size_t table_load(struct table *t, const void *keys, const void *vals, size_t n)
 
 /* table_load from what read puts in the table's own buffers. Returns 0 or -errno. */
 int table_read(struct table *t, table_read_fn read, void *ctx);
+
+/* Start a tick as table_load does, with rows read in place. Returns 0 or -errno. */
+int table_read_rows(struct table *t, table_read_rows_fn read, void *ctx);
 
 static inline void *table_row(const struct table *t, size_t i)
 {

@@ -63,18 +63,19 @@ size_t slot_array_high(const struct slot_array *a)
 	return used < a->count ? (size_t)used : a->count;
 }
 
-long slot_array_read(void *ctx, void *keys, size_t key_size, void *vals, size_t row_val_size,
-		     size_t cap)
+long slot_array_read(void *ctx, void *rows, size_t row_size, size_t key_size, size_t val_offset,
+		     size_t row_val_size, size_t cap)
 {
 	struct slot_array *a = ctx;
 	size_t high = slot_array_high(a), n = 0, val_size = row_val_size - sizeof(__u32);
 
 	if (row_val_size <= sizeof(__u32) || val_size % 8 || val_size > a->key_offset ||
-	    a->key_offset + key_size > a->stride)
+	    a->key_offset + key_size > a->stride || key_size > val_offset ||
+	    val_offset + row_val_size > row_size)
 		return -EINVAL;
 	for (size_t i = 0; i < high && n < cap; i++) {
 		const char *slot = slot_array_at(a, i);
-		char *val = (char *)vals + n * row_val_size;
+		char *row = (char *)rows + n * row_size;
 		__u32 index = (__u32)i, live = slot_array_live(a, i);
 
 		if (live != 1) {
@@ -82,9 +83,9 @@ long slot_array_read(void *ctx, void *keys, size_t key_size, void *vals, size_t 
 				slot_array_retire(a, index);
 			continue;
 		}
-		memcpy((char *)keys + n * key_size, slot + a->key_offset, key_size);
-		slot_copy_words(val, slot, val_size);
-		memcpy(val + val_size, &index, sizeof(index));
+		memcpy(row, slot + a->key_offset, key_size);
+		slot_copy_words(row + val_offset, slot, val_size);
+		memcpy(row + val_offset + val_size, &index, sizeof(index));
 		n++;
 	}
 	return (long)n;

@@ -59,15 +59,16 @@ static inline __u32 slot_array_live(const struct slot_array *a, size_t i)
 }
 
 /*
- * A table_read_fn (collect/table.h) over the slot array ctx: copy the live
- * slots out, at most cap. Each one's key (key_size bytes at key_offset) goes
- * into keys; into vals, row_val_size apart, its counters (the slot's first
- * row_val_size - 4 bytes, a multiple of 8, a word at a time) and then its
- * index (a __u32). A slot a program unlinked is retired, not copied.
- * Returns how many were copied, or -EINVAL for sizes the slots do not have.
+ * A table_read_rows_fn (collect/table.h) over the slot array ctx: copy the
+ * live slots out, at most cap, into rows row_size bytes apart. Each one's key
+ * (key_size bytes at key_offset) goes to the row's start; at val_offset, its
+ * counters (the slot's first row_val_size - 4 bytes, a multiple of 8, a word
+ * at a time) and then its index (a __u32). A slot a program unlinked is
+ * retired, not copied. Returns how many were copied, or -EINVAL for sizes the
+ * slots or the rows do not have.
  */
-long slot_array_read(void *ctx, void *keys, size_t key_size, void *vals, size_t row_val_size,
-		     size_t cap);
+long slot_array_read(void *ctx, void *rows, size_t row_size, size_t key_size, size_t val_offset,
+		     size_t row_val_size, size_t cap);
 
 /*
  * Retire slot i, whose key is gone from the kernel's hash map: not read

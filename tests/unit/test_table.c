@@ -275,6 +275,65 @@ static void test_read_callback(void)
 	table_free(&t);
 }
 
+/*
+ * table_read_rows: the reader writes rows in place, over what the memory
+ * held before (here: junk in every byte); the engine zeroes a new key's
+ * state and carries a known key's.
+ */
+static long fake_read_rows(void *ctx, void *rows, size_t row_size, size_t key_size,
+			   size_t val_offset, size_t val_size, size_t cap)
+{
+	struct fake_map *m = ctx;
+	size_t n = m->contents.n < cap ? m->contents.n : cap;
+
+	if (m->err)
+		return -m->err;
+	for (size_t i = 0; i < n; i++) {
+		char *row = (char *)rows + i * row_size;
+
+		memset(row, 0xab, row_size);
+		memcpy(row, &m->contents.keys[i], key_size);
+		memcpy(row + val_offset, &m->contents.vals[i], val_size);
+	}
+	return (long)n;
+}
+
+static void test_read_rows(void)
+{
+	struct table t;
+	struct fake_map m = { 0 };
+	struct table_config cfg = config(2);
+	struct row *r;
+
+	CHECK_INT(table_init(&t, &cfg), 0);
+	put(&m.contents, 5, 1, 9);
+	put(&m.contents, 4, 1, 8);
+	put(&m.contents, 3, 1, 7);
+	CHECK_INT(table_read_rows(&t, fake_read_rows, &m), 0);
+	CHECK_UINT(t.ncur, 2); /* the reader is told the capacity */
+	for (size_t i = 0; i < t.ncur; i++) {
+		r = table_row(&t, i);
+		CHECK(r->reported == 0 && r->ticks_seen == 0 && table_before(&t, i) == NULL);
+		r->ticks_seen = 1;
+	}
+	table_end(&t);
+
+	m.contents.n = 0;
+	put(&m.contents, 4, 1, 18);
+	put(&m.contents, 6, 1, 5);
+	CHECK_INT(table_read_rows(&t, fake_read_rows, &m), 0);
+	r = table_find(&t, &(struct nh_proc_key){ .tgid = 4, .start_ns = 1 });
+	CHECK(r && r->ticks_seen == 1 && r->val.tx == 18); /* carried */
+	CHECK(r && table_before(&t, table_index(&t, r)) &&
+	      ((const struct row *)table_before(&t, table_index(&t, r)))->val.tx == 8);
+	r = table_find(&t, &(struct nh_proc_key){ .tgid = 6, .start_ns = 1 });
+	CHECK(r && r->ticks_seen == 0 && r->reported == 0); /* new: zeroed over the junk */
+	table_end(&t);
+	m.err = EIO;
+	CHECK_INT(table_read_rows(&t, fake_read_rows, &m), -EIO);
+	table_free(&t);
+}
+
 /* Many keys that share hash slots' neighbourhoods: every one pairs with its own row. */
 static void test_many_keys(void)
 {
@@ -427,6 +486,7 @@ int main(void)
 		test_capacity_and_duplicates();
 		test_backwards();
 		test_read_callback();
+		test_read_rows();
 		test_many_keys();
 	}
 	test_slot_ordered();
