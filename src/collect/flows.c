@@ -111,6 +111,7 @@ struct flows {
 	 */
 	uint32_t *credit_slots;
 	size_t credit_mask;	    /* this tick's slots, less one */
+	size_t credit_last;	    /* index + 1 of the credit added to last; 0: none */
 	size_t credit_slots_cap; /* allocated */
 	/* Snapshot arrays this module owns. */
 	struct interface_stats *out_ifaces;
@@ -155,31 +156,45 @@ static size_t proc_key_hash(const struct nh_proc_key *key)
 }
 
 /*
- * Fold bytes and protocols into the process's credit of this tick. Room was
- * made in flows_collect: one credit per flow and per connection at most, and
- * twice as many slots.
+ * The process's credit of this tick, made if new; NULL when full. Room was
+ * made in flows_collect: one credit per flow and per connection at most,
+ * and twice as many slots.
  */
-static void add_credit(struct flows *f, const struct nh_proc_key *key, uint64_t tx, uint64_t rx,
-		       uint64_t protocols)
+static struct wire_credit *credit_of(struct flows *f, const struct nh_proc_key *key)
 {
-	struct wire_credit *c = NULL;
+	struct wire_credit *c;
 	size_t at;
 
 	for (at = proc_key_hash(key) & f->credit_mask; f->credit_slots[at];
 	     at = (at + 1) & f->credit_mask) {
 		c = &f->credits[f->credit_slots[at] - 1];
 		if (proc_key_cmp(&c->key, key) == 0)
-			break;
-		c = NULL;
+			return c;
 	}
-	if (!c) {
-		if (f->ncredits == f->cap_credits)
-			return;
-		c = &f->credits[f->ncredits++];
-		f->credit_slots[at] = (uint32_t)f->ncredits;
-		memset(c, 0, sizeof(*c));
-		c->key = *key;
-	}
+	if (f->ncredits == f->cap_credits)
+		return NULL;
+	c = &f->credits[f->ncredits++];
+	f->credit_slots[at] = (uint32_t)f->ncredits;
+	memset(c, 0, sizeof(*c));
+	c->key = *key;
+	return c;
+}
+
+/* Fold bytes and protocols into the process's credit of this tick. */
+static void add_credit(struct flows *f, const struct nh_proc_key *key, uint64_t tx, uint64_t rx,
+		       uint64_t protocols)
+{
+	struct wire_credit *c = f->credit_last ? &f->credits[f->credit_last - 1] : NULL;
+
+	/*
+	 * A process's sockets and flows mostly sit side by side (it opened
+	 * them together): the last call's credit, without hashing.
+	 */
+	if (!c || proc_key_cmp(&c->key, key) != 0)
+		c = credit_of(f, key);
+	if (!c)
+		return;
+	f->credit_last = (size_t)(c - f->credits) + 1;
 	c->bytes[NH_DIR_TX] += tx;
 	c->bytes[NH_DIR_RX] += rx;
 	c->protocols |= protocols;
@@ -195,6 +210,7 @@ static int credits_begin(struct flows *f, size_t need)
 	size_t slots = 16;
 
 	f->ncredits = 0;
+	f->credit_last = 0;
 	if (need > UINT32_MAX / 2)
 		return -ENOMEM;
 	while (slots < 2 * need)
@@ -251,6 +267,7 @@ static int apply_credits(struct flows *f, double now)
 	f->cap_next = cap;
 	f->nprocs = n;
 	f->ncredits = 0;
+	f->credit_last = 0; /* the credits were sorted */
 	return 0;
 }
 

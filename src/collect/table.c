@@ -232,20 +232,15 @@ static int slot_cmp(const void *a, const void *b, void *table)
 }
 
 /*
- * Rows in strictly ascending slot order, as the reader gives them; a reader
- * that did not is sorted here, and a slot given twice is kept once (the
- * first, unless it had to be sorted). Returns the rows kept.
+ * Rows in strictly ascending slot order, for a reader that did not give them
+ * so: sorted, and a slot given twice kept once (the first in the sorted
+ * order). Returns the rows kept.
  */
 static size_t slot_order(struct table *t, size_t n)
 {
 	size_t kept = 0;
 
-	for (size_t i = 1; i < n; i++) {
-		if (row_slot(t, table_row(t, i - 1)) > row_slot(t, table_row(t, i))) {
-			qsort_r(t->cur, n, t->cfg.row_size, slot_cmp, t);
-			break;
-		}
-	}
+	qsort_r(t->cur, n, t->cfg.row_size, slot_cmp, t);
 	for (size_t i = 0; i < n; i++) {
 		if (kept && row_slot(t, table_row(t, kept - 1)) == row_slot(t, table_row(t, i)))
 			continue;
@@ -259,9 +254,12 @@ static size_t slot_order(struct table *t, size_t n)
 /*
  * Slot-ordered rows against the previous tick's, kept in the same order: a
  * merge on the slot. A slot given back and taken by another key since holds
- * a different key: that row is new.
+ * a different key: that row is new. Returns false, having stopped, at the
+ * first row whose slot is not above the one before (the reader broke its
+ * promise): the rows are then put in order and paired again. One pass over
+ * the rows, which are megabytes at tens of thousands of sockets.
  */
-static void pair_rows_by_slot(struct table *t)
+static bool pair_rows_by_slot(struct table *t)
 {
 	size_t j = 0;
 
@@ -269,6 +267,8 @@ static void pair_rows_by_slot(struct table *t)
 		const char *row = table_row(t, i);
 		uint32_t slot = row_slot(t, row);
 
+		if (i && slot <= row_slot(t, table_row(t, i - 1)))
+			return false;
 		while (j < t->nprev && row_slot(t, prev_row(t, j)) < slot)
 			j++;
 		pair(t, i,
@@ -277,6 +277,7 @@ static void pair_rows_by_slot(struct table *t)
 			     ? j
 			     : TABLE_NONE);
 	}
+	return true;
 }
 
 /*
@@ -319,9 +320,12 @@ static size_t settle(struct table *t, size_t n)
 	size_t kept = 0;
 
 	if (cfg->slot_offset) {
-		t->ncur = slot_order(t, n);
+		t->ncur = n;
 		t->indexed = false;
-		pair_rows_by_slot(t);
+		if (!pair_rows_by_slot(t)) {
+			t->ncur = slot_order(t, n);
+			pair_rows_by_slot(t);
+		}
 		return t->ncur;
 	}
 	if (cfg->unordered) {

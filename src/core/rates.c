@@ -3,11 +3,6 @@
 
 #include "core/rates.h"
 
-uint64_t counter_delta(uint64_t now, uint64_t before)
-{
-	return now >= before ? now - before : now;
-}
-
 double rate_per_second(uint64_t bytes, double seconds)
 {
 	return seconds > 0 ? (double)bytes / seconds : 0.0;

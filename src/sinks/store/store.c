@@ -692,14 +692,18 @@ static int write_session_row(struct store *st)
 static int write_rows(struct store *st)
 {
 	sqlite3_stmt *q = st->stmt[SQL_INSERT_LOG];
-	char protocols[256];
+	char protocols[256], when[32];
 	int rc = SQLITE_OK;
 
 	for (size_t i = 0; rc == SQLITE_OK && i < st->nrows; i++) {
 		const struct log_row *r = &st->rows[i];
 
-		protocols_text(r->protocols, protocols, sizeof(protocols));
-		bind_time(q, 1, r->when);
+		/* A tick's rows share a time and mostly a protocol set: format each once. */
+		if (i == 0 || r->protocols != st->rows[i - 1].protocols)
+			protocols_text(r->protocols, protocols, sizeof(protocols));
+		if (i == 0 || r->when != st->rows[i - 1].when)
+			store_format_time(r->when, when, sizeof(when));
+		sqlite3_bind_text(q, 1, when, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 2, r->pid);
 		/* Names are bytes; a blob keeps them exact where text would need valid UTF-8. */
 		sqlite3_bind_text(q, 3, r->comm, -1, SQLITE_STATIC);
