@@ -12,7 +12,6 @@
 #include "collect/collector.h"
 #include "collect/flows.h"
 #include "collect/table.h"
-#include "core/array.h"
 #include "core/classify.h"
 #include "core/proc_key.h"
 #include "core/rates.h"
@@ -36,6 +35,7 @@ struct sock_row {
 	double changed_at; /* monotonic seconds of the last change */
 	char comm[NH_COMM_LEN]; /* owner's name, kept after the owner is gone */
 	size_t owner_at; /* where the owner's process row was last found */
+	size_t conn_at;	 /* this tick's index in the snapshot's connections, or SIZE_MAX */
 };
 
 /* The table's value is val and slot together. */
@@ -55,13 +55,6 @@ struct uid_row {
 	bool freed_changed;	   /* freed must be written to the kernel's uid_freed map */
 };
 
-/* A flow's application, for the connection with the same cookie. */
-struct cookie_app {
-	uint64_t cookie;
-	size_t order; /* index in s->flows: the first flow decides, as sinks did */
-	uint8_t app;
-};
-
 struct collector {
 	const struct loader *ld;
 	int procs_fd, socks_fd, uid_usage_fd, uid_freed_fd;
@@ -73,8 +66,6 @@ struct collector {
 	double last_read;
 	struct snapshot snap;
 	struct flows *flows;
-	struct cookie_app *apps;
-	size_t apps_cap;
 };
 
 static int proc_row_cmp(const void *a, const void *b)
@@ -234,6 +225,7 @@ static void collect_socks(struct collector *c, double now)
 		bool removed = false;
 		struct connection_stats *conn;
 
+		row->conn_at = SIZE_MAX;
 		/* changed_at and comm came with the row from the previous tick. */
 		if (!before || before->val.tx != row->val.tx || before->val.rx != row->val.rx)
 			row->changed_at = now;
@@ -273,6 +265,7 @@ static void collect_socks(struct collector *c, double now)
 		 */
 		if (row->val.owner.tgid &&
 		    (row->val.family == AF_INET || row->val.family == AF_INET6)) {
+			row->conn_at = s->nconns;
 			conn = &s->conns[s->nconns++];
 			memset(conn, 0, sizeof(*conn));
 			conn->cookie = row->cookie;
@@ -287,6 +280,10 @@ static void collect_socks(struct collector *c, double now)
 			memcpy(conn->local_addr, row->val.local_addr, 16);
 			memcpy(conn->remote_addr, row->val.remote_addr, 16);
 			conn->closed = removed || (row->val.flags & NH_SOCK_CLOSED);
+			/* Until a flow of its own says otherwise (classify_conns). */
+			conn->app = (uint8_t)classify_app_by_port(row->val.protocol,
+								  row->val.local_port,
+								  row->val.remote_port);
 			add_traffic(&conn->bytes, row->val.tx, before ? before->val.tx : 0,
 				    row->val.rx, before ? before->val.rx : 0);
 		}
@@ -348,60 +345,23 @@ static bool socket_owner(void *ctx, uint64_t cookie, struct nh_proc_key *owner,
 	return true;
 }
 
-static int cookie_app_cmp(const void *a, const void *b)
-{
-	const struct cookie_app *x = a, *y = b;
-
-	if (x->cookie != y->cookie)
-		return x->cookie < y->cookie ? -1 : 1;
-	return x->order < y->order ? -1 : x->order > y->order;
-}
-
-/* The first of apps[0..n) with this cookie (apps sorted by cookie, then order). */
-static const struct cookie_app *first_app(const struct cookie_app *apps, size_t n, uint64_t cookie)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (apps[mid].cookie < cookie)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && apps[lo].cookie == cookie ? &apps[lo] : NULL;
-}
-
 /*
  * Each connection's application: what the first of its flows was classified
- * as, else its own ports' guess. Sort once, then a binary search per
- * connection: n log n, where sinks used to scan every flow per connection.
+ * as, else its own ports' guess (set when it was filled). A flow's cookie
+ * leads to its socket row, which knows its connection. Walked backwards, so
+ * that a connection's first flow writes last: O(flows with an application).
  */
-static int classify_conns(struct collector *c)
+static void classify_conns(struct collector *c)
 {
-	struct snapshot *s = &c->snap;
-	size_t n = 0;
+	size_t n;
+	const struct flow_app *apps = flows_apps(c->flows, &n);
 
-	if (array_grow((void **)&c->apps, &c->apps_cap, s->nflows, sizeof(*c->apps)))
-		return -ENOMEM;
-	for (size_t i = 0; i < s->nflows; i++) {
-		const struct flow_stats *f = &s->flows[i];
+	for (size_t i = n; i-- > 0;) {
+		const struct sock_row *row = find_sock(c, apps[i].cookie);
 
-		if (f->cookie && f->app != NH_APP_NONE)
-			c->apps[n++] = (struct cookie_app){ f->cookie, i, f->app };
+		if (row && row->conn_at < c->snap.nconns)
+			c->snap.conns[row->conn_at].app = apps[i].app;
 	}
-	if (n > 1) /* apps may be NULL when empty, which qsort() must not get */
-		qsort(c->apps, n, sizeof(*c->apps), cookie_app_cmp);
-	for (size_t i = 0; i < s->nconns; i++) {
-		struct connection_stats *conn = &s->conns[i];
-		const struct cookie_app *a = first_app(c->apps, n, conn->cookie);
-
-		conn->app = a ? a->app
-			      : (uint8_t)classify_app_by_port((uint8_t)conn->protocol,
-							      conn->local_port, conn->remote_port);
-	}
-	return 0;
 }
 
 const struct snapshot *collector_tick(struct collector *c, const struct watched_iface *ifaces,
@@ -441,7 +401,7 @@ const struct snapshot *collector_tick(struct collector *c, const struct watched_
 			s->wire_drops[i] = loader_wire_drops(c->ld)[i];
 	err = flows_collect(c->flows, s, ifaces, nifaces, socket_owner, c);
 	if (!err)
-		err = classify_conns(c);
+		classify_conns(c);
 	/* What was deleted from the maps is gone whether or not the tick completes. */
 	table_end(&c->socks);
 	table_end(&c->procs);
@@ -561,7 +521,6 @@ void collector_free(struct collector *c)
 	free(c->snap.procs);
 	free(c->snap.uids);
 	free(c->snap.conns);
-	free(c->apps);
 	flows_free(c->flows);
 	free(c);
 }

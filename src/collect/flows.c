@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -117,6 +118,8 @@ struct flows {
 	struct interface_stats *out_ifaces;
 	size_t cap_out_ifaces;
 	struct flow_stats *out_flows;
+	struct flow_app *apps; /* flows_apps(): as many as out_flows */
+	size_t napps;
 };
 
 static int flow_row_cmp(const void *a, const void *b)
@@ -477,6 +480,8 @@ static void collect_flows(struct flows *f, struct snapshot *s, flows_owner_fn ow
 			}
 		}
 		fill_flow(&s->flows[s->nflows++], row, before, app);
+		if (row->val.cookie && app != NH_APP_NONE)
+			f->apps[f->napps++] = (struct flow_app){ row->val.cookie, (uint8_t)app };
 	}
 	if (f->unowned_retired_out)
 		*f->unowned_retired_out = f->unowned_retired;
@@ -595,6 +600,7 @@ int flows_collect(struct flows *f, struct snapshot *s, const struct watched_ifac
 
 	s->nifaces = 0;
 	s->nflows = 0;
+	f->napps = 0;
 	s->ifaces = f->out_ifaces;
 	s->flows = f->out_flows;
 	if (f->flows_fd >= 0) {
@@ -669,15 +675,22 @@ struct flows *flows_new(int ifaces_fd, size_t iface_rows, const struct flow_maps
 	}
 	/* Sized from the tables, which were sized from the maps. */
 	f->out_flows = calloc(f->flow_rows.cfg.capacity, sizeof(*f->out_flows));
+	f->apps = calloc(f->flow_rows.cfg.capacity, sizeof(*f->apps));
 	f->iface_percpu = calloc(f->iface_rows.cfg.capacity * (size_t)f->ncpus,
 				 sizeof(*f->iface_percpu));
 	f->retiring = calloc(f->slots.count, sizeof(*f->retiring));
-	if (!f->out_flows || !f->iface_percpu || !f->retiring) {
+	if (!f->out_flows || !f->apps || !f->iface_percpu || !f->retiring) {
 		flows_free(f);
 		errno = ENOMEM;
 		return NULL;
 	}
 	return f;
+}
+
+const struct flow_app *flows_apps(const struct flows *f, size_t *n)
+{
+	*n = f->napps;
+	return f->apps;
 }
 
 void flows_set_shares(struct flows *f, int remote_retired_fd, volatile __u64 *unowned_retired)
@@ -696,6 +709,7 @@ void flows_free(struct flows *f)
 	table_free(&f->iface_rows);
 	free(f->iface_percpu);
 	free(f->out_flows);
+	free(f->apps);
 	free(f->out_ifaces);
 	free(f->procs);
 	free(f->procs_next);

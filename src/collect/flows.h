@@ -54,4 +54,17 @@ void flows_set_shares(struct flows *f, int remote_retired_fd, volatile __u64 *un
 int flows_collect(struct flows *f, struct snapshot *s, const struct watched_iface *ifaces,
 		  size_t nifaces, flows_owner_fn owner, void *ctx);
 
+/* A flow's application, by its socket's cookie: what classifies connections. */
+struct flow_app {
+	uint64_t cookie;
+	uint8_t app;
+};
+
+/*
+ * The flows of the last flows_collect that have a socket cookie and an
+ * application (sniffed or by port), in the order of s->flows; n of them.
+ * Gathered while the flows were filled, so nobody scans s->flows for them.
+ */
+const struct flow_app *flows_apps(const struct flows *f, size_t *n);
+
 #endif

@@ -9,9 +9,11 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 from nhtest import (EXPECT_TC, NETHOUND, Namespaces, Nethound, TestFailure, check, finish,
@@ -360,6 +362,43 @@ def classification_case(v6):
     check(len(pings) == 1 and pings[0]["comm"] == "nht-c-ping" and pings[0]["app"] is None,
           f"ping flow: {pings}")
     print(f"  {pings[0]['ip']} {icmp} echo -> owned by {pings[0]['comm']}")
+
+
+@test
+def sniffed_application_names_connection_in_history():
+    """A connection's application is its flow's sniffed one: HTTPS on a port no table knows.
+
+    The client's socket and its flow meet through the socket cookie; the
+    history's per-protocol rollup sums connections under that name, to the byte.
+    """
+    hello, reply = tls_client_hello(), tls_server_hello()
+    with tempfile.TemporaryDirectory() as tmp, Namespaces() as ns:
+        db, err = os.path.join(tmp, "h.db"), os.path.join(tmp, "record.err")
+        with open(err, "w") as errf:
+            rec = subprocess.Popen(["ip", "netns", "exec", ns.a, NETHOUND, "record", "--db", db,
+                                    "-n", "--threshold", "off"],
+                                   stdout=subprocess.DEVNULL, stderr=errf)
+        try:
+            deadline = time.time() + 30
+            while "recording to" not in open(err).read():
+                check(rec.poll() is None and time.time() < deadline,
+                      f"record did not start: {open(err).read()}")
+                time.sleep(0.1)
+            exchange(ns, "tcp", 8445, hello, reply)
+            time.sleep(2.5)  # two ticks: the exchange's bytes and its flow are read
+        finally:
+            rec.send_signal(signal.SIGTERM)
+            rc = rec.wait(timeout=30)
+        check(rc == 0, f"record exit code {rc}: {open(err).read()}")
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        rows = dict((p, (u, d)) for p, u, d in con.execute(
+            "SELECT protocol, sum(upload_bytes), sum(download_bytes) FROM protocol_hourly"
+            " GROUP BY protocol"))
+        con.close()
+    print(f"  protocol_hourly: {rows}")
+    check(rows.get("HTTPS") == (len(hello), len(reply)),
+          f"HTTPS in protocol_hourly {rows.get('HTTPS')}, expected the client's "
+          f"{(len(hello), len(reply))}: {rows}")
 
 
 @test

@@ -137,6 +137,54 @@ static void test_caps(void)
 	CHECK_INT(sql_int("SELECT sum(upload_bytes) FROM traffic_daily"), 5500 + 18);
 }
 
+/*
+ * Rows go in batches of many to a statement, the rest one by one: every
+ * row arrives once, each with its own values, whatever a tick's count.
+ */
+static void test_batched_rows(void)
+{
+	enum { N = 70 };
+	struct process_stats *procs = calloc(N, sizeof(*procs));
+	struct snapshot s = { .interval = 1.0, .wall = { .tv_sec = 1700000000 }, .procs = procs };
+	struct store *st = open_store(0, 0);
+
+	if (!st || !procs) {
+		free(procs);
+		CHECK(st != NULL && procs != NULL);
+		return;
+	}
+	for (uint32_t i = 1; i <= N; i++) {
+		add_proc(&s, i, 1000 + i, i);
+		procs[i - 1].all.rx_bytes = 1000 * i;
+		procs[i - 1].protocols = i % 3 ? 1 : 3;
+		if (i % 2)
+			procs[i - 1].ident.user = i % 4 == 1 ? "alice" : "bob";
+	}
+	CHECK_INT(store_tick(st, &s, NULL, 0), 0);
+	s.wall.tv_sec++;
+	s.nprocs = 0;
+	for (uint32_t i = 1; i <= 33; i++)
+		add_proc(&s, 100 + i, 1, 1);
+	CHECK_INT(store_tick(st, &s, NULL, 0), 0);
+	CHECK_INT(store_session_end(st, 1), 0);
+	store_close(st);
+	CHECK_INT(sql_int("SELECT count(*) FROM traffic_log WHERE timestamp = '2023-11-14 22:13:20'"),
+		  N);
+	CHECK_INT(sql_int("SELECT count(DISTINCT pid) FROM traffic_log WHERE pid <= 70"), N);
+	CHECK_INT(sql_int("SELECT count(*) FROM traffic_log WHERE pid <= 70 AND"
+			  " (upload_bytes != pid OR download_bytes != 1000 * pid OR uid != 1000 + pid"
+			  " OR process_name != 'p' || pid)"), 0);
+	CHECK_INT(sql_int("SELECT count(*) FROM traffic_log WHERE user = 'alice'"), 18);
+	CHECK_INT(sql_int("SELECT count(*) FROM traffic_log WHERE user = 'bob'"), 17);
+	CHECK_INT(sql_int("SELECT count(*) FROM traffic_log WHERE pid <= 70 AND user IS NULL"), 35);
+	CHECK_INT(sql_int("SELECT count(*) FROM traffic_log WHERE pid <= 70 AND"
+			  " protocols != (SELECT protocols FROM traffic_log WHERE pid = 1)"), 23);
+	CHECK_INT(sql_int("SELECT count(*) FROM traffic_log WHERE timestamp = '2023-11-14 22:13:21'"),
+		  33);
+	CHECK_INT(sql_int("SELECT sum(upload_bytes) FROM traffic_log"), N * (N + 1) / 2 + 33);
+	free(procs);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -146,6 +194,7 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/h.db", dir);
 	test_drops();
 	test_caps();
+	test_batched_rows();
 	unlink(path);
 	{
 		char side[300];

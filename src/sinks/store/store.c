@@ -62,6 +62,20 @@ struct iface_row {
 	uint64_t up, down, unattr_up, unattr_down;
 };
 
+/*
+ * traffic_log rows go in LOG_BATCH_ROWS to a statement (one step, one
+ * record-building program run per batch), the rest one at a time: a
+ * thousand processes move bytes in a tick on a busy host.
+ */
+#define LOG_INSERT                                                                        \
+	"INSERT INTO traffic_log (timestamp, pid, process_name, upload_bytes,"            \
+	" download_bytes, upload_rate, download_rate, protocols, session_id,"             \
+	" uid, cgroup_id, wire_upload_bytes, wire_download_bytes, user, unit, container)" \
+	" VALUES"
+#define LOG_VALUES "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define LOG_COLUMNS 16
+#define LOG_BATCH_ROWS 32
+
 enum statement {
 	SQL_INSERT_LOG = 0,
 	SQL_INSERT_IFACE,
@@ -78,10 +92,7 @@ enum statement {
 };
 
 static const char *const statement_sql[SQL_MAX] = {
-	[SQL_INSERT_LOG] = "INSERT INTO traffic_log (timestamp, pid, process_name, upload_bytes,"
-			   " download_bytes, upload_rate, download_rate, protocols, session_id,"
-			   " uid, cgroup_id, wire_upload_bytes, wire_download_bytes, user, unit,"
-			   " container) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[SQL_INSERT_LOG] = LOG_INSERT " " LOG_VALUES,
 	[SQL_INSERT_IFACE] = "INSERT INTO interface_log (timestamp, interface, upload_bytes,"
 			     " download_bytes, unattributed_upload, unattributed_download,"
 			     " session_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -126,6 +137,7 @@ struct store {
 	char *path;
 	struct store_config cfg;
 	sqlite3_stmt *stmt[SQL_MAX];
+	sqlite3_stmt *log_batch; /* LOG_BATCH_ROWS rows of SQL_INSERT_LOG */
 
 	/* The session: its row is written with the first flush that succeeds. */
 	bool in_session;
@@ -181,12 +193,22 @@ void store_format_time(time_t t, char *buf, size_t len)
 
 static int prepare_all(struct store *st, char *err, size_t errlen)
 {
+	char batch[sizeof(LOG_INSERT) + LOG_BATCH_ROWS * sizeof(", " LOG_VALUES)];
+	size_t used = (size_t)snprintf(batch, sizeof(batch), "%s", LOG_INSERT);
+
+	for (int i = 0; i < LOG_BATCH_ROWS; i++)
+		used += (size_t)snprintf(batch + used, sizeof(batch) - used, "%s%s",
+					 i ? ", " : " ", LOG_VALUES);
 	for (int i = 0; i < SQL_MAX; i++) {
 		if (sqlite3_prepare_v3(st->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &st->stmt[i], NULL) != SQLITE_OK)
 			return fail(err, errlen, "%s: cannot prepare statements (%s)",
 				    st->path, sqlite3_errmsg(st->db));
 	}
+	if (sqlite3_prepare_v3(st->db, batch, -1, SQLITE_PREPARE_PERSISTENT, &st->log_batch,
+			       NULL) != SQLITE_OK)
+		return fail(err, errlen, "%s: cannot prepare statements (%s)", st->path,
+			    sqlite3_errmsg(st->db));
 	return 0;
 }
 
@@ -593,27 +615,53 @@ static int queue_interfaces(struct store *st, const struct snapshot *s, time_t w
  * counts, and the split adds up to traffic_log): the application its flow
  * was sniffed as, else a well-known port's, else the L4 protocol.
  */
+/* Bytes per protocol name in one tick, before they go to the hourly rollup. */
+struct protocol_sum {
+	const char *name; /* one of classify's static names: compared as a pointer */
+	uint64_t v[4];
+};
+
+#define PROTOCOL_SUMS_MAX 64
+
 static int queue_protocols(struct store *st, const struct snapshot *s, time_t when)
 {
 	int64_t hour = hour_of(when);
+	struct protocol_sum sums[PROTOCOL_SUMS_MAX];
+	size_t nsums = 0;
 
+	/*
+	 * Tens of thousands of connections share a handful of names: sum them
+	 * here, by the name's address, and give the rollup (which hashes the
+	 * text) one addition per name.
+	 */
 	for (size_t i = 0; i < s->nconns; i++) {
 		const struct connection_stats *c = &s->conns[i];
 		uint64_t v[4] = {c->bytes.tx_bytes, c->bytes.rx_bytes, 0, 0};
 		uint8_t ip_version = c->family == AF_INET6 ? 6 : 4;
-		enum nh_app app;
 		const char *name;
+		size_t k;
 
 		if (!v[0] && !v[1])
 			continue;
 		/* The collector's choice: the flow's sniffed application, else the port's. */
-		app = (enum nh_app)c->app;
-		name = classify_app_name(app);
+		name = classify_app_name((enum nh_app)c->app);
 		if (!name)
 			name = classify_l4_name(ip_version, (uint8_t)c->protocol);
-		if (rollup_add(&st->protocols, hour, name, NULL, v))
-			return -ENOMEM;
+		for (k = 0; k < nsums && sums[k].name != name; k++)
+			;
+		if (k == PROTOCOL_SUMS_MAX) { /* more names than classify has: straight in */
+			if (rollup_add(&st->protocols, hour, name, NULL, v))
+				return -ENOMEM;
+			continue;
+		}
+		if (k == nsums)
+			sums[nsums++] = (struct protocol_sum){ .name = name };
+		sums[k].v[0] += v[0];
+		sums[k].v[1] += v[1];
 	}
+	for (size_t k = 0; k < nsums; k++)
+		if (rollup_add(&st->protocols, hour, sums[k].name, NULL, sums[k].v))
+			return -ENOMEM;
 	return 0;
 }
 
@@ -631,6 +679,7 @@ static int queue_events(struct store *st, const struct alert_event *events, size
 int store_tick(struct store *st, const struct snapshot *s, const struct alert_event *events,
 	       size_t nevents)
 {
+
 	time_t when = s->wall.tv_sec;
 
 	if (!st->in_session)
@@ -689,42 +738,51 @@ static int write_session_row(struct store *st)
 	return rc;
 }
 
+/* Bind row r to the LOG_COLUMNS parameters of q after the first skip. */
+static void bind_log_row(const struct store *st, sqlite3_stmt *q, int skip,
+			 const struct log_row *r, const char *when, const char *protocols)
+{
+	sqlite3_bind_text(q, skip + 1, when, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, skip + 2, r->pid);
+	sqlite3_bind_text(q, skip + 3, r->comm, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, skip + 4, (sqlite3_int64)r->up);
+	sqlite3_bind_int64(q, skip + 5, (sqlite3_int64)r->down);
+	sqlite3_bind_double(q, skip + 6, r->up_rate);
+	sqlite3_bind_double(q, skip + 7, r->down_rate);
+	sqlite3_bind_text(q, skip + 8, protocols, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, skip + 9, st->session_id);
+	sqlite3_bind_int64(q, skip + 10, r->uid);
+	sqlite3_bind_int64(q, skip + 11, (sqlite3_int64)r->cgroup_id);
+	sqlite3_bind_int64(q, skip + 12, (sqlite3_int64)r->wire_up);
+	sqlite3_bind_int64(q, skip + 13, (sqlite3_int64)r->wire_down);
+	/* A null label binds NULL: no identity known. */
+	sqlite3_bind_text(q, skip + 14, label_at(st, r->user), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, skip + 15, label_at(st, r->unit), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, skip + 16, label_at(st, r->container), -1, SQLITE_STATIC);
+}
+
 static int write_rows(struct store *st)
 {
-	sqlite3_stmt *q = st->stmt[SQL_INSERT_LOG];
+	sqlite3_stmt *q = NULL;
 	char protocols[256], when[32];
 	int rc = SQLITE_OK;
 
 	for (size_t i = 0; rc == SQLITE_OK && i < st->nrows; i++) {
 		const struct log_row *r = &st->rows[i];
+		size_t in_batch = i % LOG_BATCH_ROWS;
 
 		/* A tick's rows share a time and mostly a protocol set: format each once. */
 		if (i == 0 || r->protocols != st->rows[i - 1].protocols)
 			protocols_text(r->protocols, protocols, sizeof(protocols));
 		if (i == 0 || r->when != st->rows[i - 1].when)
 			store_format_time(r->when, when, sizeof(when));
-		sqlite3_bind_text(q, 1, when, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 2, r->pid);
-		/* Names are bytes; a blob keeps them exact where text would need valid UTF-8. */
-		sqlite3_bind_text(q, 3, r->comm, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 4, (sqlite3_int64)r->up);
-		sqlite3_bind_int64(q, 5, (sqlite3_int64)r->down);
-		sqlite3_bind_double(q, 6, r->up_rate);
-		sqlite3_bind_double(q, 7, r->down_rate);
-		sqlite3_bind_text(q, 8, protocols, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 9, st->session_id);
-		sqlite3_bind_int64(q, 10, r->uid);
-		sqlite3_bind_int64(q, 11, (sqlite3_int64)r->cgroup_id);
-		sqlite3_bind_int64(q, 12, (sqlite3_int64)r->wire_up);
-		sqlite3_bind_int64(q, 13, (sqlite3_int64)r->wire_down);
-		/* Unbound parameters are NULL: no identity known. */
-		if (label_at(st, r->user))
-			sqlite3_bind_text(q, 14, label_at(st, r->user), -1, SQLITE_STATIC);
-		if (label_at(st, r->unit))
-			sqlite3_bind_text(q, 15, label_at(st, r->unit), -1, SQLITE_STATIC);
-		if (label_at(st, r->container))
-			sqlite3_bind_text(q, 16, label_at(st, r->container), -1, SQLITE_STATIC);
-		rc = run(q);
+		/* Whole batches while LOG_BATCH_ROWS rows are left from the batch's first. */
+		if (in_batch == 0)
+			q = st->nrows - i >= LOG_BATCH_ROWS ? st->log_batch : st->stmt[SQL_INSERT_LOG];
+		bind_log_row(st, q, q == st->log_batch ? (int)in_batch * LOG_COLUMNS : 0, r, when,
+			     protocols);
+		if (q != st->log_batch || in_batch == LOG_BATCH_ROWS - 1)
+			rc = run(q);
 	}
 	q = st->stmt[SQL_INSERT_IFACE];
 	for (size_t i = 0; rc == SQLITE_OK && i < st->nifrows; i++) {
@@ -1121,6 +1179,7 @@ void store_close(struct store *st)
 		return;
 	for (int i = 0; i < SQL_MAX; i++)
 		sqlite3_finalize(st->stmt[i]);
+	sqlite3_finalize(st->log_batch);
 	sqlite3_close(st->db);
 	release_writer_lock(st);
 	free(st->rows);

@@ -248,6 +248,12 @@ int store_file_open_writer(const char *path, bool trust_owner, sqlite3 **out, ch
 	int version = 0, rc, sqlite_rc, persist = 1;
 
 	*out = NULL;
+	/*
+	 * No memory statistics: nothing reads them, and keeping them takes a
+	 * process-wide mutex on every SQLite allocation, thousands a tick.
+	 * Only possible before SQLite initializes; later it is refused, harmlessly.
+	 */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	rc = create_file(path, strcmp(path, STORE_DEFAULT_PATH) == 0, trust_owner, err, errlen);
 	if (rc)
 		return rc;
