@@ -14,6 +14,7 @@
 #include "collect/table.h"
 #include "core/classify.h"
 #include "core/proc_key.h"
+#include "core/protocols.h"
 #include "core/rates.h"
 #include "core/timefmt.h"
 #include "kernel/mapread.h"
@@ -231,6 +232,14 @@ static void collect_socks(struct collector *c, double now)
 			row->changed_at = now;
 		if (owner)
 			memcpy(row->comm, owner->val.comm, NH_COMM_LEN);
+		/*
+		 * The owner speaks the socket's protocol: its snapshot row has the
+		 * process row's index (collect_procs keeps the order), and
+		 * flows_collect carries the set on from tick to tick.
+		 */
+		if (owner && (row->val.family == AF_INET || row->val.family == AF_INET6))
+			s->procs[table_index(&c->procs, owner)].protocols |= protocol_set_l4(
+				row->val.family == AF_INET6 ? 6 : 4, (uint8_t)row->val.protocol);
 
 		if (sock_removable(row, before, owner, now)) {
 			__u32 index;

@@ -553,12 +553,13 @@ static int collect_procs(struct flows *f, struct snapshot *s, double now)
 	size_t kept = 0;
 	int err;
 
-	for (size_t i = 0; i < s->nconns; i++) {
-		const struct connection_stats *c = &s->conns[i];
-		struct nh_proc_key key = { .tgid = c->pid, .start_ns = c->start_ns };
+	/* What the collector found its sockets speak: kept with the process's wire state. */
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct process_stats *ps = &s->procs[i];
+		struct nh_proc_key key = { .tgid = ps->pid, .start_ns = ps->start_ns };
 
-		add_credit(f, &key, 0, 0,
-			   protocol_set_l4(c->family == AF_INET6 ? 6 : 4, (uint8_t)c->protocol));
+		if (ps->protocols)
+			add_credit(f, &key, 0, 0, ps->protocols);
 	}
 	err = apply_credits(f, now);
 	if (err)
@@ -610,8 +611,8 @@ int flows_collect(struct flows *f, struct snapshot *s, const struct watched_ifac
 		if (err)
 			return err;
 	}
-	/* At most one credit per flow, per connection and per slot given back. */
-	err = credits_begin(f, f->flow_rows.ncur + s->nconns + f->nretiring);
+	/* At most one credit per flow, per process and per slot given back. */
+	err = credits_begin(f, f->flow_rows.ncur + s->nprocs + f->nretiring);
 	if (!err && f->flows_fd >= 0) {
 		collect_flows(f, s, owner, ctx);
 		err = collect_ifaces(f, s, ifaces, nifaces);

@@ -48,7 +48,8 @@ void flows_set_shares(struct flows *f, int remote_retired_fd, volatile __u64 *un
 
 /*
  * Fill s->ifaces, s->flows, and each process's wire traffic and protocols.
- * s->procs must be sorted by (pid, start_ns) and s->conns filled.
+ * s->procs must be sorted by (pid, start_ns), each with the protocols its
+ * sockets speak this tick (protocol_set_l4), and s->conns filled.
  * Returns 0 or -errno if a map cannot be read.
  */
 int flows_collect(struct flows *f, struct snapshot *s, const struct watched_iface *ifaces,

@@ -362,6 +362,9 @@ def classification_case(v6):
     check(len(pings) == 1 and pings[0]["comm"] == "nht-c-ping" and pings[0]["app"] is None,
           f"ping flow: {pings}")
     print(f"  {pings[0]['ip']} {icmp} echo -> owned by {pings[0]['comm']}")
+    pinger = [p for d in nh.snapshot_docs() for p in d["processes"] if p["comm"] == "nht-c-ping"]
+    check(pinger and icmp in pinger[-1]["protocols"],
+          f"the pinger's protocols: {[p['protocols'] for p in pinger]}, expected {icmp}")
 
 
 @test
