@@ -213,12 +213,19 @@ static bool sock_removable(const struct sock_row *row, const struct sock_row *be
 	return v->protocol != IPPROTO_TCP && now - row->changed_at >= SOCK_IDLE_SECONDS;
 }
 
+static const char *connection_name(const struct connection_stats *conn)
+{
+	return classify_connection_name(conn->app, conn->family == AF_INET6 ? 6 : 4,
+					(uint8_t)conn->protocol);
+}
+
 /* Sockets: deltas, and closed/orphaned/idle entries deleted once settled. */
 static void collect_socks(struct collector *c, double now)
 {
 	struct snapshot *s = &c->snap;
 
 	s->nconns = 0;
+	s->nprotocols = 0;
 	for (size_t i = 0; i < c->socks.ncur; i++) {
 		struct sock_row *row = table_row(&c->socks, i);
 		const struct sock_row *before = table_before(&c->socks, i);
@@ -295,6 +302,9 @@ static void collect_socks(struct collector *c, double now)
 								  row->val.remote_port);
 			add_traffic(&conn->bytes, row->val.tx, before ? before->val.tx : 0,
 				    row->val.rx, before ? before->val.rx : 0);
+			if (conn->bytes.tx_bytes || conn->bytes.rx_bytes)
+				snapshot_protocol_bytes(s, connection_name(conn), conn->bytes.tx_bytes,
+							conn->bytes.rx_bytes, false);
 		}
 	}
 }
@@ -367,9 +377,21 @@ static void classify_conns(struct collector *c)
 
 	for (size_t i = n; i-- > 0;) {
 		const struct sock_row *row = find_sock(c, apps[i].cookie);
+		struct connection_stats *conn;
+		const char *was;
 
-		if (row && row->conn_at < c->snap.nconns)
-			c->snap.conns[row->conn_at].app = apps[i].app;
+		if (!row || row->conn_at >= c->snap.nconns)
+			continue;
+		conn = &c->snap.conns[row->conn_at];
+		was = connection_name(conn);
+		conn->app = apps[i].app;
+		/* Its bytes were summed under the port's guess: they move to the flow's name. */
+		if (connection_name(conn) != was && (conn->bytes.tx_bytes || conn->bytes.rx_bytes)) {
+			snapshot_protocol_bytes(&c->snap, was, conn->bytes.tx_bytes,
+						conn->bytes.rx_bytes, true);
+			snapshot_protocol_bytes(&c->snap, connection_name(conn), conn->bytes.tx_bytes,
+						conn->bytes.rx_bytes, false);
+		}
 	}
 }
 

@@ -176,6 +176,13 @@ const char *classify_app_name(enum nh_app app)
 	return app_names[app];
 }
 
+const char *classify_connection_name(uint8_t app, uint8_t ip_version, uint8_t protocol)
+{
+	const char *name = classify_app_name((enum nh_app)app);
+
+	return name ? name : classify_l4_name(ip_version, protocol);
+}
+
 /* Do the first `bits` bits of addr equal those of prefix? */
 static bool prefix_match(const uint8_t *addr, const uint8_t *prefix, unsigned int bits)
 {

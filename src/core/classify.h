@@ -43,6 +43,13 @@ enum nh_app classify_app(uint8_t app_from_payload, uint8_t protocol, uint16_t lo
 const char *classify_app_name(enum nh_app app);
 
 /*
+ * The name a connection's bytes are summed under: its application's, else
+ * its L4 protocol's ("TCP", "ICMPv6", "other"). Always one of a fixed set
+ * of static strings.
+ */
+const char *classify_connection_name(uint8_t app, uint8_t ip_version, uint8_t protocol);
+
+/*
  * Class of an address as the kernel stores it (IPv4 in the first 4 bytes).
  * An IPv4-mapped IPv6 address is classified as the IPv4 address it carries.
  * An ip_version other than 4 or 6 gives ADDR_CLASS_RESERVED.

@@ -156,6 +156,20 @@ struct flow_stats {
 	struct traffic packets;
 };
 
+/*
+ * This interval's connection bytes under one classify_connection_name():
+ * a handful of entries, so that sinks sum protocols without walking every
+ * connection.
+ */
+struct protocol_bytes {
+	const char *name; /* static: the same name is the same address */
+	uint64_t tx_bytes, rx_bytes;
+};
+
+/* Room for every name there is: each application and each L4 class. */
+#define SNAPSHOT_PROTOCOLS_MAX 64
+_Static_assert(NH_APP_MAX + 16 <= SNAPSHOT_PROTOCOLS_MAX, "room for every protocol name");
+
 struct snapshot {
 	struct timespec wall;   /* CLOCK_REALTIME at the read */
 	double interval;        /* seconds covered by the *_bytes fields */
@@ -171,6 +185,9 @@ struct snapshot {
 	struct process_stats *procs;
 	size_t nconns;
 	struct connection_stats *conns;
+	/* conns' bytes by protocol name, in order of first appearance; no empty entry matters */
+	size_t nprotocols;
+	struct protocol_bytes protocols[SNAPSHOT_PROTOCOLS_MAX];
 	const char *tc; /* "tcx", "netlink" or "off" */
 	uint64_t wire_drops[NH_WIRE_DROP_MAX];
 	size_t nifaces;
@@ -182,6 +199,17 @@ struct snapshot {
 	const struct alert_event *alerts;
 	struct name_source names;
 };
+
+/*
+ * Add a connection's interval bytes under name in s->protocols, or take
+ * them back (its application turned out to be another). Linear in the
+ * handful of names.
+ */
+void snapshot_protocol_bytes(struct snapshot *s, const char *name, uint64_t tx, uint64_t rx,
+			     bool take_back);
+
+/* s->protocols anew from s->conns: for a snapshot whose connections were narrowed. */
+void snapshot_sum_protocols(struct snapshot *s);
 
 /* The drop counters of both kinds as one list: the socket tier's maps, then the TC classifier's. */
 #define NH_DROP_MAPS (NH_DROP_MAX + NH_WIRE_DROP_MAX)

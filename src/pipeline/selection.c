@@ -72,6 +72,7 @@ int selection_apply(const struct selection_config *cfg, const struct snapshot *i
 	for (size_t i = 0; i < in->nconns; i++)
 		if (process_selected(cfg, in->conns[i].pid, in->conns[i].comm))
 			out->conns[out->nconns++] = in->conns[i];
+	snapshot_sum_protocols(out);
 	return 0;
 }
 
@@ -160,6 +161,7 @@ int selection_apply_identity(const struct selection_config *cfg, struct selectio
 		if (kept(sel, nkept, out->conns[i].pid, out->conns[i].start_ns))
 			out->conns[n++] = out->conns[i];
 	out->nconns = n;
+	snapshot_sum_protocols(out);
 	n = 0;
 	for (size_t i = 0; i < out->nflows; i++)
 		if (out->flows[i].owned &&

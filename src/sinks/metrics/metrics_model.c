@@ -164,20 +164,15 @@ static int add_interfaces(struct metrics_state *s, const struct snapshot *snap)
 /* The store's protocol split: the flow's application, else the port's, else the L4 name. */
 static int add_protocols(struct metrics_state *s, const struct snapshot *snap)
 {
-	for (size_t i = 0; i < snap->nconns; i++) {
-		const struct connection_stats *c = &snap->conns[i];
-		uint64_t v[2] = {c->bytes.tx_bytes, c->bytes.rx_bytes};
+	for (size_t k = 0; k < snap->nprotocols; k++) {
+		const struct protocol_bytes *p = &snap->protocols[k];
+		uint64_t v[2] = {p->tx_bytes, p->rx_bytes};
 		struct protocol_key key;
-		const char *name;
 
 		if (!v[0] && !v[1])
 			continue;
-		name = classify_app_name((enum nh_app)c->app);
-		if (!name)
-			name =
-			    classify_l4_name(c->family == AF_INET6 ? 6 : 4, (uint8_t)c->protocol);
 		memset(&key, 0, sizeof(key));
-		snprintf(key.name, sizeof(key.name), "%s", name ? name : "other");
+		snprintf(key.name, sizeof(key.name), "%s", p->name);
 		if (metrics_table_add(&s->protocols, &key, v, 2))
 			return -ENOMEM;
 	}

@@ -615,53 +615,16 @@ static int queue_interfaces(struct store *st, const struct snapshot *s, time_t w
  * counts, and the split adds up to traffic_log): the application its flow
  * was sniffed as, else a well-known port's, else the L4 protocol.
  */
-/* Bytes per protocol name in one tick, before they go to the hourly rollup. */
-struct protocol_sum {
-	const char *name; /* one of classify's static names: compared as a pointer */
-	uint64_t v[4];
-};
-
-#define PROTOCOL_SUMS_MAX 64
-
+/* The tick's connection bytes per protocol name (the collector's sums) into the hourly rollup. */
 static int queue_protocols(struct store *st, const struct snapshot *s, time_t when)
 {
-	int64_t hour = hour_of(when);
-	struct protocol_sum sums[PROTOCOL_SUMS_MAX];
-	size_t nsums = 0;
+	for (size_t k = 0; k < s->nprotocols; k++) {
+		const struct protocol_bytes *p = &s->protocols[k];
+		uint64_t v[4] = {p->tx_bytes, p->rx_bytes, 0, 0};
 
-	/*
-	 * Tens of thousands of connections share a handful of names: sum them
-	 * here, by the name's address, and give the rollup (which hashes the
-	 * text) one addition per name.
-	 */
-	for (size_t i = 0; i < s->nconns; i++) {
-		const struct connection_stats *c = &s->conns[i];
-		uint64_t v[4] = {c->bytes.tx_bytes, c->bytes.rx_bytes, 0, 0};
-		uint8_t ip_version = c->family == AF_INET6 ? 6 : 4;
-		const char *name;
-		size_t k;
-
-		if (!v[0] && !v[1])
-			continue;
-		/* The collector's choice: the flow's sniffed application, else the port's. */
-		name = classify_app_name((enum nh_app)c->app);
-		if (!name)
-			name = classify_l4_name(ip_version, (uint8_t)c->protocol);
-		for (k = 0; k < nsums && sums[k].name != name; k++)
-			;
-		if (k == PROTOCOL_SUMS_MAX) { /* more names than classify has: straight in */
-			if (rollup_add(&st->protocols, hour, name, NULL, v))
-				return -ENOMEM;
-			continue;
-		}
-		if (k == nsums)
-			sums[nsums++] = (struct protocol_sum){ .name = name };
-		sums[k].v[0] += v[0];
-		sums[k].v[1] += v[1];
-	}
-	for (size_t k = 0; k < nsums; k++)
-		if (rollup_add(&st->protocols, hour, sums[k].name, NULL, sums[k].v))
+		if ((v[0] || v[1]) && rollup_add(&st->protocols, hour_of(when), p->name, NULL, v))
 			return -ENOMEM;
+	}
 	return 0;
 }
 
