@@ -112,7 +112,7 @@ struct flows {
 	 */
 	uint32_t *credit_slots;
 	size_t credit_mask;	    /* this tick's slots, less one */
-	size_t credit_last;	    /* index + 1 of the credit added to last; 0: none */
+	size_t credit_last[2];	    /* index + 1 of the last two credits added to; 0: none */
 	size_t credit_slots_cap; /* allocated */
 	/* Snapshot arrays this module owns. */
 	struct interface_stats *out_ifaces;
@@ -187,17 +187,27 @@ static struct wire_credit *credit_of(struct flows *f, const struct nh_proc_key *
 static void add_credit(struct flows *f, const struct nh_proc_key *key, uint64_t tx, uint64_t rx,
 		       uint64_t protocols)
 {
-	struct wire_credit *c = f->credit_last ? &f->credits[f->credit_last - 1] : NULL;
+	struct wire_credit *c = NULL;
+	size_t at;
 
 	/*
-	 * A process's sockets and flows mostly sit side by side (it opened
-	 * them together): the last call's credit, without hashing.
+	 * A process's flows mostly sit side by side (it opened them together),
+	 * and on a local connection alternate with its peer's: one of the last
+	 * two credits, without hashing.
 	 */
-	if (!c || proc_key_cmp(&c->key, key) != 0)
+	for (int i = 0; i < 2 && !c; i++)
+		if (f->credit_last[i] &&
+		    proc_key_cmp(&f->credits[f->credit_last[i] - 1].key, key) == 0)
+			c = &f->credits[f->credit_last[i] - 1];
+	if (!c)
 		c = credit_of(f, key);
 	if (!c)
 		return;
-	f->credit_last = (size_t)(c - f->credits) + 1;
+	at = (size_t)(c - f->credits) + 1;
+	if (f->credit_last[0] != at) {
+		f->credit_last[1] = f->credit_last[0];
+		f->credit_last[0] = at;
+	}
 	c->bytes[NH_DIR_TX] += tx;
 	c->bytes[NH_DIR_RX] += rx;
 	c->protocols |= protocols;
@@ -213,7 +223,7 @@ static int credits_begin(struct flows *f, size_t need)
 	size_t slots = 16;
 
 	f->ncredits = 0;
-	f->credit_last = 0;
+	memset(f->credit_last, 0, sizeof(f->credit_last));
 	if (need > UINT32_MAX / 2)
 		return -ENOMEM;
 	while (slots < 2 * need)
@@ -270,7 +280,7 @@ static int apply_credits(struct flows *f, double now)
 	f->cap_next = cap;
 	f->nprocs = n;
 	f->ncredits = 0;
-	f->credit_last = 0; /* the credits were sorted */
+	memset(f->credit_last, 0, sizeof(f->credit_last)); /* the credits were sorted */
 	return 0;
 }
 
