@@ -256,16 +256,23 @@ static long fake_read(void *ctx, void *keys, size_t key_size, void *vals, size_t
 	return (long)n;
 }
 
+/* A table of two rows and a map of three keys: the reader gets the capacity. */
+static void start_overfull(struct table *t, struct fake_map *m)
+{
+	struct table_config cfg = config(2);
+
+	CHECK_INT(table_init(t, &cfg), 0);
+	put(&m->contents, 5, 1, 9);
+	put(&m->contents, 4, 1, 8);
+	put(&m->contents, 3, 1, 7);
+}
+
 static void test_read_callback(void)
 {
 	struct table t;
 	struct fake_map m = { 0 };
-	struct table_config cfg = config(2);
 
-	CHECK_INT(table_init(&t, &cfg), 0);
-	put(&m.contents, 5, 1, 9);
-	put(&m.contents, 4, 1, 8);
-	put(&m.contents, 3, 1, 7);
+	start_overfull(&t, &m);
 	CHECK_INT(table_read(&t, fake_read, &m), 0);
 	CHECK_UINT(t.ncur, 2); /* the reader is told the capacity */
 	CHECK_UINT(delta_of(&t, 4, 1), 8);
@@ -302,13 +309,9 @@ static void test_read_rows(void)
 {
 	struct table t;
 	struct fake_map m = { 0 };
-	struct table_config cfg = config(2);
 	struct row *r;
 
-	CHECK_INT(table_init(&t, &cfg), 0);
-	put(&m.contents, 5, 1, 9);
-	put(&m.contents, 4, 1, 8);
-	put(&m.contents, 3, 1, 7);
+	start_overfull(&t, &m);
 	CHECK_INT(table_read_rows(&t, fake_read_rows, &m), 0);
 	CHECK_UINT(t.ncur, 2); /* the reader is told the capacity */
 	for (size_t i = 0; i < t.ncur; i++) {
