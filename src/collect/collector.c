@@ -81,13 +81,6 @@ static int uid_row_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int sock_row_cmp(const void *a, const void *b)
-{
-	__u64 x = ((const struct sock_row *)a)->cookie, y = ((const struct sock_row *)b)->cookie;
-
-	return x < y ? -1 : x > y;
-}
-
 static const struct proc_row *find_proc(struct collector *c, const struct nh_proc_key *key)
 {
 	return table_find(&c->procs, key);
@@ -476,8 +469,7 @@ struct collector *collector_new(const struct loader *ld)
 		.val_size = SOCK_ROW_VAL_SIZE,
 		.val_offset = offsetof(struct sock_row, val),
 		.row_size = sizeof(struct sock_row),
-		.cmp = sock_row_cmp,
-		.unordered = true, /* tens of thousands of rows: paired by slot, no sort */
+		/* tens of thousands of rows: paired by slot, no sort */
 		.slot_offset = offsetof(struct sock_row, slot),
 	};
 	struct table_config uids = {

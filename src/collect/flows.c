@@ -122,11 +122,6 @@ struct flows {
 	size_t napps;
 };
 
-static int flow_row_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct nh_flow_key));
-}
-
 static int iface_row_cmp(const void *a, const void *b)
 {
 	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
@@ -645,8 +640,7 @@ struct flows *flows_new(int ifaces_fd, size_t iface_rows, const struct flow_maps
 		.val_size = FLOW_ROW_VAL_SIZE,
 		.val_offset = offsetof(struct flow_row, val),
 		.row_size = sizeof(struct flow_row),
-		.cmp = flow_row_cmp,
-		.unordered = true, /* tens of thousands of rows: paired by slot, no sort */
+		/* tens of thousands of rows: paired by slot, no sort */
 		.slot_offset = offsetof(struct flow_row, slot),
 	};
 	struct table_config ifaces = {

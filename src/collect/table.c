@@ -12,9 +12,9 @@ int table_init(struct table *t, const struct table_config *cfg)
 	size_t cap = cfg->capacity ? cfg->capacity : 1;
 
 	memset(t, 0, sizeof(*t));
-	if (!cfg->cmp || !cfg->key_size || cfg->val_offset < cfg->key_size ||
-	    cfg->val_offset + cfg->val_size > cfg->row_size ||
-	    (cfg->slot_offset && (!cfg->unordered || cfg->slot_offset < cfg->key_size ||
+	if ((!cfg->cmp && !cfg->slot_offset) || !cfg->key_size ||
+	    cfg->val_offset < cfg->key_size || cfg->val_offset + cfg->val_size > cfg->row_size ||
+	    (cfg->slot_offset && (cfg->slot_offset < cfg->key_size ||
 				  cfg->slot_offset + sizeof(uint32_t) > cfg->row_size)))
 		return -EINVAL;
 	if (cap > SIZE_MAX / cfg->row_size || cap > SIZE_MAX / cfg->key_size ||
@@ -26,16 +26,13 @@ int table_init(struct table *t, const struct table_config *cfg)
 	t->prev = calloc(cap, cfg->row_size);
 	t->paired = calloc(cap, sizeof(*t->paired));
 	t->drop = calloc(cap, sizeof(*t->drop));
-	if (cfg->unordered) {
+	if (cfg->slot_offset) {
 		t->index_slots = 16;
 		while (t->index_slots < 2 * cap)
 			t->index_slots *= 2;
-		t->index_cur = calloc(t->index_slots, sizeof(*t->index_cur));
-		t->index_prev = calloc(t->index_slots, sizeof(*t->index_prev));
-		t->slots_cur = t->slots_prev = 16; /* empty until the first load */
+		t->index = calloc(t->index_slots, sizeof(*t->index));
 	}
-	if (!t->cur || !t->prev || !t->paired || !t->drop ||
-	    (cfg->unordered && (!t->index_cur || !t->index_prev))) {
+	if (!t->cur || !t->prev || !t->paired || !t->drop || (cfg->slot_offset && !t->index)) {
 		table_free(t);
 		return -ENOMEM;
 	}
@@ -50,8 +47,7 @@ void table_free(struct table *t)
 	free(t->prev);
 	free(t->paired);
 	free(t->drop);
-	free(t->index_cur);
-	free(t->index_prev);
+	free(t->index);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -81,9 +77,6 @@ static void pair(struct table *t, size_t i, size_t j)
 		memset(row + state, 0, cfg->row_size - state);
 }
 
-/* A slot whose row was dropped: occupied for probing, matching nothing. */
-#define SLOT_GONE SIZE_MAX
-
 /* Keys are map keys: byte-equal exactly when the map holds them as one entry. */
 static uint64_t key_hash(const void *key, size_t n)
 {
@@ -104,116 +97,25 @@ static uint64_t key_hash(const void *key, size_t n)
 }
 
 /*
- * The slot holding key, or the empty slot where it would go (its hash set).
- * A row is read only when its hash matches: the index stays in cache.
+ * The index slot holding key's row, or the empty slot where it would go (its
+ * hash set). A row is read only when its hash matches: the index stays in cache.
  */
-static struct table_slot *index_slot(const struct table *t, struct table_slot *index,
-				     size_t slots, const void *rows, const void *key)
+static struct table_slot *index_slot(struct table *t, const void *key)
 {
 	uint64_t hash = key_hash(key, t->cfg.key_size);
-	size_t mask = slots - 1, at = (size_t)hash & mask;
+	size_t mask = t->index_used - 1, at = (size_t)hash & mask;
 
 	for (;; at = (at + 1) & mask) {
-		struct table_slot *slot = &index[at];
+		struct table_slot *slot = &t->index[at];
 
 		if (!slot->row) {
 			slot->hash = hash;
 			return slot;
 		}
-		if (slot->hash == hash && slot->row != SLOT_GONE &&
-		    memcmp((const char *)rows + (slot->row - 1) * t->cfg.row_size, key,
-			   t->cfg.key_size) == 0)
+		if (slot->hash == hash &&
+		    memcmp(table_row(t, slot->row - 1), key, t->cfg.key_size) == 0)
 			return slot;
 	}
-}
-
-/*
- * Empty an index for n rows and return the slots it uses: twice the rows,
- * not the capacity, since clearing it is part of every tick.
- */
-static size_t index_clear(const struct table *t, struct table_slot *index, size_t n)
-{
-	size_t slots = 16;
-
-	while (slots < 2 * n && slots < t->index_slots)
-		slots *= 2;
-	memset(index, 0, slots * sizeof(*index));
-	return slots;
-}
-
-/* Index rows[0..n); a key seen before is left out and reported. Returns rows kept in order. */
-static size_t index_build(const struct table *t, struct table_slot *index, size_t *slots,
-			  void *rows, size_t n)
-{
-	size_t kept = 0;
-
-	*slots = index_clear(t, index, n);
-	for (size_t i = 0; i < n; i++) {
-		char *row = (char *)rows + i * t->cfg.row_size;
-		struct table_slot *slot;
-
-		if (kept != i)
-			memcpy((char *)rows + kept * t->cfg.row_size, row, t->cfg.row_size);
-		row = (char *)rows + kept * t->cfg.row_size;
-		slot = index_slot(t, index, *slots, rows, row);
-		if (slot->row)
-			continue; /* a batch read racing with updates returned the key twice */
-		slot->row = ++kept;
-	}
-	return kept;
-}
-
-/* The previous tick's row of cur's key: where the cursor expects it, else by hash. */
-static size_t find_prev(const struct table *t, const char *row, size_t *cursor)
-{
-	const struct table_slot *slot;
-
-	/*
-	 * A batch read walks the map's buckets in order, so the keys that stay
-	 * come back in the order they came last tick: mostly one comparison
-	 * with the row after the last one paired, no hash and no cache miss.
-	 */
-	for (size_t j = *cursor; j < t->nprev && j < *cursor + 2; j++) {
-		if (memcmp(prev_row(t, j), row, t->cfg.key_size) == 0) {
-			*cursor = j + 1;
-			return j;
-		}
-	}
-	slot = index_slot(t, t->index_prev, t->slots_prev, t->prev, row);
-	if (!slot->row)
-		return TABLE_NONE;
-	*cursor = slot->row;
-	return slot->row - 1;
-}
-
-/* Current rows against the previous tick's. */
-static void pair_rows_hashed(struct table *t)
-{
-	size_t cursor = 0;
-
-	for (size_t i = 0; i < t->ncur; i++)
-		pair(t, i, find_prev(t, table_row(t, i), &cursor));
-}
-
-/*
- * The current index becomes the previous one: row numbers follow the
- * compaction in one pass over the slots, and a dropped row leaves a marker
- * so the keys probed past it are still found.
- */
-static void index_carry(struct table *t, const size_t *new_row)
-{
-	struct table_slot *tmp;
-
-	for (size_t s = 0; s < t->slots_cur; s++) {
-		struct table_slot *slot = &t->index_cur[s];
-
-		if (slot->row && slot->row != SLOT_GONE)
-			slot->row = new_row[slot->row - 1] ? new_row[slot->row - 1] : SLOT_GONE;
-	}
-	tmp = t->index_prev;
-	t->index_prev = t->index_cur;
-	t->index_cur = tmp;
-	t->slots_prev = t->slots_cur;
 }
 
 static uint32_t row_slot(const struct table *t, const void *row)
@@ -283,14 +185,18 @@ static bool pair_rows_by_slot(struct table *t)
 /*
  * The key index of a slot-ordered table's rows, in place: rows keep their
  * places (paired and drop refer to them). Two live slots with one key can
- * only be a kprobe-tier unlink racing the read; the first is found.
+ * only be a kprobe-tier unlink racing the read; the first is found. The
+ * index is twice this tick's rows, not the capacity: clearing it is part of
+ * every tick that looks a row up.
  */
 static void index_rows(struct table *t)
 {
-	t->slots_cur = index_clear(t, t->index_cur, t->ncur);
+	t->index_used = 16;
+	while (t->index_used < 2 * t->ncur && t->index_used < t->index_slots)
+		t->index_used *= 2;
+	memset(t->index, 0, t->index_used * sizeof(*t->index));
 	for (size_t i = 0; i < t->ncur; i++) {
-		struct table_slot *slot =
-			index_slot(t, t->index_cur, t->slots_cur, t->cur, table_row(t, i));
+		struct table_slot *slot = index_slot(t, table_row(t, i));
 
 		if (!slot->row)
 			slot->row = i + 1;
@@ -326,11 +232,6 @@ static size_t settle(struct table *t, size_t n)
 			t->ncur = slot_order(t, n);
 			pair_rows_by_slot(t);
 		}
-		return t->ncur;
-	}
-	if (cfg->unordered) {
-		t->ncur = index_build(t, t->index_cur, &t->slots_cur, t->cur, n);
-		pair_rows_hashed(t);
 		return t->ncur;
 	}
 	qsort(t->cur, n, cfg->row_size, cfg->cmp);
@@ -396,12 +297,12 @@ int table_read_rows(struct table *t, table_read_rows_fn read, void *ctx)
 
 void *table_find(struct table *t, const void *key)
 {
-	if (t->cfg.unordered) {
+	if (t->cfg.slot_offset) {
 		const struct table_slot *slot;
 
-		if (t->cfg.slot_offset && !t->indexed)
+		if (!t->indexed)
 			index_rows(t);
-		slot = index_slot(t, t->index_cur, t->slots_cur, t->cur, key);
+		slot = index_slot(t, key);
 		return slot->row ? table_row(t, slot->row - 1) : NULL;
 	}
 	return bsearch(key, t->cur, t->ncur, t->cfg.row_size, t->cfg.cmp);
@@ -413,16 +314,12 @@ void table_end(struct table *t)
 	void *tmp;
 
 	for (size_t i = 0; i < t->ncur; i++) {
-		/* paired is done with: it holds where each row goes, for the index. */
-		t->paired[i] = t->drop[i] ? 0 : kept + 1;
 		if (t->drop[i])
 			continue;
 		if (kept != i)
 			memcpy(table_row(t, kept), table_row(t, i), t->cfg.row_size);
 		kept++;
 	}
-	if (t->cfg.unordered && !t->cfg.slot_offset)
-		index_carry(t, t->paired);
 	t->indexed = false;
 	tmp = t->prev;
 	t->prev = t->cur;

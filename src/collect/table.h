@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The table engine: one tick's cycle over a map of cumulative counters.
- * Read the rows, sort them by key, pair each with the previous tick's row of
- * the same key (a merge join: O(n log n) for the sort, O(n) for the pairing;
- * or, for an unordered table, a hash join in O(n) with rows left in the order
- * the map gave them; or, for rows read from a slot array, a merge on the
- * slot index in O(n)),
+ * Read the rows, pair each with the previous tick's row of the same key,
  * let the caller compute deltas and mark rows to drop, then carry the kept
- * rows to the next tick.
+ * rows to the next tick. Two orders:
+ * - sorted by key (tables read from BPF hash maps): a sort, O(n log n), then
+ *   a merge join with the previous tick in O(n); table_find is a binary search;
+ * - by slot (tables read from a slot array, whose index is a stable identity
+ *   while the entry lives): a merge on the slot in O(n), no sort; table_find
+ *   hashes the keys the first time it is called in a tick.
  *
  * A row is the caller's struct: the key at offset 0, the value at val_offset,
  * then any state of the caller's own (last change, owner name, ...), which
@@ -52,20 +53,14 @@ struct table_config {
 	size_t val_offset; /* where the value sits in a row */
 	size_t row_size;   /* key, value and the caller's state */
 	size_t capacity;   /* rows per tick; what is past it is counted in dropped */
-	table_cmp_fn cmp;
+	table_cmp_fn cmp;  /* sorted tables */
 	/*
-	 * Pair and find by a hash of the key bytes instead of sorting: for the
-	 * large tables (sockets, flows), whose readers need no order. cmp is
-	 * then unused.
-	 */
-	bool unordered;
-	/*
-	 * Unordered tables read from a slot array: where in the row the entry's
-	 * __u32 slot index sits (0: none; the key is at 0). The reader gives
+	 * Tables read from a slot array: where in the row the entry's __u32 slot
+	 * index sits (0: none, a sorted table; the key is at 0). The reader gives
 	 * rows in ascending slot order and a slot holds one key while it lives,
 	 * so rows pair with the previous tick's by a merge on the slot and one
-	 * key comparison: no hashing. The key index is then built only when
-	 * table_find is first called in a tick.
+	 * key comparison. The key index is built only when table_find is first
+	 * called in a tick.
 	 */
 	size_t slot_offset;
 };
@@ -81,11 +76,11 @@ struct table {
 	void *cur, *prev;  /* rows, sorted by key */
 	size_t ncur, nprev;
 	size_t *paired;		    /* per current row: index in prev, or TABLE_NONE */
-	/* Unordered: open addressing by key hash; a slot holds the hash and row index + 1. */
-	struct table_slot *index_cur, *index_prev;
-	size_t index_slots;		  /* allocated: a power of two, twice the capacity */
-	size_t slots_cur, slots_prev;	  /* in use: a power of two, twice the rows */
-	bool indexed;			  /* index_cur describes cur (slot-ordered tables) */
+	/* Slot-ordered: open addressing by key hash; a slot holds the hash and row index + 1. */
+	struct table_slot *index;
+	size_t index_slots; /* allocated: a power of two, twice the capacity */
+	size_t index_used;  /* this tick's: a power of two, twice the rows */
+	bool indexed;	    /* index describes cur */
 	bool *drop;		    /* per current row: not carried to the next tick */
 	unsigned long long dropped; /* rows past capacity, since table_init */
 };
@@ -129,8 +124,8 @@ static inline const void *table_val(const struct table *t, const void *row)
 }
 
 /*
- * Current row with this key (a row or a bare key), or NULL. O(log n),
- * unordered O(1); a slot-ordered table indexes its rows on the tick's first call.
+ * Current row with this key (a row or a bare key), or NULL. Sorted: O(log n);
+ * slot-ordered: O(1), the rows indexed on the tick's first call.
  */
 void *table_find(struct table *t, const void *key);
 

@@ -12,6 +12,8 @@
 struct val {
 	uint64_t tx;
 	uint64_t flags;
+	uint32_t slot; /* slot-ordered tables: the entry's place, as a slot array gives it */
+	uint32_t pad;
 };
 
 struct row {
@@ -27,8 +29,14 @@ static int row_cmp(const void *a, const void *b)
 	return proc_key_cmp(&((const struct row *)a)->key, &((const struct row *)b)->key);
 }
 
-/* Every test runs twice: sorted tables (merge join) and unordered ones (hash join). */
-static bool unordered;
+/* Every test runs twice: sorted tables and slot-ordered ones (both merge joins). */
+static bool by_slot;
+
+/* A key's slot: one per key alive in a tick; in the keys' own order, so both orders agree. */
+static uint32_t slot_of(uint32_t tgid, uint64_t start_ns)
+{
+	return tgid * 100 + (uint32_t)(start_ns % 97);
+}
 
 static struct table_config config(size_t capacity)
 {
@@ -39,7 +47,7 @@ static struct table_config config(size_t capacity)
 		.row_size = sizeof(struct row),
 		.capacity = capacity,
 		.cmp = row_cmp,
-		.unordered = unordered,
+		.slot_offset = by_slot ? offsetof(struct row, val.slot) : 0,
 	};
 
 	return cfg;
@@ -55,7 +63,7 @@ struct tick {
 static void put(struct tick *t, uint32_t tgid, uint64_t start_ns, uint64_t tx)
 {
 	t->keys[t->n] = (struct nh_proc_key){ .tgid = tgid, .start_ns = start_ns };
-	t->vals[t->n] = (struct val){ .tx = tx };
+	t->vals[t->n] = (struct val){ .tx = tx, .slot = slot_of(tgid, start_ns) };
 	t->n++;
 }
 
@@ -88,14 +96,14 @@ static void test_deltas_and_order(void)
 	struct table_config cfg = config(8);
 
 	CHECK_INT(table_init(&t, &cfg), 0);
-	/* Unsorted input comes out sorted; an unordered table keeps the read order. */
+	/* Unsorted input comes out in key order (here also the slots' order). */
 	put(&a, 30, 1, 100);
 	put(&a, 10, 1, 50);
 	put(&a, 20, 1, 0);
 	CHECK_UINT(table_load(&t, a.keys, a.vals, a.n), 3);
-	CHECK_UINT(((struct row *)table_row(&t, 0))->key.tgid, unordered ? 30 : 10);
-	CHECK_UINT(((struct row *)table_row(&t, 1))->key.tgid, unordered ? 10 : 20);
-	CHECK_UINT(((struct row *)table_row(&t, 2))->key.tgid, unordered ? 20 : 30);
+	CHECK_UINT(((struct row *)table_row(&t, 0))->key.tgid, 10);
+	CHECK_UINT(((struct row *)table_row(&t, 1))->key.tgid, 20);
+	CHECK_UINT(((struct row *)table_row(&t, 2))->key.tgid, 30);
 	for (size_t i = 0; i < 3; i++)
 		CHECK(table_before(&t, i) == NULL); /* first tick: all new */
 	CHECK_UINT(delta_of(&t, 30, 1), 100);
@@ -201,7 +209,7 @@ static void test_capacity_and_duplicates(void)
 	/* Five rows into three: three kept, two counted, nothing written past the end. */
 	CHECK_UINT(table_load(&t, a.keys, a.vals, a.n), 3);
 	CHECK_UINT(t.dropped, 2);
-	CHECK_UINT(((struct row *)table_row(&t, 0))->key.tgid, unordered ? 10 : 8);
+	CHECK_UINT(((struct row *)table_row(&t, 0))->key.tgid, 8);
 	table_end(&t);
 	/* A batch read that returns a key twice counts it once. */
 	a.n = 0;
@@ -337,7 +345,10 @@ static void test_read_rows(void)
 	table_free(&t);
 }
 
-/* Many keys that share hash slots' neighbourhoods: every one pairs with its own row. */
+/*
+ * Many keys, given reversed every other round (a slot-ordered table sorts
+ * them) and looked up through the key index: every one pairs with its own row.
+ */
 static void test_many_keys(void)
 {
 	enum { N = 5000 };
@@ -356,6 +367,7 @@ static void test_many_keys(void)
 			keys[i] = (struct nh_proc_key){ .tgid = (uint32_t)k,
 							.start_ns = k % 10 == 0 ? (uint64_t)round : 0 };
 			vals[i].tx = k * 10 + (uint64_t)round;
+			vals[i].slot = slot_of(keys[i].tgid, keys[i].start_ns);
 		}
 		CHECK_UINT(table_load(&t, keys, vals, N), N);
 		for (size_t i = 0; i < N; i++) {
@@ -395,13 +407,6 @@ struct slot_row {
 	int ticks_seen;
 };
 
-static int cookie_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static size_t slot_load(struct table *t, const uint64_t *cookies, const uint32_t *slots,
 			const uint64_t *tx, size_t n)
 {
@@ -427,17 +432,15 @@ static void test_slot_ordered(void)
 		.val_offset = offsetof(struct slot_row, val),
 		.row_size = sizeof(struct slot_row),
 		.capacity = 8,
-		.cmp = cookie_cmp,
-		.unordered = true,
 		.slot_offset = offsetof(struct slot_row, val.slot),
 	};
 	struct table t;
 	struct slot_row *r;
 
-	cfg.unordered = false;
-	CHECK_INT(table_init(&t, &cfg), -EINVAL); /* slot order is an unordered table's */
-	cfg.unordered = true;
-	CHECK_INT(table_init(&t, &cfg), 0);
+	cfg.slot_offset = 4;
+	CHECK_INT(table_init(&t, &cfg), -EINVAL); /* the slot inside the key */
+	cfg.slot_offset = offsetof(struct slot_row, val.slot);
+	CHECK_INT(table_init(&t, &cfg), 0); /* no comparison needed */
 	CHECK_UINT(slot_load(&t, (uint64_t[]){ 100, 200, 300 }, (uint32_t[]){ 0, 1, 2 },
 			     (uint64_t[]){ 10, 20, 30 }, 3), 3);
 	for (size_t i = 0; i < t.ncur; i++) {
@@ -482,7 +485,7 @@ static void test_slot_ordered(void)
 int main(void)
 {
 	for (int pass = 0; pass < 2; pass++) {
-		unordered = pass == 1;
+		by_slot = pass == 1;
 		test_deltas_and_order();
 		test_pid_reuse();
 		test_sweep();
