@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -155,8 +154,8 @@ static size_t proc_key_hash(const struct nh_proc_key *key)
 
 /*
  * The process's credit of this tick, made if new; NULL when full. Room was
- * made in flows_collect: one credit per flow and per connection at most,
- * and twice as many slots.
+ * made in flows_collect: one credit per flow, per process and per slot
+ * given back at most, and twice as many slots.
  */
 static struct wire_credit *credit_of(struct flows *f, const struct nh_proc_key *key)
 {
