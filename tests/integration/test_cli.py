@@ -170,11 +170,12 @@ def sigterm_prints_partial_interval_and_exits_0():
 @test
 def sighup_and_closed_pipe_end_cleanly():
     """SIGHUP stops like SIGTERM (last interval printed); a reader that goes away ends the run."""
-    proc = subprocess.Popen([NETHOUND, "dump", "--json", "-n", "--interval", "60"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)
-    proc.send_signal(signal.SIGHUP)
-    out, err = proc.communicate(timeout=10)
+    with tempfile.TemporaryDirectory() as tmp:
+        errpath = os.path.join(tmp, "stderr")
+        proc = start_counting(errpath, "dump", "--json", "-n", "--interval", 60)
+        proc.send_signal(signal.SIGHUP)
+        out, _ = proc.communicate(timeout=10)
+        err = open(errpath).read()
     check(proc.returncode == 0, f"SIGHUP: exit {proc.returncode}: {err}")
     check(json.loads(out)["interval"] < 60, "SIGHUP: the partial interval is printed")
     # 'nethound --json | head -c 100': head exits after 100 bytes; nethound must not die of
@@ -234,18 +235,18 @@ def json_fields_documented():
 @test
 def alerts_in_json():
     """A process over --threshold is in the snapshot's alerts while it is over."""
-    with Namespaces() as ns:
+    with Namespaces() as ns, tempfile.TemporaryDirectory() as tmp:
         srv = start_server("tcp-server", "--name", "nht-al-srv", "--bind", ns.b4, "--port", 42013,
                            "--recv", "recv", ns=ns.b)
-        proc = subprocess.Popen([NETHOUND, "dump", "--json", "-n", "--count", "4",
-                                 "--threshold", "200K"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1)
+        errpath = os.path.join(tmp, "stderr")
+        proc = start_counting(errpath, "dump", "--json", "-n", "--count", 4,
+                              "--threshold", "200K")
         cli = start("tcp-client", "--name", "nht-al-cli", "--addr", ns.b4, "--port", 42013,
                     "--send", "send", "--bytes", 2_000_000, "--rate", 800_000, ns=ns.a)
         client, = finish(cli)
         finish(srv)
-        out, err = proc.communicate(timeout=30)
+        out, _ = proc.communicate(timeout=30)
+        err = open(errpath).read()
     check(proc.returncode == 0, f"exit {proc.returncode}: {err}")
     alerts = [a for line in out.splitlines() for a in json.loads(line)["alerts"]
               if a["pid"] == client["pid"]]
@@ -278,10 +279,8 @@ def alert_exec_in_dump_and_json_stream():
                                "--port", 42014, "--recv", "recv", ns=ns.b)
             # --comm: alerts judge only what is shown, so other processes on the host
             # cannot use up the hook's budget of runs.
-            proc = subprocess.Popen([NETHOUND, *args, "-n", "--threshold", "200K",
-                                     "--comm", "nht-ax-cli", "--alert-exec", hook],
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            time.sleep(1)
+            proc = start_counting(os.path.join(tmp, "stderr"), *args, "-n", "--threshold",
+                                  "200K", "--comm", "nht-ax-cli", "--alert-exec", hook)
             cli = start("tcp-client", "--name", "nht-ax-cli", "--addr", ns.b4, "--port", 42014,
                         "--send", "send", "--bytes", 2_000_000, "--rate", 800_000, ns=ns.a)
             finish(cli)

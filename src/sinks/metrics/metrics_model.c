@@ -5,10 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "core/array.h"
-#include "core/classify.h"
 #include "core/text.h"
 #include "sinks/metrics/metrics_model.h"
 

@@ -3,12 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "core/array.h"
-#include "core/classify.h"
 #include "core/errmsg.h"
 #include "core/exitcodes.h"
 #include "core/protocols.h"
