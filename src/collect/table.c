@@ -270,12 +270,13 @@ int table_read(struct table *t, table_read_fn read, void *ctx)
 {
 	long n;
 
-	if (!t->keys) {
+	/* Allocated on first use: tables read in place (table_read_rows) never need them. */
+	if (!t->keys)
 		t->keys = calloc(t->cfg.capacity, t->cfg.key_size);
+	if (!t->vals)
 		t->vals = calloc(t->cfg.capacity, t->cfg.val_size ? t->cfg.val_size : 1);
-		if (!t->keys || !t->vals)
-			return -ENOMEM; /* the next call tries again; table_free frees either */
-	}
+	if (!t->keys || !t->vals)
+		return -ENOMEM; /* the next call tries again; table_free frees either */
 	n = read(ctx, t->keys, t->cfg.key_size, t->vals, t->cfg.val_size, t->cfg.capacity);
 	if (n < 0)
 		return (int)n;

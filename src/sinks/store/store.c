@@ -611,16 +611,18 @@ static int queue_interfaces(struct store *st, const struct snapshot *s, time_t w
 /*
  * Payload bytes per protocol class, from the sockets (so every namespace
  * counts, and the split adds up to traffic_log): the application its flow
- * was sniffed as, else a well-known port's, else the L4 protocol.
+ * was sniffed as, else a well-known port's, else the L4 protocol. The
+ * collector has summed the tick's connections per class.
  */
-/* The tick's connection bytes per protocol name (the collector's sums) into the hourly rollup. */
 static int queue_protocols(struct store *st, const struct snapshot *s, time_t when)
 {
+	int64_t hour = hour_of(when);
+
 	for (size_t k = 0; k < s->nprotocols; k++) {
 		const struct protocol_bytes *p = &s->protocols[k];
 		uint64_t v[4] = {p->tx_bytes, p->rx_bytes, 0, 0};
 
-		if ((v[0] || v[1]) && rollup_add(&st->protocols, hour_of(when), p->name, NULL, v))
+		if ((v[0] || v[1]) && rollup_add(&st->protocols, hour, p->name, NULL, v))
 			return -ENOMEM;
 	}
 	return 0;
@@ -640,7 +642,6 @@ static int queue_events(struct store *st, const struct alert_event *events, size
 int store_tick(struct store *st, const struct snapshot *s, const struct alert_event *events,
 	       size_t nevents)
 {
-
 	time_t when = s->wall.tv_sec;
 
 	if (!st->in_session)
