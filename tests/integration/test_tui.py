@@ -543,7 +543,8 @@ def live_view_fits_80x24():
 
         # The help at 80x24: every key of the README, nothing cut, no scrolling needed.
         p.keys("H")
-        narrow = p.wait_for(lambda s: ": keys" in s, "the help screen")
+        narrow = p.wait_for(lambda s: ": keys" in s and "are dim." in s
+                            and status(s).rstrip().endswith("not logging"), "the help screen")
         check("scroll" not in narrow.splitlines()[0], f"the help scrolls at 80x24: {narrow}")
         body = help_body(narrow)
         check(all(len(l.rstrip()) < 80 for l in body),
@@ -554,8 +555,12 @@ def live_view_fits_80x24():
         # Wrapped at spaces: the same words, in the same order, as on a terminal wide enough
         # for one line per key.
         p.tmux("resize-window", "-t", "nh", "-x", "200", "-y", "50")
-        wide = p.wait_for(lambda s: len(s.splitlines()) == 50 and ": keys" in s,
-                          "the help at 200x50")
+        # tmux shows 50 lines as soon as it resizes, with the 80-column screen still in
+        # them until nethound redraws: wait for the redraw, the long status bar and the
+        # last help line whole.
+        wide = p.wait_for(lambda s: len(s.splitlines()) == 50 and ": keys" in s
+                          and "H help  Q quit" in status(s) and "processes are dim." in s,
+                          "the help redrawn at 200x50")
         check(" ".join(help_body(narrow)).split() == " ".join(help_body(wide)).split(),
               f"the help at 80 columns differs from 200:\n{narrow}\n{wide}")
         p.tmux("resize-window", "-t", "nh", "-x", "80", "-y", "24")
