@@ -48,8 +48,24 @@ struct {
 	__type(value, struct nh_sock_val);
 } floor_slots SEC(".maps");
 
-/* Slots are handed out in order; the bench's few sockets never wrap. */
-__u32 next_slot;
+/* What a process would keep in its leader's task storage: its slot in an array. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct floor_slot);
+} task_slot_of SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, NH_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct nh_proc_val);
+} floor_proc_slots SEC(".maps");
+
+/* Slots are handed out in order; the bench's few sockets and processes never wrap. */
+__u32 next_slot, next_proc_slot;
 
 /* Nothing: the cost of running a program at all, bpf_stats' own clock reads included. */
 SEC("tp_btf/sock_send_length")
@@ -109,8 +125,7 @@ int BPF_PROG(floor_two_hash, struct sock *sk, int ret, int flags)
 }
 
 /* The socket's slot from its own storage, then an atomic add in the array: no hash. */
-SEC("tp_btf/sock_send_length")
-int BPF_PROG(floor_sk_slot, struct sock *sk, int ret, int flags)
+static __always_inline void sk_slot_add(struct sock *sk, int ret)
 {
 	struct floor_slot *s = bpf_sk_storage_get(&sk_slot_of, sk, 0,
 						  BPF_SK_STORAGE_GET_F_CREATE);
@@ -118,12 +133,57 @@ int BPF_PROG(floor_sk_slot, struct sock *sk, int ret, int flags)
 	__u32 slot;
 
 	if (!s)
-		return 0;
+		return;
 	if (!s->slot)
 		s->slot = __sync_add_and_fetch(&next_slot, 1);
 	slot = s->slot;
 	v = bpf_map_lookup_elem(&floor_slots, &slot);
 	if (v && ret > 0)
 		__sync_fetch_and_add(&v->tx, ret);
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(floor_sk_slot, struct sock *sk, int ret, int flags)
+{
+	sk_slot_add(sk, ret);
+	return 0;
+}
+
+/* The process's slot from its leader's task storage, then an atomic add in an array. */
+static __always_inline void proc_slot_add(int ret)
+{
+	struct task_struct *leader = bpf_get_current_task_btf()->group_leader;
+	struct floor_slot *s = bpf_task_storage_get(&task_slot_of, leader, 0,
+						    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	struct nh_proc_val *v;
+	__u32 slot;
+
+	if (!s)
+		return;
+	if (!s->slot)
+		s->slot = __sync_add_and_fetch(&next_proc_slot, 1) % NH_MAX_PROCS;
+	slot = s->slot;
+	v = bpf_map_lookup_elem(&floor_proc_slots, &slot);
+	if (v && ret > 0)
+		__sync_fetch_and_add(&v->tx[0], ret);
+}
+
+/* The process's half of a hot path without hash maps. */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(floor_task_slot, struct sock *sk, int ret, int flags)
+{
+	proc_slot_add(ret);
+	return 0;
+}
+
+/*
+ * A whole hot path without hash maps: the process's slot from task storage and
+ * the socket's from socket storage, an atomic add in each array.
+ */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(floor_two_slots, struct sock *sk, int ret, int flags)
+{
+	proc_slot_add(ret);
+	sk_slot_add(sk, ret);
 	return 0;
 }

@@ -2,8 +2,9 @@
 /*
  * What one socket-hook event costs on this kernel, step by step: programs on
  * tp_btf/sock_send_length that do nothing, one array add, today's hash
- * lookups, and a slot kept in the socket's own storage (hook_floor.bpf.c),
- * all run on the same SENDS datagrams of 64 bytes over loopback. bpf_stats
+ * lookups, a slot kept in the socket's own storage, one kept in the process
+ * leader's task storage, and both (hook_floor.bpf.c), all run on the same
+ * SENDS datagrams of 64 bytes over loopback. bpf_stats
  * gives each one's mean run time; every other program that ran meanwhile
  * (a nethound started beside it: its socket and TC programs) is listed too,
  * on the same events.
