@@ -206,12 +206,6 @@ static bool sock_removable(const struct sock_row *row, const struct sock_row *be
 	return v->protocol != IPPROTO_TCP && now - row->changed_at >= SOCK_IDLE_SECONDS;
 }
 
-static const char *connection_name(const struct connection_stats *conn)
-{
-	return classify_connection_name(conn->app, conn->family == AF_INET6 ? 6 : 4,
-					(uint8_t)conn->protocol);
-}
-
 /* Sockets: deltas, and closed/orphaned/idle entries deleted once settled. */
 static void collect_socks(struct collector *c, double now)
 {
@@ -295,9 +289,7 @@ static void collect_socks(struct collector *c, double now)
 								  row->val.remote_port);
 			add_traffic(&conn->bytes, row->val.tx, before ? before->val.tx : 0,
 				    row->val.rx, before ? before->val.rx : 0);
-			if (conn->bytes.tx_bytes || conn->bytes.rx_bytes)
-				snapshot_protocol_bytes(s, connection_name(conn), conn->bytes.tx_bytes,
-							conn->bytes.rx_bytes, false);
+			snapshot_count_connection(s, conn);
 		}
 	}
 }
@@ -376,14 +368,13 @@ static void classify_conns(struct collector *c)
 		if (!row || row->conn_at >= c->snap.nconns)
 			continue;
 		conn = &c->snap.conns[row->conn_at];
-		was = connection_name(conn);
+		was = snapshot_connection_protocol(conn);
 		conn->app = apps[i].app;
 		/* Its bytes were summed under the port's guess: they move to the flow's name. */
-		if (connection_name(conn) != was && (conn->bytes.tx_bytes || conn->bytes.rx_bytes)) {
+		if (snapshot_connection_protocol(conn) != was) {
 			snapshot_protocol_bytes(&c->snap, was, conn->bytes.tx_bytes,
 						conn->bytes.rx_bytes, true);
-			snapshot_protocol_bytes(&c->snap, connection_name(conn), conn->bytes.tx_bytes,
-						conn->bytes.rx_bytes, false);
+			snapshot_count_connection(&c->snap, conn);
 		}
 	}
 }

@@ -73,7 +73,7 @@ struct table_slot {
 struct table {
 	struct table_config cfg;
 	void *keys, *vals; /* table_read's buffers, capacity entries each; NULL until it runs */
-	void *cur, *prev;  /* rows, sorted by key */
+	void *cur, *prev;  /* rows, in the table's order: by key or by slot */
 	size_t ncur, nprev;
 	size_t *paired;		    /* per current row: index in prev, or TABLE_NONE */
 	/* Slot-ordered: open addressing by key hash; a slot holds the hash and row index + 1. */

@@ -26,17 +26,21 @@ void snapshot_protocol_bytes(struct snapshot *s, const char *name, uint64_t tx, 
 	}
 }
 
+const char *snapshot_connection_protocol(const struct connection_stats *c)
+{
+	return classify_connection_name(c->app, c->family == AF_INET6 ? 6 : 4, (uint8_t)c->protocol);
+}
+
+void snapshot_count_connection(struct snapshot *s, const struct connection_stats *c)
+{
+	if (c->bytes.tx_bytes || c->bytes.rx_bytes)
+		snapshot_protocol_bytes(s, snapshot_connection_protocol(c), c->bytes.tx_bytes,
+					c->bytes.rx_bytes, false);
+}
+
 void snapshot_sum_protocols(struct snapshot *s)
 {
 	s->nprotocols = 0;
-	for (size_t i = 0; i < s->nconns; i++) {
-		const struct connection_stats *c = &s->conns[i];
-
-		if (c->bytes.tx_bytes || c->bytes.rx_bytes)
-			snapshot_protocol_bytes(s,
-						classify_connection_name(c->app,
-									 c->family == AF_INET6 ? 6 : 4,
-									 (uint8_t)c->protocol),
-						c->bytes.tx_bytes, c->bytes.rx_bytes, false);
-	}
+	for (size_t i = 0; i < s->nconns; i++)
+		snapshot_count_connection(s, &s->conns[i]);
 }

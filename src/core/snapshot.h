@@ -208,6 +208,12 @@ struct snapshot {
 void snapshot_protocol_bytes(struct snapshot *s, const char *name, uint64_t tx, uint64_t rx,
 			     bool take_back);
 
+/* The name c's bytes are summed under: classify_connection_name() of its fields. */
+const char *snapshot_connection_protocol(const struct connection_stats *c);
+
+/* Add c's interval bytes, if any, under its protocol name. */
+void snapshot_count_connection(struct snapshot *s, const struct connection_stats *c);
+
 /* s->protocols anew from s->conns: for a snapshot whose connections were narrowed. */
 void snapshot_sum_protocols(struct snapshot *s);
 
