@@ -9,11 +9,18 @@
  * (a nethound started beside it: its socket and TC programs) is listed too,
  * on the same events.
  *
- * Usage: build/bench/hook_floor [SENDS]   (root; default 1,000,000)
+ * Usage: build/bench/hook_floor [SENDS]          (root; default 1,000,000)
+ *        build/bench/hook_floor --hold SECONDS  (no load of its own: the
+ *        programs count whatever traffic runs meanwhile, an iperf3 stream
+ *        for instance, so that the floors are measured on bulk sends too)
+ * Environment: FLOOR_ONLY=name loads that one program alone. Programs on one
+ * hook run in turn, and the first to touch a cache line pays its miss: alone,
+ * a program pays for every line it touches, as nethound's do.
  * It is a benchmark: it prints the figures and exits 0 (1 if it cannot run).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,28 +94,50 @@ static int send_load(long sends)
 	return 0;
 }
 
+/* With name set, every other program stays unloaded; 1 if none has that name. */
+static int only_one(struct hook_floor_bpf *skel, const char *name)
+{
+	struct bpf_program *prog;
+	bool found = false;
+
+	if (!name || !*name)
+		return 0;
+	bpf_object__for_each_program(prog, skel->obj) {
+		bool keep = !strcmp(bpf_program__name(prog), name);
+
+		found |= keep;
+		bpf_program__set_autoload(prog, keep);
+	}
+	if (!found)
+		fprintf(stderr, "hook_floor: no program named '%s' (FLOOR_ONLY)\n", name);
+	return found ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static struct prog_stat before[MAX_PROGS], after[MAX_PROGS];
-	long sends = argc > 1 ? strtol(argv[1], NULL, 10) : 1000000;
+	bool hold = argc > 2 && !strcmp(argv[1], "--hold");
+	long sends = argc > 1 ? strtol(argv[hold ? 2 : 1], NULL, 10) : 1000000;
 	struct hook_floor_bpf *skel;
 	size_t nbefore, nafter;
 	int stats, err;
 
 	if (sends <= 0) {
-		fprintf(stderr, "usage: hook_floor [SENDS]\n");
+		fprintf(stderr, "usage: hook_floor [SENDS] | hook_floor --hold SECONDS\n");
 		return 1;
 	}
 	/* On while this descriptor is open, whatever the sysctl says. */
 	stats = bpf_enable_stats(BPF_STATS_RUN_TIME);
-	skel = hook_floor_bpf__open_and_load();
-	if (stats < 0 || !skel || hook_floor_bpf__attach(skel)) {
+	skel = hook_floor_bpf__open();
+	if (skel && only_one(skel, getenv("FLOOR_ONLY")))
+		return 1;
+	if (stats < 0 || !skel || hook_floor_bpf__load(skel) || hook_floor_bpf__attach(skel)) {
 		fprintf(stderr, "hook_floor: cannot load or attach the programs (%s); run as root\n",
 			strerror(errno));
 		return 1;
 	}
 	nbefore = read_stats(before, MAX_PROGS);
-	err = send_load(sends);
+	err = hold ? (int)sleep((unsigned int)sends) : send_load(sends);
 	nafter = read_stats(after, MAX_PROGS);
 	hook_floor_bpf__destroy(skel);
 	close(stats);
@@ -116,7 +145,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hook_floor: loopback UDP failed (%s)\n", strerror(-err));
 		return 1;
 	}
-	printf("%ld datagrams of 64 bytes over 127.0.0.1; mean run time per program:\n", sends);
+	if (hold)
+		printf("%ld s of whatever traffic ran; mean run time per program:\n", sends);
+	else
+		printf("%ld datagrams of 64 bytes over 127.0.0.1; mean run time per program:\n",
+		       sends);
 	for (size_t i = 0; i < nafter; i++) {
 		const struct prog_stat *b = find_stat(before, nbefore, after[i].id);
 		__u64 runs = after[i].run_cnt - (b ? b->run_cnt : 0);

@@ -46,9 +46,15 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * next read counts from. Set at ESTABLISHED, so it lives as long as the
  * socket, never in a map a user can fill. Tracing programs only: kprobes
  * have no socket storage and always look up.
+ *
+ * slot is where the socket's entry was last found, plus one (0: not known),
+ * so that a read with bytes to credit skips the socks hash lookup. Only a
+ * hint: sock_in_slot() checks the slot is live and still holds this socket's
+ * key, and the hash map decides otherwise.
  */
 struct rx_seen {
 	__u32 seq;
+	__u32 slot;
 };
 
 struct {
@@ -301,7 +307,7 @@ static __always_inline long sock_slot_take(void)
  * receive bytes count; it only matters for TCP.
  */
 static __always_inline struct nh_sock_val *sock_entry_flags(struct sock *sk, __u64 skey,
-							   __u32 rx_seq, __u32 flags)
+							   __u32 rx_seq, __u32 flags, __u32 *at)
 {
 	struct nh_sock_val *val, init = {};
 	struct nh_sock_slot *slot;
@@ -309,7 +315,7 @@ static __always_inline struct nh_sock_val *sock_entry_flags(struct sock *sk, __u
 	__u32 taken;
 	long err;
 
-	val = sock_find(skey);
+	val = sock_find_at(skey, at);
 	if (val)
 		return val;
 
@@ -343,7 +349,7 @@ static __always_inline struct nh_sock_val *sock_entry_flags(struct sock *sk, __u
 		/* The slot goes back unused: another CPU created the entry first, or the map is full. */
 		bpf_map_push_elem(&free_sock_slots, &taken, 0);
 		if (err == -EEXIST)
-			return sock_find(skey);
+			return sock_find_at(skey, at);
 		__sync_fetch_and_add(&usage->sock_drops, 1);
 		__sync_fetch_and_add(&drops[NH_DROP_SOCK], 1);
 		return NULL;
@@ -351,12 +357,35 @@ static __always_inline struct nh_sock_val *sock_entry_flags(struct sock *sk, __u
 	/* A locked add: userspace sees live only after the writes above. */
 	__sync_fetch_and_add(&slot->live, 1);
 	__sync_fetch_and_add(&usage->socks, 1);
+	*at = taken;
 	return &slot->val;
 }
 
 static __always_inline struct nh_sock_val *sock_entry(struct sock *sk, __u64 skey, __u32 rx_seq)
 {
-	return sock_entry_flags(sk, skey, rx_seq, 0);
+	__u32 at;
+
+	return sock_entry_flags(sk, skey, rx_seq, 0, &at);
+}
+
+/*
+ * The entry in the slot a socket's rx_seen remembers, if that slot is still
+ * this socket's: live (not retired by userspace after deleting the key) and
+ * holding its key (not handed to another socket since). live is read first:
+ * a slot taken again has its new key written before live turns 1
+ * (sock_entry_flags). NULL: look the socket up in the hash map.
+ */
+static __always_inline struct nh_sock_val *sock_in_slot(__u32 cached, __u64 skey)
+{
+	__u32 index = cached - 1;
+	struct nh_sock_slot *slot;
+
+	if (!cached)
+		return NULL;
+	slot = bpf_map_lookup_elem(&sock_slots, &index);
+	if (!slot || *(volatile __u32 *)&slot->live != 1 || *(volatile __u64 *)&slot->key != skey)
+		return NULL;
+	return &slot->val;
 }
 
 /* Record the current process as the socket's owner; cheap when unchanged. */
@@ -581,9 +610,9 @@ static __always_inline void unlink_stale(__u64 skey, struct nh_sock_val *sock)
 static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long known_bytes,
 					       bool exact, bool btf)
 {
+	struct nh_sock_val *sock = NULL;
 	struct rx_seen *seen = NULL;
-	struct nh_sock_val *sock;
-	__u32 seq, old = 0, baseline;
+	__u32 seq, old = 0, baseline, at = 0;
 	__u64 bytes = 0;
 
 	if (!is_inet(sk, btf) || sk_proto(sk, btf) != IPPROTO_TCP)
@@ -593,6 +622,10 @@ static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long
 		seen = bpf_sk_storage_get(&rx_seen, sk, 0, 0);
 		if (seen && seen->seq == seq)
 			return;
+		if (seen) {
+			sock = sock_in_slot(seen->slot, skey);
+			at = seen->slot - 1;
+		}
 	}
 	/*
 	 * kprobe tier, a Fast Open server reading in SYN_RECV before the socket
@@ -603,16 +636,18 @@ static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long
 	if (!btf && skey == (__u64)sk &&
 	    BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_SYN_RECV)
 		return;
-	sock = sock_find(skey);
-	if (sock && !btf && skey == (__u64)sk && stale_by_address(sock, sk)) {
-		unlink_stale(skey, sock);
-		sock = NULL;
+	if (!sock) {
+		sock = sock_find_at(skey, &at);
+		if (sock && !btf && skey == (__u64)sk && stale_by_address(sock, sk)) {
+			unlink_stale(skey, sock);
+			sock = NULL;
+		}
 	}
 	if (!sock) {
 		/* The cache's baseline is exact; without it, what this call says it took. */
 		baseline = seen ? seen->seq : seq - (known_bytes > 0 ? (__u32)known_bytes : 0);
 		sock = sock_entry_flags(sk, skey, baseline,
-					exact || seen ? 0 : NH_SOCK_SEQ_GUESSED);
+					exact || seen ? 0 : NH_SOCK_SEQ_GUESSED, &at);
 		if (!sock) {
 			credit_without_entry(sk, seen, seq, known_bytes, exact, btf);
 			return;
@@ -630,8 +665,10 @@ static __always_inline void count_tcp_consumed(struct sock *sk, __u64 skey, long
 	if (btf && !(sock->flags & NH_SOCK_SEQ_GUESSED)) {
 		if (!seen)
 			seen = bpf_sk_storage_get(&rx_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-		if (seen)
+		if (seen) {
 			seen->seq = seq;
+			seen->slot = at + 1;
+		}
 	}
 }
 
@@ -755,7 +792,7 @@ int BPF_PROG(on_inet_sock_set_state, struct sock *sk, int oldstate, int newstate
 	if (newstate == TCP_ESTABLISHED) {
 		struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
 		struct rx_seen *seen;
-		__u32 start;
+		__u32 start, at;
 
 		if (!tp)
 			return 0;
@@ -782,7 +819,8 @@ int BPF_PROG(on_inet_sock_set_state, struct sock *sk, int oldstate, int newstate
 			if (seen)
 				seen->seq = start;
 		}
-		sock_entry(sk, skey, start);
+		if (sock_entry_flags(sk, skey, start, 0, &at) && seen)
+			seen->slot = at + 1;
 	} else if (newstate == TCP_CLOSE) {
 		sock = sock_find(skey);
 		if (sock)

@@ -38,13 +38,24 @@ struct {
 	__type(value, struct nh_sock_slot);
 } sock_slots SEC(".maps");
 
-/* The socket's entry, or NULL. */
-static __always_inline struct nh_sock_val *sock_find(__u64 skey)
+/* The socket's entry and its slot's index (*at), or NULL. */
+static __always_inline struct nh_sock_val *sock_find_at(__u64 skey, __u32 *at)
 {
 	__u32 *index = bpf_map_lookup_elem(&socks, &skey);
 
+	if (!index)
+		return NULL;
+	*at = *index;
 	/* val is the slot's first member: the slot's address is the entry's. */
-	return index ? bpf_map_lookup_elem(&sock_slots, index) : NULL;
+	return bpf_map_lookup_elem(&sock_slots, at);
+}
+
+/* The socket's entry, or NULL. */
+static __always_inline struct nh_sock_val *sock_find(__u64 skey)
+{
+	__u32 at;
+
+	return sock_find_at(skey, &at);
 }
 
 #endif

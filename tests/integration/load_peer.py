@@ -7,7 +7,8 @@ nh_traffic's (C forks twenty times faster here). Usage:
       sent and read on the other end (tx and rx in the output). Prints
       {"ready": true, "pid", "comm", "sockets", "tx", "rx", "seconds"} and holds
       everything until stdin closes; a line "send N" on stdin moves PAYLOAD
-      bytes over each of the first N connections and prints {"tx", "rx"}.
+      bytes over each of the first N connections and prints {"tx", "rx"};
+      "send N reversed" goes over the same ones, last first.
   load_peer.py spoof DEV SRC COUNT DST PORT MAC
       COUNT UDP datagrams on a packet socket on DEV to DST:PORT at link address
       MAC. SRC a /16 (e.g. 10.99): each from its own source address in it (a
@@ -45,8 +46,9 @@ def hold(count, port, payload_conns, payload):
     print(json.dumps({"ready": True, "pid": os.getpid(), "comm": comm, "sockets": 2 * count,
                       "tx": tx, "rx": rx, "seconds": time.monotonic() - start}), flush=True)
     for line in sys.stdin:
-        n = int(line.split()[1])  # "send N": the first N connections, idle until now
-        tx, rx = exchange(pairs[:n], payload)
+        words = line.split()  # "send N [reversed]": the first N connections, idle until now
+        n = int(words[1])
+        tx, rx = exchange(pairs[:n][::-1] if words[2:] == ["reversed"] else pairs[:n], payload)
         print(json.dumps({"tx": tx, "rx": rx}), flush=True)
 
 

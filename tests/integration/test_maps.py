@@ -151,28 +151,42 @@ def wait_swept(nh):
     return last
 
 
-def send_held(nh, hog, used):
-    """Has the holder move bytes on `used` of its connections; returns what it moved."""
-    hog.stdin.write(f"send {used}\n")
+def send_held(nh, hog, held, used, order=""):
+    """Has the holder move bytes on `used` of its connections (order "reversed": last
+    first); returns what it moved, with what its connection rows held once nethound
+    settled (connections' tx, rx and count)."""
+    hog.stdin.write(f"send {used} {order}\n")
     hog.stdin.flush()
     moved = read_json_line(hog, 30)
     nh.settle()
+    mine = [c for c in nh.snapshot_docs()[-1]["connections"] if c["pid"] == held["pid"]]
+    moved["rows"] = (sum(c["tx_total"] for c in mine), sum(c["rx_total"] for c in mine),
+                     len(mine))
     return moved
 
 
-def check_moved_after_sweep(nh, held, moved, sent):
+def check_moved_after_sweep(nh, held, moved, sent, used):
+    """The process and its connection rows: new entries in slots other sockets held before
+    the sweep, so a row that took another socket's bytes shows here."""
     got = nh.process(held["pid"])
     check(got["tx"] == moved["tx"] == sent and got["rx"] == moved["rx"],
           f"after the sweep: nethound {got}, truth {moved}")
-    print(f"  then its connections moved tx {got['tx']} rx {got['rx']} == truth")
+    check(moved["rows"] == (moved["tx"], moved["rx"], 2 * used),
+          f"after the sweep, the connection rows (tx, rx, count) {moved['rows']}, truth "
+          f"({moved['tx']}, {moved['rx']}, {2 * used})")
+    print(f"  then its connections moved tx {got['tx']} rx {got['rx']} == truth, "
+          f"in {2 * used} connection rows")
 
 
 @test
 def idle_entries_swept():
     """Idle connections nobody has moved a byte on lose their socket entries after 60 s,
-    while still held, which gives their uid's share back; a read on one afterwards is still
-    exact (its baseline stayed in the socket), credited to its process."""
-    conns, used, payload = 200, 50, 1000
+    while still held, which gives their uid's share back; a read on each afterwards is still
+    exact (its baseline stayed in the socket), credited to its process and to its own
+    connection row. The connections move last first: the new entries then take the slots
+    the swept ones left in the other order, so that a socket whose remembered slot
+    (rx_seen.slot) holds another socket's entry by now must not count there."""
+    conns, used, payload = 200, 200, 1000
     with Namespaces() as ns, Nethound(allow_drops=True) as nh:
         hog = start_holder(ns, conns, 9100, payload)
         try:
@@ -183,11 +197,13 @@ def idle_entries_swept():
                   f"uid {HOG_UID} should hold {2 * conns} entries: {before}")
             wait_swept(nh)
             print(f"  {2 * conns} idle entries swept while held")
-            moved = send_held(nh, hog, used)
+            # Their slots go back to the programs one tick after the sweep.
+            time.sleep(2.5)
+            moved = send_held(nh, hog, held, used, "reversed")
         finally:
             hog.stdin.close()
             hog.wait(30)
-    check_moved_after_sweep(nh, held, moved, used * payload)
+    check_moved_after_sweep(nh, held, moved, used * payload, used)
 
 
 @test
@@ -220,11 +236,11 @@ def idle_seeded_connections_swept():
                       [p for p in last["processes"] if p["pid"] == held["pid"]],
                       "after the sweep: connections still listed, or the process gone")
                 print(f"  {2 * conns} idle seeded entries swept while held, the process listed")
-                moved = send_held(nh, hog, used)
+                moved = send_held(nh, hog, held, used)
         finally:
             hog.stdin.close()
             hog.wait(30)
-    check_moved_after_sweep(nh, held, moved, used * payload)
+    check_moved_after_sweep(nh, held, moved, used * payload, used)
 
 
 @test
