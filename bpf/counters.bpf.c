@@ -452,17 +452,34 @@ static __always_inline void credit(struct sock *sk, __u64 skey, struct nh_sock_v
  * are copies of traffic another socket is credited with (a capture), so they
  * are never counted.
  */
-static __always_inline void count_send(struct sock *sk, __u64 skey, long bytes, bool btf)
+static __always_inline void count_send(struct sock *sk, __u64 skey, long bytes, bool btf,
+				       bool tcp_slot_cache)
 {
+	struct nh_sock_val *sock = NULL;
+	struct rx_seen *seen;
 	__u16 family;
+	int l4;
 
 	if (bytes <= 0 || !sk)
 		return;
 	family = sk_family(sk, btf);
-	if (family == AF_INET || family == AF_INET6)
-		credit(sk, skey, NULL, l4_class(sk_proto(sk, btf)), bytes, true, btf);
-	else if (family == AF_PACKET)
+	if (family == AF_INET || family == AF_INET6) {
+		l4 = l4_class(sk_proto(sk, btf));
+		/*
+		 * A TCP socket's slot as its reads last found it (rx_seen), instead
+		 * of the hash lookup. Only where the program may use socket storage:
+		 * never on a module's function (SCTP), which Debian's 6.1 verifier
+		 * cannot check (README, "Performance").
+		 */
+		if (tcp_slot_cache && l4 == NH_L4_TCP) {
+			seen = bpf_sk_storage_get(&rx_seen, sk, 0, 0);
+			if (seen)
+				sock = sock_in_slot(seen->slot, skey);
+		}
+		credit(sk, skey, sock, l4, bytes, true, btf);
+	} else if (family == AF_PACKET) {
 		credit(sk, skey, NULL, NH_L4_OTHER, bytes, true, btf);
+	}
 }
 
 /* Datagram and raw sockets: the return value is the payload delivered. */
@@ -855,7 +872,7 @@ SEC("tp_btf/sock_send_length")
 int BPF_PROG(tp_sock_send_length, struct sock *sk, int ret, int flags)
 {
 	if (sk)
-		count_send(sk, bpf_get_socket_cookie(sk), ret, true);
+		count_send(sk, bpf_get_socket_cookie(sk), ret, true, true);
 	return 0;
 }
 
@@ -885,7 +902,7 @@ int BPF_PROG(tp_tcp_rcv_space_adjust, struct sock *sk)
 SEC("fexit/tcp_sendmsg")
 int BPF_PROG(fexit_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size, int ret)
 {
-	count_send(sk, bpf_get_socket_cookie(sk), ret, true);
+	count_send(sk, bpf_get_socket_cookie(sk), ret, true, true);
 	return 0;
 }
 
@@ -894,7 +911,7 @@ SEC("fexit/tcp_sendpage")
 int BPF_PROG(fexit_tcp_sendpage, struct sock *sk, struct page *page, int offset, size_t size,
 	     int flags, int ret)
 {
-	count_send(sk, bpf_get_socket_cookie(sk), ret, true);
+	count_send(sk, bpf_get_socket_cookie(sk), ret, true, true);
 	return 0;
 }
 
@@ -914,7 +931,7 @@ int BPF_PROG(fentry_tcp_cleanup_rbuf, struct sock *sk, int copied)
 	SEC("fexit/" #func)                                                                        \
 	int BPF_PROG(fexit_##func, struct sock *sk, struct msghdr *msg, size_t len, int ret)      \
 	{                                                                                          \
-		count_send(sk, bpf_get_socket_cookie(sk), ret, true);                              \
+		count_send(sk, bpf_get_socket_cookie(sk), ret, true, false);                       \
 		return 0;                                                                          \
 	}
 
@@ -949,7 +966,7 @@ int BPF_PROG(fexit_packet_sendmsg, struct socket *sock, struct msghdr *msg, size
 	struct sock *sk = sock->sk;
 
 	if (sk)
-		count_send(sk, bpf_get_socket_cookie(sk), ret, true);
+		count_send(sk, bpf_get_socket_cookie(sk), ret, true, false);
 	return 0;
 }
 
@@ -1000,7 +1017,7 @@ static __always_inline int finish_call(int ret, bool recv)
 	if (recv)
 		count_recv(call.sk, sock_key_by_read(call.sk), ret, call.flags, false);
 	else
-		count_send(call.sk, sock_key_by_read(call.sk), ret, false);
+		count_send(call.sk, sock_key_by_read(call.sk), ret, false, false);
 	return 0;
 }
 
