@@ -373,7 +373,10 @@ static __always_inline struct nh_sock_val *sock_entry(struct sock *sk, __u64 ske
  * this socket's: live (not retired by userspace after deleting the key) and
  * holding its key (not handed to another socket since). live is read first:
  * a slot taken again has its new key written before live turns 1
- * (sock_entry_flags). NULL: look the socket up in the hash map.
+ * (sock_entry_flags). That order holds because x86, the one architecture
+ * nethound builds for, never lets a load pass an earlier load; a weakly
+ * ordered CPU would need an acquire load of live. NULL: look the socket up
+ * in the hash map.
  */
 static __always_inline struct nh_sock_val *sock_in_slot(__u32 cached, __u64 skey)
 {
