@@ -129,8 +129,11 @@ int main(int argc, char **argv)
 	/* On while this descriptor is open, whatever the sysctl says. */
 	stats = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	skel = hook_floor_bpf__open();
-	if (skel && only_one(skel, getenv("FLOOR_ONLY")))
+	if (skel && only_one(skel, getenv("FLOOR_ONLY"))) {
+		hook_floor_bpf__destroy(skel);
+		close(stats);
 		return 1;
+	}
 	if (stats < 0 || !skel || hook_floor_bpf__load(skel) || hook_floor_bpf__attach(skel)) {
 		fprintf(stderr, "hook_floor: cannot load or attach the programs (%s); run as root\n",
 			strerror(errno));

@@ -153,26 +153,25 @@ def wait_swept(nh):
 
 def send_held(nh, hog, held, used, order=""):
     """Has the holder move bytes on `used` of its connections (order "reversed": last
-    first); returns what it moved, with what its connection rows held once nethound
-    settled (connections' tx, rx and count)."""
+    first); returns what it moved (the truth) and, once nethound settled, what its
+    connection rows held: (tx, rx, count)."""
     hog.stdin.write(f"send {used} {order}\n")
     hog.stdin.flush()
     moved = read_json_line(hog, 30)
     nh.settle()
     mine = [c for c in nh.snapshot_docs()[-1]["connections"] if c["pid"] == held["pid"]]
-    moved["rows"] = (sum(c["tx_total"] for c in mine), sum(c["rx_total"] for c in mine),
-                     len(mine))
-    return moved
+    rows = (sum(c["tx_total"] for c in mine), sum(c["rx_total"] for c in mine), len(mine))
+    return moved, rows
 
 
-def check_moved_after_sweep(nh, held, moved, sent, used):
+def check_moved_after_sweep(nh, held, moved, rows, sent, used):
     """The process and its connection rows: new entries in slots other sockets held before
     the sweep, so a row that took another socket's bytes shows here."""
     got = nh.process(held["pid"])
     check(got["tx"] == moved["tx"] == sent and got["rx"] == moved["rx"],
           f"after the sweep: nethound {got}, truth {moved}")
-    check(moved["rows"] == (moved["tx"], moved["rx"], 2 * used),
-          f"after the sweep, the connection rows (tx, rx, count) {moved['rows']}, truth "
+    check(rows == (moved["tx"], moved["rx"], 2 * used),
+          f"after the sweep, the connection rows (tx, rx, count) {rows}, truth "
           f"({moved['tx']}, {moved['rx']}, {2 * used})")
     print(f"  then its connections moved tx {got['tx']} rx {got['rx']} == truth, "
           f"in {2 * used} connection rows")
@@ -199,11 +198,11 @@ def idle_entries_swept():
             print(f"  {2 * conns} idle entries swept while held")
             # Their slots go back to the programs one tick after the sweep.
             time.sleep(2.5)
-            moved = send_held(nh, hog, held, used, "reversed")
+            moved, rows = send_held(nh, hog, held, used, "reversed")
         finally:
             hog.stdin.close()
             hog.wait(30)
-    check_moved_after_sweep(nh, held, moved, used * payload, used)
+    check_moved_after_sweep(nh, held, moved, rows, used * payload, used)
 
 
 @test
@@ -236,11 +235,11 @@ def idle_seeded_connections_swept():
                       [p for p in last["processes"] if p["pid"] == held["pid"]],
                       "after the sweep: connections still listed, or the process gone")
                 print(f"  {2 * conns} idle seeded entries swept while held, the process listed")
-                moved = send_held(nh, hog, held, used)
+                moved, rows = send_held(nh, hog, held, used)
         finally:
             hog.stdin.close()
             hog.wait(30)
-    check_moved_after_sweep(nh, held, moved, used * payload, used)
+    check_moved_after_sweep(nh, held, moved, rows, used * payload, used)
 
 
 @test
